@@ -1,0 +1,76 @@
+# ld_llm: the examples, the tools and the tests. Needs only a C compiler and make.
+#
+#   make              build the examples and the tests
+#   make example      train a tiny model on built-in text (loss, then a sample)
+#   make test         run every test; the last line is "N passed, N failed"
+#   make test-asan    the tests again under AddressSanitizer and UBSan
+#   make clean
+#
+# Knobs: PORTABLE=1 builds without -march=native (slower, runs anywhere);
+#        NO_OMP=1 builds without OpenMP; CC=clang picks another compiler.
+
+CC      ?= cc
+CXX     ?= c++
+OPT     := -O2 -march=native
+ifeq ($(PORTABLE),1)
+OPT     := -O2
+endif
+CFLAGS  := $(OPT) -std=c99 -Wall -Wextra
+LDLIBS  := -lm
+# OpenMP if the compiler has it (results are the same with or without).
+ifeq ($(NO_OMP),)
+OMP     := $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
+endif
+SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+
+B       := build
+HDR     := ld_llm.h
+EXAMPLES := $(B)/01_train_tiny
+TESTS   := test_grad test_model_f test_model_d test_io test_determinism \
+           test_compile test_compile_cpp test_static
+
+.PHONY: all examples example test test-asan clean
+all: examples $(addprefix $(B)/,$(TESTS))
+examples: $(EXAMPLES)
+
+# A first run: train a tiny model on built-in text, print the loss and a sample.
+example: $(B)/01_train_tiny
+	./$(B)/01_train_tiny
+
+$(B)/%: examples/%.c $(HDR) | $(B)
+	$(CC) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
+
+# --- tests -------------------------------------------------------------------
+# $(1): output folder, $(2): extra flags
+define TEST_RULES
+$(1)/test_grad: tests/test_grad.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_model_f: tests/test_model.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_model_d: tests/test_model.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) -DLD_LLM_DOUBLE $$< -o $$@ $$(LDLIBS)
+$(1)/test_io: tests/test_io.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_determinism: tests/test_determinism.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_compile: tests/test_compile.c tests/impl.c $(HDR) | $(1)
+	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_compile.c tests/impl.c -o $$@ $$(LDLIBS)
+$(1)/test_compile_cpp: tests/test_compile.cpp $(HDR) | $(1)
+	$$(CXX) $$(OPT) -Wall -Wextra -Werror $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_static: tests/test_static.c tests/static2.c $(HDR) | $(1)
+	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_static.c tests/static2.c -o $$@ $$(LDLIBS)
+endef
+$(eval $(call TEST_RULES,$(B),$(OMP)))
+$(eval $(call TEST_RULES,$(B)/asan,$(SAN)))
+
+$(B) $(B)/asan $(B)/tmp $(B)/asan/tmp:
+	mkdir -p $@
+
+test: $(addprefix $(B)/,$(TESTS)) | $(B)/tmp
+	@sh tests/run.sh $(B)/tmp $(addprefix $(B)/,$(TESTS))
+
+test-asan: $(addprefix $(B)/asan/,$(TESTS)) | $(B)/asan/tmp
+	@ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh $(B)/asan/tmp $(addprefix $(B)/asan/,$(TESTS))
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,2695 @@
+/* ld_llm.h — learning dynamics of LLM finetuning, in one C header.
+
+   A small GPT-2 with exact forward, backward and forward-mode (JVP) passes,
+   the finetuning losses, and the one-step decomposition of Ren & Sutherland,
+   "Learning Dynamics of LLM Finetuning" (ICLR 2025):
+
+       Δ log π(y|χ_o) ≈ −η · A(χ_o) · K(χ_o, χ_u) · G(χ_u)
+
+   Do this in *one* C or C++ file to create the implementation:
+
+       #define LD_LLM_IMPLEMENTATION
+       #include "ld_llm.h"
+
+   QUICK START (trains a byte-level model on a string; error checks elided)
+
+       ld_config cfg = {0};                    // zero fields take defaults
+       ld_model m;
+       ld_model_init(&m, &cfg, 8, 64, LD_TRAIN, 1234);  // B=8 rows, T=64, seed
+       ld_optim opt;  ld_optim_config oc = {0};          // AdamW, lr 1e-3
+       ld_optim_init(&opt, &m, &oc);
+       int tok[64]; int n;
+       ld_tokenize(&m.cfg, "hello hello hello", -1, tok, 64, &n);
+       ld_seq s = { tok, n, 1 };               // χ = [x; y], |x| = 1
+       for (int step = 0; step < 100; step++) {
+           ld_forward(&m, &s, 1);              // logits, π, log π(y|x)
+           double loss = ld_sft_loss(&m, LD_NORM_TOKEN_MEAN);  // writes G
+           ld_zero_grad(&m);
+           ld_backward(&m);                    // ∂L/∂θ from G
+           ld_optim_step(&opt, &m, oc.lr);     // θ += Δθ, Δθ kept in opt.delta
+           printf("step %d: loss %f\n", step, loss);
+       }
+       ld_optim_free(&opt); ld_model_free(&m);
+
+   TABLE OF CONTENTS (grep for the anchors)
+
+       >>config     sizes, defaults, status codes, precision, overrides
+       >>arena      the model: one allocation carved into θ | g | activations
+       >>layers     forward / backward / jvp triples, llm.c argument order
+       >>model      the transformer, per-sequence log-probs, generation
+       >>losses     SFT (and later the preference family); each writes G
+       >>optim      SGD, AdamW, RMSprop; each step exposes Δθ
+       >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSON
+       >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
+
+   GLOSSARY (the paper's symbols, used in names and comments)
+
+       χ = [x; y]  a sequence: prompt x followed by response y = (y_1..y_L)
+       z_l         logits (V) at the position *before* response token y_l
+       π_l         softmax(z_l); log π(y|x) = Σ_l log π_l[y_l]
+       θ, P        the parameters (one flat vector of P numbers)
+       G_l         ∂L/∂z_l, the loss "residual" (V-vector per token)
+       A_m         I − 1 π_mᵀ, Jacobian of log-softmax at position m (V×V)
+       K_{m,l}     ∇θ z_m(χ_o) ∇θ z_l(χ_u)ᵀ, a V×V block of the empirical NTK
+       η           learning rate;  Δθ = the optimizer's parameter change
+
+   DIMENSION LETTERS (row-major, outermost first, as in llm.c)
+
+       B batch rows   T positions   C channels   V vocabulary
+       L layers       NH heads      hs = C/NH    N = B*T rows of a matmul
+
+   CONFIGURATION MACROS (define before including)
+
+       LD_LLM_DOUBLE     compute in double instead of float (exact analysis)
+       LD_LLM_STATIC     make every function static (private to one file)
+       LD_MALLOC(n), LD_FREE(p)   allocator (define both or neither)
+       LD_NO_STDIO       drop the functions that open files
+
+   ERROR CONTRACT. Every fallible call returns an ld_status (LD_OK = 0, errors
+   negative); ld_failure_reason() then says what went wrong, in words. Bad
+   input (a token id outside [0,V), a sequence longer than the context, an
+   empty response, a NaN, a malformed file) is an error, never a crash, and a
+   call that fails leaves the caller's data as it was. The library never
+   calls exit() and never prints.
+
+   DETERMINISM CONTRACT. Randomness comes only from explicit ld_rng states.
+   Every reduction runs in a fixed order and OpenMP threads only split
+   independent outputs, so the same inputs give bit-identical results at any
+   thread count. Losses, norms and dot products accumulate in double.
+
+   REVISION HISTORY
+       0.1  2026-11-25  the transformer, optimizers, checkpoints, tokenizer
+
+   LICENSE: MIT or public domain, your choice; see the end of the file.
+*/
+#ifndef LD_LLM_H
+#define LD_LLM_H
+
+#define LD_LLM_VERSION_MAJOR 0
+#define LD_LLM_VERSION_MINOR 1
+#define LD_LLM_VERSION_PATCH 0
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef LD_LLM_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define LDDEF static __attribute__((unused))
+#else
+#define LDDEF static
+#endif
+#else
+#define LDDEF extern
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===========================================================================
+   >>config — precision, status codes, the model's sizes
+   ======================================================================== */
+
+/* The number type of parameters and activations. */
+#ifdef LD_LLM_DOUBLE
+typedef double ld_float;
+#else
+typedef float ld_float;
+#endif
+
+/* Status codes: one X-macro gives the enum and the strings. */
+#define LD__STATUS_LIST(X)                                          \
+    X(LD_OK,              0, "ok")                                   \
+    X(LD_ERR_ARG,        -1, "invalid argument")                     \
+    X(LD_ERR_CONFIG,     -2, "invalid model configuration")          \
+    X(LD_ERR_OOM,        -3, "out of memory")                        \
+    X(LD_ERR_IO,         -4, "file could not be read or written")    \
+    X(LD_ERR_FORMAT,     -5, "malformed file")                       \
+    X(LD_ERR_TOKEN,      -6, "token id out of range")                \
+    X(LD_ERR_LENGTH,     -7, "bad sequence length")                  \
+    X(LD_ERR_NAN,        -8, "NaN or infinity")                      \
+    X(LD_ERR_MISSING,    -9, "missing tensor or field")              \
+    X(LD_ERR_DTYPE,     -10, "unsupported data type")                \
+    X(LD_ERR_SHAPE,     -11, "shape does not match the model")       \
+    X(LD_ERR_DATA,      -12, "bad training data")
+
+typedef enum {
+#define LD__X(name, code, text) name = code,
+    LD__STATUS_LIST(LD__X)
+#undef LD__X
+    LD__STATUS_END = -13
+} ld_status;
+
+/* A short fixed description of a status code ("token id out of range"). */
+LDDEF const char *ld_status_string(ld_status s);
+
+/* Details of the most recent failure in this thread, in words
+   ("token 300 at row 2, position 5 is outside [0, 257)"). Never NULL. */
+LDDEF const char *ld_failure_reason(void);
+
+/* The model's sizes. Zero-initialise and set what you need; zero fields take
+   the defaults in brackets (ld_config_resolve fills them in).               */
+typedef struct {
+    int vocab_size;   /* V   [257: 256 bytes + <|endoftext|>]                */
+    int context;      /* T   [64] positions (GPT-2's n_positions)            */
+    int n_layer;      /* L   [2]                                             */
+    int n_head;       /* NH  [4]  must divide n_embd                         */
+    int n_embd;       /* C   [64]                                            */
+    int untied_head;  /* [0] 0: logits use wte (GPT-2); 1: own lm_head (V,C) */
+    int eot_token;    /* [V-1] <|endoftext|>: starts prompts, ends answers   */
+    double init_std;  /* [0.02] std of the initial weights (GPT-2's range)   */
+    double ln_eps;    /* [1e-5] LayerNorm epsilon                            */
+} ld_config;
+
+/* Returns cfg with every zero field replaced by its default. */
+LDDEF ld_config ld_config_resolve(const ld_config *cfg);
+
+/* 1 if two (resolved) configs describe the same model, field by field. */
+LDDEF int ld_config_equal(const ld_config *a, const ld_config *b);
+
+/* Checks a (resolved) config: positive sizes, NH divides C, V > eot_token,
+   sizes small enough to index with int. LD_ERR_CONFIG with a reason if not. */
+LDDEF ld_status ld_config_check(const ld_config *cfg);
+
+/* An explicit random state (xorshift64*). Seed it; nothing else is random. */
+typedef struct { uint64_t s; } ld_rng;
+LDDEF void     ld_rng_seed(ld_rng *r, uint64_t seed);
+LDDEF uint32_t ld_rng_u32(ld_rng *r);
+LDDEF double   ld_rng_uniform(ld_rng *r);   /* in [0, 1) */
+LDDEF double   ld_rng_normal(ld_rng *r);    /* standard normal (Box-Muller) */
+
+/* ===========================================================================
+   >>arena — the model: θ, g and activations carved from one allocation
+   ======================================================================== */
+
+/* Every parameter tensor, once: name, 1 for a vector or 2 for a matrix,
+   per-layer rows and columns, whether it
+   is stacked over the L layers, its Hugging Face GPT-2 name (%d = layer),
+   whether HF stores it transposed (Conv1D keeps weights as (in, out)), and
+   whether weight decay applies (matrices and embeddings, not biases or
+   LayerNorm). Our matrices are (out, in) like nn.Linear and llm.c.
+   V, T, C, U (= 1 if the head is untied, else 0) are in scope where used.  */
+#define LD__PARAM_LIST(X)                                                       \
+    /* name     dims rows  cols  layered HF name                   T  decay */ \
+    X(wte,      2,   V,    C,    0, "wte.weight",                  0, 1)        \
+    X(wpe,      2,   T,    C,    0, "wpe.weight",                  0, 1)        \
+    X(ln1w,     1,   1,    C,    1, "h.%d.ln_1.weight",            0, 0)        \
+    X(ln1b,     1,   1,    C,    1, "h.%d.ln_1.bias",              0, 0)        \
+    X(qkvw,     2,   3*C,  C,    1, "h.%d.attn.c_attn.weight",     1, 1)        \
+    X(qkvb,     1,   1,    3*C,  1, "h.%d.attn.c_attn.bias",       0, 0)        \
+    X(attprojw, 2,   C,    C,    1, "h.%d.attn.c_proj.weight",     1, 1)        \
+    X(attprojb, 1,   1,    C,    1, "h.%d.attn.c_proj.bias",       0, 0)        \
+    X(ln2w,     1,   1,    C,    1, "h.%d.ln_2.weight",            0, 0)        \
+    X(ln2b,     1,   1,    C,    1, "h.%d.ln_2.bias",              0, 0)        \
+    X(fcw,      2,   4*C,  C,    1, "h.%d.mlp.c_fc.weight",        1, 1)        \
+    X(fcb,      1,   1,    4*C,  1, "h.%d.mlp.c_fc.bias",          0, 0)        \
+    X(fcprojw,  2,   C,    4*C,  1, "h.%d.mlp.c_proj.weight",      1, 1)        \
+    X(fcprojb,  1,   1,    C,    1, "h.%d.mlp.c_proj.bias",        0, 0)        \
+    X(lnfw,     1,   1,    C,    0, "ln_f.weight",                 0, 0)        \
+    X(lnfb,     1,   1,    C,    0, "ln_f.bias",                   0, 0)        \
+    X(lmhead,   2,   U*V,  C,    0, "lm_head.weight",              0, 1)
+
+/* Pointers into one flat vector of P numbers (θ, its gradient, Δθ, ...).
+   Layered tensors are stacked: ln1w is (L,C), qkvw is (L,3C,C), and so on. */
+typedef struct {
+#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) ld_float *name;
+    LD__PARAM_LIST(LD__X)
+#undef LD__X
+} ld_params;
+
+/* One parameter tensor, for code that walks them all (checkpoints, the
+   per-layer split of the dynamics, tests). */
+typedef struct {
+    const char *name;     /* "qkvw"                                  */
+    const char *hf_name;  /* "h.%d.attn.c_attn.weight"               */
+    size_t offset;        /* first element in the flat vector        */
+    size_t size;          /* elements, all layers together           */
+    int dims;             /* 1: a vector (rows == 1), 2: a matrix    */
+    int rows, cols;       /* per layer                               */
+    int layered;          /* stacked over L layers                   */
+    int hf_transposed;    /* HF stores (cols, rows)                  */
+    int decay;            /* weight decay applies                    */
+} ld_tensor_info;
+
+/* What to allocate beside θ and the forward activations. */
+enum {
+    LD_TRAIN = 1,   /* gradients g (P) and the backward pass's buffers     */
+    LD_JVP   = 2    /* the forward-mode tangent buffers (dynamics)          */
+};
+
+/* Forward activations for up to B rows of up to T positions. Each pointer
+   carries its shape; layered ones hold every layer (the backward needs them). */
+typedef struct {
+    ld_float *encoded;    /* (B,T,C)     token + position embeddings      */
+    ld_float *ln1;        /* (L,B,T,C)                                    */
+    ld_float *ln1_mean;   /* (L,B,T)                                      */
+    ld_float *ln1_rstd;   /* (L,B,T)                                      */
+    ld_float *qkv;        /* (L,B,T,3C)                                   */
+    ld_float *att;        /* (L,B,NH,T,T) attention probabilities         */
+    ld_float *atty;       /* (L,B,T,C)   attention output, heads concat   */
+    ld_float *residual2;  /* (L,B,T,C)   after the attention block        */
+    ld_float *ln2;        /* (L,B,T,C)                                    */
+    ld_float *ln2_mean;   /* (L,B,T)                                      */
+    ld_float *ln2_rstd;   /* (L,B,T)                                      */
+    ld_float *fch;        /* (L,B,T,4C)  MLP pre-activation               */
+    ld_float *fch_gelu;   /* (L,B,T,4C)                                   */
+    ld_float *residual3;  /* (L,B,T,C)   block output                     */
+    ld_float *lnf;        /* (B,T,C)                                      */
+    ld_float *lnf_mean;   /* (B,T)                                        */
+    ld_float *lnf_rstd;   /* (B,T)                                        */
+    ld_float *logits;     /* (B,T,V)     z                                */
+    ld_float *probs;      /* (B,T,V)     π = softmax(z)                   */
+    ld_float *scratch;    /* (B,T,C)     a projection before its residual */
+} ld_acts;
+
+/* Buffers of the backward pass (LD_TRAIN) and of the JVP (LD_JVP); one layer
+   at a time, so no L axis. In the backward, each holds ∂L/∂(activation);
+   in the JVP, the tangent J·v of the activation.                           */
+typedef struct {
+    ld_float *logits;     /* (B,T,V)  backward: G = ∂L/∂z, written by a loss */
+    ld_float *residual;   /* (B,T,C)  the residual stream                   */
+    ld_float *ln;         /* (B,T,C)  a LayerNorm output                    */
+    ld_float *qkv;        /* (B,T,3C)                                       */
+    ld_float *att;        /* (B,NH,T,T)                                     */
+    ld_float *atty;       /* (B,T,C)                                        */
+    ld_float *fch;        /* (B,T,4C)                                       */
+    ld_float *fch_gelu;   /* (B,T,4C)                                       */
+    ld_float *scratch;    /* (B,T,C)                                        */
+} ld_dacts;
+
+/* A sequence χ = [x; y]: tokens[0..len) with the prompt x = tokens[0..prompt_len)
+   and the response y = tokens[prompt_len..len). Needs 1 ≤ prompt_len < len.
+   A plain text for language modelling is prompt_len = 1: every token after
+   the first is a target. The library pads a batch; the caller never does.  */
+typedef struct {
+    const int *tokens;
+    int len;
+    int prompt_len;
+} ld_seq;
+
+/* The model. Read its fields freely; change them only through the API
+   (θ itself may be edited in place: it is plain data). */
+typedef struct {
+    ld_config cfg;        /* resolved                                      */
+    int B, T;             /* capacity: rows and positions per forward      */
+    int flags;            /* LD_TRAIN | LD_JVP                             */
+    size_t P;             /* number of parameters                          */
+    ld_float *theta;      /* (P) θ, in the order of LD__PARAM_LIST         */
+    ld_float *grad;       /* (P) g = ∂L/∂θ, same layout (LD_TRAIN)         */
+    ld_float *tangent;    /* (P) scratch direction for the JVP (LD_JVP)    */
+    ld_params w, g;       /* per-tensor views of theta and grad            */
+    ld_acts a;            /* forward activations                          */
+    ld_dacts d;           /* backward buffers (LD_TRAIN)                   */
+    ld_dacts t;           /* JVP tangents (LD_JVP)                         */
+    /* the batch of the last ld_forward */
+    int cur_B, cur_T;     /* rows and padded length                        */
+    int *tokens;          /* (B,T) padded with eot_token                   */
+    int *len;             /* (B) sequence lengths                          */
+    int *prompt_len;      /* (B)                                           */
+    double *tok_logp;     /* (B,T) log π_t[χ_{t+1}] for t < len−1, else 0  */
+    double *seq_logp;     /* (B) log π(y|x) = Σ over the response tokens   */
+    /* memory */
+    void *mem;            /* the one allocation                           */
+    size_t bytes;         /* its size                                     */
+    int owns_mem;
+} ld_model;
+
+/* Bytes ld_model_init needs for this config, capacity and flags. */
+LDDEF size_t ld_model_memory_size(const ld_config *cfg, int B, int T, int flags);
+
+/* Number of parameters P of a config. */
+LDDEF size_t ld_param_count(const ld_config *cfg);
+
+/* Creates a model for up to B rows of up to T positions (T ≤ context) with
+   GPT-2's initialisation from `seed`: weights ~ N(0, init_std²), the
+   residual projections scaled by 1/√(2L), biases 0, LayerNorm weights 1.
+   mem: a buffer of ld_model_memory_size() bytes, or NULL to allocate one.
+   On failure *m is zeroed and nothing is left allocated.                 */
+LDDEF ld_status ld_model_init(ld_model *m, const ld_config *cfg, int B, int T,
+                              int flags, uint64_t seed);
+LDDEF ld_status ld_model_init_mem(ld_model *m, const ld_config *cfg, int B,
+                                  int T, int flags, uint64_t seed,
+                                  void *mem, size_t bytes);
+
+/* Frees what ld_model_init allocated and zeroes *m. Safe on a zeroed model. */
+LDDEF void ld_model_free(ld_model *m);
+
+/* Copies θ from src to dst (same config). LD_ERR_SHAPE otherwise.         */
+LDDEF ld_status ld_model_copy_params(ld_model *dst, const ld_model *src);
+
+/* The i-th parameter tensor (0 ≤ i < ld_tensor_count()); its offset and
+   size follow cfg. Returns 0 for i out of range.                           */
+LDDEF int ld_tensor_count(void);
+LDDEF int ld_tensor_info_get(const ld_config *cfg, int i, ld_tensor_info *out);
+
+/* ===========================================================================
+   >>layers — forward / backward / jvp, in llm.c's argument order
+   ======================================================================== */
+/* Conventions: forward(out, cache..., inp, weights..., dims);
+   backward(dinp, dweights..., dout, inp, weights, cache..., dims) ADDS into
+   every d* buffer (callers zero them); jvp(tout, inp, tinp, weights,
+   tweights..., dims) writes the tangent of the output for a tangent of the
+   input and of the weights. A NULL d* or t* pointer is skipped (no bias,
+   or a gradient nobody needs). N = B*T rows.                               */
+
+/* out[b,t,:] = wte[tok[b,t],:] + wpe[t,:]. */
+LDDEF void ld_encoder_forward(ld_float *out, const int *tok, const ld_float *wte,
+                              const ld_float *wpe, int B, int T, int C);
+LDDEF void ld_encoder_backward(ld_float *dwte, ld_float *dwpe, const ld_float *dout,
+                               const int *tok, int B, int T, int C);
+LDDEF void ld_encoder_jvp(ld_float *tout, const int *tok, const ld_float *twte,
+                          const ld_float *twpe, int B, int T, int C);
+
+/* out = (inp − mean) · rstd · w + b per row, rstd = 1/√(var + eps). */
+LDDEF void ld_layernorm_forward(ld_float *out, ld_float *mean, ld_float *rstd,
+                                const ld_float *inp, const ld_float *w,
+                                const ld_float *b, int N, int C, double eps);
+LDDEF void ld_layernorm_backward(ld_float *dinp, ld_float *dw, ld_float *db,
+                                 const ld_float *dout, const ld_float *inp,
+                                 const ld_float *w, const ld_float *mean,
+                                 const ld_float *rstd, int N, int C);
+LDDEF void ld_layernorm_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
+                            const ld_float *w, const ld_float *tw, const ld_float *tb,
+                            const ld_float *mean, const ld_float *rstd, int N, int C);
+
+/* out (N,OC) = inp (N,C) · wᵀ + bias, w (OC,C), bias (OC) or NULL. */
+LDDEF void ld_matmul_forward(ld_float *out, const ld_float *inp, const ld_float *w,
+                             const ld_float *bias, int N, int C, int OC);
+/* The naive triple loop, kept as the reference the fast one is tested against. */
+LDDEF void ld_matmul_forward_ref(ld_float *out, const ld_float *inp, const ld_float *w,
+                                 const ld_float *bias, int N, int C, int OC);
+/* dinp (N,C) += dout·w;  dw (OC,C) += doutᵀ·inp;  dbias (OC) += Σ_n dout. */
+LDDEF void ld_matmul_backward(ld_float *dinp, ld_float *dw, ld_float *dbias,
+                              const ld_float *dout, const ld_float *inp,
+                              const ld_float *w, int N, int C, int OC);
+/* tout = tinp·wᵀ + inp·twᵀ + tbias (any of tinp, tw, tbias may be NULL). */
+LDDEF void ld_matmul_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
+                         const ld_float *w, const ld_float *tw, const ld_float *tbias,
+                         int N, int C, int OC);
+
+/* Causal multi-head attention. qkv (B,T,3C) holds q | k | v; head h uses
+   channels h*hs..(h+1)*hs of each. att (B,NH,T,T) keeps the softmax
+   probabilities (zero above the diagonal); out (B,T,C). Scale 1/√hs.      */
+LDDEF void ld_attention_forward(ld_float *out, ld_float *att, const ld_float *qkv,
+                                int B, int T, int C, int NH);
+/* datt (B,NH,T,T) is scratch, overwritten. */
+LDDEF void ld_attention_backward(ld_float *dqkv, ld_float *datt, const ld_float *dout,
+                                 const ld_float *qkv, const ld_float *att,
+                                 int B, int T, int C, int NH);
+/* tatt (B,NH,T,T) is scratch, overwritten. */
+LDDEF void ld_attention_jvp(ld_float *tout, ld_float *tatt, const ld_float *qkv,
+                            const ld_float *tqkv, const ld_float *att,
+                            int B, int T, int C, int NH);
+
+/* GELU, tanh approximation (GPT-2's "gelu_new"), elementwise over n. */
+LDDEF void ld_gelu_forward(ld_float *out, const ld_float *inp, size_t n);
+LDDEF void ld_gelu_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, size_t n);
+LDDEF void ld_gelu_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, size_t n);
+
+/* out = a + b, elementwise over n (its backward and jvp are additions). */
+LDDEF void ld_residual_forward(ld_float *out, const ld_float *a, const ld_float *b, size_t n);
+
+/* probs (N,V) = softmax(logits); the sums run in double. */
+LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, int V);
+
+/* ===========================================================================
+   >>model — the transformer
+   ======================================================================== */
+
+/* Teacher-forced forward pass over B sequences of different lengths (the
+   library pads them with eot_token). Afterwards, for row b, position t:
+     m->a.logits[b,t,:] = z_t,  m->a.probs[b,t,:] = π_t,
+     m->tok_logp[b,t]   = log π_t[χ_{t+1}]  (t < len−1),
+     m->seq_logp[b]     = log π(y|x) = Σ_{t=prompt_len−1}^{len−2} tok_logp[b,t],
+   and m->d.logits (if LD_TRAIN) is zeroed, ready for a loss to write G.
+   Errors: B outside [1, m->B], a length > m->T or > context, prompt_len
+   outside [1, len), a token outside [0, V): nothing is computed.           */
+LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B);
+
+/* Sets g = 0. */
+LDDEF void ld_zero_grad(ld_model *m);
+
+/* Backward pass from G = m->d.logits (B,T,V), written by a loss after
+   ld_forward: ADDS ∂L/∂θ into m->grad. Needs LD_TRAIN.                      */
+LDDEF ld_status ld_backward(ld_model *m);
+
+/* Same, but adds the gradient into grad_out (P) instead of m->grad, which is
+   left untouched (per-example and per-response gradients).                 */
+LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out);
+
+/* Forward-mode derivative of the last forward: for a direction v (P) in
+   parameter space, writes the change of every logit, J(χ)·v, into
+   m->t.logits (cur_B, cur_T, V). Exact (no finite differences); costs about
+   two forward passes. Needs LD_JVP.                                        */
+LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v);
+
+/* How to pick the next token. Zero-initialised = greedy (argmax). */
+typedef struct {
+    double temperature;   /* > 0 samples from softmax(z / temperature)       */
+    int top_k;            /* > 0 keeps only the k most likely tokens         */
+    int no_stop;          /* 1: do not stop at eot_token                     */
+} ld_sample_opts;
+
+/* Continues each prompt by up to max_new tokens (fewer when the context is
+   full, or at eot_token, which is kept). B ≤ m->B rows generated together.
+   out (B, m->T): prompt followed by the continuation; out_len (B).
+   rng may be NULL for greedy decoding.                                     */
+LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
+                            const ld_sample_opts *opts, ld_rng *rng,
+                            int *out, int *out_len);
+
+/* ===========================================================================
+   >>losses — each loss writes its residual G = ∂L/∂z into m->d.logits
+   ======================================================================== */
+/* Every loss reads the teacher-forced outputs of the last ld_forward and
+   writes G (cur_B, cur_T, V) at the response positions (zero elsewhere);
+   ld_backward then turns G into ∂L/∂θ.                                      */
+
+/* How a sum of token losses is normalised. */
+typedef enum {
+    LD_NORM_SEQ_SUM    = 0,  /* sum over a sequence's tokens, mean over the
+                                sequences (the official DPO code's SFT)      */
+    LD_NORM_TOKEN_MEAN = 1   /* mean over all response tokens of the batch
+                                (TRL's SFTTrainer)                           */
+} ld_norm;
+
+/* SFT: L = −Σ_b log π(y_b|x_b) / B  (LD_NORM_SEQ_SUM)
+        or −Σ_b log π(y_b|x_b) / N_tok  (LD_NORM_TOKEN_MEAN),
+   G_l = c (π_l − e_{y_l}) on every response token, c = 1/B or 1/N_tok.
+   Needs LD_TRAIN. Returns L (NaN without a forward or LD_TRAIN).           */
+LDDEF double ld_sft_loss(ld_model *m, ld_norm norm);
+
+/* ===========================================================================
+   >>optim — SGD, AdamW, RMSprop; each step exposes Δθ
+   ======================================================================== */
+
+typedef enum { LD_OPT_ADAMW = 0, LD_OPT_SGD = 1, LD_OPT_RMSPROP = 2 } ld_opt_kind;
+
+/* Zero fields take the defaults in brackets. Semantics follow torch.optim. */
+typedef struct {
+    ld_opt_kind kind;     /* [LD_OPT_ADAMW]                                  */
+    double lr;            /* [1e-3] the default η (each step may pass its own) */
+    double beta1;         /* [0.9]  AdamW first moment                        */
+    double beta2;         /* [0.999] AdamW second moment; RMSprop's α [0.99]  */
+    double eps;           /* [1e-8]                                           */
+    double weight_decay;  /* [0] AdamW: decoupled; SGD, RMSprop: added to g   */
+    double momentum;      /* [0] SGD momentum                                 */
+    double grad_clip;     /* [0 = off] clip g to this global L2 norm          */
+    int decay_all;        /* [0] 0: decay matrices and embeddings only        */
+} ld_optim_config;
+
+typedef struct {
+    ld_optim_config cfg;  /* resolved                                       */
+    size_t P;
+    ld_float *m1;         /* (P) AdamW m, SGD momentum buffer               */
+    ld_float *m2;         /* (P) AdamW v, RMSprop square average            */
+    ld_float *delta;      /* (P) Δθ of the last step: θ_new − θ_old         */
+    long step;            /* steps taken                                    */
+    double grad_norm;     /* ‖g‖ of the last step, before clipping          */
+    double clip_scale;    /* the factor g was multiplied by (1 = no clip)   */
+} ld_optim;
+
+LDDEF ld_optim_config ld_optim_config_resolve(const ld_optim_config *c);
+/* Allocates the optimizer state for model m. */
+LDDEF ld_status ld_optim_init(ld_optim *o, const ld_model *m, const ld_optim_config *c);
+LDDEF void ld_optim_free(ld_optim *o);
+/* One step with learning rate lr: clips g (in place), writes Δθ into
+   o->delta and adds it to θ. g with a NaN or infinity: LD_ERR_NAN and
+   neither θ nor the optimizer state changes.                               */
+LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr);
+
+/* ===========================================================================
+   >>io — tokenizer, checkpoints (safetensors + config.json), JSON
+   ======================================================================== */
+
+/* Byte-level tokenizer: each byte is its own token, eot_token ends a text.
+   Writes at most cap tokens; LD_ERR_LENGTH if the text needs more.
+   len < 0 means text is NUL-terminated. Needs V ≥ 256.                      */
+LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
+                            int *out, int cap, int *n_out);
+/* Writes the bytes of tokens (eot_token and ids ≥ 256 are skipped) and a
+   NUL; at most cap bytes including the NUL. Returns the length written.    */
+LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
+                        char *out, int cap);
+
+#ifndef LD_NO_STDIO
+/* Writes dir/model.safetensors (tensors named as Hugging Face's GPT-2, HF's
+   (in, out) layout for Conv1D weights, F32 or F64 as ld_float) and
+   dir/config.json (GPT2Config keys). dir must exist.                       */
+LDDEF ld_status ld_save(const ld_model *m, const char *dir);
+
+/* Creates *m from dir/config.json and dir/model.safetensors (ours or a
+   Hugging Face GPT-2: "transformer." prefixes, F32/F16/BF16/F64, a tied or
+   untied lm_head). B, T, flags as in ld_model_init; T = 0 means the
+   model's context. On failure *m is zeroed, nothing stays allocated.       */
+LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags);
+
+/* Reads a config.json into *cfg (resolved). */
+LDDEF ld_status ld_load_config(ld_config *cfg, const char *path);
+
+/* Replaces θ of an existing model with the tensors of a safetensors file of
+   the same config. On failure θ is unchanged.                             */
+LDDEF ld_status ld_load_params(ld_model *m, const char *safetensors_path);
+#endif
+
+/* ===========================================================================
+   >>selftest
+   ======================================================================== */
+#ifdef LD_LLM_SELFTEST
+/* Checks every layer's backward and jvp against central finite differences
+   on tiny sizes. Returns the number of failed checks (0 = all good);
+   verbose = 1 prints one line per check.                                   */
+LDDEF int ld_selftest(int verbose);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LD_LLM_H */
+
+/* ###########################################################################
+   IMPLEMENTATION
+   ######################################################################## */
+#ifdef LD_LLM_IMPLEMENTATION
+#ifndef LD_LLM_IMPLEMENTATION_DONE
+#define LD_LLM_IMPLEMENTATION_DONE
+
+#include <math.h>
+#include <string.h>
+#include <stdarg.h>
+#include <stdio.h>   /* vsnprintf; files unless LD_NO_STDIO */
+#include <stdlib.h>
+
+#if defined(LD_MALLOC) && !defined(LD_FREE)
+#error "define both LD_MALLOC and LD_FREE, or neither"
+#elif !defined(LD_MALLOC) && defined(LD_FREE)
+#error "define both LD_MALLOC and LD_FREE, or neither"
+#elif !defined(LD_MALLOC)
+#define LD_MALLOC(n) malloc(n)
+#define LD_FREE(p) free(p)
+#endif
+
+/* OpenMP only through this macro, so builds without -fopenmp stay quiet. */
+#ifdef _OPENMP
+#include <omp.h>
+#define LD__PRAGMA(x) _Pragma(#x)
+#define LD__OMP_FOR LD__PRAGMA(omp parallel for schedule(static))
+#else
+#define LD__OMP_FOR
+#endif
+
+/* Math in the precision of ld_float. */
+#ifdef LD_LLM_DOUBLE
+#define LD__EXP(x)  exp(x)
+#define LD__LOG(x)  log(x)
+#define LD__SQRT(x) sqrt(x)
+#define LD__TANH(x) tanh(x)
+#else
+#define LD__EXP(x)  expf(x)
+#define LD__LOG(x)  logf(x)
+#define LD__SQRT(x) sqrtf(x)
+#define LD__TANH(x) tanhf(x)
+#endif
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define LD__TLS thread_local
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_THREADS__)
+#define LD__TLS _Thread_local
+#elif defined(__GNUC__) || defined(__clang__)
+#define LD__TLS __thread
+#elif defined(_MSC_VER)
+#define LD__TLS __declspec(thread)
+#else
+#define LD__TLS
+#endif
+
+#define LD__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define LD__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ---------------------------------------------------------------- >>config */
+
+static LD__TLS char ld__reason[512];
+
+/* Records a failure and its reason; returns the status for `return ld__fail(...)`. */
+static ld_status ld__fail(ld_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ld__reason, sizeof ld__reason, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+LDDEF const char *ld_status_string(ld_status s) {
+    switch (s) {
+#define LD__X(name, code, text) case name: return text;
+        LD__STATUS_LIST(LD__X)
+#undef LD__X
+    default: return "unknown status";
+    }
+}
+
+LDDEF const char *ld_failure_reason(void) {
+    return ld__reason[0] ? ld__reason : "no failure recorded";
+}
+
+LDDEF ld_config ld_config_resolve(const ld_config *cfg) {
+    ld_config c;
+    if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
+    if (c.vocab_size == 0) c.vocab_size = 257;
+    if (c.context == 0) c.context = 64;
+    if (c.n_layer == 0) c.n_layer = 2;
+    if (c.n_head == 0) c.n_head = 4;
+    if (c.n_embd == 0) c.n_embd = 64;
+    if (c.eot_token == 0) c.eot_token = c.vocab_size - 1;
+    if (c.init_std == 0) c.init_std = 0.02;
+    if (c.ln_eps == 0) c.ln_eps = 1e-5;
+    c.untied_head = c.untied_head ? 1 : 0;
+    return c;
+}
+
+LDDEF ld_status ld_config_check(const ld_config *c) {
+    if (!c) return ld__fail(LD_ERR_ARG, "config is NULL");
+    if (c->vocab_size < 2 || c->context < 1 || c->n_layer < 1 || c->n_head < 1 || c->n_embd < 1)
+        return ld__fail(LD_ERR_CONFIG, "sizes must be positive (vocab %d ≥ 2, context %d, layers %d, heads %d, channels %d)",
+                        c->vocab_size, c->context, c->n_layer, c->n_head, c->n_embd);
+    if (c->n_embd % c->n_head)
+        return ld__fail(LD_ERR_CONFIG, "n_head %d does not divide n_embd %d", c->n_head, c->n_embd);
+    if (c->eot_token < 0 || c->eot_token >= c->vocab_size)
+        return ld__fail(LD_ERR_CONFIG, "eot_token %d is outside [0, %d)", c->eot_token, c->vocab_size);
+    if (c->vocab_size > (1 << 24) || c->context > (1 << 16) || c->n_embd > (1 << 16) || c->n_layer > 1024)
+        return ld__fail(LD_ERR_CONFIG, "sizes too large (vocab %d, context %d, channels %d, layers %d)",
+                        c->vocab_size, c->context, c->n_embd, c->n_layer);
+    if (!(c->init_std > 0) || !(c->ln_eps > 0) || !isfinite(c->init_std) || !isfinite(c->ln_eps))
+        return ld__fail(LD_ERR_CONFIG, "init_std and ln_eps must be positive and finite");
+    return LD_OK;
+}
+
+LDDEF void ld_rng_seed(ld_rng *r, uint64_t seed) {
+    /* splitmix64 of the seed, so that nearby seeds give unrelated streams */
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    r->s = z ? z : 0x2545F4914F6CDD1Dull;
+}
+
+LDDEF uint32_t ld_rng_u32(ld_rng *r) {
+    uint64_t x = r->s;
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    r->s = x;
+    return (uint32_t)((x * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+LDDEF double ld_rng_uniform(ld_rng *r) {
+    uint64_t hi = ld_rng_u32(r), lo = ld_rng_u32(r);
+    return (double)(((hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+LDDEF double ld_rng_normal(ld_rng *r) {
+    double u1 = ld_rng_uniform(r), u2 = ld_rng_uniform(r);
+    if (u1 < 1e-300) u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/* ----------------------------------------------------------------- >>arena */
+
+static const struct {
+    const char *name, *hf;
+    int dims, layered, tr, decay;
+} ld__ptab[] = {
+#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) { #name, hf, dims, layered, tr, decay },
+    LD__PARAM_LIST(LD__X)
+#undef LD__X
+};
+#define LD__NTENSORS ((int)(sizeof ld__ptab / sizeof ld__ptab[0]))
+
+LDDEF int ld_tensor_count(void) { return LD__NTENSORS; }
+
+/* Per-layer rows and columns of tensor i, from the table. */
+static void ld__tensor_dims(const ld_config *c, int i, int *rows, int *cols) {
+    int V = c->vocab_size, T = c->context, C = c->n_embd, U = c->untied_head ? 1 : 0;
+    int k = 0;
+    *rows = *cols = 0;
+#define LD__X(name, dims, r, cc, layered, hf, tr, decay) \
+    if (k++ == i) { *rows = (r); *cols = (cc); return; }
+    LD__PARAM_LIST(LD__X)
+#undef LD__X
+    (void)V; (void)T; (void)U;
+}
+
+LDDEF int ld_tensor_info_get(const ld_config *cfg, int i, ld_tensor_info *out) {
+    ld_config c = ld_config_resolve(cfg);
+    size_t off = 0;
+    for (int k = 0; k < LD__NTENSORS; k++) {
+        int r, cc;
+        ld__tensor_dims(&c, k, &r, &cc);
+        size_t n = (size_t)r * cc * (ld__ptab[k].layered ? c.n_layer : 1);
+        if (k == i) {
+            out->name = ld__ptab[k].name; out->hf_name = ld__ptab[k].hf;
+            out->offset = off; out->size = n; out->dims = ld__ptab[k].dims;
+            out->rows = r; out->cols = cc; out->layered = ld__ptab[k].layered;
+            out->hf_transposed = ld__ptab[k].tr; out->decay = ld__ptab[k].decay;
+            return 1;
+        }
+        off += n;
+    }
+    return 0;
+}
+
+LDDEF size_t ld_param_count(const ld_config *cfg) {
+    ld_tensor_info ti;
+    ld_tensor_info_get(cfg, LD__NTENSORS - 1, &ti);
+    return ti.offset + ti.size;
+}
+
+/* Points the per-tensor views at a flat vector of P numbers. */
+static void ld__param_views(ld_params *p, ld_float *flat, const ld_config *c) {
+    int i = 0;
+    ld_tensor_info ti;
+#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) \
+    ld_tensor_info_get(c, i++, &ti); p->name = flat ? flat + ti.offset : NULL;
+    LD__PARAM_LIST(LD__X)
+#undef LD__X
+}
+
+/* Carves aligned pieces from one block; with base == NULL it only measures. */
+typedef struct { char *base; size_t off; } ld__carver;
+static void *ld__take(ld__carver *cv, size_t bytes) {
+    size_t o = (cv->off + 63) & ~(size_t)63;
+    cv->off = o + bytes;
+    return cv->base ? (void *)(cv->base + o) : NULL;
+}
+#define LD__TAKE(cv, type, n) ((type *)ld__take((cv), sizeof(type) * (size_t)(n)))
+
+static void ld__carve(ld_model *m, ld__carver *cv) {
+    const ld_config *c = &m->cfg;
+    size_t B = m->B, T = m->T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    size_t BT = B * T, P = m->P;
+    m->theta = LD__TAKE(cv, ld_float, P);
+    m->grad = (m->flags & LD_TRAIN) ? LD__TAKE(cv, ld_float, P) : NULL;
+    m->tangent = (m->flags & LD_JVP) ? LD__TAKE(cv, ld_float, P) : NULL;
+    ld_acts *a = &m->a;
+    a->encoded = LD__TAKE(cv, ld_float, BT * C);
+    a->ln1 = LD__TAKE(cv, ld_float, L * BT * C);
+    a->ln1_mean = LD__TAKE(cv, ld_float, L * BT);
+    a->ln1_rstd = LD__TAKE(cv, ld_float, L * BT);
+    a->qkv = LD__TAKE(cv, ld_float, L * BT * 3 * C);
+    a->att = LD__TAKE(cv, ld_float, L * B * NH * T * T);
+    a->atty = LD__TAKE(cv, ld_float, L * BT * C);
+    a->residual2 = LD__TAKE(cv, ld_float, L * BT * C);
+    a->ln2 = LD__TAKE(cv, ld_float, L * BT * C);
+    a->ln2_mean = LD__TAKE(cv, ld_float, L * BT);
+    a->ln2_rstd = LD__TAKE(cv, ld_float, L * BT);
+    a->fch = LD__TAKE(cv, ld_float, L * BT * 4 * C);
+    a->fch_gelu = LD__TAKE(cv, ld_float, L * BT * 4 * C);
+    a->residual3 = LD__TAKE(cv, ld_float, L * BT * C);
+    a->lnf = LD__TAKE(cv, ld_float, BT * C);
+    a->lnf_mean = LD__TAKE(cv, ld_float, BT);
+    a->lnf_rstd = LD__TAKE(cv, ld_float, BT);
+    a->logits = LD__TAKE(cv, ld_float, BT * V);
+    a->probs = LD__TAKE(cv, ld_float, BT * V);
+    a->scratch = LD__TAKE(cv, ld_float, BT * C);
+    for (int k = 0; k < 2; k++) {
+        ld_dacts *d = k == 0 ? &m->d : &m->t;
+        if (!(m->flags & (k == 0 ? LD_TRAIN : LD_JVP))) { memset(d, 0, sizeof *d); continue; }
+        d->logits = LD__TAKE(cv, ld_float, BT * V);
+        d->residual = LD__TAKE(cv, ld_float, BT * C);
+        d->ln = LD__TAKE(cv, ld_float, BT * C);
+        d->qkv = LD__TAKE(cv, ld_float, BT * 3 * C);
+        d->att = LD__TAKE(cv, ld_float, B * NH * T * T);
+        d->atty = LD__TAKE(cv, ld_float, BT * C);
+        d->fch = LD__TAKE(cv, ld_float, BT * 4 * C);
+        d->fch_gelu = LD__TAKE(cv, ld_float, BT * 4 * C);
+        d->scratch = LD__TAKE(cv, ld_float, BT * C);
+    }
+    m->tokens = LD__TAKE(cv, int, BT);
+    m->len = LD__TAKE(cv, int, B);
+    m->prompt_len = LD__TAKE(cv, int, B);
+    m->tok_logp = LD__TAKE(cv, double, BT);
+    m->seq_logp = LD__TAKE(cv, double, B);
+}
+
+static ld_status ld__model_setup(ld_model *m, const ld_config *cfg, int B, int T, int flags) {
+    memset(m, 0, sizeof *m);
+    m->cfg = ld_config_resolve(cfg);
+    ld_status s = ld_config_check(&m->cfg);
+    if (s) return s;
+    if (T == 0) T = m->cfg.context;
+    if (B < 1 || T < 1 || T > m->cfg.context || B > (1 << 20))
+        return ld__fail(LD_ERR_ARG, "capacity B=%d, T=%d: need B ≥ 1 and 1 ≤ T ≤ context %d", B, T, m->cfg.context);
+    if (flags & ~(LD_TRAIN | LD_JVP)) return ld__fail(LD_ERR_ARG, "unknown flags 0x%x", flags);
+    m->B = B; m->T = T; m->flags = flags;
+    m->P = ld_param_count(&m->cfg);
+    return LD_OK;
+}
+
+LDDEF size_t ld_model_memory_size(const ld_config *cfg, int B, int T, int flags) {
+    ld_model m;
+    if (ld__model_setup(&m, cfg, B, T, flags)) return 0;
+    ld__carver cv = { NULL, 0 };
+    ld__carve(&m, &cv);
+    return cv.off + 64; /* room to align the base */
+}
+
+/* GPT-2's initialisation: N(0, std²) weights and embeddings, residual
+   projections (attn.c_proj, mlp.c_proj) N(0, std²/2L), biases 0, LN weights 1. */
+static void ld__init_weights(ld_model *m, uint64_t seed) {
+    ld_rng r;
+    ld_rng_seed(&r, seed);
+    const ld_config *c = &m->cfg;
+    for (int i = 0; i < LD__NTENSORS; i++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(c, i, &ti);
+        ld_float *p = m->theta + ti.offset;
+        const char *n = ti.name;
+        if (ti.dims == 1) {
+            ld_float v = (n[0] == 'l' && n[1] == 'n' && n[strlen(n) - 1] == 'w') ? 1 : 0;
+            for (size_t k = 0; k < ti.size; k++) p[k] = v;
+        } else {
+            double std = c->init_std;
+            if (!strcmp(n, "attprojw") || !strcmp(n, "fcprojw")) std /= sqrt(2.0 * c->n_layer);
+            for (size_t k = 0; k < ti.size; k++) p[k] = (ld_float)(std * ld_rng_normal(&r));
+        }
+    }
+}
+
+LDDEF ld_status ld_model_init_mem(ld_model *m, const ld_config *cfg, int B, int T,
+                                  int flags, uint64_t seed, void *mem, size_t bytes) {
+    if (!m) return ld__fail(LD_ERR_ARG, "model is NULL");
+    ld_status s = ld__model_setup(m, cfg, B, T, flags);
+    if (s) { memset(m, 0, sizeof *m); return s; }
+    ld__carver cv = { NULL, 0 };
+    ld__carve(m, &cv);
+    size_t need = cv.off + 64;
+    if (mem) {
+        if (bytes < need) {
+            memset(m, 0, sizeof *m);
+            return ld__fail(LD_ERR_OOM, "buffer of %zu bytes is smaller than the %zu needed", bytes, need);
+        }
+    } else {
+        mem = LD_MALLOC(need);
+        if (!mem) {
+            memset(m, 0, sizeof *m);
+            return ld__fail(LD_ERR_OOM, "could not allocate %zu bytes for the model", need);
+        }
+        m->owns_mem = 1;
+    }
+    m->mem = mem;
+    m->bytes = need;
+    cv.base = (char *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    cv.off = 0;
+    ld__carve(m, &cv);
+    ld__param_views(&m->w, m->theta, &m->cfg);
+    ld__param_views(&m->g, m->grad, &m->cfg);
+    /* everything starts at zero: unused rows of the buffers stay defined */
+    memset(cv.base, 0, cv.off);
+    ld__init_weights(m, seed);
+    return LD_OK;
+}
+
+LDDEF ld_status ld_model_init(ld_model *m, const ld_config *cfg, int B, int T, int flags, uint64_t seed) {
+    return ld_model_init_mem(m, cfg, B, T, flags, seed, NULL, 0);
+}
+
+LDDEF void ld_model_free(ld_model *m) {
+    if (!m) return;
+    if (m->owns_mem && m->mem) LD_FREE(m->mem);
+    memset(m, 0, sizeof *m);
+}
+
+LDDEF int ld_config_equal(const ld_config *a, const ld_config *b) {
+    return a->vocab_size == b->vocab_size && a->context == b->context && a->n_layer == b->n_layer &&
+           a->n_head == b->n_head && a->n_embd == b->n_embd && (a->untied_head != 0) == (b->untied_head != 0) &&
+           a->eot_token == b->eot_token && a->init_std == b->init_std && a->ln_eps == b->ln_eps;
+}
+
+LDDEF ld_status ld_model_copy_params(ld_model *dst, const ld_model *src) {
+    if (!dst || !src || !dst->theta || !src->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
+    if (!ld_config_equal(&dst->cfg, &src->cfg))
+        return ld__fail(LD_ERR_SHAPE, "the two models have different configs");
+    memcpy(dst->theta, src->theta, sizeof(ld_float) * src->P);
+    return LD_OK;
+}
+
+/* ---------------------------------------------------------------- >>layers */
+
+LDDEF void ld_encoder_forward(ld_float *out, const int *tok, const ld_float *wte,
+                              const ld_float *wpe, int B, int T, int C) {
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            ld_float *o = out + ((size_t)b * T + t) * C;
+            const ld_float *e = wte + (size_t)tok[b * T + t] * C, *p = wpe + (size_t)t * C;
+            for (int i = 0; i < C; i++) o[i] = e[i] + p[i];
+        }
+}
+
+LDDEF void ld_encoder_backward(ld_float *dwte, ld_float *dwpe, const ld_float *dout,
+                               const int *tok, int B, int T, int C) {
+    /* serial: the same token may appear twice, and the order must be fixed */
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            const ld_float *d = dout + ((size_t)b * T + t) * C;
+            ld_float *e = dwte ? dwte + (size_t)tok[b * T + t] * C : NULL;
+            ld_float *p = dwpe ? dwpe + (size_t)t * C : NULL;
+            for (int i = 0; i < C; i++) {
+                if (e) e[i] += d[i];
+                if (p) p[i] += d[i];
+            }
+        }
+}
+
+LDDEF void ld_encoder_jvp(ld_float *tout, const int *tok, const ld_float *twte,
+                          const ld_float *twpe, int B, int T, int C) {
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            ld_float *o = tout + ((size_t)b * T + t) * C;
+            for (int i = 0; i < C; i++)
+                o[i] = (twte ? twte[(size_t)tok[b * T + t] * C + i] : 0) + (twpe ? twpe[(size_t)t * C + i] : 0);
+        }
+}
+
+LDDEF void ld_layernorm_forward(ld_float *out, ld_float *mean, ld_float *rstd,
+                                const ld_float *inp, const ld_float *w,
+                                const ld_float *b, int N, int C, double eps) {
+    LD__OMP_FOR
+    for (int n = 0; n < N; n++) {
+        const ld_float *x = inp + (size_t)n * C;
+        double s = 0, v = 0;
+        for (int i = 0; i < C; i++) s += x[i];
+        s /= C;
+        for (int i = 0; i < C; i++) v += (x[i] - s) * (x[i] - s);
+        v /= C;
+        ld_float mu = (ld_float)s, r = (ld_float)(1.0 / sqrt(v + eps));
+        ld_float *o = out + (size_t)n * C;
+        for (int i = 0; i < C; i++) o[i] = (x[i] - mu) * r * w[i] + b[i];
+        mean[n] = mu;
+        rstd[n] = r;
+    }
+}
+
+LDDEF void ld_layernorm_backward(ld_float *dinp, ld_float *dw, ld_float *db,
+                                 const ld_float *dout, const ld_float *inp,
+                                 const ld_float *w, const ld_float *mean,
+                                 const ld_float *rstd, int N, int C) {
+    if (dinp) {
+        LD__OMP_FOR
+        for (int n = 0; n < N; n++) {
+            const ld_float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
+            ld_float mu = mean[n], r = rstd[n];
+            double dm = 0, dnm = 0; /* mean of w·dout and of w·dout·x̂ */
+            for (int i = 0; i < C; i++) {
+                ld_float xh = (x[i] - mu) * r, dn = w[i] * d[i];
+                dm += dn;
+                dnm += dn * xh;
+            }
+            ld_float dmf = (ld_float)(dm / C), dnmf = (ld_float)(dnm / C);
+            ld_float *di = dinp + (size_t)n * C;
+            for (int i = 0; i < C; i++) {
+                ld_float xh = (x[i] - mu) * r;
+                di[i] += (w[i] * d[i] - dmf - xh * dnmf) * r;
+            }
+        }
+    }
+    if (dw || db) {
+        /* per channel, summing rows in order: independent of the thread count */
+        LD__OMP_FOR
+        for (int i = 0; i < C; i++) {
+            double sw = 0, sb = 0;
+            for (int n = 0; n < N; n++) {
+                ld_float d = dout[(size_t)n * C + i];
+                sw += d * ((inp[(size_t)n * C + i] - mean[n]) * rstd[n]);
+                sb += d;
+            }
+            if (dw) dw[i] += (ld_float)sw;
+            if (db) db[i] += (ld_float)sb;
+        }
+    }
+}
+
+LDDEF void ld_layernorm_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
+                            const ld_float *w, const ld_float *tw, const ld_float *tb,
+                            const ld_float *mean, const ld_float *rstd, int N, int C) {
+    /* x̂ = (x−μ)r; with d = ẋ − mean(ẋ):  dx̂ = r (d − x̂ · mean(x̂ d)) */
+    LD__OMP_FOR
+    for (int n = 0; n < N; n++) {
+        const ld_float *x = inp + (size_t)n * C;
+        const ld_float *tx = tinp ? tinp + (size_t)n * C : NULL;
+        ld_float mu = mean[n], r = rstd[n];
+        ld_float *o = tout + (size_t)n * C;
+        double tm = 0, c = 0;
+        if (tx) {
+            for (int i = 0; i < C; i++) tm += tx[i];
+            tm /= C;
+            for (int i = 0; i < C; i++) c += ((x[i] - mu) * r) * (tx[i] - tm);
+            c /= C;
+        }
+        ld_float tmf = (ld_float)tm, cf = (ld_float)c;
+        for (int i = 0; i < C; i++) {
+            ld_float xh = (x[i] - mu) * r;
+            ld_float txh = tx ? r * ((tx[i] - tmf) - xh * cf) : 0;
+            o[i] = txh * w[i] + (tw ? xh * tw[i] : 0) + (tb ? tb[i] : 0);
+        }
+    }
+}
+
+/* The one matrix product of the library: C (M,N) (+)= A (M,K) · B (K,N),
+   element (i,k) of A at A[i*ars + k*acs], (k,j) of B at B[k*brs + j*bcs],
+   C row-major with row stride ldc; acc = 0 overwrites, 1 adds. Every C
+   element sums k = 0..K−1 in order; threads split rows of C.              */
+static void ld__gemm(int M, int N, int K, const ld_float *A, long ars, long acs,
+                     const ld_float *Bm, long brs, long bcs, ld_float *Cm, long ldc, int acc) {
+    LD__OMP_FOR
+    for (int i = 0; i < M; i++) {
+        ld_float *c = Cm + (size_t)i * ldc;
+        if (!acc) for (int j = 0; j < N; j++) c[j] = 0;
+        if (bcs == 1) {
+            /* broadcast a(i,k), stream a contiguous row of B: vectorises */
+            for (int k = 0; k < K; k++) {
+                ld_float a = A[i * ars + k * acs];
+                const ld_float *b = Bm + k * brs;
+                for (int j = 0; j < N; j++) c[j] += a * b[j];
+            }
+        } else {
+            for (int j = 0; j < N; j++) {
+                ld_float s = 0;
+                for (int k = 0; k < K; k++) s += A[i * ars + k * acs] * Bm[k * brs + j * bcs];
+                c[j] += s;
+            }
+        }
+    }
+}
+
+LDDEF void ld_matmul_forward_ref(ld_float *out, const ld_float *inp, const ld_float *w,
+                                 const ld_float *bias, int N, int C, int OC) {
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) {
+            ld_float s = bias ? bias[o] : 0;
+            for (int i = 0; i < C; i++) s += inp[(size_t)n * C + i] * w[(size_t)o * C + i];
+            out[(size_t)n * OC + o] = s;
+        }
+}
+
+LDDEF void ld_matmul_forward(ld_float *out, const ld_float *inp, const ld_float *w,
+                             const ld_float *bias, int N, int C, int OC) {
+    /* out = inp · wᵀ: A = inp (N,C), B(k=c, j=o) = w[o*C + c] */
+    ld__gemm(N, OC, C, inp, C, 1, w, 1, C, out, OC, 0);
+    if (bias) {
+        LD__OMP_FOR
+        for (int n = 0; n < N; n++)
+            for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] += bias[o];
+    }
+}
+
+LDDEF void ld_matmul_backward(ld_float *dinp, ld_float *dw, ld_float *dbias,
+                              const ld_float *dout, const ld_float *inp,
+                              const ld_float *w, int N, int C, int OC) {
+    if (dinp) ld__gemm(N, C, OC, dout, OC, 1, w, C, 1, dinp, C, 1);      /* dout · w      */
+    if (dw) ld__gemm(OC, C, N, dout, 1, OC, inp, C, 1, dw, C, 1);        /* doutᵀ · inp   */
+    if (dbias) {
+        LD__OMP_FOR
+        for (int o = 0; o < OC; o++) {
+            double s = 0;
+            for (int n = 0; n < N; n++) s += dout[(size_t)n * OC + o];
+            dbias[o] += (ld_float)s;
+        }
+    }
+}
+
+LDDEF void ld_matmul_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
+                         const ld_float *w, const ld_float *tw, const ld_float *tbias,
+                         int N, int C, int OC) {
+    int acc = 0;
+    if (tinp) { ld__gemm(N, OC, C, tinp, C, 1, w, 1, C, tout, OC, 0); acc = 1; }
+    if (tw) { ld__gemm(N, OC, C, inp, C, 1, tw, 1, C, tout, OC, acc); acc = 1; }
+    if (!acc) memset(tout, 0, sizeof(ld_float) * (size_t)N * OC);
+    if (tbias) {
+        LD__OMP_FOR
+        for (int n = 0; n < N; n++)
+            for (int o = 0; o < OC; o++) tout[(size_t)n * OC + o] += tbias[o];
+    }
+}
+
+LDDEF void ld_attention_forward(ld_float *out, ld_float *att, const ld_float *qkv,
+                                int B, int T, int C, int NH) {
+    int hs = C / NH, C3 = 3 * C;
+    ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
+    LD__OMP_FOR
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        for (int t = 0; t < T; t++) {
+            const ld_float *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
+            ld_float *a = att + ((size_t)bh * T + t) * T;
+            ld_float mx = -INFINITY;
+            for (int t2 = 0; t2 <= t; t2++) {
+                const ld_float *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                ld_float s = 0;
+                for (int i = 0; i < hs; i++) s += q[i] * k[i];
+                s *= scale;
+                a[t2] = s;
+                if (s > mx) mx = s;
+            }
+            double sum = 0;
+            for (int t2 = 0; t2 <= t; t2++) { a[t2] = LD__EXP(a[t2] - mx); sum += a[t2]; }
+            ld_float inv = (ld_float)(1.0 / sum);
+            for (int t2 = 0; t2 <= t; t2++) a[t2] *= inv;
+            for (int t2 = t + 1; t2 < T; t2++) a[t2] = 0;
+            ld_float *o = out + ((size_t)b * T + t) * C + h * hs;
+            for (int i = 0; i < hs; i++) o[i] = 0;
+            for (int t2 = 0; t2 <= t; t2++) {
+                const ld_float *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
+            }
+        }
+    }
+}
+
+LDDEF void ld_attention_backward(ld_float *dqkv, ld_float *datt, const ld_float *dout,
+                                 const ld_float *qkv, const ld_float *att,
+                                 int B, int T, int C, int NH) {
+    int hs = C / NH, C3 = 3 * C;
+    ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
+    /* each (b, h) owns its slice of dqkv: no two threads write the same place */
+    LD__OMP_FOR
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        for (int t = 0; t < T; t++) {
+            const ld_float *a = att + ((size_t)bh * T + t) * T;
+            ld_float *da = datt + ((size_t)bh * T + t) * T;
+            const ld_float *d = dout + ((size_t)b * T + t) * C + h * hs;
+            const ld_float *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
+            ld_float *dq = dqkv + ((size_t)b * T + t) * C3 + h * hs;
+            double s = 0;
+            for (int t2 = 0; t2 <= t; t2++) {
+                const ld_float *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                ld_float *dv = dqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                ld_float x = 0;
+                for (int i = 0; i < hs; i++) { x += d[i] * v[i]; dv[i] += a[t2] * d[i]; }
+                da[t2] = x;
+                s += a[t2] * x;
+            }
+            /* softmax backward: ∂/∂s_t2 = a_t2 (da_t2 − Σ a da) */
+            ld_float sf = (ld_float)s;
+            for (int t2 = 0; t2 <= t; t2++) {
+                ld_float dp = a[t2] * (da[t2] - sf) * scale;
+                const ld_float *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                ld_float *dk = dqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                for (int i = 0; i < hs; i++) { dq[i] += dp * k[i]; dk[i] += dp * q[i]; }
+            }
+        }
+    }
+}
+
+LDDEF void ld_attention_jvp(ld_float *tout, ld_float *tatt, const ld_float *qkv,
+                            const ld_float *tqkv, const ld_float *att,
+                            int B, int T, int C, int NH) {
+    int hs = C / NH, C3 = 3 * C;
+    ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
+    LD__OMP_FOR
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        for (int t = 0; t < T; t++) {
+            const ld_float *a = att + ((size_t)bh * T + t) * T;
+            ld_float *ta = tatt + ((size_t)bh * T + t) * T;
+            const ld_float *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
+            const ld_float *tq = tqkv + ((size_t)b * T + t) * C3 + h * hs;
+            double s = 0;
+            for (int t2 = 0; t2 <= t; t2++) {
+                const ld_float *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                const ld_float *tk = tqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                ld_float x = 0;
+                for (int i = 0; i < hs; i++) x += tq[i] * k[i] + q[i] * tk[i];
+                ta[t2] = x * scale;           /* tangent of the score */
+                s += a[t2] * ta[t2];
+            }
+            ld_float sf = (ld_float)s;
+            for (int t2 = 0; t2 <= t; t2++) ta[t2] = a[t2] * (ta[t2] - sf); /* of the prob */
+            ld_float *o = tout + ((size_t)b * T + t) * C + h * hs;
+            for (int i = 0; i < hs; i++) o[i] = 0;
+            for (int t2 = 0; t2 <= t; t2++) {
+                const ld_float *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                const ld_float *tv = tqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                for (int i = 0; i < hs; i++) o[i] += ta[t2] * v[i] + a[t2] * tv[i];
+            }
+        }
+    }
+}
+
+#define LD__GELU_S 0.7978845608028654 /* √(2/π) */
+
+LDDEF void ld_gelu_forward(ld_float *out, const ld_float *inp, size_t n) {
+    LD__OMP_FOR
+    for (long i = 0; i < (long)n; i++) {
+        ld_float x = inp[i];
+        ld_float u = (ld_float)LD__GELU_S * (x + (ld_float)0.044715 * x * x * x);
+        out[i] = (ld_float)0.5 * x * (1 + LD__TANH(u));
+    }
+}
+
+/* d gelu / dx = ½(1 + tanh u) + ½ x (1 − tanh² u) √(2/π)(1 + 3·0.044715 x²) */
+static ld_float ld__gelu_grad(ld_float x) {
+    ld_float u = (ld_float)LD__GELU_S * (x + (ld_float)0.044715 * x * x * x);
+    ld_float th = LD__TANH(u);
+    return (ld_float)0.5 * (1 + th) +
+           (ld_float)0.5 * x * (1 - th * th) * (ld_float)LD__GELU_S * (1 + (ld_float)(3 * 0.044715) * x * x);
+}
+
+LDDEF void ld_gelu_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, size_t n) {
+    LD__OMP_FOR
+    for (long i = 0; i < (long)n; i++) dinp[i] += ld__gelu_grad(inp[i]) * dout[i];
+}
+
+LDDEF void ld_gelu_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, size_t n) {
+    LD__OMP_FOR
+    for (long i = 0; i < (long)n; i++) tout[i] = ld__gelu_grad(inp[i]) * tinp[i];
+}
+
+LDDEF void ld_residual_forward(ld_float *out, const ld_float *a, const ld_float *b, size_t n) {
+    LD__OMP_FOR
+    for (long i = 0; i < (long)n; i++) out[i] = a[i] + b[i];
+}
+
+/* Softmax of one row; returns log Σ exp z (double). */
+static double ld__softmax_row(ld_float *p, const ld_float *z, int V) {
+    ld_float mx = z[0];
+    for (int v = 1; v < V; v++) if (z[v] > mx) mx = z[v];
+    double sum = 0;
+    for (int v = 0; v < V; v++) sum += exp((double)(z[v] - mx));
+    double inv = 1.0 / sum;
+    for (int v = 0; v < V; v++) p[v] = (ld_float)(exp((double)(z[v] - mx)) * inv);
+    return (double)mx + log(sum);
+}
+
+LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, int V) {
+    LD__OMP_FOR
+    for (int n = 0; n < N; n++) ld__softmax_row(probs + (size_t)n * V, logits + (size_t)n * V, V);
+}
+
+/* ----------------------------------------------------------------- >>model */
+
+/* Pointer to layer l's slice of a layered activation of `per` elements per row. */
+#define LD__LAYER(ptr, l, size) ((ptr) + (size_t)(l) * (size))
+
+/* Checks a batch; with need_response = 0 an empty response is allowed
+   (generation only needs the prompt). Returns the padded length in *Tb. */
+static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, int need_response, int *Tb) {
+    if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
+    if (!seqs) return ld__fail(LD_ERR_ARG, "sequences are NULL");
+    if (B < 1 || B > m->B) return ld__fail(LD_ERR_ARG, "batch of %d rows; this model holds 1..%d", B, m->B);
+    int T = 0, V = m->cfg.vocab_size;
+    for (int b = 0; b < B; b++) {
+        const ld_seq *s = &seqs[b];
+        if (s->len < 1 || s->len > m->T)
+            return ld__fail(LD_ERR_LENGTH, "row %d has length %d; this model takes 1..%d tokens (context %d)",
+                            b, s->len, m->T, m->cfg.context);
+        if (!s->tokens) return ld__fail(LD_ERR_ARG, "row %d has no tokens", b);
+        if (s->prompt_len < 1 || s->prompt_len > s->len || (need_response && s->prompt_len == s->len))
+            return ld__fail(LD_ERR_LENGTH, "row %d: prompt length %d with length %d leaves %s", b,
+                            s->prompt_len, s->len, s->prompt_len < 1 ? "no prompt token (need ≥ 1)" : "an empty response");
+        for (int t = 0; t < s->len; t++)
+            if (s->tokens[t] < 0 || s->tokens[t] >= V)
+                return ld__fail(LD_ERR_TOKEN, "token %d at row %d, position %d is outside [0, %d)", s->tokens[t], b, t, V);
+        if (s->len > T) T = s->len;
+    }
+    *Tb = T;
+    return LD_OK;
+}
+
+static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
+    const ld_config *c = &m->cfg;
+    int C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    int N = B * T;
+    size_t BTC = (size_t)N * C, BT = (size_t)N, BTT = (size_t)B * NH * T * T;
+    /* the per-layer stride of layered activations is set by the capacity */
+    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
+    ld_acts *a = &m->a;
+    ld_params *w = &m->w;
+    (void)BTC; (void)BT; (void)BTT;
+
+    m->cur_B = B; m->cur_T = T;
+    for (int b = 0; b < B; b++) {
+        m->len[b] = seqs[b].len;
+        m->prompt_len[b] = seqs[b].prompt_len;
+        for (int t = 0; t < T; t++) m->tokens[b * T + t] = t < seqs[b].len ? seqs[b].tokens[t] : c->eot_token;
+    }
+
+    ld_encoder_forward(a->encoded, m->tokens, w->wte, w->wpe, B, T, C);
+    for (int l = 0; l < L; l++) {
+        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
+        ld_float *ln1 = LD__LAYER(a->ln1, l, sC), *qkv = LD__LAYER(a->qkv, l, 3 * sC);
+        ld_float *att = LD__LAYER(a->att, l, sA), *atty = LD__LAYER(a->atty, l, sC);
+        ld_float *res2 = LD__LAYER(a->residual2, l, sC), *ln2 = LD__LAYER(a->ln2, l, sC);
+        ld_float *fch = LD__LAYER(a->fch, l, 4 * sC), *fchg = LD__LAYER(a->fch_gelu, l, 4 * sC);
+        ld_float *res3 = LD__LAYER(a->residual3, l, sC);
+        /* a = x + attn(LN1(x)) */
+        ld_layernorm_forward(ln1, LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), res,
+                             w->ln1w + l * C, w->ln1b + l * C, N, C, c->ln_eps);
+        ld_matmul_forward(qkv, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, N, C, 3 * C);
+        ld_attention_forward(atty, att, qkv, B, T, C, NH);
+        ld_matmul_forward(a->scratch, atty, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, N, C, C);
+        ld_residual_forward(res2, res, a->scratch, (size_t)N * C);
+        /* x' = a + mlp(LN2(a)) */
+        ld_layernorm_forward(ln2, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), res2,
+                             w->ln2w + l * C, w->ln2b + l * C, N, C, c->ln_eps);
+        ld_matmul_forward(fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, N, C, 4 * C);
+        ld_gelu_forward(fchg, fch, (size_t)N * 4 * C);
+        ld_matmul_forward(a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, N, 4 * C, C);
+        ld_residual_forward(res3, res2, a->scratch, (size_t)N * C);
+    }
+    ld_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, LD__LAYER(a->residual3, L - 1, sC),
+                         w->lnfw, w->lnfb, N, C, c->ln_eps);
+    ld_matmul_forward(a->logits, a->lnf, c->untied_head ? w->lmhead : w->wte, NULL, N, C, V);
+
+    /* π and the log-probs of the next tokens */
+    LD__OMP_FOR
+    for (int n = 0; n < N; n++) {
+        int b = n / T, t = n % T;
+        double lse = ld__softmax_row(a->probs + (size_t)n * V, a->logits + (size_t)n * V, V);
+        m->tok_logp[n] = t < m->len[b] - 1 ? (double)a->logits[(size_t)n * V + m->tokens[n + 1]] - lse : 0.0;
+    }
+    for (int b = 0; b < B; b++) {
+        double s = 0;
+        for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) s += m->tok_logp[b * T + t];
+        m->seq_logp[b] = s;
+    }
+    if (m->d.logits) memset(m->d.logits, 0, sizeof(ld_float) * (size_t)N * V);
+}
+
+LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B) {
+    int T;
+    ld_status s = ld__check_batch(m, seqs, B, 1, &T);
+    if (s) return s;
+    ld__forward_checked(m, seqs, B, T);
+    return LD_OK;
+}
+
+LDDEF void ld_zero_grad(ld_model *m) {
+    if (m && m->grad) memset(m->grad, 0, sizeof(ld_float) * m->P);
+}
+
+LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
+    if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
+    if (!(m->flags & LD_TRAIN)) return ld__fail(LD_ERR_ARG, "the backward pass needs a model made with LD_TRAIN");
+    if (!grad_out) return ld__fail(LD_ERR_ARG, "gradient buffer is NULL");
+    if (m->cur_B == 0) return ld__fail(LD_ERR_ARG, "backward before any forward");
+    const ld_config *c = &m->cfg;
+    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    int N = B * T;
+    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
+    size_t nC = (size_t)N * C;
+    ld_acts *a = &m->a;
+    ld_dacts *d = &m->d;
+    ld_params *w = &m->w, g;
+    ld__param_views(&g, grad_out, c);
+
+    /* the head: z = LNf(x) · Wᵀ, W = wte (tied) or lm_head */
+    memset(d->ln, 0, sizeof(ld_float) * nC);
+    ld_matmul_backward(d->ln, c->untied_head ? g.lmhead : g.wte, NULL, d->logits, a->lnf,
+                       c->untied_head ? w->lmhead : w->wte, N, C, V);
+    memset(d->residual, 0, sizeof(ld_float) * nC);
+    ld_layernorm_backward(d->residual, g.lnfw, g.lnfb, d->ln, LD__LAYER(a->residual3, L - 1, sC),
+                          w->lnfw, a->lnf_mean, a->lnf_rstd, N, C);
+    for (int l = L - 1; l >= 0; l--) {
+        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
+        /* d->residual holds ∂L/∂x' (block output); the skip passes it to a */
+        memset(d->fch_gelu, 0, sizeof(ld_float) * 4 * nC);
+        ld_matmul_backward(d->fch_gelu, g.fcprojw + (size_t)l * 4 * C * C, g.fcprojb + l * C, d->residual,
+                           LD__LAYER(a->fch_gelu, l, 4 * sC), w->fcprojw + (size_t)l * 4 * C * C, N, 4 * C, C);
+        memset(d->fch, 0, sizeof(ld_float) * 4 * nC);
+        ld_gelu_backward(d->fch, LD__LAYER(a->fch, l, 4 * sC), d->fch_gelu, 4 * nC);
+        memset(d->ln, 0, sizeof(ld_float) * nC);
+        ld_matmul_backward(d->ln, g.fcw + (size_t)l * 4 * C * C, g.fcb + l * 4 * C, d->fch,
+                           LD__LAYER(a->ln2, l, sC), w->fcw + (size_t)l * 4 * C * C, N, C, 4 * C);
+        ld_layernorm_backward(d->residual, g.ln2w + l * C, g.ln2b + l * C, d->ln, LD__LAYER(a->residual2, l, sC),
+                              w->ln2w + l * C, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), N, C);
+        /* now ∂L/∂a; the skip passes it to x */
+        memset(d->atty, 0, sizeof(ld_float) * nC);
+        ld_matmul_backward(d->atty, g.attprojw + (size_t)l * C * C, g.attprojb + l * C, d->residual,
+                           LD__LAYER(a->atty, l, sC), w->attprojw + (size_t)l * C * C, N, C, C);
+        memset(d->qkv, 0, sizeof(ld_float) * 3 * nC);
+        ld_attention_backward(d->qkv, d->att, d->atty, LD__LAYER(a->qkv, l, 3 * sC), LD__LAYER(a->att, l, sA),
+                              B, T, C, NH);
+        memset(d->ln, 0, sizeof(ld_float) * nC);
+        ld_matmul_backward(d->ln, g.qkvw + (size_t)l * 3 * C * C, g.qkvb + l * 3 * C, d->qkv,
+                           LD__LAYER(a->ln1, l, sC), w->qkvw + (size_t)l * 3 * C * C, N, C, 3 * C);
+        ld_layernorm_backward(d->residual, g.ln1w + l * C, g.ln1b + l * C, d->ln, res, w->ln1w + l * C,
+                              LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
+    }
+    ld_encoder_backward(g.wte, g.wpe, d->residual, m->tokens, B, T, C);
+    return LD_OK;
+}
+
+LDDEF ld_status ld_backward(ld_model *m) {
+    if (m && m->theta && !m->grad) return ld__fail(LD_ERR_ARG, "the backward pass needs a model made with LD_TRAIN");
+    return ld_backward_into(m, m ? m->grad : NULL);
+}
+
+LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v) {
+    if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
+    if (!(m->flags & LD_JVP)) return ld__fail(LD_ERR_ARG, "the JVP needs a model made with LD_JVP");
+    if (!v) return ld__fail(LD_ERR_ARG, "direction is NULL");
+    if (m->cur_B == 0) return ld__fail(LD_ERR_ARG, "JVP before any forward");
+    const ld_config *c = &m->cfg;
+    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    int N = B * T;
+    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
+    ld_acts *a = &m->a;
+    ld_dacts *t = &m->t;
+    ld_params *w = &m->w, tv;
+    ld__param_views(&tv, (ld_float *)v, c);
+
+    /* t->residual carries the tangent of the residual stream, layer by layer */
+    ld_encoder_jvp(t->residual, m->tokens, tv.wte, tv.wpe, B, T, C);
+    for (int l = 0; l < L; l++) {
+        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
+        ld_layernorm_jvp(t->ln, res, t->residual, w->ln1w + l * C, tv.ln1w + l * C, tv.ln1b + l * C,
+                         LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
+        ld_matmul_jvp(t->qkv, LD__LAYER(a->ln1, l, sC), t->ln, w->qkvw + (size_t)l * 3 * C * C,
+                      tv.qkvw + (size_t)l * 3 * C * C, tv.qkvb + l * 3 * C, N, C, 3 * C);
+        ld_attention_jvp(t->atty, t->att, LD__LAYER(a->qkv, l, 3 * sC), t->qkv, LD__LAYER(a->att, l, sA),
+                         B, T, C, NH);
+        ld_matmul_jvp(t->scratch, LD__LAYER(a->atty, l, sC), t->atty, w->attprojw + (size_t)l * C * C,
+                      tv.attprojw + (size_t)l * C * C, tv.attprojb + l * C, N, C, C);
+        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+        ld_layernorm_jvp(t->ln, LD__LAYER(a->residual2, l, sC), t->residual, w->ln2w + l * C,
+                         tv.ln2w + l * C, tv.ln2b + l * C, LD__LAYER(a->ln2_mean, l, sR),
+                         LD__LAYER(a->ln2_rstd, l, sR), N, C);
+        ld_matmul_jvp(t->fch, LD__LAYER(a->ln2, l, sC), t->ln, w->fcw + (size_t)l * 4 * C * C,
+                      tv.fcw + (size_t)l * 4 * C * C, tv.fcb + l * 4 * C, N, C, 4 * C);
+        ld_gelu_jvp(t->fch_gelu, LD__LAYER(a->fch, l, 4 * sC), t->fch, (size_t)N * 4 * C);
+        ld_matmul_jvp(t->scratch, LD__LAYER(a->fch_gelu, l, 4 * sC), t->fch_gelu,
+                      w->fcprojw + (size_t)l * 4 * C * C, tv.fcprojw + (size_t)l * 4 * C * C,
+                      tv.fcprojb + l * C, N, 4 * C, C);
+        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+    }
+    ld_layernorm_jvp(t->ln, LD__LAYER(a->residual3, L - 1, sC), t->residual, w->lnfw, tv.lnfw, tv.lnfb,
+                     a->lnf_mean, a->lnf_rstd, N, C);
+    ld_matmul_jvp(t->logits, a->lnf, t->ln, c->untied_head ? w->lmhead : w->wte,
+                  c->untied_head ? tv.lmhead : tv.wte, NULL, N, C, V);
+    return LD_OK;
+}
+
+/* Picks the next token from logits z (V): greedy, or sampled with
+   temperature and top-k. work: (V) doubles and (V) ints of scratch. */
+static int ld__sample(const ld_float *z, int V, const ld_sample_opts *o, ld_rng *rng,
+                      double *pw, int *idx) {
+    int best = 0;
+    for (int v = 1; v < V; v++) if (z[v] > z[best]) best = v;
+    if (!o || !(o->temperature > 0) || !rng) return best;
+    int k = (o->top_k > 0 && o->top_k < V) ? o->top_k : V;
+    /* the k largest by value (ties: lower id first), by partial selection */
+    for (int v = 0; v < V; v++) idx[v] = v;
+    for (int i = 0; i < k; i++) {
+        int bi = i;
+        for (int j = i + 1; j < V; j++)
+            if (z[idx[j]] > z[idx[bi]] || (z[idx[j]] == z[idx[bi]] && idx[j] < idx[bi])) bi = j;
+        int tmp = idx[i]; idx[i] = idx[bi]; idx[bi] = tmp;
+        if (k == V && i == 0) break; /* the full softmax needs no ordering */
+    }
+    int n = k;
+    double mx = z[best], sum = 0;
+    for (int i = 0; i < n; i++) { pw[i] = exp(((double)z[idx[i]] - mx) / o->temperature); sum += pw[i]; }
+    double u = ld_rng_uniform(rng) * sum, acc = 0;
+    for (int i = 0; i < n; i++) { acc += pw[i]; if (u < acc) return idx[i]; }
+    return idx[n - 1];
+}
+
+LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
+                            const ld_sample_opts *opts, ld_rng *rng, int *out, int *out_len) {
+    int T0;
+    ld_status s = ld__check_batch(m, prompts, B, 0, &T0);
+    if (s) return s;
+    if (!out || !out_len) return ld__fail(LD_ERR_ARG, "output buffers are NULL");
+    if (max_new < 0) return ld__fail(LD_ERR_ARG, "max_new %d < 0", max_new);
+    if (opts && opts->temperature > 0 && !rng) return ld__fail(LD_ERR_ARG, "sampling needs an rng");
+    int V = m->cfg.vocab_size, Tcap = m->T, eot = m->cfg.eot_token;
+    double *pw = (double *)LD_MALLOC(sizeof(double) * V);
+    int *idx = (int *)LD_MALLOC(sizeof(int) * V);
+    ld_seq *rows = (ld_seq *)LD_MALLOC(sizeof(ld_seq) * B);
+    int *map = (int *)LD_MALLOC(sizeof(int) * B), *done = (int *)LD_MALLOC(sizeof(int) * B);
+    if (!pw || !idx || !rows || !map || !done) {
+        LD_FREE(pw); LD_FREE(idx); LD_FREE(rows); LD_FREE(map); LD_FREE(done);
+        return ld__fail(LD_ERR_OOM, "generation scratch");
+    }
+    for (int b = 0; b < B; b++) {
+        memcpy(out + (size_t)b * Tcap, prompts[b].tokens, sizeof(int) * prompts[b].len);
+        out_len[b] = prompts[b].len;
+        done[b] = out_len[b] >= Tcap || max_new == 0;
+    }
+    for (int step = 0; step < max_new; step++) {
+        int n = 0, T = 0;
+        for (int b = 0; b < B; b++) {
+            if (done[b]) continue;
+            rows[n].tokens = out + (size_t)b * Tcap;
+            rows[n].len = out_len[b];
+            rows[n].prompt_len = out_len[b];
+            if (out_len[b] > T) T = out_len[b];
+            map[n++] = b;
+        }
+        if (n == 0) break;
+        ld__forward_checked(m, rows, n, T);
+        for (int i = 0; i < n; i++) {
+            int b = map[i], pos = out_len[b] - 1;
+            const ld_float *z = m->a.logits + ((size_t)i * T + pos) * V;
+            int tok = ld__sample(z, V, opts, rng, pw, idx);
+            out[(size_t)b * Tcap + out_len[b]++] = tok;
+            if (out_len[b] >= Tcap || (tok == eot && !(opts && opts->no_stop))) done[b] = 1;
+        }
+    }
+    LD_FREE(pw); LD_FREE(idx); LD_FREE(rows); LD_FREE(map); LD_FREE(done);
+    return LD_OK;
+}
+
+/* ---------------------------------------------------------------- >>losses */
+
+LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
+    if (!m || !m->d.logits || m->cur_B == 0) {
+        ld__fail(LD_ERR_ARG, "the SFT loss needs a forward pass on a model made with LD_TRAIN");
+        return NAN;
+    }
+    int B = m->cur_B, T = m->cur_T, V = m->cfg.vocab_size;
+    long ntok = 0;
+    double loss = 0;
+    for (int b = 0; b < B; b++) {
+        ntok += m->len[b] - m->prompt_len[b];
+        loss -= m->seq_logp[b];
+    }
+    double c = norm == LD_NORM_TOKEN_MEAN ? 1.0 / (double)ntok : 1.0 / B;
+    /* G_l = c (π_l − e_{y_l}) at every response position */
+    for (int b = 0; b < B; b++)
+        for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) {
+            size_t row = ((size_t)b * T + t) * V;
+            ld_float *g = m->d.logits + row;
+            const ld_float *p = m->a.probs + row;
+            for (int v = 0; v < V; v++) g[v] = (ld_float)(c * p[v]);
+            g[m->tokens[b * T + t + 1]] -= (ld_float)c;
+        }
+    return loss * c;
+}
+
+/* ----------------------------------------------------------------- >>optim */
+
+LDDEF ld_optim_config ld_optim_config_resolve(const ld_optim_config *cfg) {
+    ld_optim_config c;
+    if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
+    if (c.lr == 0) c.lr = 1e-3;
+    if (c.beta1 == 0) c.beta1 = 0.9;
+    if (c.beta2 == 0) c.beta2 = c.kind == LD_OPT_RMSPROP ? 0.99 : 0.999;
+    if (c.eps == 0) c.eps = 1e-8;
+    return c;
+}
+
+LDDEF ld_status ld_optim_init(ld_optim *o, const ld_model *m, const ld_optim_config *cfg) {
+    if (!o) return ld__fail(LD_ERR_ARG, "optimizer is NULL");
+    memset(o, 0, sizeof *o);
+    if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
+    ld_optim_config c = ld_optim_config_resolve(cfg);
+    if ((int)c.kind < 0 || c.kind > LD_OPT_RMSPROP) return ld__fail(LD_ERR_ARG, "unknown optimizer kind %d", (int)c.kind);
+    if (!(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1) || !(c.eps > 0) ||
+        !(c.weight_decay >= 0) || !(c.momentum >= 0 && c.momentum < 1) || !(c.grad_clip >= 0))
+        return ld__fail(LD_ERR_ARG, "optimizer settings out of range (lr %g, betas %g %g, eps %g, wd %g, momentum %g, clip %g)",
+                        c.lr, c.beta1, c.beta2, c.eps, c.weight_decay, c.momentum, c.grad_clip);
+    size_t P = m->P;
+    ld_float *buf = (ld_float *)LD_MALLOC(sizeof(ld_float) * 3 * P);
+    if (!buf) return ld__fail(LD_ERR_OOM, "optimizer state of %zu bytes", sizeof(ld_float) * 3 * P);
+    memset(buf, 0, sizeof(ld_float) * 3 * P);
+    o->cfg = c; o->P = P;
+    o->delta = buf; o->m1 = buf + P; o->m2 = buf + 2 * P;
+    o->clip_scale = 1;
+    return LD_OK;
+}
+
+LDDEF void ld_optim_free(ld_optim *o) {
+    if (!o) return;
+    LD_FREE(o->delta);
+    memset(o, 0, sizeof *o);
+}
+
+/* Σ x² in double, in fixed 4096-element chunks (same answer at any thread count). */
+static double ld__sumsq(const ld_float *x, size_t n) {
+    size_t nch = (n + 4095) / 4096;
+    double *part = (double *)LD_MALLOC(sizeof(double) * (nch ? nch : 1));
+    double s = 0;
+    if (!part) { for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i]; return s; }
+    LD__OMP_FOR
+    for (long ch = 0; ch < (long)nch; ch++) {
+        size_t e = LD__MIN(n, (size_t)(ch + 1) * 4096);
+        double p = 0;
+        for (size_t i = (size_t)ch * 4096; i < e; i++) p += (double)x[i] * x[i];
+        part[ch] = p;
+    }
+    for (size_t ch = 0; ch < nch; ch++) s += part[ch];
+    LD_FREE(part);
+    return s;
+}
+
+LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
+    if (!o || !o->delta || !m || !m->grad) return ld__fail(LD_ERR_ARG, "optimizer or model not initialised (or model without LD_TRAIN)");
+    if (o->P != m->P) return ld__fail(LD_ERR_SHAPE, "optimizer made for %zu parameters, model has %zu", o->P, m->P);
+    if (!(lr >= 0) || !isfinite(lr)) return ld__fail(LD_ERR_ARG, "learning rate %g", lr);
+    const ld_optim_config *c = &o->cfg;
+    double norm2 = ld__sumsq(m->grad, m->P);
+    if (!isfinite(norm2)) return ld__fail(LD_ERR_NAN, "the gradient holds a NaN or infinity; parameters left unchanged");
+    double norm = sqrt(norm2);
+    o->grad_norm = norm;
+    o->clip_scale = 1;
+    if (c->grad_clip > 0) {
+        /* torch.nn.utils.clip_grad_norm_: scale by min(1, clip / (‖g‖ + 1e-6)) */
+        double sc = c->grad_clip / (norm + 1e-6);
+        if (sc < 1) {
+            o->clip_scale = sc;
+            ld_float scf = (ld_float)sc;
+            for (size_t i = 0; i < m->P; i++) m->grad[i] *= scf;
+        }
+    }
+    o->step++;
+    double bc1 = 1 - pow(c->beta1, (double)o->step), bc2 = 1 - pow(c->beta2, (double)o->step);
+    ld_float step_size = (ld_float)(lr / bc1), bc2s = (ld_float)sqrt(bc2);
+    ld_float b1 = (ld_float)c->beta1, b2 = (ld_float)c->beta2, eps = (ld_float)c->eps;
+    ld_float mom = (ld_float)c->momentum, lrf = (ld_float)lr;
+    for (int k = 0; k < LD__NTENSORS; k++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(&m->cfg, k, &ti);
+        ld_float wd = (ld_float)((ti.decay || c->decay_all) ? c->weight_decay : 0.0);
+        ld_float *th = m->theta + ti.offset, *g = m->grad + ti.offset, *d = o->delta + ti.offset;
+        ld_float *m1 = o->m1 + ti.offset, *m2 = o->m2 + ti.offset;
+        long n = (long)ti.size;
+        switch (c->kind) {
+        case LD_OPT_ADAMW: /* torch.optim.AdamW */
+            LD__OMP_FOR
+            for (long i = 0; i < n; i++) {
+                m1[i] = b1 * m1[i] + (1 - b1) * g[i];
+                m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i];
+                ld_float denom = LD__SQRT(m2[i]) / bc2s + eps;
+                d[i] = -lrf * wd * th[i] - step_size * m1[i] / denom;
+                th[i] += d[i];
+            }
+            break;
+        case LD_OPT_SGD: /* torch.optim.SGD, dampening 0, not Nesterov */
+            LD__OMP_FOR
+            for (long i = 0; i < n; i++) {
+                ld_float gi = g[i] + wd * th[i];
+                if (mom > 0) { m1[i] = o->step == 1 ? gi : mom * m1[i] + gi; gi = m1[i]; }
+                d[i] = -lrf * gi;
+                th[i] += d[i];
+            }
+            break;
+        case LD_OPT_RMSPROP: /* torch.optim.RMSprop, not centred, no momentum */
+            LD__OMP_FOR
+            for (long i = 0; i < n; i++) {
+                ld_float gi = g[i] + wd * th[i];
+                m2[i] = b2 * m2[i] + (1 - b2) * gi * gi;
+                d[i] = -lrf * gi / (LD__SQRT(m2[i]) + eps);
+                th[i] += d[i];
+            }
+            break;
+        }
+    }
+    return LD_OK;
+}
+
+/* -------------------------------------------------------------------- >>io */
+
+LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
+                            int *out, int cap, int *n_out) {
+    ld_config c = ld_config_resolve(cfg);
+    if (!text || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL text or output");
+    if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
+    size_t n = len < 0 ? strlen(text) : (size_t)len;
+    if (n > (size_t)cap) {
+        *n_out = 0;
+        return ld__fail(LD_ERR_LENGTH, "text of %zu bytes needs %zu tokens; room for %d", n, n, cap);
+    }
+    for (size_t i = 0; i < n; i++) out[i] = (unsigned char)text[i];
+    *n_out = (int)n;
+    return LD_OK;
+}
+
+LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *out, int cap) {
+    (void)cfg;
+    if (!out || cap < 1) return 0;
+    int k = 0;
+    for (int i = 0; i < n && k < cap - 1; i++)
+        if (tokens[i] >= 0 && tokens[i] < 256) out[k++] = (char)tokens[i];
+    out[k] = 0;
+    return k;
+}
+
+/* A small JSON parser: the document becomes an array of nodes in preorder.
+   A container's children follow it; node.skip is the index just past its
+   subtree, so the next sibling of node i is node nodes[i].skip.            */
+typedef struct {
+    char type;      /* 'o' object, 'a' array, 's' string, 'n' number, 't', 'f', 'z' (null) */
+    int start, end; /* source span; for strings, the bytes between the quotes */
+    int n;          /* children (an object has key, value, key, value, ...)   */
+    int skip;
+} ld__jnode;
+
+typedef struct {
+    ld__jnode *nodes;
+    int count, cap;
+    const char *src;
+    int len, pos, depth;
+    char err[160];
+} ld__json;
+
+static int ld__jerr(ld__json *j, const char *what) {
+    if (!j->err[0]) snprintf(j->err, sizeof j->err, "%s at byte %d", what, j->pos);
+    return -1;
+}
+
+static void ld__jws(ld__json *j) {
+    while (j->pos < j->len && (j->src[j->pos] == ' ' || j->src[j->pos] == '\t' ||
+                               j->src[j->pos] == '\n' || j->src[j->pos] == '\r'))
+        j->pos++;
+}
+
+static int ld__jnew(ld__json *j, char type) {
+    if (j->count == j->cap) {
+        int nc = j->cap ? j->cap * 2 : 64;
+        if (nc > (1 << 24)) return ld__jerr(j, "too many JSON values");
+        ld__jnode *nn = (ld__jnode *)LD_MALLOC(sizeof(ld__jnode) * nc);
+        if (!nn) return ld__jerr(j, "out of memory");
+        if (j->nodes) memcpy(nn, j->nodes, sizeof(ld__jnode) * j->count);
+        LD_FREE(j->nodes);
+        j->nodes = nn;
+        j->cap = nc;
+    }
+    ld__jnode *n = &j->nodes[j->count];
+    n->type = type; n->start = j->pos; n->end = j->pos; n->n = 0; n->skip = 0;
+    return j->count++;
+}
+
+/* Length of the UTF-8 sequence at s (≤ n bytes), 0 if invalid (overlong,
+   surrogate, beyond U+10FFFF, truncated). */
+static int ld__utf8_len(const unsigned char *s, int n) {
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    int k; unsigned cp;
+    if ((c & 0xE0) == 0xC0) { k = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { k = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { k = 4; cp = c & 0x07; }
+    else return 0;
+    if (n < k) return 0;
+    for (int i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000)) return 0;
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return k;
+}
+
+static int ld__jhex4(const char *s) {
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= c - '0';
+        else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+        else return -1;
+    }
+    return v;
+}
+
+static int ld__jvalue(ld__json *j);
+
+static int ld__jstring(ld__json *j) {
+    int i = ld__jnew(j, 's');
+    if (i < 0) return -1;
+    j->pos++; /* opening quote */
+    j->nodes[i].start = j->pos;
+    while (1) {
+        if (j->pos >= j->len) return ld__jerr(j, "unterminated string");
+        unsigned char c = (unsigned char)j->src[j->pos];
+        if (c == '"') break;
+        if (c < 0x20) return ld__jerr(j, "control character in string");
+        if (c == '\\') {
+            if (j->pos + 1 >= j->len) return ld__jerr(j, "unterminated escape");
+            char e = j->src[j->pos + 1];
+            if (e == 'u') {
+                if (j->pos + 6 > j->len || ld__jhex4(j->src + j->pos + 2) < 0) return ld__jerr(j, "bad \\u escape");
+                j->pos += 6;
+            } else if (strchr("\"\\/bfnrt", e) && e) {
+                j->pos += 2;
+            } else return ld__jerr(j, "bad escape");
+            continue;
+        }
+        int k = ld__utf8_len((const unsigned char *)j->src + j->pos, j->len - j->pos);
+        if (!k) return ld__jerr(j, "invalid UTF-8 in string");
+        j->pos += k;
+    }
+    j->nodes[i].end = j->pos;
+    j->pos++;
+    j->nodes[i].skip = j->count;
+    return i;
+}
+
+static int ld__jnumber(ld__json *j) {
+    int i = ld__jnew(j, 'n');
+    if (i < 0) return -1;
+    const char *s = j->src;
+    int p = j->pos;
+    if (p < j->len && s[p] == '-') p++;
+    if (p >= j->len || !(s[p] >= '0' && s[p] <= '9')) return ld__jerr(j, "bad number");
+    if (s[p] == '0') p++;
+    else while (p < j->len && s[p] >= '0' && s[p] <= '9') p++;
+    if (p < j->len && s[p] == '.') {
+        p++;
+        if (p >= j->len || !(s[p] >= '0' && s[p] <= '9')) return ld__jerr(j, "bad number");
+        while (p < j->len && s[p] >= '0' && s[p] <= '9') p++;
+    }
+    if (p < j->len && (s[p] == 'e' || s[p] == 'E')) {
+        p++;
+        if (p < j->len && (s[p] == '+' || s[p] == '-')) p++;
+        if (p >= j->len || !(s[p] >= '0' && s[p] <= '9')) return ld__jerr(j, "bad number");
+        while (p < j->len && s[p] >= '0' && s[p] <= '9') p++;
+    }
+    j->nodes[i].end = p;
+    j->pos = p;
+    j->nodes[i].skip = j->count;
+    return i;
+}
+
+static int ld__jcontainer(ld__json *j, char type) {
+    int i = ld__jnew(j, type);
+    if (i < 0) return -1;
+    if (++j->depth > 64) return ld__jerr(j, "JSON nested too deeply");
+    char close = type == 'o' ? '}' : ']';
+    j->pos++;
+    ld__jws(j);
+    if (j->pos < j->len && j->src[j->pos] == close) {
+        j->pos++;
+    } else {
+        while (1) {
+            ld__jws(j);
+            if (type == 'o') {
+                if (j->pos >= j->len || j->src[j->pos] != '"') return ld__jerr(j, "expected a string key");
+                if (ld__jstring(j) < 0) return -1;
+                j->nodes[i].n++;
+                ld__jws(j);
+                if (j->pos >= j->len || j->src[j->pos] != ':') return ld__jerr(j, "expected ':'");
+                j->pos++;
+            }
+            if (ld__jvalue(j) < 0) return -1;
+            j->nodes[i].n++;
+            ld__jws(j);
+            if (j->pos < j->len && j->src[j->pos] == ',') { j->pos++; continue; }
+            if (j->pos < j->len && j->src[j->pos] == close) { j->pos++; break; }
+            return ld__jerr(j, type == 'o' ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
+    j->depth--;
+    j->nodes[i].end = j->pos;
+    j->nodes[i].skip = j->count;
+    return i;
+}
+
+static int ld__jvalue(ld__json *j) {
+    ld__jws(j);
+    if (j->pos >= j->len) return ld__jerr(j, "unexpected end of JSON");
+    char c = j->src[j->pos];
+    if (c == '{') return ld__jcontainer(j, 'o');
+    if (c == '[') return ld__jcontainer(j, 'a');
+    if (c == '"') return ld__jstring(j);
+    if (c == '-' || (c >= '0' && c <= '9')) return ld__jnumber(j);
+    static const char *const words[3] = { "true", "false", "null" };
+    static const char types[3] = { 't', 'f', 'z' };
+    for (int k = 0; k < 3; k++) {
+        int n = (int)strlen(words[k]);
+        if (j->len - j->pos >= n && !memcmp(j->src + j->pos, words[k], n)) {
+            int i = ld__jnew(j, types[k]);
+            if (i < 0) return -1;
+            j->pos += n;
+            j->nodes[i].end = j->pos;
+            j->nodes[i].skip = j->count;
+            return i;
+        }
+    }
+    return ld__jerr(j, "unexpected character");
+}
+
+static void ld__json_free(ld__json *j) { LD_FREE(j->nodes); memset(j, 0, sizeof *j); }
+
+/* Parses src[0..len) as one JSON value. On failure j->err says where. */
+static int ld__json_parse(ld__json *j, const char *src, size_t len) {
+    memset(j, 0, sizeof *j);
+    if (len > 0x7FFFFFF0u) { snprintf(j->err, sizeof j->err, "JSON text too long"); return -1; }
+    j->src = src;
+    j->len = (int)len;
+    if (ld__jvalue(j) < 0) return -1;
+    ld__jws(j);
+    if (j->pos != j->len) { ld__jerr(j, "trailing characters after the JSON value"); return -1; }
+    return 0;
+}
+
+/* The value of `key` in object node o, or −1. */
+static int ld__json_get(const ld__json *j, int o, const char *key) {
+    if (o < 0 || j->nodes[o].type != 'o') return -1;
+    size_t kl = strlen(key);
+    int c = o + 1;
+    for (int i = 0; i < j->nodes[o].n; i += 2) {
+        const ld__jnode *k = &j->nodes[c];
+        int v = k->skip;
+        if ((size_t)(k->end - k->start) == kl && !memcmp(j->src + k->start, key, kl)) return v;
+        c = j->nodes[v].skip;
+    }
+    return -1;
+}
+
+/* Decodes string node i into UTF-8 (escapes resolved, \u surrogate pairs
+   joined). Writes at most cap bytes plus a NUL; returns the byte count, or
+   −1 if the string has a lone surrogate or needs more than cap bytes.     */
+static long ld__json_str(const ld__json *j, int i, char *out, size_t cap) {
+    if (i < 0 || j->nodes[i].type != 's') return -1;
+    const char *s = j->src;
+    size_t k = 0;
+    for (int p = j->nodes[i].start; p < j->nodes[i].end;) {
+        unsigned char buf[4];
+        int nb = 0;
+        if (s[p] != '\\') { buf[0] = (unsigned char)s[p++]; nb = 1; }
+        else {
+            char e = s[p + 1];
+            p += 2;
+            switch (e) {
+            case 'b': buf[0] = '\b'; nb = 1; break;
+            case 'f': buf[0] = '\f'; nb = 1; break;
+            case 'n': buf[0] = '\n'; nb = 1; break;
+            case 'r': buf[0] = '\r'; nb = 1; break;
+            case 't': buf[0] = '\t'; nb = 1; break;
+            case 'u': {
+                unsigned cp = (unsigned)ld__jhex4(s + p);
+                p += 4;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return -1;          /* lone low half */
+                if (cp >= 0xD800 && cp <= 0xDBFF) {                    /* high half: needs a low one */
+                    if (p + 6 > j->nodes[i].end || s[p] != '\\' || s[p + 1] != 'u') return -1;
+                    int lo = ld__jhex4(s + p + 2);
+                    if (lo < 0xDC00 || lo > 0xDFFF) return -1;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
+                    p += 6;
+                }
+                if (cp < 0x80) { buf[0] = (unsigned char)cp; nb = 1; }
+                else if (cp < 0x800) { buf[0] = (unsigned char)(0xC0 | (cp >> 6)); buf[1] = (unsigned char)(0x80 | (cp & 0x3F)); nb = 2; }
+                else if (cp < 0x10000) {
+                    buf[0] = (unsigned char)(0xE0 | (cp >> 12)); buf[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                    buf[2] = (unsigned char)(0x80 | (cp & 0x3F)); nb = 3;
+                } else {
+                    buf[0] = (unsigned char)(0xF0 | (cp >> 18)); buf[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+                    buf[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)); buf[3] = (unsigned char)(0x80 | (cp & 0x3F)); nb = 4;
+                }
+                break;
+            }
+            default: buf[0] = (unsigned char)e; nb = 1; break; /* \" \\ \/ */
+            }
+        }
+        if (k + nb > cap) return -1;
+        memcpy(out + k, buf, nb);
+        k += nb;
+    }
+    if (out) out[k] = 0;
+    return (long)k;
+}
+
+/* Does string node i equal `lit` (no escapes in lit)? */
+static int ld__json_is(const ld__json *j, int i, const char *lit) {
+    char buf[64];
+    long n = ld__json_str(j, i, buf, sizeof buf - 1);
+    return n >= 0 && (size_t)n == strlen(lit) && !memcmp(buf, lit, (size_t)n);
+}
+
+/* A non-negative integer without fraction or exponent; 0 on success. */
+static int ld__json_u64(const ld__json *j, int i, uint64_t *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    uint64_t v = 0;
+    for (int p = j->nodes[i].start; p < j->nodes[i].end; p++) {
+        char c = j->src[p];
+        if (c < '0' || c > '9') return -1;
+        if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10) return -1;
+        v = v * 10 + (uint64_t)(c - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* A number node as a double; 0 on success. */
+static int ld__json_num(const ld__json *j, int i, double *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    char buf[64];
+    int n = j->nodes[i].end - j->nodes[i].start;
+    if (n >= (int)sizeof buf) return -1;
+    memcpy(buf, j->src + j->nodes[i].start, n);
+    buf[n] = 0;
+    *out = strtod(buf, NULL);
+    return 0;
+}
+
+#ifndef LD_NO_STDIO
+
+/* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
+static ld_status ld__read_file(const char *path, size_t max, char **out, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return ld__fail(LD_ERR_IO, "cannot open %s", path);
+    if (fseek(f, 0, SEEK_END)) { fclose(f); return ld__fail(LD_ERR_IO, "cannot seek in %s", path); }
+    long sz = ftell(f);
+    if (sz < 0 || (size_t)sz > max) { fclose(f); return ld__fail(LD_ERR_FORMAT, "%s is %ld bytes (limit %zu)", path, sz, max); }
+    rewind(f);
+    char *buf = (char *)LD_MALLOC((size_t)sz + 1);
+    if (!buf) { fclose(f); return ld__fail(LD_ERR_OOM, "reading %s", path); }
+    if (fread(buf, 1, (size_t)sz, f) != (size_t)sz) { fclose(f); LD_FREE(buf); return ld__fail(LD_ERR_IO, "short read of %s", path); }
+    fclose(f);
+    buf[sz] = 0;
+    *out = buf;
+    *n = (size_t)sz;
+    return LD_OK;
+}
+
+static int ld__little_endian(void) { uint16_t x = 1; unsigned char c; memcpy(&c, &x, 1); return c == 1; }
+
+static double ld__half_to_double(uint16_t h) {
+    int s = h >> 15, e = (h >> 10) & 31, f = h & 1023;
+    double v;
+    if (e == 0) v = ldexp((double)f, -24);
+    else if (e == 31) v = f ? NAN : INFINITY;
+    else v = ldexp((double)(f | 1024), e - 25);
+    return s ? -v : v;
+}
+
+static double ld__bf16_to_double(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* One tensor of a safetensors header. */
+typedef struct {
+    int key;             /* JSON node of its name */
+    int dsize;           /* bytes per element: F64 8, F32 4, F16/BF16 2; 0: another dtype */
+    char dtype[8];
+    int ndim;
+    uint64_t shape[8];
+    uint64_t begin, end; /* byte range relative to the data section */
+    int used;
+} ld__st_entry;
+
+typedef struct {
+    FILE *f;
+    char *header;
+    ld__json j;
+    ld__st_entry *e;
+    int n;
+    uint64_t data_start, data_size;
+} ld__st_file;
+
+static void ld__st_close(ld__st_file *s) {
+    if (s->f) fclose(s->f);
+    LD_FREE(s->header);
+    ld__json_free(&s->j);
+    LD_FREE(s->e);
+    memset(s, 0, sizeof *s);
+}
+
+/* Opens a safetensors file and checks its header against the file: every
+   tensor's range lies inside the data section and matches dtype × shape. */
+static ld_status ld__st_open(ld__st_file *s, const char *path) {
+    ld_status st = LD_OK;
+    char name[256];
+    uint64_t hn = 0;
+    long fsz = -1;
+    int npairs = 0;
+    const ld__json *j = &s->j;
+    unsigned char hb[8];
+    memset(s, 0, sizeof *s);
+    if (!ld__little_endian()) return ld__fail(LD_ERR_FORMAT, "safetensors reading needs a little-endian machine");
+    s->f = fopen(path, "rb");
+    if (!s->f) return ld__fail(LD_ERR_IO, "cannot open %s", path);
+    if (!fseek(s->f, 0, SEEK_END)) fsz = ftell(s->f);
+    rewind(s->f);
+    if (fsz < 8 || fread(hb, 1, 8, s->f) != 8) { st = ld__fail(LD_ERR_FORMAT, "%s: too short for a safetensors file", path); goto done; }
+    for (int i = 7; i >= 0; i--) hn = (hn << 8) | hb[i];
+    if (hn < 2 || hn > (uint64_t)fsz - 8 || hn > (100u << 20)) {
+        st = ld__fail(LD_ERR_FORMAT, "%s: header size %llu does not fit the file (%ld bytes)", path, (unsigned long long)hn, fsz);
+        goto done;
+    }
+    s->header = (char *)LD_MALLOC((size_t)hn + 1);
+    if (!s->header) { st = ld__fail(LD_ERR_OOM, "safetensors header"); goto done; }
+    if (fread(s->header, 1, (size_t)hn, s->f) != (size_t)hn) { st = ld__fail(LD_ERR_IO, "%s: short read", path); goto done; }
+    s->header[hn] = 0;
+    s->data_start = 8 + hn;
+    s->data_size = (uint64_t)fsz - s->data_start;
+    if (ld__json_parse(&s->j, s->header, (size_t)hn) || s->j.nodes[0].type != 'o') {
+        st = ld__fail(LD_ERR_FORMAT, "%s: bad header JSON: %s", path, s->j.err[0] ? s->j.err : "not an object");
+        goto done;
+    }
+    npairs = j->nodes[0].n / 2;
+    s->e = (ld__st_entry *)LD_MALLOC(sizeof(ld__st_entry) * (npairs ? npairs : 1));
+    if (!s->e) { st = ld__fail(LD_ERR_OOM, "safetensors header"); goto done; }
+    for (int p = 0, c = 1; p < npairs; p++) {
+        int key = c, val = j->nodes[c].skip;
+        c = j->nodes[val].skip;
+        if (ld__json_str(j, key, name, sizeof name - 1) < 0) { st = ld__fail(LD_ERR_FORMAT, "%s: a tensor name is too long or malformed", path); goto done; }
+        if (!strcmp(name, "__metadata__")) continue;
+        ld__st_entry *e = &s->e[s->n];
+        memset(e, 0, sizeof *e);
+        e->key = key;
+        int dt = ld__json_get(j, val, "dtype"), sh = ld__json_get(j, val, "shape"), of = ld__json_get(j, val, "data_offsets");
+        if (dt < 0 || sh < 0 || of < 0 || j->nodes[dt].type != 's' || j->nodes[sh].type != 'a' || j->nodes[of].type != 'a' ||
+            j->nodes[of].n != 2 || ld__json_str(j, dt, e->dtype, sizeof e->dtype - 1) < 0) {
+            st = ld__fail(LD_ERR_FORMAT, "%s: tensor '%s' lacks a valid dtype, shape or data_offsets", path, name);
+            goto done;
+        }
+        e->dsize = !strcmp(e->dtype, "F64") ? 8 : !strcmp(e->dtype, "F32") ? 4 :
+                   (!strcmp(e->dtype, "F16") || !strcmp(e->dtype, "BF16")) ? 2 : 0;
+        e->ndim = j->nodes[sh].n;
+        if (e->ndim > 8) { st = ld__fail(LD_ERR_FORMAT, "%s: tensor '%s' has %d dimensions", path, name, e->ndim); goto done; }
+        uint64_t numel = 1;
+        for (int d = 0, k = sh + 1; d < e->ndim; d++, k = j->nodes[k].skip) {
+            if (ld__json_u64(j, k, &e->shape[d]) || e->shape[d] > ((uint64_t)1 << 40)) {
+                st = ld__fail(LD_ERR_FORMAT, "%s: tensor '%s' has a bad shape", path, name);
+                goto done;
+            }
+            if (e->shape[d] && numel > ((uint64_t)1 << 50) / e->shape[d]) {
+                st = ld__fail(LD_ERR_FORMAT, "%s: tensor '%s' claims an absurd size", path, name);
+                goto done;
+            }
+            numel *= e->shape[d];
+        }
+        if (ld__json_u64(j, of + 1, &e->begin) || ld__json_u64(j, j->nodes[of + 1].skip, &e->end) ||
+            e->begin > e->end || e->end > s->data_size) {
+            st = ld__fail(LD_ERR_FORMAT, "%s: tensor '%s' has data_offsets outside the file's %llu data bytes",
+                          path, name, (unsigned long long)s->data_size);
+            goto done;
+        }
+        if (e->dsize && e->end - e->begin != numel * (uint64_t)e->dsize) {
+            st = ld__fail(LD_ERR_FORMAT, "%s: tensor '%s' is %llu bytes; %s × its shape is %llu bytes", path, name,
+                          (unsigned long long)(e->end - e->begin), e->dtype, (unsigned long long)(numel * e->dsize));
+            goto done;
+        }
+        s->n++;
+    }
+done:
+    if (st) ld__st_close(s);
+    return st;
+}
+
+static int ld__st_find(ld__st_file *s, const char *name) {
+    char buf[256];
+    for (int i = 0; i < s->n; i++) {
+        if (ld__json_str(&s->j, s->e[i].key, buf, sizeof buf - 1) < 0) continue;
+        const char *b = buf;
+        if (!strncmp(b, "transformer.", 12)) b += 12;
+        if (!strcmp(b, name)) return i;
+    }
+    return -1;
+}
+
+/* Reads entry e as (rows, cols) into dst, transposing from (cols, rows)
+   if tr; checks the shape and that every value is finite.                */
+static ld_status ld__st_read(ld__st_file *s, int ei, const char *name, int dims, int rows, int cols,
+                             int tr, ld_float *dst, void *scratch) {
+    ld__st_entry *e = &s->e[ei];
+    e->used = 1;
+    if (!e->dsize) return ld__fail(LD_ERR_DTYPE, "tensor %s has dtype %s; F32, F16, BF16 and F64 are read", name, e->dtype);
+    uint64_t r = (uint64_t)(tr ? cols : rows), c = (uint64_t)(tr ? rows : cols);
+    int ok = dims == 1 ? (e->ndim == 1 && e->shape[0] == (uint64_t)cols) : (e->ndim == 2 && e->shape[0] == r && e->shape[1] == c);
+    if (!ok) {
+        char got[96] = "", *p = got;
+        for (int d = 0; d < e->ndim && p < got + 80; d++) p += snprintf(p, 16, d ? ",%llu" : "%llu", (unsigned long long)e->shape[d]);
+        if (dims == 1) return ld__fail(LD_ERR_SHAPE, "tensor %s has shape (%s); the config needs (%d)", name, got, cols);
+        return ld__fail(LD_ERR_SHAPE, "tensor %s has shape (%s); the config needs (%llu,%llu)", name, got,
+                        (unsigned long long)r, (unsigned long long)c);
+    }
+    size_t n = (size_t)rows * cols, bytes = n * e->dsize;
+    if (fseek(s->f, (long)(s->data_start + e->begin), SEEK_SET) || fread(scratch, 1, bytes, s->f) != bytes)
+        return ld__fail(LD_ERR_IO, "short read of tensor %s", name);
+    const unsigned char *src = (const unsigned char *)scratch;
+    for (size_t k = 0; k < n; k++) {
+        double v;
+        if (e->dsize == 8) memcpy(&v, src + 8 * k, 8);
+        else if (e->dsize == 4) { float f; memcpy(&f, src + 4 * k, 4); v = f; }
+        else {
+            uint16_t h;
+            memcpy(&h, src + 2 * k, 2);
+            v = e->dtype[0] == 'B' ? ld__bf16_to_double(h) : ld__half_to_double(h);
+        }
+        if (!isfinite(v)) return ld__fail(LD_ERR_NAN, "tensor %s holds a NaN or infinity at element %zu", name, k);
+        /* stored element k is (k / c, k % c) of the stored shape */
+        size_t to = tr ? (k % c) * cols + k / c : k;
+        dst[to] = (ld_float)v;
+    }
+    return LD_OK;
+}
+
+/* Fills theta (P) from an open safetensors file for config cfg. */
+static ld_status ld__st_load(ld__st_file *s, const ld_config *cfg, ld_float *theta) {
+    size_t maxbytes = 0;
+    for (int i = 0; i < s->n; i++) maxbytes = LD__MAX(maxbytes, (size_t)(s->e[i].end - s->e[i].begin));
+    void *scratch = LD_MALLOC(maxbytes ? maxbytes : 1);
+    if (!scratch) return ld__fail(LD_ERR_OOM, "tensor read buffer of %zu bytes", maxbytes);
+    ld_status st = LD_OK;
+    for (int k = 0; k < LD__NTENSORS && !st; k++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(cfg, k, &ti);
+        if (ti.size == 0) continue; /* lm_head of a tied model */
+        int nl = ti.layered ? cfg->n_layer : 1;
+        for (int l = 0; l < nl && !st; l++) {
+            char name[128];
+            snprintf(name, sizeof name, ti.hf_name, l);
+            int ei = ld__st_find(s, name);
+            if (ei < 0 && !strcmp(ti.name, "wte") && !cfg->untied_head) ei = ld__st_find(s, "lm_head.weight");
+            if (ei < 0) { st = ld__fail(LD_ERR_MISSING, "tensor %s is missing", name); break; }
+            size_t per = (size_t)ti.rows * ti.cols;
+            st = ld__st_read(s, ei, name, ti.dims, ti.rows, ti.cols, ti.hf_transposed, theta + ti.offset + per * l, scratch);
+        }
+    }
+    LD_FREE(scratch);
+    if (st) return st;
+    /* every tensor in the file must be one we know */
+    for (int i = 0; i < s->n; i++) {
+        if (s->e[i].used) continue;
+        char name[256];
+        ld__json_str(&s->j, s->e[i].key, name, sizeof name - 1);
+        size_t nl = strlen(name);
+        int known = (nl >= 9 && !strcmp(name + nl - 9, "attn.bias")) ||
+                    (nl >= 16 && !strcmp(name + nl - 16, "attn.masked_bias")) ||
+                    (!cfg->untied_head && strstr(name, "lm_head.weight"));
+        if (!known) return ld__fail(LD_ERR_FORMAT, "unexpected tensor '%s': not part of a GPT-2 of this config", name);
+    }
+    return LD_OK;
+}
+
+static void ld__path(char *out, size_t cap, const char *dir, const char *file) {
+    size_t n = strlen(dir);
+    snprintf(out, cap, "%s%s%s", dir, (n && dir[n - 1] == '/') ? "" : "/", file);
+}
+
+LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
+    if (!cfg || !path) return ld__fail(LD_ERR_ARG, "NULL argument");
+    char *txt = NULL;
+    size_t n = 0;
+    ld_status st = ld__read_file(path, 1 << 20, &txt, &n);
+    if (st) return st;
+    ld__json j;
+    if (ld__json_parse(&j, txt, n) || j.nodes[0].type != 'o') {
+        st = ld__fail(LD_ERR_FORMAT, "%s: %s", path, j.err[0] ? j.err : "not a JSON object");
+        ld__json_free(&j); LD_FREE(txt);
+        return st;
+    }
+    ld_config c;
+    memset(&c, 0, sizeof c);
+    struct { const char *key; int *dst; int required; } ints[] = {
+        { "vocab_size", &c.vocab_size, 1 }, { "n_positions", &c.context, 0 }, { "n_layer", &c.n_layer, 1 },
+        { "n_head", &c.n_head, 1 }, { "n_embd", &c.n_embd, 1 }, { "eos_token_id", &c.eot_token, 0 },
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !st; i++) {
+        int v = ld__json_get(&j, 0, ints[i].key);
+        if (v < 0 && !strcmp(ints[i].key, "n_positions")) v = ld__json_get(&j, 0, "n_ctx");
+        uint64_t u;
+        if (v < 0 || j.nodes[v].type == 'z') {
+            if (ints[i].required) st = ld__fail(LD_ERR_MISSING, "%s: no \"%s\"", path, ints[i].key);
+            continue;
+        }
+        if (ld__json_u64(&j, v, &u) || u == 0 || u > (1u << 30)) st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a positive integer", path, ints[i].key);
+        else *ints[i].dst = (int)u;
+    }
+    int v;
+    double d;
+    if (!st && (v = ld__json_get(&j, 0, "layer_norm_epsilon")) >= 0 && !ld__json_num(&j, v, &d)) c.ln_eps = d;
+    if (!st && (v = ld__json_get(&j, 0, "initializer_range")) >= 0 && !ld__json_num(&j, v, &d)) c.init_std = d;
+    if (!st && (v = ld__json_get(&j, 0, "tie_word_embeddings")) >= 0) c.untied_head = j.nodes[v].type == 'f';
+    if (!st && (v = ld__json_get(&j, 0, "model_type")) >= 0 && !ld__json_is(&j, v, "gpt2"))
+        st = ld__fail(LD_ERR_CONFIG, "%s: model_type is not \"gpt2\"", path);
+    if (!st && (v = ld__json_get(&j, 0, "activation_function")) >= 0 &&
+        !ld__json_is(&j, v, "gelu_new") && !ld__json_is(&j, v, "gelu_pytorch_tanh"))
+        st = ld__fail(LD_ERR_CONFIG, "%s: activation_function must be gelu_new (the tanh GELU)", path);
+    if (!st && (v = ld__json_get(&j, 0, "n_inner")) >= 0 && j.nodes[v].type != 'z') {
+        uint64_t u;
+        if (ld__json_u64(&j, v, &u) || u != 4 * (uint64_t)c.n_embd) st = ld__fail(LD_ERR_CONFIG, "%s: n_inner must be null or 4·n_embd", path);
+    }
+    if (!st && (v = ld__json_get(&j, 0, "scale_attn_weights")) >= 0 && j.nodes[v].type == 'f')
+        st = ld__fail(LD_ERR_CONFIG, "%s: scale_attn_weights = false is not supported", path);
+    if (!st && (v = ld__json_get(&j, 0, "scale_attn_by_inverse_layer_idx")) >= 0 && j.nodes[v].type == 't')
+        st = ld__fail(LD_ERR_CONFIG, "%s: scale_attn_by_inverse_layer_idx = true is not supported", path);
+    ld__json_free(&j);
+    LD_FREE(txt);
+    if (st) return st;
+    if (c.context == 0) return ld__fail(LD_ERR_MISSING, "%s: no \"n_positions\" or \"n_ctx\"", path);
+    c = ld_config_resolve(&c);
+    if ((st = ld_config_check(&c))) return st;
+    *cfg = c;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags) {
+    if (!m) return ld__fail(LD_ERR_ARG, "model is NULL");
+    memset(m, 0, sizeof *m);
+    if (!dir) return ld__fail(LD_ERR_ARG, "directory is NULL");
+    char path[4096];
+    ld_config cfg;
+    ld__path(path, sizeof path, dir, "config.json");
+    ld_status st = ld_load_config(&cfg, path);
+    if (st) return st;
+    ld__path(path, sizeof path, dir, "model.safetensors");
+    ld__st_file s;
+    if ((st = ld__st_open(&s, path))) return st;
+    if ((st = ld_model_init(m, &cfg, B, T, flags, 0))) { ld__st_close(&s); return st; }
+    st = ld__st_load(&s, &m->cfg, m->theta);
+    ld__st_close(&s);
+    if (st) ld_model_free(m);
+    return st;
+}
+
+LDDEF ld_status ld_load_params(ld_model *m, const char *path) {
+    if (!m || !m->theta || !path) return ld__fail(LD_ERR_ARG, "model not initialised or path NULL");
+    ld_float *tmp = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
+    if (!tmp) return ld__fail(LD_ERR_OOM, "a copy of the parameters");
+    ld__st_file s;
+    ld_status st = ld__st_open(&s, path);
+    if (!st) {
+        st = ld__st_load(&s, &m->cfg, tmp);
+        ld__st_close(&s);
+    }
+    if (!st) memcpy(m->theta, tmp, sizeof(ld_float) * m->P);
+    LD_FREE(tmp);
+    return st;
+}
+
+/* Writes a file through a temporary name, so a failed save never leaves a
+   half-written file where a good one was. */
+static ld_status ld__commit(FILE *f, const char *tmp, const char *path, int ok) {
+    if (fclose(f)) ok = 0;
+    if (!ok || rename(tmp, path)) {
+        remove(tmp);
+        return ld__fail(LD_ERR_IO, "could not write %s", path);
+    }
+    return LD_OK;
+}
+
+LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
+    if (!m || !m->theta || !dir) return ld__fail(LD_ERR_ARG, "model not initialised or directory NULL");
+    if (!ld__little_endian()) return ld__fail(LD_ERR_IO, "safetensors writing needs a little-endian machine");
+    const ld_config *c = &m->cfg;
+    const char *dtype = sizeof(ld_float) == 8 ? "F64" : "F32";
+    char path[4096], tmp[4200];
+    /* the header: one entry per HF tensor, offsets in file order */
+    size_t cap = 4096 + (size_t)(LD__NTENSORS * c->n_layer + 8) * 160, hn = 0;
+    char *hdr = (char *)LD_MALLOC(cap);
+    if (!hdr) return ld__fail(LD_ERR_OOM, "safetensors header");
+    hn += snprintf(hdr + hn, cap - hn, "{\"__metadata__\":{\"format\":\"pt\"}");
+    uint64_t off = 0;
+    for (int k = 0; k < LD__NTENSORS; k++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(c, k, &ti);
+        if (!ti.size) continue;
+        for (int l = 0; l < (ti.layered ? c->n_layer : 1); l++) {
+            char name[128];
+            snprintf(name, sizeof name, ti.hf_name, l);
+            uint64_t bytes = (uint64_t)ti.rows * ti.cols * sizeof(ld_float);
+            int r = ti.hf_transposed ? ti.cols : ti.rows, cc = ti.hf_transposed ? ti.rows : ti.cols;
+            if (ti.dims == 1)
+                hn += snprintf(hdr + hn, cap - hn, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
+                               name, dtype, ti.cols, (unsigned long long)off, (unsigned long long)(off + bytes));
+            else
+                hn += snprintf(hdr + hn, cap - hn, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%d,%d],\"data_offsets\":[%llu,%llu]}",
+                               name, dtype, r, cc, (unsigned long long)off, (unsigned long long)(off + bytes));
+            off += bytes;
+        }
+    }
+    hn += snprintf(hdr + hn, cap - hn, "}");
+    while ((8 + hn) % 8) hdr[hn++] = ' '; /* data starts 8-aligned */
+    ld__path(path, sizeof path, dir, "model.safetensors");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) { LD_FREE(hdr); return ld__fail(LD_ERR_IO, "cannot create %s", tmp); }
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hn >> (8 * i));
+    int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(hdr, 1, hn, f) == hn;
+    LD_FREE(hdr);
+    ld_float *buf = (ld_float *)LD_MALLOC(sizeof(ld_float) * (size_t)LD__MAX(c->vocab_size, 4 * c->n_embd) * c->n_embd);
+    if (!buf) { fclose(f); remove(tmp); return ld__fail(LD_ERR_OOM, "save buffer"); }
+    for (int k = 0; k < LD__NTENSORS && ok; k++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(c, k, &ti);
+        for (int l = 0; l < (ti.layered ? c->n_layer : 1) && ti.size && ok; l++) {
+            size_t per = (size_t)ti.rows * ti.cols;
+            const ld_float *src = m->theta + ti.offset + per * l;
+            if (ti.hf_transposed) { /* ours (rows, cols) → HF (cols, rows) */
+                for (int r = 0; r < ti.rows; r++)
+                    for (int cc = 0; cc < ti.cols; cc++) buf[(size_t)cc * ti.rows + r] = src[(size_t)r * ti.cols + cc];
+                src = buf;
+            }
+            ok = fwrite(src, sizeof(ld_float), per, f) == per;
+        }
+    }
+    LD_FREE(buf);
+    ld_status st = ld__commit(f, tmp, path, ok);
+    if (st) return st;
+
+    ld__path(path, sizeof path, dir, "config.json");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (!f) return ld__fail(LD_ERR_IO, "cannot create %s", tmp);
+    ok = fprintf(f,
+                 "{\n"
+                 "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
+                 "  \"model_type\": \"gpt2\",\n"
+                 "  \"vocab_size\": %d,\n"
+                 "  \"n_positions\": %d,\n"
+                 "  \"n_ctx\": %d,\n"
+                 "  \"n_embd\": %d,\n"
+                 "  \"n_layer\": %d,\n"
+                 "  \"n_head\": %d,\n"
+                 "  \"n_inner\": null,\n"
+                 "  \"activation_function\": \"gelu_new\",\n"
+                 "  \"layer_norm_epsilon\": %.17g,\n"
+                 "  \"initializer_range\": %.17g,\n"
+                 "  \"resid_pdrop\": 0.0,\n"
+                 "  \"embd_pdrop\": 0.0,\n"
+                 "  \"attn_pdrop\": 0.0,\n"
+                 "  \"scale_attn_weights\": true,\n"
+                 "  \"tie_word_embeddings\": %s,\n"
+                 "  \"bos_token_id\": %d,\n"
+                 "  \"eos_token_id\": %d,\n"
+                 "  \"torch_dtype\": \"%s\"\n"
+                 "}\n",
+                 c->vocab_size, c->context, c->context, c->n_embd, c->n_layer, c->n_head, c->ln_eps, c->init_std,
+                 c->untied_head ? "false" : "true", c->eot_token, c->eot_token,
+                 sizeof(ld_float) == 8 ? "float64" : "float32") > 0;
+    return ld__commit(f, tmp, path, ok);
+}
+
+#endif /* LD_NO_STDIO */
+
+/* -------------------------------------------------------------- >>selftest */
+#ifdef LD_LLM_SELFTEST
+
+/* A layer under test: its inputs (each with room for a gradient and a
+   tangent), an output, and three callbacks. The scalar checked is
+   L = Σ r ⊙ out for a fixed random r.                                       */
+#define LD__ST_MAXIN 4
+typedef struct {
+    const char *name;
+    int nin;
+    ld_float *in[LD__ST_MAXIN], *gin[LD__ST_MAXIN], *tin[LD__ST_MAXIN];
+    size_t nel[LD__ST_MAXIN];
+    ld_float *out, *r, *tout;
+    size_t nout;
+    int B, T, C, NH, OC;
+    int *tok;
+    ld_float *s1, *s2, *s3;  /* layer-specific caches and scratch */
+    void (*fwd)(void *);
+    void (*bwd)(void *);     /* dout = r */
+    void (*jvp)(void *);
+} ld__st_case;
+
+static double ld__st_loss(ld__st_case *c) {
+    c->fwd(c);
+    double s = 0;
+    for (size_t i = 0; i < c->nout; i++) s += (double)c->r[i] * c->out[i];
+    return s;
+}
+
+static int ld__st_run(ld__st_case *c, int verbose) {
+#ifdef LD_LLM_DOUBLE
+    const double h = 1e-5, tol = 1e-6;
+#else
+    const double h = 1e-2, tol = 2e-2;
+#endif
+    int fails = 0;
+    for (int k = 0; k < c->nin; k++) if (c->gin[k]) memset(c->gin[k], 0, sizeof(ld_float) * c->nel[k]);
+    c->fwd(c);
+    c->bwd(c);
+    for (int k = 0; k < c->nin; k++) {
+        if (!c->gin[k]) continue;
+        double maxerr = 0, maxref = 0;
+        for (size_t i = 0; i < c->nel[k]; i++) {
+            ld_float keep = c->in[k][i];
+            c->in[k][i] = keep + (ld_float)h;
+            double lp = ld__st_loss(c);
+            c->in[k][i] = keep - (ld_float)h;
+            double lm = ld__st_loss(c);
+            c->in[k][i] = keep;
+            double fd = (lp - lm) / (2 * h);
+            maxerr = LD__MAX(maxerr, fabs(fd - c->gin[k][i]));
+            maxref = LD__MAX(maxref, fabs(fd));
+        }
+        double rel = maxerr / (maxref > 0 ? maxref : 1);
+        int ok = rel <= tol && maxref > 0;
+        fails += !ok;
+        if (verbose) printf("%-4s %-10s backward input %d: max|fd−grad| / max|fd| = %.2e\n", ok ? "OK" : "FAIL", c->name, k, rel);
+    }
+    if (c->jvp) {
+        c->fwd(c);
+        c->jvp(c);
+        ld_float *plus = (ld_float *)LD_MALLOC(sizeof(ld_float) * c->nout);
+        if (!plus) return fails + 1;
+        for (int k = 0; k < c->nin; k++) for (size_t i = 0; i < c->nel[k]; i++) c->in[k][i] += (ld_float)h * c->tin[k][i];
+        c->fwd(c);
+        memcpy(plus, c->out, sizeof(ld_float) * c->nout);
+        for (int k = 0; k < c->nin; k++) for (size_t i = 0; i < c->nel[k]; i++) c->in[k][i] -= (ld_float)(2 * h) * c->tin[k][i];
+        c->fwd(c);
+        for (int k = 0; k < c->nin; k++) for (size_t i = 0; i < c->nel[k]; i++) c->in[k][i] += (ld_float)h * c->tin[k][i];
+        double maxerr = 0, maxref = 0;
+        for (size_t i = 0; i < c->nout; i++) {
+            double fd = ((double)plus[i] - c->out[i]) / (2 * h);
+            maxerr = LD__MAX(maxerr, fabs(fd - c->tout[i]));
+            maxref = LD__MAX(maxref, fabs(fd));
+        }
+        LD_FREE(plus);
+        double rel = maxerr / (maxref > 0 ? maxref : 1);
+        int ok = rel <= tol && maxref > 0;
+        fails += !ok;
+        if (verbose) printf("%-4s %-10s jvp: max|fd−jvp| / max|fd| = %.2e\n", ok ? "OK" : "FAIL", c->name, rel);
+    }
+    return fails;
+}
+
+static void ld__st_enc_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_encoder_forward(c->out, c->tok, c->in[0], c->in[1], c->B, c->T, c->C); }
+static void ld__st_enc_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_encoder_backward(c->gin[0], c->gin[1], c->r, c->tok, c->B, c->T, c->C); }
+static void ld__st_enc_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_encoder_jvp(c->tout, c->tok, c->tin[0], c->tin[1], c->B, c->T, c->C); }
+static void ld__st_ln_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_layernorm_forward(c->out, c->s1, c->s2, c->in[0], c->in[1], c->in[2], c->B * c->T, c->C, 1e-5); }
+static void ld__st_ln_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_layernorm_backward(c->gin[0], c->gin[1], c->gin[2], c->r, c->in[0], c->in[1], c->s1, c->s2, c->B * c->T, c->C); }
+static void ld__st_ln_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_layernorm_jvp(c->tout, c->in[0], c->tin[0], c->in[1], c->tin[1], c->tin[2], c->s1, c->s2, c->B * c->T, c->C); }
+static void ld__st_mm_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_matmul_forward(c->out, c->in[0], c->in[1], c->in[2], c->B * c->T, c->C, c->OC); }
+static void ld__st_mm_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_matmul_backward(c->gin[0], c->gin[1], c->gin[2], c->r, c->in[0], c->in[1], c->B * c->T, c->C, c->OC); }
+static void ld__st_mm_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_matmul_jvp(c->tout, c->in[0], c->tin[0], c->in[1], c->tin[1], c->tin[2], c->B * c->T, c->C, c->OC); }
+static void ld__st_at_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_forward(c->out, c->s1, c->in[0], c->B, c->T, c->C, c->NH); }
+static void ld__st_at_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_backward(c->gin[0], c->s2, c->r, c->in[0], c->s1, c->B, c->T, c->C, c->NH); }
+static void ld__st_at_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_jvp(c->tout, c->s2, c->in[0], c->tin[0], c->s1, c->B, c->T, c->C, c->NH); }
+static void ld__st_ge_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_forward(c->out, c->in[0], c->nel[0]); }
+static void ld__st_ge_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_backward(c->gin[0], c->in[0], c->r, c->nel[0]); }
+static void ld__st_ge_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_jvp(c->tout, c->in[0], c->tin[0], c->nel[0]); }
+
+/* Allocates the buffers of a case and fills inputs, r and tangents randomly. */
+static int ld__st_alloc(ld__st_case *c, ld_rng *rng, double scale0) {
+    for (int k = 0; k < c->nin; k++) {
+        c->in[k] = (ld_float *)LD_MALLOC(sizeof(ld_float) * c->nel[k]);
+        c->gin[k] = (ld_float *)LD_MALLOC(sizeof(ld_float) * c->nel[k]);
+        c->tin[k] = (ld_float *)LD_MALLOC(sizeof(ld_float) * c->nel[k]);
+        if (!c->in[k] || !c->gin[k] || !c->tin[k]) return -1;
+        for (size_t i = 0; i < c->nel[k]; i++) {
+            c->in[k][i] = (ld_float)((k == 0 ? scale0 : 0.5) * ld_rng_normal(rng));
+            c->tin[k][i] = (ld_float)ld_rng_normal(rng);
+        }
+    }
+    c->out = (ld_float *)LD_MALLOC(sizeof(ld_float) * c->nout);
+    c->r = (ld_float *)LD_MALLOC(sizeof(ld_float) * c->nout);
+    c->tout = (ld_float *)LD_MALLOC(sizeof(ld_float) * c->nout);
+    if (!c->out || !c->r || !c->tout) return -1;
+    for (size_t i = 0; i < c->nout; i++) c->r[i] = (ld_float)ld_rng_normal(rng);
+    return 0;
+}
+
+static void ld__st_free(ld__st_case *c) {
+    for (int k = 0; k < c->nin; k++) { LD_FREE(c->in[k]); LD_FREE(c->gin[k]); LD_FREE(c->tin[k]); }
+    LD_FREE(c->out); LD_FREE(c->r); LD_FREE(c->tout); LD_FREE(c->s1); LD_FREE(c->s2); LD_FREE(c->s3); LD_FREE(c->tok);
+}
+
+LDDEF int ld_selftest(int verbose) {
+    ld_rng rng;
+    ld_rng_seed(&rng, 42);
+    int B = 2, T = 5, C = 8, NH = 2, OC = 6, V = 7, fails = 0;
+    for (int which = 0; which < 5; which++) {
+        ld__st_case c;
+        memset(&c, 0, sizeof c);
+        c.B = B; c.T = T; c.C = C; c.NH = NH; c.OC = OC;
+        double scale0 = 1.0;
+        switch (which) {
+        case 0:
+            c.name = "encoder"; c.nin = 2; c.nel[0] = (size_t)V * C; c.nel[1] = (size_t)T * C; c.nout = (size_t)B * T * C;
+            c.fwd = ld__st_enc_f; c.bwd = ld__st_enc_b; c.jvp = ld__st_enc_j;
+            c.tok = (int *)LD_MALLOC(sizeof(int) * B * T);
+            if (c.tok) for (int i = 0; i < B * T; i++) c.tok[i] = (int)(ld_rng_u32(&rng) % 3); /* repeats on purpose */
+            break;
+        case 1:
+            c.name = "layernorm"; c.nin = 3; c.nel[0] = (size_t)B * T * C; c.nel[1] = c.nel[2] = C; c.nout = (size_t)B * T * C;
+            c.fwd = ld__st_ln_f; c.bwd = ld__st_ln_b; c.jvp = ld__st_ln_j;
+            c.s1 = (ld_float *)LD_MALLOC(sizeof(ld_float) * B * T); c.s2 = (ld_float *)LD_MALLOC(sizeof(ld_float) * B * T);
+            break;
+        case 2:
+            c.name = "matmul"; c.nin = 3; c.nel[0] = (size_t)B * T * C; c.nel[1] = (size_t)OC * C; c.nel[2] = OC;
+            c.nout = (size_t)B * T * OC;
+            c.fwd = ld__st_mm_f; c.bwd = ld__st_mm_b; c.jvp = ld__st_mm_j;
+            break;
+        case 3:
+            c.name = "attention"; c.nin = 1; c.nel[0] = (size_t)B * T * 3 * C; c.nout = (size_t)B * T * C;
+            c.fwd = ld__st_at_f; c.bwd = ld__st_at_b; c.jvp = ld__st_at_j;
+            c.s1 = (ld_float *)LD_MALLOC(sizeof(ld_float) * B * NH * T * T);
+            c.s2 = (ld_float *)LD_MALLOC(sizeof(ld_float) * B * NH * T * T);
+            scale0 = 1.5;
+            break;
+        case 4:
+            c.name = "gelu"; c.nin = 1; c.nel[0] = (size_t)B * T * C; c.nout = c.nel[0];
+            c.fwd = ld__st_ge_f; c.bwd = ld__st_ge_b; c.jvp = ld__st_ge_j;
+            scale0 = 2.0;
+            break;
+        }
+        if (ld__st_alloc(&c, &rng, scale0) || (which == 0 && !c.tok) || ((which == 1 || which == 3) && (!c.s1 || !c.s2))) {
+            if (verbose) printf("FAIL %s: out of memory\n", c.name);
+            fails++;
+        } else {
+            if (which == 1) for (int i = 0; i < C; i++) c.in[1][i] += 1; /* LN weights near 1 */
+            fails += ld__st_run(&c, verbose);
+        }
+        ld__st_free(&c);
+    }
+    return fails;
+}
+#endif /* LD_LLM_SELFTEST */
+
+#endif /* LD_LLM_IMPLEMENTATION_DONE */
+#endif /* LD_LLM_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the ld_llm authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this
+software dedicate any and all copyright interest in the software to the public
+domain. We make this dedication in the hope that it will encourage the public
+to use and benefit from the software.
+------------------------------------------------------------------------------
+*/
