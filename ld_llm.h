@@ -37,9 +37,11 @@
        >>arena      the model: one allocation carved into θ | g | activations
        >>layers     forward / backward / jvp triples, llm.c argument order
        >>model      the transformer, per-sequence log-probs, generation
-       >>losses     SFT (and later the preference family); each writes G
+       >>losses     SFT and the preference family (DPO, cDPO, IPO, hinge, DPOP,
+                    SimPO, ORPO, + RPO's NLL); each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ
-       >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSON
+       >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSONL data
+       >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
 
    GLOSSARY (the paper's symbols, used in names and comments)
@@ -479,6 +481,73 @@ typedef enum {
    Needs LD_TRAIN. Returns L (NaN without a forward or LD_TRAIN).           */
 LDDEF double ld_sft_loss(ld_model *m, ld_norm norm);
 
+/* The preference losses. With s± = log π(y±|x) (sums over response tokens),
+   r± = s± − s±_ref, h = r⁺ − r⁻, u the argument of σ, L± the response
+   lengths in tokens, each pair's loss and the coefficients c± of its
+   residual G = c (π − y) on the chosen (+) and rejected (−) tokens:
+
+     DPO    −log σ(βh)                        c⁺ = β(1−σ(βh)),   c⁻ = −c⁺
+     cDPO   −(1−ε)log σ(βh) − ε log σ(−βh)     c⁺ = β[(1−ε)(1−σ) − εσ], c⁻ = −c⁺
+     IPO    (h − 1/(2β))²                      c⁺ = 1/β − 2h,     c⁻ = −c⁺
+     hinge  max(0, 1 − βh)   (SLiC)           c⁺ = β·1[βh < 1],  c⁻ = −c⁺
+     DPOP   −log σ(β[h − λ max(0, s⁺_ref − s⁺)])   (Smaug)
+                                              c⁺ = β(1−σ)(1 + λ·1[s⁺ < s⁺_ref]), c⁻ = −β(1−σ)
+     SimPO  −log σ(β s⁺/L⁺ − β s⁻/L⁻ − γ)   (no reference)
+                                              c⁺ = (β/L⁺)(1−σ),  c⁻ = −(β/L⁻)(1−σ)
+     ORPO   −s⁺/L⁺ − λ log σ(o⁺ − o⁻),  o = log(p̄/(1−p̄)), p̄ = exp(s/L)   (no reference)
+                                              c⁺ = 1/L⁺ + λ(1−σ)/(L⁺(1−p̄⁺)), c⁻ = −λ(1−σ)/(L⁻(1−p̄⁻))
+     + RPO  any of them + α·(−s⁺/L⁺)          c⁺ += α/L⁺
+
+   c = −∂L/∂s: a negative c is a negative gradient that pushes a response
+   down. The batch loss is the mean over the N pairs, so every c above is
+   divided by N. Logps are sums over tokens (as in the official DPO code;
+   TRL's IPO averages them per token instead).                              */
+typedef enum {
+    LD_DPO = 0, LD_CDPO = 1, LD_IPO = 2, LD_HINGE = 3, LD_DPOP = 4, LD_SIMPO = 5, LD_ORPO = 6
+} ld_pref_kind;
+
+/* Options; zero fields take the defaults in brackets. */
+typedef struct {
+    ld_pref_kind kind;    /* [LD_DPO]                                        */
+    double beta;          /* β [0.1; SimPO 2.0]                              */
+    double eps;           /* cDPO label smoothing ε in [0, 0.5] [0]          */
+    double lambda;        /* λ [DPOP 50; ORPO 0.1]                           */
+    double gamma;         /* SimPO margin γ [0.5]                            */
+    double nll_alpha;     /* RPO weight α of the NLL on the chosen [0]       */
+} ld_pref_opts;
+
+/* Resolves the defaults of o for its kind. */
+LDDEF ld_pref_opts ld_pref_opts_resolve(const ld_pref_opts *o);
+
+/* True if the kind compares against a reference model (all but SimPO, ORPO). */
+LDDEF int ld_pref_needs_ref(ld_pref_kind kind);
+
+/* TRL's metric names; means over the pairs of the batch. For the losses
+   without a reference the rewards are β·s/L (SimPO) or λ·s/L (ORPO).     */
+typedef struct {
+    double loss;
+    double rewards_chosen;      /* rewards/chosen     β(s⁺ − s⁺_ref)       */
+    double rewards_rejected;    /* rewards/rejected   β(s⁻ − s⁻_ref)       */
+    double rewards_margins;     /* rewards/margins                         */
+    double rewards_accuracies;  /* rewards/accuracies  share with chosen > rejected */
+    double logps_chosen;        /* logps/chosen       mean s⁺              */
+    double logps_rejected;      /* logps/rejected     mean s⁻              */
+} ld_pref_metrics;
+
+/* A preference loss over the last ld_forward, which must hold 2N rows: the
+   chosen responses in rows 0..N−1 and the rejected in rows N..2N−1 (row i
+   pairs with row i+N, same prompt). ref_logp (2N): log π_ref of the same
+   rows (NULL for SimPO and ORPO). Writes G into m->d.logits, the metrics
+   into *out, and, if coef is not NULL, each row's c (2N), so that G on
+   row b's response tokens is coef[b]·(π − y). Needs LD_TRAIN.             */
+LDDEF ld_status ld_pref_loss(ld_model *m, const ld_pref_opts *o, const double *ref_logp,
+                             ld_pref_metrics *out, double *coef);
+
+/* Recomputes π (m->a.probs), m->tok_logp and m->seq_logp from m->a.logits,
+   as ld_forward does at its end; for callers who edit the logits (finite
+   differences with respect to z, temperature).                            */
+LDDEF void ld_logits_to_logprobs(ld_model *m);
+
 /* ===========================================================================
    >>optim — SGD, AdamW, RMSprop; each step exposes Δθ
    ======================================================================== */
@@ -532,6 +601,58 @@ LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
 LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
                         char *out, int cap);
 
+/* Datasets: JSONL with TRL's field names, one JSON object per line.
+     LD_DATA_SFT     "prompt", "completion"
+     LD_DATA_PREF    "prompt", "chosen", "rejected"
+     LD_DATA_PROBES  "prompt" and any other string fields: the paper's probe
+                     types ("chosen", "rejected", "chosen_gptsemantic",
+                     "chosen_gptformat", "reject_gptsemantic",
+                     "reject_gptformat", "irr_train", "irr_test", "irr_hum",
+                     "random_permute", "random_nonhum", ...), each optional
+   Strings are decoded as JSON (\n, \", \uXXXX with surrogate pairs) and must
+   be valid UTF-8; each byte is then one token. Blank lines are skipped.
+   Other fields are ignored. A malformed line — bad JSON, a missing field, a
+   field that is not a string, invalid UTF-8, an empty response — stops the
+   load with its line number, or with LD_DATA_SKIP_BAD is skipped and
+   counted (n_skipped, first_skip).                                        */
+typedef enum { LD_DATA_SFT = 0, LD_DATA_PREF = 1, LD_DATA_PROBES = 2 } ld_data_kind;
+enum { LD_DATA_SKIP_BAD = 1 };
+
+typedef struct {
+    ld_data_kind kind;
+    int n;                /* examples                                       */
+    int n_fields;         /* columns; column 0 is "prompt"                  */
+    char **fields;        /* (n_fields) column names                         */
+    int *tokens;          /* every field's tokens, one after another         */
+    size_t n_tokens;
+    size_t *start;        /* (n, n_fields) first token of each field         */
+    int *len;             /* (n, n_fields) its length in tokens; −1: absent  */
+    int *line;            /* (n) 1-based line in the source                  */
+    int n_skipped;        /* malformed lines skipped (LD_DATA_SKIP_BAD)      */
+    char first_skip[200]; /* why the first of them was skipped               */
+} ld_dataset;
+
+/* Parses JSONL text[0..len). On failure *ds is empty and the reason names
+   the line. cfg gives the tokenizer (byte-level: V ≥ 256).                */
+LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
+                                 ld_data_kind kind, int flags);
+/* Frees a dataset and zeroes it. */
+LDDEF void ld_dataset_free(ld_dataset *ds);
+/* The column of a field name, or −1. */
+LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name);
+
+/* Builds χ = [eot; prompt; response; eot] for example i with its response
+   from column `field`, into buf (T ints), and describes it in *out.
+   Truncation follows the official DPO code: when the prompt and the
+   example's longest response do not fit in T, the prompt keeps its last
+   max_prompt − 1 tokens (max_prompt ≤ 0 means T/2); a response that still
+   does not fit is cut at the end (and loses its final eot). The same
+   prompt cut applies to every response of the example, so chosen and
+   rejected (and all probes) share one prompt. LD_ERR_MISSING if the
+   example lacks the field.                                                 */
+LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, int max_prompt,
+                               int eot, int *buf, ld_seq *out);
+
 #ifndef LD_NO_STDIO
 /* Writes dir/model.safetensors (tensors named as Hugging Face's GPT-2, HF's
    (in, out) layout for Conv1D weights, F32 or F64 as ld_float) and
@@ -544,12 +665,113 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir);
    model's context. On failure *m is zeroed, nothing stays allocated.       */
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags);
 
+/* Reads a JSONL file; see ld_dataset_parse. */
+LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_config *cfg,
+                                ld_data_kind kind, int flags);
+
 /* Reads a config.json into *cfg (resolved). */
 LDDEF ld_status ld_load_config(ld_config *cfg, const char *path);
 
 /* Replaces θ of an existing model with the tensors of a safetensors file of
    the same config. On failure θ is unchanged.                             */
 LDDEF ld_status ld_load_params(ld_model *m, const char *safetensors_path);
+#endif
+
+/* ===========================================================================
+   >>train — the training loop: batches, schedule, reference, checkpoints
+   ======================================================================== */
+
+typedef enum { LD_SCHED_CONSTANT = 0, LD_SCHED_LINEAR = 1, LD_SCHED_COSINE = 2 } ld_sched;
+
+/* Zero fields take the defaults in brackets. */
+typedef struct {
+    int pref;                   /* 0: SFT; 1: the preference loss `loss`      */
+    const char *sft_fields[4];  /* SFT: response columns, one row per example
+                                   and column [{"completion"}, or {"chosen"}
+                                   for a preference dataset]; {"chosen",
+                                   "rejected"} trains on both               */
+    ld_norm norm;               /* SFT normalisation [LD_NORM_SEQ_SUM]        */
+    ld_pref_opts loss;          /* preference loss [DPO, β 0.1]               */
+    int ref_precompute;         /* 1: reference log-probs once per example
+                                   before training (always so without a
+                                   reference model: then the policy's
+                                   starting weights are the reference)      */
+    int batch;                  /* examples per step [as many as fit in B]    */
+    int epochs;                 /* [1]                                        */
+    long max_steps;             /* [0: epochs × ⌈n / batch⌉]                  */
+    double lr;                  /* peak η [the optimizer's lr]                */
+    long warmup;                /* linear warmup steps [0]                    */
+    ld_sched sched;             /* decay after the warmup [constant]          */
+    double min_lr_ratio;        /* linear/cosine end at this share of lr [0]  */
+    int max_prompt;             /* prompt truncation (ld_dataset_seq) [T/2]   */
+    uint64_t seed;              /* order of the examples                      */
+    int no_shuffle;             /* 1: keep the file's order                   */
+} ld_train_config;
+
+/* The loop's state. Fields after `cfg` are for reading. */
+typedef struct {
+    ld_train_config cfg;        /* resolved                                   */
+    ld_model *m;                /* the policy                                 */
+    ld_optim *opt;
+    const ld_dataset *ds;
+    ld_model *ref;              /* frozen reference, or NULL                  */
+    int fields[4], n_fields;    /* response columns: SFT's, or chosen|rejected */
+    double *ref_logp;           /* (n, 2) precomputed reference log-probs     */
+    long step;                  /* optimizer steps taken                      */
+    long total_steps, steps_per_epoch;
+    int epoch, cursor;          /* position in this epoch's order             */
+    int *order;                 /* (n) this epoch's order of the examples     */
+    ld_rng rng;                 /* shuffles                                   */
+    uint64_t epoch_rng;         /* rng state before this epoch's shuffle      */
+    uint64_t data_hash;         /* fingerprint of the dataset (for resume)    */
+    /* the batch of the next (or last) step */
+    int *batch_idx, batch_n;    /* (batch) example ids                        */
+    int batch_ready;
+    ld_seq *rows;               /* (m->B) the forward's rows                  */
+    int n_rows;
+    int *buf;                   /* (m->B, m->T) their tokens                  */
+    double *row_ref;            /* (m->B) reference log-probs of the rows     */
+    /* the last step */
+    double loss, lr, grad_norm;
+    ld_pref_metrics metrics;    /* preference steps                           */
+    long tokens;                /* tokens forwarded so far                    */
+} ld_trainer;
+
+/* Sets up training of model m with optimizer opt on dataset ds (SFT or
+   preference data). ref: a frozen reference model (preference losses), or
+   NULL. Errors: a batch that does not fit in m->B rows, missing columns, a
+   reference of the wrong size. Precomputes reference log-probs if asked. */
+LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
+                                const ld_train_config *cfg, ld_model *ref);
+LDDEF void ld_trainer_free(ld_trainer *tr);
+
+/* Prepares the next batch (tr->batch_idx, tr->rows) without stepping, so a
+   caller can look at it first; the next ld_trainer_step uses it.          */
+LDDEF ld_status ld_trainer_next_batch(ld_trainer *tr);
+
+/* One optimizer step: the prepared (or next) batch, forward, loss (writes
+   G), backward, optimizer with the scheduled learning rate. Afterwards
+   tr->loss, tr->lr, tr->grad_norm, tr->metrics and opt->delta (Δθ) hold
+   the step's results.                                                      */
+LDDEF ld_status ld_trainer_step(ld_trainer *tr);
+
+/* 1 when total_steps steps have been taken. */
+LDDEF int ld_trainer_done(const ld_trainer *tr);
+
+/* The learning rate of a step: linear warmup, then the decay. */
+LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
+
+#ifndef LD_NO_STDIO
+/* Writes a checkpoint into dir: model.safetensors and config.json (a plain
+   model, loadable on its own) and trainer.safetensors (optimizer moments,
+   precomputed reference log-probs, the loop's position and RNG).          */
+LDDEF ld_status ld_trainer_save(const ld_trainer *tr, const char *dir);
+
+/* Continues from a checkpoint of a run with the same dataset and config
+   (call after ld_trainer_init): θ, optimizer, position and RNG are
+   restored, so the following steps reproduce the original run bit for
+   bit. On failure the trainer and model are unchanged.                    */
+LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir);
 #endif
 
 /* ===========================================================================
@@ -1359,7 +1581,14 @@ static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
                          w->lnfw, w->lnfb, N, C, c->ln_eps);
     ld_matmul_forward(a->logits, a->lnf, c->untied_head ? w->lmhead : w->wte, NULL, N, C, V);
 
-    /* π and the log-probs of the next tokens */
+    ld_logits_to_logprobs(m);
+    if (m->d.logits) memset(m->d.logits, 0, sizeof(ld_float) * (size_t)N * V);
+}
+
+LDDEF void ld_logits_to_logprobs(ld_model *m) {
+    int B = m->cur_B, T = m->cur_T, V = m->cfg.vocab_size, N = B * T;
+    ld_acts *a = &m->a;
+    /* π and the log-probs of the next tokens: log π_t[χ_{t+1}] = z − log Σ exp z */
     LD__OMP_FOR
     for (int n = 0; n < N; n++) {
         int b = n / T, t = n % T;
@@ -1371,7 +1600,6 @@ static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
         for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) s += m->tok_logp[b * T + t];
         m->seq_logp[b] = s;
     }
-    if (m->d.logits) memset(m->d.logits, 0, sizeof(ld_float) * (size_t)N * V);
 }
 
 LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B) {
@@ -1561,12 +1789,24 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
 
 /* ---------------------------------------------------------------- >>losses */
 
+/* G_l = c (π_l − e_{y_l}) on every response token of row b. */
+static void ld__write_residual(ld_model *m, int b, double c) {
+    int T = m->cur_T, V = m->cfg.vocab_size;
+    for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) {
+        size_t row = ((size_t)b * T + t) * V;
+        ld_float *g = m->d.logits + row;
+        const ld_float *p = m->a.probs + row;
+        for (int v = 0; v < V; v++) g[v] = (ld_float)(c * p[v]);
+        g[m->tokens[b * T + t + 1]] -= (ld_float)c;
+    }
+}
+
 LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
     if (!m || !m->d.logits || m->cur_B == 0) {
         ld__fail(LD_ERR_ARG, "the SFT loss needs a forward pass on a model made with LD_TRAIN");
         return NAN;
     }
-    int B = m->cur_B, T = m->cur_T, V = m->cfg.vocab_size;
+    int B = m->cur_B;
     long ntok = 0;
     double loss = 0;
     for (int b = 0; b < B; b++) {
@@ -1574,16 +1814,119 @@ LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
         loss -= m->seq_logp[b];
     }
     double c = norm == LD_NORM_TOKEN_MEAN ? 1.0 / (double)ntok : 1.0 / B;
-    /* G_l = c (π_l − e_{y_l}) at every response position */
-    for (int b = 0; b < B; b++)
-        for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) {
-            size_t row = ((size_t)b * T + t) * V;
-            ld_float *g = m->d.logits + row;
-            const ld_float *p = m->a.probs + row;
-            for (int v = 0; v < V; v++) g[v] = (ld_float)(c * p[v]);
-            g[m->tokens[b * T + t + 1]] -= (ld_float)c;
-        }
+    for (int b = 0; b < B; b++) ld__write_residual(m, b, c);
     return loss * c;
+}
+
+LDDEF int ld_pref_needs_ref(ld_pref_kind kind) { return kind != LD_SIMPO && kind != LD_ORPO; }
+
+LDDEF ld_pref_opts ld_pref_opts_resolve(const ld_pref_opts *o) {
+    ld_pref_opts r;
+    if (o) r = *o; else memset(&r, 0, sizeof r);
+    if (r.beta == 0) r.beta = r.kind == LD_SIMPO ? 2.0 : 0.1;
+    if (r.lambda == 0) r.lambda = r.kind == LD_DPOP ? 50.0 : r.kind == LD_ORPO ? 0.1 : 0.0;
+    if (r.gamma == 0 && r.kind == LD_SIMPO) r.gamma = 0.5;
+    return r;
+}
+
+static double ld__sigmoid(double u) { return u >= 0 ? 1 / (1 + exp(-u)) : exp(u) / (1 + exp(u)); }
+static double ld__log_sigmoid(double u) { return u >= 0 ? -log1p(exp(-u)) : u - log1p(exp(u)); }
+
+LDDEF ld_status ld_pref_loss(ld_model *m, const ld_pref_opts *opts, const double *ref_logp,
+                             ld_pref_metrics *out, double *coef) {
+    if (!m || !m->d.logits || m->cur_B == 0)
+        return ld__fail(LD_ERR_ARG, "the preference loss needs a forward pass on a model made with LD_TRAIN");
+    if (m->cur_B % 2) return ld__fail(LD_ERR_ARG, "a preference batch has 2N rows (chosen, then rejected); got %d", m->cur_B);
+    ld_pref_opts o = ld_pref_opts_resolve(opts);
+    if ((int)o.kind < 0 || o.kind > LD_ORPO) return ld__fail(LD_ERR_ARG, "unknown preference loss %d", (int)o.kind);
+    if (!(o.beta > 0) || !isfinite(o.beta) || !(o.eps >= 0 && o.eps <= 0.5) || !(o.lambda >= 0) ||
+        !isfinite(o.lambda) || !isfinite(o.gamma) || !(o.nll_alpha >= 0) || !isfinite(o.nll_alpha))
+        return ld__fail(LD_ERR_ARG, "preference options out of range (β %g > 0, ε %g in [0, 0.5], λ %g ≥ 0, γ %g, α %g ≥ 0)",
+                        o.beta, o.eps, o.lambda, o.gamma, o.nll_alpha);
+    int N = m->cur_B / 2;
+    int need_ref = ld_pref_needs_ref(o.kind);
+    if (need_ref && !ref_logp) return ld__fail(LD_ERR_ARG, "this loss compares against a reference: ref_logp is NULL");
+    if (need_ref)
+        for (int b = 0; b < 2 * N; b++)
+            if (!isfinite(ref_logp[b])) return ld__fail(LD_ERR_NAN, "reference log-prob of row %d is %g", b, ref_logp[b]);
+    ld_pref_metrics mt;
+    memset(&mt, 0, sizeof mt);
+    const double beta = o.beta;
+    for (int i = 0; i < N; i++) {
+        int bc = i, br = i + N;
+        double sc = m->seq_logp[bc], sr = m->seq_logp[br];
+        double Lc = m->len[bc] - m->prompt_len[bc], Lr = m->len[br] - m->prompt_len[br];
+        double h = need_ref ? (sc - ref_logp[bc]) - (sr - ref_logp[br]) : 0;
+        double loss = 0, cc = 0, cr = 0, rc, rr;
+        switch (o.kind) {
+        case LD_DPO: {
+            double u = beta * h;
+            loss = -ld__log_sigmoid(u);
+            cc = beta * ld__sigmoid(-u); cr = -cc;
+            break;
+        }
+        case LD_CDPO: {
+            double u = beta * h;
+            loss = -(1 - o.eps) * ld__log_sigmoid(u) - o.eps * ld__log_sigmoid(-u);
+            cc = beta * ((1 - o.eps) * ld__sigmoid(-u) - o.eps * ld__sigmoid(u)); cr = -cc;
+            break;
+        }
+        case LD_IPO: {
+            double d = h - 1 / (2 * beta);
+            loss = d * d;
+            cc = 1 / beta - 2 * h; cr = -cc;
+            break;
+        }
+        case LD_HINGE:
+            loss = beta * h < 1 ? 1 - beta * h : 0;
+            cc = beta * h < 1 ? beta : 0; cr = -cc;
+            break;
+        case LD_DPOP: {
+            double below = sc < ref_logp[bc] ? 1 : 0, pen = below * (ref_logp[bc] - sc);
+            double u = beta * (h - o.lambda * pen);
+            loss = -ld__log_sigmoid(u);
+            cc = beta * ld__sigmoid(-u) * (1 + o.lambda * below);
+            cr = -beta * ld__sigmoid(-u);
+            break;
+        }
+        case LD_SIMPO: {
+            double u = beta * sc / Lc - beta * sr / Lr - o.gamma;
+            loss = -ld__log_sigmoid(u);
+            cc = beta / Lc * ld__sigmoid(-u); cr = -beta / Lr * ld__sigmoid(-u);
+            break;
+        }
+        case LD_ORPO: {
+            /* o = log p̄ − log(1 − p̄) with log p̄ = s/L; log(1 − e^a) = log(−expm1(a)) */
+            /* p̄ = 1 (a = 0) would make o infinite: keep a a hair below 0 */
+            double ac = LD__MIN(sc / Lc, -1e-12), ar = LD__MIN(sr / Lr, -1e-12);
+            double oc = ac - log(-expm1(ac)), orr = ar - log(-expm1(ar));
+            double u = oc - orr, sgm = ld__sigmoid(-u);
+            loss = -ac - o.lambda * ld__log_sigmoid(u);
+            cc = 1 / Lc + o.lambda * sgm / (Lc * -expm1(ac));
+            cr = -o.lambda * sgm / (Lr * -expm1(ar));
+            break;
+        }
+        }
+        if (o.nll_alpha > 0) { loss += o.nll_alpha * (-sc / Lc); cc += o.nll_alpha / Lc; }
+        if (need_ref) { rc = beta * (sc - ref_logp[bc]); rr = beta * (sr - ref_logp[br]); }
+        else {
+            double k = o.kind == LD_ORPO ? o.lambda : beta;
+            rc = k * sc / Lc; rr = k * sr / Lr;
+        }
+        mt.loss += loss;
+        mt.rewards_chosen += rc; mt.rewards_rejected += rr;
+        mt.rewards_accuracies += rc > rr;
+        mt.logps_chosen += sc; mt.logps_rejected += sr;
+        ld__write_residual(m, bc, cc / N);
+        ld__write_residual(m, br, cr / N);
+        if (coef) { coef[bc] = cc / N; coef[br] = cr / N; }
+    }
+    mt.loss /= N; mt.rewards_chosen /= N; mt.rewards_rejected /= N; mt.rewards_accuracies /= N;
+    mt.logps_chosen /= N; mt.logps_rejected /= N;
+    mt.rewards_margins = mt.rewards_chosen - mt.rewards_rejected;
+    if (!isfinite(mt.loss)) return ld__fail(LD_ERR_NAN, "the %s loss is %g", "preference", mt.loss);
+    if (out) *out = mt;
+    return LD_OK;
 }
 
 /* ----------------------------------------------------------------- >>optim */
@@ -2043,6 +2386,189 @@ static int ld__json_num(const ld__json *j, int i, double *out) {
     return 0;
 }
 
+/* ---- datasets ---- */
+
+LDDEF void ld_dataset_free(ld_dataset *ds) {
+    if (!ds) return;
+    if (ds->fields) for (int f = 0; f < ds->n_fields; f++) LD_FREE(ds->fields[f]);
+    LD_FREE(ds->fields); LD_FREE(ds->tokens); LD_FREE(ds->start); LD_FREE(ds->len); LD_FREE(ds->line);
+    memset(ds, 0, sizeof *ds);
+}
+
+LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name) {
+    for (int f = 0; ds && f < ds->n_fields; f++) if (!strcmp(ds->fields[f], name)) return f;
+    return -1;
+}
+
+/* Grows *p (elements of size es) to hold at least need; doubles. */
+static int ld__grow(void **p, size_t *cap, size_t need, size_t es) {
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) nc *= 2;
+    void *q = LD_MALLOC(nc * es);
+    if (!q) return -1;
+    if (*p) memcpy(q, *p, *cap * es);
+    LD_FREE(*p);
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+/* Adds a column; the (n, n_fields) tables are re-laid with the new stride. */
+static int ld__ds_add_field(ld_dataset *ds, const char *name, size_t *rowcap) {
+    int nf = ds->n_fields + 1;
+    char **names = (char **)LD_MALLOC(sizeof(char *) * nf);
+    char *copy = (char *)LD_MALLOC(strlen(name) + 1);
+    size_t rows = *rowcap ? *rowcap : 64;
+    size_t *st = (size_t *)LD_MALLOC(sizeof(size_t) * rows * nf);
+    int *ln = (int *)LD_MALLOC(sizeof(int) * rows * nf);
+    if (!names || !copy || !st || !ln) { LD_FREE(names); LD_FREE(copy); LD_FREE(st); LD_FREE(ln); return -1; }
+    strcpy(copy, name);
+    if (ds->n_fields) memcpy(names, ds->fields, sizeof(char *) * ds->n_fields);
+    names[nf - 1] = copy;
+    for (int i = 0; i < ds->n; i++) {
+        for (int f = 0; f < ds->n_fields; f++) { st[(size_t)i * nf + f] = ds->start[(size_t)i * ds->n_fields + f]; ln[(size_t)i * nf + f] = ds->len[(size_t)i * ds->n_fields + f]; }
+        st[(size_t)i * nf + nf - 1] = 0;
+        ln[(size_t)i * nf + nf - 1] = -1;
+    }
+    LD_FREE(ds->fields); LD_FREE(ds->start); LD_FREE(ds->len);
+    ds->fields = names; ds->start = st; ds->len = ln; ds->n_fields = nf;
+    *rowcap = rows;
+    return 0;
+}
+
+LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
+                                 ld_data_kind kind, int flags) {
+    if (!ds) return ld__fail(LD_ERR_ARG, "dataset is NULL");
+    memset(ds, 0, sizeof *ds);
+    if (!text) return ld__fail(LD_ERR_ARG, "text is NULL");
+    if ((int)kind < 0 || kind > LD_DATA_PROBES) return ld__fail(LD_ERR_ARG, "unknown dataset kind %d", (int)kind);
+    ld_config c = ld_config_resolve(cfg);
+    if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
+    static const char *const need[3][3] = { { "prompt", "completion", NULL }, { "prompt", "chosen", "rejected" }, { "prompt", NULL, NULL } };
+    ds->kind = kind;
+    size_t rowcap = 0, tokcap = 0, linecap = 0;
+    ld_status st = LD_OK;
+    for (int f = 0; f < 3 && need[kind][f] && !st; f++)
+        if (ld__ds_add_field(ds, need[kind][f], &rowcap)) st = ld__fail(LD_ERR_OOM, "dataset");
+    char *sbuf = NULL;
+    size_t sbufcap = 0;
+    int lineno = 0;
+    for (size_t pos = 0; pos < len && !st;) {
+        size_t e = pos;
+        while (e < len && text[e] != '\n') e++;
+        lineno++;
+        const char *ln = text + pos;
+        size_t ll = e - pos;
+        pos = e + 1;
+        size_t k = 0;
+        while (k < ll && (ln[k] == ' ' || ln[k] == '\t' || ln[k] == '\r')) k++;
+        if (k == ll) continue; /* blank line */
+        char why[200] = "";
+        ld__json j;
+        memset(&j, 0, sizeof j);
+        if (ll > 0x7FFFFFF0u) snprintf(why, sizeof why, "line too long");
+        else if (ld__json_parse(&j, ln, ll)) snprintf(why, sizeof why, "bad JSON: %s", j.err);
+        else if (j.nodes[0].type != 'o') snprintf(why, sizeof why, "not a JSON object");
+        if (!why[0]) {
+            /* every required field present and a string; responses non-empty */
+            for (int f = 0; f < 3 && need[kind][f] && !why[0]; f++) {
+                int v = ld__json_get(&j, 0, need[kind][f]);
+                if (v < 0) snprintf(why, sizeof why, "missing field \"%s\"", need[kind][f]);
+                else if (j.nodes[v].type != 's') snprintf(why, sizeof why, "field \"%s\" is not a string", need[kind][f]);
+                else if (f > 0 && j.nodes[v].end == j.nodes[v].start)
+                    snprintf(why, sizeof why, "field \"%s\" is empty (a response needs at least one token)", need[kind][f]);
+            }
+        }
+        if (!why[0] && kind == LD_DATA_PROBES) { /* every other string field is a probe */
+            for (int i = 0, kk = 1; i < j.nodes[0].n / 2 && !why[0]; i++) {
+                int v = j.nodes[kk].skip;
+                if (j.nodes[v].type == 's') {
+                    char name[128];
+                    if (ld__json_str(&j, kk, name, sizeof name - 1) < 0) snprintf(why, sizeof why, "a field name is too long");
+                    else if (strcmp(name, "prompt") && j.nodes[v].end == j.nodes[v].start)
+                        snprintf(why, sizeof why, "probe \"%s\" is empty", name);
+                    else if (ld_dataset_field(ds, name) < 0 && ld__ds_add_field(ds, name, &rowcap))
+                        { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
+                }
+                kk = j.nodes[v].skip;
+            }
+        }
+        if (!why[0] && !st) {
+            /* room for one more row */
+            if (ds->n + 1 > (int)rowcap) {
+                size_t nr = rowcap * 2, nf = (size_t)ds->n_fields;
+                size_t *st2 = (size_t *)LD_MALLOC(sizeof(size_t) * nr * nf);
+                int *ln2 = (int *)LD_MALLOC(sizeof(int) * nr * nf);
+                if (!st2 || !ln2) { LD_FREE(st2); LD_FREE(ln2); st = ld__fail(LD_ERR_OOM, "dataset"); }
+                else {
+                    memcpy(st2, ds->start, sizeof(size_t) * ds->n * nf);
+                    memcpy(ln2, ds->len, sizeof(int) * ds->n * nf);
+                    LD_FREE(ds->start); LD_FREE(ds->len);
+                    ds->start = st2; ds->len = ln2; rowcap = nr;
+                }
+            }
+            if (!st && ld__grow((void **)&ds->line, &linecap, (size_t)ds->n + 1, sizeof(int))) st = ld__fail(LD_ERR_OOM, "dataset");
+            size_t tok0 = ds->n_tokens;
+            for (int f = 0; f < ds->n_fields && !st && !why[0]; f++) {
+                size_t cell = (size_t)ds->n * ds->n_fields + f;
+                ds->len[cell] = -1;
+                ds->start[cell] = ds->n_tokens;
+                int v = ld__json_get(&j, 0, ds->fields[f]);
+                if (v < 0 || j.nodes[v].type != 's') continue;
+                size_t raw = (size_t)(j.nodes[v].end - j.nodes[v].start);
+                if (ld__grow((void **)&sbuf, &sbufcap, raw + 1, 1)) { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
+                long nb = ld__json_str(&j, v, sbuf, sbufcap - 1);
+                if (nb < 0) { snprintf(why, sizeof why, "field \"%s\" has a lone UTF-16 surrogate", ds->fields[f]); break; }
+                if (nb > (1L << 30)) { snprintf(why, sizeof why, "field \"%s\" is too long", ds->fields[f]); break; }
+                if (ld__grow((void **)&ds->tokens, &tokcap, ds->n_tokens + (size_t)nb, sizeof(int))) { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
+                for (long q = 0; q < nb; q++) ds->tokens[ds->n_tokens + q] = (unsigned char)sbuf[q];
+                ds->n_tokens += (size_t)nb;
+                ds->len[cell] = (int)nb;
+            }
+            if (why[0]) ds->n_tokens = tok0; /* drop the partial row */
+            else if (!st) ds->line[ds->n++] = lineno;
+        }
+        ld__json_free(&j);
+        if (why[0] && !st) {
+            if (flags & LD_DATA_SKIP_BAD) {
+                if (!ds->n_skipped++) snprintf(ds->first_skip, sizeof ds->first_skip, "line %d: %s", lineno, why);
+            } else st = ld__fail(LD_ERR_DATA, "line %d: %s", lineno, why);
+        }
+    }
+    LD_FREE(sbuf);
+    if (!st && ds->n == 0)
+        st = ld__fail(LD_ERR_DATA, ds->n_skipped ? "no usable examples (%d malformed lines skipped; %s)" : "no examples", ds->n_skipped, ds->first_skip);
+    if (st) ld_dataset_free(ds);
+    return st;
+}
+
+LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, int max_prompt,
+                               int eot, int *buf, ld_seq *out) {
+    if (!ds || !buf || !out || i < 0 || i >= ds->n || field < 1 || field >= ds->n_fields || T < 3)
+        return ld__fail(LD_ERR_ARG, "example %d, field %d, T %d: out of range", i, field, T);
+    const int *len = ds->len + (size_t)i * ds->n_fields;
+    const size_t *start = ds->start + (size_t)i * ds->n_fields;
+    if (len[field] < 0) return ld__fail(LD_ERR_MISSING, "example %d (line %d) has no \"%s\"", i, ds->line[i], ds->fields[field]);
+    if (max_prompt <= 0) max_prompt = T / 2;
+    if (max_prompt > T - 1) max_prompt = T - 1;
+    int longest = 0;
+    for (int f = 1; f < ds->n_fields; f++) longest = LD__MAX(longest, len[f]);
+    /* the prompt part is [eot; x], the response part [y; eot] */
+    int x = LD__MAX(len[0], 0), p = 1 + x;
+    if (p + longest + 1 > T && p > max_prompt) { x = max_prompt - 1; p = max_prompt; }
+    const int *xs = ds->tokens + start[0] + (LD__MAX(len[0], 0) - x); /* keep the end of the prompt */
+    buf[0] = eot;
+    memcpy(buf + 1, xs, sizeof(int) * x);
+    int y = len[field], r = LD__MIN(y + 1, T - p);
+    memcpy(buf + p, ds->tokens + start[field], sizeof(int) * LD__MIN(y, r));
+    if (r == y + 1) buf[p + y] = eot;
+    out->tokens = buf;
+    out->len = p + r;
+    out->prompt_len = p;
+    return LD_OK;
+}
+
 #ifndef LD_NO_STDIO
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
@@ -2340,6 +2866,24 @@ LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     return LD_OK;
 }
 
+LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_config *cfg,
+                                ld_data_kind kind, int flags) {
+    if (ds) memset(ds, 0, sizeof *ds);
+    if (!ds || !path) return ld__fail(LD_ERR_ARG, "NULL argument");
+    char *txt = NULL;
+    size_t n = 0;
+    ld_status st = ld__read_file(path, (size_t)1 << 34, &txt, &n);
+    if (st) return st;
+    st = ld_dataset_parse(ds, txt, n, cfg, kind, flags);
+    LD_FREE(txt);
+    if (st) {
+        char why[sizeof ld__reason];
+        memcpy(why, ld__reason, sizeof why);
+        return ld__fail(st, "%s: %s", path, why);
+    }
+    return LD_OK;
+}
+
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags) {
     if (!m) return ld__fail(LD_ERR_ARG, "model is NULL");
     memset(m, 0, sizeof *m);
@@ -2385,39 +2929,45 @@ static ld_status ld__commit(FILE *f, const char *tmp, const char *path, int ok) 
     return LD_OK;
 }
 
-LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
-    if (!m || !m->theta || !dir) return ld__fail(LD_ERR_ARG, "model not initialised or directory NULL");
+/* One tensor to write: rows × cols elements of esize bytes (4 = float,
+   8 = double); rows == 0 means a vector of cols; transpose writes the
+   (cols, rows) matrix (HF's Conv1D layout). */
+typedef struct {
+    char name[128];
+    const void *data;
+    int esize, rows, cols, transpose;
+} ld__st_out;
+
+/* Writes a safetensors file: the tensors in order, contiguous, the header
+   padded so the data starts 8-aligned; meta: NULL or pairs of strings
+   (key, value, ..., NULL) for __metadata__.                                */
+static ld_status ld__st_write(const char *path, const ld__st_out *t, int n, const char *const *meta) {
     if (!ld__little_endian()) return ld__fail(LD_ERR_IO, "safetensors writing needs a little-endian machine");
-    const ld_config *c = &m->cfg;
-    const char *dtype = sizeof(ld_float) == 8 ? "F64" : "F32";
-    char path[4096], tmp[4200];
-    /* the header: one entry per HF tensor, offsets in file order */
-    size_t cap = 4096 + (size_t)(LD__NTENSORS * c->n_layer + 8) * 160, hn = 0;
+    size_t cap = 256 + (size_t)n * 200, hn = 0, maxel = 0;
+    for (const char *const *k = meta; k && *k; k++) cap += strlen(*k) + 8;
     char *hdr = (char *)LD_MALLOC(cap);
     if (!hdr) return ld__fail(LD_ERR_OOM, "safetensors header");
-    hn += snprintf(hdr + hn, cap - hn, "{\"__metadata__\":{\"format\":\"pt\"}");
+    hn += snprintf(hdr + hn, cap - hn, "{\"__metadata__\":{\"format\":\"pt\"");
+    for (const char *const *k = meta; k && k[0] && k[1]; k += 2) hn += snprintf(hdr + hn, cap - hn, ",\"%s\":\"%s\"", k[0], k[1]);
+    hn += snprintf(hdr + hn, cap - hn, "}");
     uint64_t off = 0;
-    for (int k = 0; k < LD__NTENSORS; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(c, k, &ti);
-        if (!ti.size) continue;
-        for (int l = 0; l < (ti.layered ? c->n_layer : 1); l++) {
-            char name[128];
-            snprintf(name, sizeof name, ti.hf_name, l);
-            uint64_t bytes = (uint64_t)ti.rows * ti.cols * sizeof(ld_float);
-            int r = ti.hf_transposed ? ti.cols : ti.rows, cc = ti.hf_transposed ? ti.rows : ti.cols;
-            if (ti.dims == 1)
-                hn += snprintf(hdr + hn, cap - hn, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
-                               name, dtype, ti.cols, (unsigned long long)off, (unsigned long long)(off + bytes));
-            else
-                hn += snprintf(hdr + hn, cap - hn, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%d,%d],\"data_offsets\":[%llu,%llu]}",
-                               name, dtype, r, cc, (unsigned long long)off, (unsigned long long)(off + bytes));
-            off += bytes;
-        }
+    for (int i = 0; i < n; i++) {
+        size_t el = (size_t)(t[i].rows ? t[i].rows : 1) * t[i].cols;
+        uint64_t bytes = (uint64_t)el * t[i].esize;
+        const char *dt = t[i].esize == 8 ? "F64" : "F32";
+        if (t[i].rows == 0)
+            hn += snprintf(hdr + hn, cap - hn, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%d],\"data_offsets\":[%llu,%llu]}",
+                           t[i].name, dt, t[i].cols, (unsigned long long)off, (unsigned long long)(off + bytes));
+        else
+            hn += snprintf(hdr + hn, cap - hn, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%d,%d],\"data_offsets\":[%llu,%llu]}",
+                           t[i].name, dt, t[i].transpose ? t[i].cols : t[i].rows, t[i].transpose ? t[i].rows : t[i].cols,
+                           (unsigned long long)off, (unsigned long long)(off + bytes));
+        off += bytes;
+        if (t[i].transpose) maxel = LD__MAX(maxel, el * t[i].esize);
     }
     hn += snprintf(hdr + hn, cap - hn, "}");
-    while ((8 + hn) % 8) hdr[hn++] = ' '; /* data starts 8-aligned */
-    ld__path(path, sizeof path, dir, "model.safetensors");
+    while ((8 + hn) % 8) hdr[hn++] = ' ';
+    char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f) { LD_FREE(hdr); return ld__fail(LD_ERR_IO, "cannot create %s", tmp); }
@@ -2425,31 +2975,63 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hn >> (8 * i));
     int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(hdr, 1, hn, f) == hn;
     LD_FREE(hdr);
-    ld_float *buf = (ld_float *)LD_MALLOC(sizeof(ld_float) * (size_t)LD__MAX(c->vocab_size, 4 * c->n_embd) * c->n_embd);
-    if (!buf) { fclose(f); remove(tmp); return ld__fail(LD_ERR_OOM, "save buffer"); }
-    for (int k = 0; k < LD__NTENSORS && ok; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(c, k, &ti);
-        for (int l = 0; l < (ti.layered ? c->n_layer : 1) && ti.size && ok; l++) {
-            size_t per = (size_t)ti.rows * ti.cols;
-            const ld_float *src = m->theta + ti.offset + per * l;
-            if (ti.hf_transposed) { /* ours (rows, cols) → HF (cols, rows) */
-                for (int r = 0; r < ti.rows; r++)
-                    for (int cc = 0; cc < ti.cols; cc++) buf[(size_t)cc * ti.rows + r] = src[(size_t)r * ti.cols + cc];
-                src = buf;
-            }
-            ok = fwrite(src, sizeof(ld_float), per, f) == per;
+    char *buf = maxel ? (char *)LD_MALLOC(maxel) : NULL;
+    if (maxel && !buf) { fclose(f); remove(tmp); return ld__fail(LD_ERR_OOM, "save buffer"); }
+    for (int i = 0; i < n && ok; i++) {
+        size_t el = (size_t)(t[i].rows ? t[i].rows : 1) * t[i].cols, es = (size_t)t[i].esize;
+        const char *src = (const char *)t[i].data;
+        if (t[i].transpose) { /* (rows, cols) → (cols, rows) */
+            for (int r = 0; r < t[i].rows; r++)
+                for (int c = 0; c < t[i].cols; c++)
+                    memcpy(buf + ((size_t)c * t[i].rows + r) * es, src + ((size_t)r * t[i].cols + c) * es, es);
+            src = buf;
         }
+        ok = fwrite(src, es, el, f) == el;
     }
     LD_FREE(buf);
-    ld_status st = ld__commit(f, tmp, path, ok);
+    return ld__commit(f, tmp, path, ok);
+}
+
+/* The HF-named tensors of a model, in checkpoint order; returns the count.
+   out may be NULL to count only. */
+static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
+    int n = 0;
+    for (int k = 0; k < LD__NTENSORS; k++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(&m->cfg, k, &ti);
+        if (!ti.size) continue;
+        for (int l = 0; l < (ti.layered ? m->cfg.n_layer : 1); l++, n++) {
+            if (!out) continue;
+            ld__st_out *o = &out[n];
+            snprintf(o->name, sizeof o->name, ti.hf_name, l);
+            o->data = m->theta + ti.offset + (size_t)ti.rows * ti.cols * l;
+            o->esize = (int)sizeof(ld_float);
+            o->rows = ti.dims == 1 ? 0 : ti.rows;
+            o->cols = ti.cols;
+            o->transpose = ti.hf_transposed;
+        }
+    }
+    return n;
+}
+
+LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
+    if (!m || !m->theta || !dir) return ld__fail(LD_ERR_ARG, "model not initialised or directory NULL");
+    const ld_config *c = &m->cfg;
+    char path[4096], tmp[4200];
+    int n = ld__model_tensors(m, NULL);
+    ld__st_out *t = (ld__st_out *)LD_MALLOC(sizeof(ld__st_out) * n);
+    if (!t) return ld__fail(LD_ERR_OOM, "tensor list");
+    ld__model_tensors(m, t);
+    ld__path(path, sizeof path, dir, "model.safetensors");
+    ld_status st = ld__st_write(path, t, n, NULL);
+    LD_FREE(t);
     if (st) return st;
 
     ld__path(path, sizeof path, dir, "config.json");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "wb");
+    FILE *f = fopen(tmp, "wb");
     if (!f) return ld__fail(LD_ERR_IO, "cannot create %s", tmp);
-    ok = fprintf(f,
+    int ok = fprintf(f,
                  "{\n"
                  "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
                  "  \"model_type\": \"gpt2\",\n"
@@ -2478,6 +3060,309 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
     return ld__commit(f, tmp, path, ok);
 }
 
+#endif /* LD_NO_STDIO */
+
+/* ----------------------------------------------------------------- >>train */
+
+static uint64_t ld__dataset_hash(const ld_dataset *ds) {
+    uint64_t h = 1469598103934665603ull;
+#define LD__MIX(x) do { h ^= (uint64_t)(x); h *= 1099511628211ull; } while (0)
+    LD__MIX(ds->n); LD__MIX(ds->n_fields);
+    for (size_t i = 0; i < (size_t)ds->n * ds->n_fields; i++) LD__MIX((uint32_t)ds->len[i]);
+    for (size_t i = 0; i < ds->n_tokens; i++) LD__MIX((uint32_t)ds->tokens[i]);
+#undef LD__MIX
+    return h;
+}
+
+static void ld__shuffle(ld_trainer *tr) {
+    int n = tr->ds->n;
+    tr->epoch_rng = tr->rng.s;
+    for (int i = 0; i < n; i++) tr->order[i] = i;
+    if (tr->cfg.no_shuffle) return;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(ld_rng_u32(&tr->rng) % (uint32_t)(i + 1));
+        int t = tr->order[i]; tr->order[i] = tr->order[j]; tr->order[j] = t;
+    }
+}
+
+/* Builds the rows of examples idx[0..n): SFT: one row per (field, example);
+   preference: chosen rows 0..n−1, rejected rows n..2n−1. */
+static ld_status ld__build_rows(ld_trainer *tr, const int *idx, int n) {
+    int T = tr->m->T, r = 0;
+    for (int f = 0; f < tr->n_fields; f++)
+        for (int i = 0; i < n; i++, r++) {
+            ld_status st = ld_dataset_seq(tr->ds, idx[i], tr->fields[f], T, tr->cfg.max_prompt,
+                                          tr->m->cfg.eot_token, tr->buf + (size_t)r * T, &tr->rows[r]);
+            if (st) return st;
+        }
+    tr->n_rows = r;
+    return LD_OK;
+}
+
+LDDEF void ld_trainer_free(ld_trainer *tr) {
+    if (!tr) return;
+    LD_FREE(tr->ref_logp); LD_FREE(tr->order); LD_FREE(tr->batch_idx); LD_FREE(tr->rows);
+    LD_FREE(tr->buf); LD_FREE(tr->row_ref);
+    memset(tr, 0, sizeof *tr);
+}
+
+LDDEF double ld_trainer_lr(const ld_trainer *tr, long step) {
+    const ld_train_config *c = &tr->cfg;
+    if (step < c->warmup) return c->lr * (double)(step + 1) / (double)c->warmup;
+    long span = tr->total_steps - c->warmup;
+    double p = span > 1 ? (double)(step - c->warmup) / (double)(span - 1) : 1.0, r = c->min_lr_ratio;
+    if (p > 1) p = 1;
+    switch (c->sched) {
+    case LD_SCHED_LINEAR: return c->lr * (1 - (1 - r) * p);
+    case LD_SCHED_COSINE: return c->lr * (r + (1 - r) * 0.5 * (1 + cos(3.141592653589793 * p)));
+    default: return c->lr;
+    }
+}
+
+LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
+                                const ld_train_config *cfg, ld_model *ref) {
+    if (!tr) return ld__fail(LD_ERR_ARG, "trainer is NULL");
+    memset(tr, 0, sizeof *tr);
+    if (!m || !m->grad || !opt || !opt->delta || !ds || ds->n < 1 || !cfg)
+        return ld__fail(LD_ERR_ARG, "the trainer needs a model made with LD_TRAIN, an optimizer and a non-empty dataset");
+    ld_train_config c = *cfg;
+    tr->m = m; tr->opt = opt; tr->ds = ds; tr->ref = ref;
+    if (c.pref) {
+        tr->fields[0] = ld_dataset_field(ds, "chosen");
+        tr->fields[1] = ld_dataset_field(ds, "rejected");
+        tr->n_fields = 2;
+        if (tr->fields[0] < 0 || tr->fields[1] < 0) return ld__fail(LD_ERR_DATA, "preference training needs \"chosen\" and \"rejected\" columns");
+        c.loss = ld_pref_opts_resolve(&c.loss);
+    } else {
+        for (int f = 0; f < 4 && c.sft_fields[f]; f++) {
+            tr->fields[f] = ld_dataset_field(ds, c.sft_fields[f]);
+            if (tr->fields[f] < 1) return ld__fail(LD_ERR_DATA, "the dataset has no column \"%s\" to train on", c.sft_fields[f]);
+            tr->n_fields++;
+        }
+        if (!tr->n_fields) {
+            tr->fields[0] = ld_dataset_field(ds, "completion");
+            if (tr->fields[0] < 0) tr->fields[0] = ld_dataset_field(ds, "chosen");
+            if (tr->fields[0] < 1) return ld__fail(LD_ERR_DATA, "SFT needs a \"completion\" (or \"chosen\") column");
+            tr->n_fields = 1;
+        }
+    }
+    if (c.batch == 0) c.batch = LD__MIN(m->B / tr->n_fields, ds->n);
+    if (c.batch < 1 || c.batch * tr->n_fields > m->B)
+        return ld__fail(LD_ERR_ARG, "a batch of %d examples needs %d rows; the model holds %d", c.batch, c.batch * tr->n_fields, m->B);
+    if (c.epochs == 0) c.epochs = 1;
+    if (c.lr == 0) c.lr = opt->cfg.lr;
+    if (c.epochs < 0 || c.max_steps < 0 || !(c.lr > 0) || c.warmup < 0 || (int)c.sched < 0 || c.sched > LD_SCHED_COSINE ||
+        !(c.min_lr_ratio >= 0 && c.min_lr_ratio <= 1))
+        return ld__fail(LD_ERR_ARG, "training settings out of range (epochs %d, max_steps %ld, lr %g, warmup %ld, min_lr_ratio %g)",
+                        c.epochs, c.max_steps, c.lr, c.warmup, c.min_lr_ratio);
+    tr->cfg = c;
+    tr->steps_per_epoch = (ds->n + c.batch - 1) / c.batch;
+    tr->total_steps = c.max_steps ? c.max_steps : c.epochs * tr->steps_per_epoch;
+    tr->data_hash = ld__dataset_hash(ds);
+    int need_ref = c.pref && ld_pref_needs_ref(c.loss.kind);
+    if (need_ref && ref && (ref->B < 2 * c.batch || ref->T < m->T || !ld_config_equal(&ref->cfg, &m->cfg)))
+        return ld__fail(LD_ERR_ARG, "the reference model must share the policy's config and hold %d rows of %d tokens", 2 * c.batch, m->T);
+    tr->order = (int *)LD_MALLOC(sizeof(int) * ds->n);
+    tr->batch_idx = (int *)LD_MALLOC(sizeof(int) * c.batch);
+    tr->rows = (ld_seq *)LD_MALLOC(sizeof(ld_seq) * m->B);
+    tr->buf = (int *)LD_MALLOC(sizeof(int) * (size_t)m->B * m->T);
+    tr->row_ref = (double *)LD_MALLOC(sizeof(double) * m->B);
+    if (!tr->order || !tr->batch_idx || !tr->rows || !tr->buf || !tr->row_ref) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "trainer buffers"); }
+    ld_rng_seed(&tr->rng, c.seed);
+    ld__shuffle(tr);
+    if (need_ref && (c.ref_precompute || !ref)) {
+        /* log π_ref of every (chosen, rejected), once, in the file's order */
+        ld_model *rm = ref ? ref : m;
+        tr->ref_logp = (double *)LD_MALLOC(sizeof(double) * 2 * ds->n);
+        if (!tr->ref_logp) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "reference log-probs"); }
+        int chunk = LD__MIN(rm->B, m->B) / 2;
+        int *idx = (int *)LD_MALLOC(sizeof(int) * chunk);
+        if (!idx) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "reference log-probs"); }
+        ld_status st = LD_OK;
+        for (int i0 = 0; i0 < ds->n && !st; i0 += chunk) {
+            int n = LD__MIN(chunk, ds->n - i0);
+            for (int i = 0; i < n; i++) idx[i] = i0 + i;
+            st = ld__build_rows(tr, idx, n);
+            if (!st) st = ld_forward(rm, tr->rows, 2 * n);
+            for (int i = 0; i < n && !st; i++) {
+                tr->ref_logp[2 * (i0 + i)] = rm->seq_logp[i];
+                tr->ref_logp[2 * (i0 + i) + 1] = rm->seq_logp[n + i];
+            }
+        }
+        LD_FREE(idx);
+        if (st) { ld_trainer_free(tr); return st; }
+    }
+    return LD_OK;
+}
+
+LDDEF int ld_trainer_done(const ld_trainer *tr) { return !tr || tr->step >= tr->total_steps; }
+
+LDDEF ld_status ld_trainer_next_batch(ld_trainer *tr) {
+    if (!tr || !tr->order) return ld__fail(LD_ERR_ARG, "trainer not initialised");
+    if (tr->batch_ready) return LD_OK;
+    if (tr->cursor >= tr->ds->n) { tr->epoch++; tr->cursor = 0; ld__shuffle(tr); }
+    int n = LD__MIN(tr->cfg.batch, tr->ds->n - tr->cursor);
+    for (int i = 0; i < n; i++) tr->batch_idx[i] = tr->order[tr->cursor + i];
+    tr->batch_n = n;
+    ld_status st = ld__build_rows(tr, tr->batch_idx, n);
+    if (st) return st;
+    tr->batch_ready = 1;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_trainer_step(ld_trainer *tr) {
+    ld_status st = ld_trainer_next_batch(tr);
+    if (st) return st;
+    ld_model *m = tr->m;
+    int n = tr->batch_n;
+    if (tr->cfg.pref && ld_pref_needs_ref(tr->cfg.loss.kind)) {
+        if (tr->ref_logp) {
+            for (int i = 0; i < n; i++) {
+                tr->row_ref[i] = tr->ref_logp[2 * tr->batch_idx[i]];
+                tr->row_ref[n + i] = tr->ref_logp[2 * tr->batch_idx[i] + 1];
+            }
+        } else {
+            if ((st = ld_forward(tr->ref, tr->rows, tr->n_rows))) return st;
+            memcpy(tr->row_ref, tr->ref->seq_logp, sizeof(double) * tr->n_rows);
+        }
+    }
+    if ((st = ld_forward(m, tr->rows, tr->n_rows))) return st;
+    if (tr->cfg.pref) {
+        st = ld_pref_loss(m, &tr->cfg.loss, tr->row_ref, &tr->metrics, NULL);
+        if (st) return st;
+        tr->loss = tr->metrics.loss;
+    } else {
+        tr->loss = ld_sft_loss(m, tr->cfg.norm);
+        if (!isfinite(tr->loss)) return ld__fail(LD_ERR_NAN, "the SFT loss is %g at step %ld", tr->loss, tr->step);
+    }
+    ld_zero_grad(m);
+    if ((st = ld_backward(m))) return st;
+    double lr = ld_trainer_lr(tr, tr->step);
+    if ((st = ld_optim_step(tr->opt, m, lr))) return st;
+    tr->lr = lr;
+    tr->grad_norm = tr->opt->grad_norm;
+    for (int r = 0; r < tr->n_rows; r++) tr->tokens += tr->rows[r].len;
+    tr->step++;
+    tr->cursor += n;
+    tr->batch_ready = 0;
+    return LD_OK;
+}
+
+#ifndef LD_NO_STDIO
+
+/* A flat tensor of n elements into ld_float (dst) or double (dstd). */
+static ld_status ld__st_read_flat(ld__st_file *s, const char *name, size_t n, ld_float *dst, double *dstd) {
+    int ei = ld__st_find(s, name);
+    if (ei < 0) return ld__fail(LD_ERR_MISSING, "tensor %s is missing", name);
+    ld__st_entry *e = &s->e[ei];
+    if (e->dsize != 4 && e->dsize != 8) return ld__fail(LD_ERR_DTYPE, "tensor %s has dtype %s", name, e->dtype);
+    if (e->end - e->begin != (uint64_t)n * e->dsize) return ld__fail(LD_ERR_SHAPE, "tensor %s has %llu bytes; expected %zu elements", name, (unsigned long long)(e->end - e->begin), n);
+    unsigned char *buf = (unsigned char *)LD_MALLOC(n * e->dsize + 1);
+    if (!buf) return ld__fail(LD_ERR_OOM, "reading %s", name);
+    ld_status st = LD_OK;
+    if (fseek(s->f, (long)(s->data_start + e->begin), SEEK_SET) || fread(buf, e->dsize, n, s->f) != n)
+        st = ld__fail(LD_ERR_IO, "short read of %s", name);
+    for (size_t i = 0; i < n && !st; i++) {
+        double v;
+        if (e->dsize == 8) memcpy(&v, buf + 8 * i, 8);
+        else { float f; memcpy(&f, buf + 4 * i, 4); v = f; }
+        if (!isfinite(v)) st = ld__fail(LD_ERR_NAN, "tensor %s holds a NaN or infinity", name);
+        else if (dst) dst[i] = (ld_float)v;
+        else dstd[i] = v;
+    }
+    LD_FREE(buf);
+    return st;
+}
+
+/* A __metadata__ string as an unsigned integer; 0 on success. */
+static int ld__st_meta_u64(ld__st_file *s, const char *key, uint64_t *out) {
+    int md = ld__json_get(&s->j, 0, "__metadata__");
+    int v = ld__json_get(&s->j, md, key);
+    char buf[32];
+    long n = v >= 0 ? ld__json_str(&s->j, v, buf, sizeof buf - 1) : -1;
+    if (n <= 0) return -1;
+    uint64_t x = 0;
+    for (long i = 0; i < n; i++) {
+        if (buf[i] < '0' || buf[i] > '9' || x > (UINT64_MAX - 9) / 10) return -1;
+        x = x * 10 + (uint64_t)(buf[i] - '0');
+    }
+    *out = x;
+    return 0;
+}
+
+LDDEF ld_status ld_trainer_save(const ld_trainer *tr, const char *dir) {
+    if (!tr || !tr->m || !dir) return ld__fail(LD_ERR_ARG, "trainer not initialised or directory NULL");
+    ld_status st = ld_save(tr->m, dir);
+    if (st) return st;
+    char v[9][24], path[4096];
+    snprintf(v[0], 24, "%ld", tr->step);
+    snprintf(v[1], 24, "%d", tr->epoch);
+    snprintf(v[2], 24, "%d", tr->cursor);
+    snprintf(v[3], 24, "%ld", tr->opt->step);
+    snprintf(v[4], 24, "%llu", (unsigned long long)tr->epoch_rng);
+    snprintf(v[5], 24, "%llu", (unsigned long long)tr->rng.s);
+    snprintf(v[6], 24, "%llu", (unsigned long long)tr->data_hash);
+    snprintf(v[7], 24, "%d", tr->ds->n);
+    snprintf(v[8], 24, "%ld", tr->tokens);
+    const char *meta[] = { "ld_trainer", "1", "step", v[0], "epoch", v[1], "cursor", v[2], "optim_step", v[3],
+                           "epoch_rng", v[4], "rng", v[5], "data_hash", v[6], "data_n", v[7], "tokens", v[8], NULL };
+    ld__st_out t[3];
+    memset(t, 0, sizeof t);
+    int n = 2;
+    size_t P = tr->m->P;
+    if (P > 0x7FFFFFFF) return ld__fail(LD_ERR_ARG, "too many parameters for one tensor");
+    strcpy(t[0].name, "optim.m1"); t[0].data = tr->opt->m1; t[0].esize = (int)sizeof(ld_float); t[0].cols = (int)P;
+    strcpy(t[1].name, "optim.m2"); t[1].data = tr->opt->m2; t[1].esize = (int)sizeof(ld_float); t[1].cols = (int)P;
+    if (tr->ref_logp) { strcpy(t[2].name, "ref_logp"); t[2].data = tr->ref_logp; t[2].esize = 8; t[2].rows = tr->ds->n; t[2].cols = 2; n = 3; }
+    ld__path(path, sizeof path, dir, "trainer.safetensors");
+    return ld__st_write(path, t, n, meta);
+}
+
+LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir) {
+    if (!tr || !tr->m || !dir) return ld__fail(LD_ERR_ARG, "trainer not initialised or directory NULL");
+    char path[4096];
+    ld__path(path, sizeof path, dir, "trainer.safetensors");
+    ld__st_file s;
+    ld_status st = ld__st_open(&s, path);
+    if (st) return st;
+    uint64_t step, epoch, cursor, ostep, erng, rng, hash, n, tokens;
+    size_t P = tr->m->P;
+    ld_float *m1 = (ld_float *)LD_MALLOC(sizeof(ld_float) * 2 * P);
+    double *ref = tr->ref_logp ? (double *)LD_MALLOC(sizeof(double) * 2 * tr->ds->n) : NULL;
+    if (!m1 || (tr->ref_logp && !ref)) st = ld__fail(LD_ERR_OOM, "resume buffers");
+    if (!st && (ld__st_meta_u64(&s, "step", &step) || ld__st_meta_u64(&s, "epoch", &epoch) ||
+                ld__st_meta_u64(&s, "cursor", &cursor) || ld__st_meta_u64(&s, "optim_step", &ostep) ||
+                ld__st_meta_u64(&s, "epoch_rng", &erng) || ld__st_meta_u64(&s, "rng", &rng) ||
+                ld__st_meta_u64(&s, "data_hash", &hash) || ld__st_meta_u64(&s, "data_n", &n) ||
+                ld__st_meta_u64(&s, "tokens", &tokens)))
+        st = ld__fail(LD_ERR_FORMAT, "%s: the training state is incomplete", path);
+    if (!st && (hash != tr->data_hash || n != (uint64_t)tr->ds->n))
+        st = ld__fail(LD_ERR_DATA, "%s was written for another dataset (%llu examples)", path, (unsigned long long)n);
+    if (!st && (cursor > n || step > (uint64_t)1 << 40))
+        st = ld__fail(LD_ERR_FORMAT, "%s: position out of range", path);
+    if (!st) st = ld__st_read_flat(&s, "optim.m1", P, m1, NULL);
+    if (!st) st = ld__st_read_flat(&s, "optim.m2", P, m1 + P, NULL);
+    if (!st && ref) st = ld__st_read_flat(&s, "ref_logp", 2 * (size_t)tr->ds->n, NULL, ref);
+    ld__st_close(&s);
+    if (!st) {
+        ld__path(path, sizeof path, dir, "model.safetensors");
+        st = ld_load_params(tr->m, path);   /* θ changes only if this succeeds */
+    }
+    if (!st) {
+        memcpy(tr->opt->m1, m1, sizeof(ld_float) * P);
+        memcpy(tr->opt->m2, m1 + P, sizeof(ld_float) * P);
+        tr->opt->step = (long)ostep;
+        if (ref) memcpy(tr->ref_logp, ref, sizeof(double) * 2 * tr->ds->n);
+        tr->step = (long)step; tr->epoch = (int)epoch; tr->cursor = (int)cursor; tr->tokens = (long)tokens;
+        tr->rng.s = erng;
+        ld__shuffle(tr);              /* this epoch's order, as it was drawn */
+        tr->rng.s = rng;
+        tr->batch_ready = 0;
+    }
+    LD_FREE(m1);
+    LD_FREE(ref);
+    return st;
+}
 #endif /* LD_NO_STDIO */
 
 /* -------------------------------------------------------------- >>selftest */
