@@ -629,7 +629,7 @@ typedef struct {
     int *len;             /* (n, n_fields) its length in tokens; −1: absent  */
     int *line;            /* (n) 1-based line in the source                  */
     int n_skipped;        /* malformed lines skipped (LD_DATA_SKIP_BAD)      */
-    char first_skip[200]; /* why the first of them was skipped               */
+    char first_skip[256]; /* why the first of them was skipped               */
 } ld_dataset;
 
 /* Parses JSONL text[0..len). On failure *ds is empty and the reason names
@@ -654,9 +654,11 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
                                int eot, int *buf, ld_seq *out);
 
 #ifndef LD_NO_STDIO
-/* Writes dir/model.safetensors (tensors named as Hugging Face's GPT-2, HF's
-   (in, out) layout for Conv1D weights, F32 or F64 as ld_float) and
-   dir/config.json (GPT2Config keys). dir must exist.                       */
+/* Writes dir/model.safetensors (tensors named as GPT2LMHeadModel's
+   save_pretrained names them: "transformer.h.0.attn.c_attn.weight", ...,
+   and "lm_head.weight" when untied; HF's (in, out) layout for Conv1D
+   weights; F32, or F64 in the double build) and dir/config.json
+   (GPT2Config keys). dir must exist.                                       */
 LDDEF ld_status ld_save(const ld_model *m, const char *dir);
 
 /* Creates *m from dir/config.json and dir/model.safetensors (ours or a
@@ -1603,7 +1605,7 @@ LDDEF void ld_logits_to_logprobs(ld_model *m) {
 }
 
 LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B) {
-    int T;
+    int T = 0;
     ld_status s = ld__check_batch(m, seqs, B, 1, &T);
     if (s) return s;
     ld__forward_checked(m, seqs, B, T);
@@ -1743,7 +1745,7 @@ static int ld__sample(const ld_float *z, int V, const ld_sample_opts *o, ld_rng 
 
 LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
                             const ld_sample_opts *opts, ld_rng *rng, int *out, int *out_len) {
-    int T0;
+    int T0 = 0;
     ld_status s = ld__check_batch(m, prompts, B, 0, &T0);
     if (s) return s;
     if (!out || !out_len) return ld__fail(LD_ERR_ARG, "output buffers are NULL");
@@ -2353,39 +2355,6 @@ static long ld__json_str(const ld__json *j, int i, char *out, size_t cap) {
     return (long)k;
 }
 
-/* Does string node i equal `lit` (no escapes in lit)? */
-static int ld__json_is(const ld__json *j, int i, const char *lit) {
-    char buf[64];
-    long n = ld__json_str(j, i, buf, sizeof buf - 1);
-    return n >= 0 && (size_t)n == strlen(lit) && !memcmp(buf, lit, (size_t)n);
-}
-
-/* A non-negative integer without fraction or exponent; 0 on success. */
-static int ld__json_u64(const ld__json *j, int i, uint64_t *out) {
-    if (i < 0 || j->nodes[i].type != 'n') return -1;
-    uint64_t v = 0;
-    for (int p = j->nodes[i].start; p < j->nodes[i].end; p++) {
-        char c = j->src[p];
-        if (c < '0' || c > '9') return -1;
-        if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10) return -1;
-        v = v * 10 + (uint64_t)(c - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* A number node as a double; 0 on success. */
-static int ld__json_num(const ld__json *j, int i, double *out) {
-    if (i < 0 || j->nodes[i].type != 'n') return -1;
-    char buf[64];
-    int n = j->nodes[i].end - j->nodes[i].start;
-    if (n >= (int)sizeof buf) return -1;
-    memcpy(buf, j->src + j->nodes[i].start, n);
-    buf[n] = 0;
-    *out = strtod(buf, NULL);
-    return 0;
-}
-
 /* ---- datasets ---- */
 
 LDDEF void ld_dataset_free(ld_dataset *ds) {
@@ -2570,6 +2539,39 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
 }
 
 #ifndef LD_NO_STDIO
+
+/* Does string node i equal `lit` (no escapes in lit)? */
+static int ld__json_is(const ld__json *j, int i, const char *lit) {
+    char buf[64];
+    long n = ld__json_str(j, i, buf, sizeof buf - 1);
+    return n >= 0 && (size_t)n == strlen(lit) && !memcmp(buf, lit, (size_t)n);
+}
+
+/* A non-negative integer without fraction or exponent; 0 on success. */
+static int ld__json_u64(const ld__json *j, int i, uint64_t *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    uint64_t v = 0;
+    for (int p = j->nodes[i].start; p < j->nodes[i].end; p++) {
+        char c = j->src[p];
+        if (c < '0' || c > '9') return -1;
+        if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10) return -1;
+        v = v * 10 + (uint64_t)(c - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* A number node as a double; 0 on success. */
+static int ld__json_num(const ld__json *j, int i, double *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    char buf[64];
+    int n = j->nodes[i].end - j->nodes[i].start;
+    if (n >= (int)sizeof buf) return -1;
+    memcpy(buf, j->src + j->nodes[i].start, n);
+    buf[n] = 0;
+    *out = strtod(buf, NULL);
+    return 0;
+}
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 static ld_status ld__read_file(const char *path, size_t max, char **out, size_t *n) {
@@ -3003,7 +3005,11 @@ static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
         for (int l = 0; l < (ti.layered ? m->cfg.n_layer : 1); l++, n++) {
             if (!out) continue;
             ld__st_out *o = &out[n];
-            snprintf(o->name, sizeof o->name, ti.hf_name, l);
+            char hf[96];
+            snprintf(hf, sizeof hf, ti.hf_name, l);
+            /* as save_pretrained writes GPT2LMHeadModel: the base model under
+               "transformer.", the untied head as "lm_head.weight" */
+            snprintf(o->name, sizeof o->name, "%s%s", strcmp(ti.name, "lmhead") ? "transformer." : "", hf);
             o->data = m->theta + ti.offset + (size_t)ti.rows * ti.cols * l;
             o->esize = (int)sizeof(ld_float);
             o->rows = ti.dims == 1 ? 0 : ti.rows;

@@ -191,6 +191,13 @@ static void test_roundtrip(void) {
     CHECK_V(ld_config_equal(&m.cfg, &m2.cfg), "config.json round trip (V %d, T %d, L %d, NH %d, C %d)",
             m2.cfg.vocab_size, m2.cfg.context, m2.cfg.n_layer, m2.cfg.n_head, m2.cfg.n_embd);
     CHECK_V(!memcmp(m.theta, m2.theta, sizeof(float) * m.P), "save → load: θ bit-identical (%zu parameters)", m.P);
+    {
+        long hn2;
+        unsigned char *raw = slurp(path("model.safetensors"), &hn2);
+        CHECK_V(raw && strstr((char *)raw + 8, "\"transformer.h.1.mlp.c_proj.weight\"") && !strstr((char *)raw + 8, "lm_head"),
+                "saved names follow save_pretrained: \"transformer.\" prefix, no lm_head when tied");
+        free(raw);
+    }
     int toks[2][12] = { { 259, 72, 105, 33, 1, 2, 3, 4, 5, 6, 7, 8 }, { 259, 9, 9 } };
     ld_seq s[2] = { { toks[0], 12, 3 }, { toks[1], 3, 1 } };
     ld_forward(&m, s, 2);
@@ -241,9 +248,9 @@ static void test_roundtrip(void) {
                 sscanf(p + 16, "%llu,%llu", &a, &b);
                 o += sprintf(o, "\"data_offsets\":[%llu,%llu]", a / 2, b / 2);
                 p = strchr(p, ']') + 1;
-            } else if (p[0] == '"' && (p[1] == 'h' || p[1] == 'w' || p[1] == 'l') && p[-1] != ':' && strncmp(p, "\"__", 3)) {
-                o += sprintf(o, "\"transformer.");
-                p++;
+            } else if (!strncmp(p, "\"transformer.", 13)) {
+                o += sprintf(o, "\"");   /* the hub's gpt2 layout: no prefix */
+                p += 13;
             } else *o++ = *p++;
         }
         *o = 0;
@@ -262,7 +269,7 @@ static void test_roundtrip(void) {
             snprintf(stq, sizeof stq, "%s/model.safetensors", dq);
             write_st(stq, hdr, q, 4 * nf);
             CHECK(ld_load(&mq, dq, 1, 0, 0) == LD_OK, "load q32");
-            CHECK_V(!memcmp(mq.theta, mh.theta, sizeof(float) * mh.P), "%s with \"transformer.\" names reads exactly",
+            CHECK_V(!memcmp(mq.theta, mh.theta, sizeof(float) * mh.P), "%s with names without \"transformer.\" reads exactly",
                     kind == 0 ? "F16" : "BF16");
             ld_model_free(&mq);
             ld_model_free(&mh);
@@ -277,6 +284,15 @@ static void test_roundtrip(void) {
     CHECK(ld_model_init(&mu, &cu, 2, 12, 0, 5) == LD_OK, "init untied");
     const char *du = model_dir_with("untied", (const unsigned char *)"", 0, "{}");
     CHECK(ld_save(&mu, du) == LD_OK, "save untied: %s", ld_failure_reason());
+    {
+        char pu[1100];
+        long nu;
+        snprintf(pu, sizeof pu, "%s/model.safetensors", du);
+        unsigned char *raw = slurp(pu, &nu);
+        CHECK_V(raw && strstr((char *)raw + 8, "\"lm_head.weight\"") && !strstr((char *)raw + 8, "transformer.lm_head"),
+                "untied head saved as \"lm_head.weight\" beside the \"transformer.\" base");
+        free(raw);
+    }
     CHECK(ld_load(&mu2, du, 2, 12, 0) == LD_OK && mu2.cfg.untied_head == 1 &&
           !memcmp(mu.theta, mu2.theta, sizeof(float) * mu.P), "untied lm_head round trip: %s", ld_failure_reason());
     ld_forward(&mu, s, 2);

@@ -80,7 +80,8 @@ Token file: one sequence per line, token ids separated by white space.
 Needs only Python 3, numpy and torch (Debian's /usr/bin/python3, torch 1.13).
 Exit status: 0 all good; 1 logits differ by more than --tol; 2 bad input
 (unreadable/malformed file); 3 the checkpoint would not load as a GPT-2 in
-transformers (see the printed reasons).
+transformers (see the printed reasons; takes precedence over 1, the logits
+are still compared and printed).
 """
 
 import argparse
