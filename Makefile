@@ -27,10 +27,12 @@ B       := build
 HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny
 TESTS   := test_grad test_model_f test_model_d test_losses test_io test_train \
-           test_determinism test_compile test_compile_cpp test_static
+           test_determinism test_compile test_compile_cpp test_static test_cli
+TOOLS   := $(B)/ldllm
 
-.PHONY: all examples example test test-asan clean
-all: examples $(addprefix $(B)/,$(TESTS))
+.PHONY: all examples example tools test test-asan clean
+all: examples tools $(addprefix $(B)/,$(TESTS))
+tools: $(TOOLS)
 examples: $(EXAMPLES)
 
 # A first run: train a tiny model on built-in text, print the loss and a sample.
@@ -61,6 +63,10 @@ $(1)/test_compile: tests/test_compile.c tests/impl.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_compile.c tests/impl.c -o $$@ $$(LDLIBS)
 $(1)/test_compile_cpp: tests/test_compile.cpp $(HDR) | $(1)
 	$$(CXX) $$(OPT) -Wall -Wextra -Werror $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/ldllm: tools/ldllm.c $(HDR) | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_cli: tests/test_cli.sh $(1)/ldllm | $(1)
+	cp tests/test_cli.sh $$@ && chmod +x $$@
 $(1)/test_static: tests/test_static.c tests/static2.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_static.c tests/static2.c -o $$@ $$(LDLIBS)
 endef

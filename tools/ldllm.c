@@ -1,0 +1,456 @@
+/* ldllm — the command line for ld_llm.h, for people who would rather not
+   write C. Every subcommand takes --help.
+
+     ldllm init     --out DIR [--layers N --heads N --channels N --context N --seed S]
+     ldllm sft      --model DIR --data sft.jsonl --out DIR [--lr --epochs --batch ...]
+     ldllm pref     --model DIR --data pref.jsonl --out DIR --loss dpo|cdpo|ipo|hinge|dpop|simpo|orpo [...]
+     ldllm logprobs --model DIR --data FILE.jsonl
+     ldllm generate --model DIR --prompt TEXT [--greedy | --temperature T --top-k K]
+
+   Errors print one line on stderr: exit status 2 for a wrong command line,
+   1 for anything that failed while running. */
+#define _POSIX_C_SOURCE 200809L
+#define LD_LLM_IMPLEMENTATION
+#include "../ld_llm.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ------------------------------------------------------------ utilities */
+
+static int fail(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "ldllm: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return code;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+    return 0;
+}
+
+static void fmt_time(char *out, size_t n, double s) {
+    if (s < 60) snprintf(out, n, "%.0fs", s);
+    else if (s < 3600) snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
+/* --------------------------------------------------------- the options */
+
+typedef struct {
+    const char *name;   /* "--lr" */
+    char type;          /* 'i' int, 'l' long, 'd' double, 's' string, 'f' flag */
+    void *dst;
+    const char *help;
+} opt_t;
+
+static void usage(const char *cmd, const char *what, const opt_t *o) {
+    printf("usage: ldllm %s [options]\n%s\n\noptions:\n", cmd, what);
+    for (; o->name; o++) {
+        char def[64] = "";
+        switch (strchr(o->help, '[') ? 'x' : o->type) { /* the help names its own default */
+        case 'i': snprintf(def, sizeof def, " N   [%d]", *(int *)o->dst); break;
+        case 'l': snprintf(def, sizeof def, " N   [%ld]", *(long *)o->dst); break;
+        case 'd': snprintf(def, sizeof def, " X   [%g]", *(double *)o->dst); break;
+        case 's': snprintf(def, sizeof def, " S   [%s]", *(const char **)o->dst ? *(const char **)o->dst : "none"); break;
+        case 'x': snprintf(def, sizeof def, " %c", o->type == 's' ? 'S' : o->type == 'd' ? 'X' : 'N'); break;
+        default: break;
+        }
+        printf("  %-16s%-14s %s\n", o->name, def, o->help);
+    }
+}
+
+/* Parses argv against the table. Returns 0, or 2 after printing why. */
+static int parse(int argc, char **argv, const opt_t *opts, const char *cmd, const char *what) {
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(cmd, what, opts); exit(0); }
+        const opt_t *o = opts;
+        while (o->name && strcmp(o->name, argv[i])) o++;
+        if (!o->name) return fail(2, "%s: unknown option '%s' (see ldllm %s --help)", cmd, argv[i], cmd);
+        if (o->type == 'f') { *(int *)o->dst = 1; continue; }
+        if (i + 1 >= argc) return fail(2, "%s: %s needs a value", cmd, argv[i]);
+        const char *v = argv[++i];
+        char *end;
+        errno = 0;
+        switch (o->type) {
+        case 'i': case 'l': {
+            long x = strtol(v, &end, 10);
+            if (*end || end == v || errno || (o->type == 'i' && (x > 2147483647L || x < -2147483647L)))
+                return fail(2, "%s: %s wants an integer, not '%s'", cmd, o->name, v);
+            if (o->type == 'i') *(int *)o->dst = (int)x; else *(long *)o->dst = x;
+            break;
+        }
+        case 'd': {
+            double x = strtod(v, &end);
+            if (*end || end == v || errno || x != x) return fail(2, "%s: %s wants a number, not '%s'", cmd, o->name, v);
+            *(double *)o->dst = x;
+            break;
+        }
+        case 's': *(const char **)o->dst = v; break;
+        }
+    }
+    return 0;
+}
+
+static int pick(const char *cmd, const char *flag, const char *v, const char *const *names, int n, int *out) {
+    for (int i = 0; i < n; i++) if (!strcmp(v, names[i])) { *out = i; return 0; }
+    char list[256] = "";
+    for (int i = 0; i < n; i++) { strcat(list, i ? "|" : ""); strcat(list, names[i]); }
+    return fail(2, "%s: %s must be one of %s, not '%s'", cmd, flag, list, v);
+}
+
+/* --------------------------------------------------------------- init */
+
+static int cmd_init(int argc, char **argv) {
+    const char *out = NULL;
+    int layers = 2, heads = 4, channels = 64, context = 64, vocab = 257, untied = 0;
+    long seed = 1337;
+    opt_t opts[] = {
+        { "--out", 's', &out, "directory to write model.safetensors and config.json into (required)" },
+        { "--layers", 'i', &layers, "transformer blocks L" },
+        { "--heads", 'i', &heads, "attention heads NH (must divide --channels)" },
+        { "--channels", 'i', &channels, "width C" },
+        { "--context", 'i', &context, "positions T" },
+        { "--vocab", 'i', &vocab, "vocabulary V (byte-level: 257 = 256 bytes + <|endoftext|>)" },
+        { "--untied", 'f', &untied, "give the output head its own weights (lm_head)" },
+        { "--seed", 'l', &seed, "seed of the initial weights" },
+        { NULL, 0, NULL, NULL } };
+    int r = parse(argc, argv, opts, "init", "Creates a new model with GPT-2's initialisation and saves it.");
+    if (r) return r;
+    if (!out) return fail(2, "init: --out DIR is required");
+    ld_config cfg = {0};
+    cfg.n_layer = layers; cfg.n_head = heads; cfg.n_embd = channels; cfg.context = context;
+    cfg.vocab_size = vocab; cfg.untied_head = untied;
+    ld_model m;
+    if (ld_model_init(&m, &cfg, 1, 0, 0, (uint64_t)seed)) return fail(1, "init: %s", ld_failure_reason());
+    if (make_dirs(out)) { ld_model_free(&m); return fail(1, "init: cannot create %s: %s", out, strerror(errno)); }
+    if (ld_save(&m, out)) { ld_model_free(&m); return fail(1, "init: %s", ld_failure_reason()); }
+    printf("wrote %s: %d layers, %d heads, %d channels, context %d, V %d, %zu parameters\n", out, m.cfg.n_layer,
+           m.cfg.n_head, m.cfg.n_embd, m.cfg.context, m.cfg.vocab_size, m.P);
+    ld_model_free(&m);
+    return 0;
+}
+
+/* -------------------------------------------------------- sft and pref */
+
+static int cmd_train(int argc, char **argv, int pref) {
+    const char *cmd = pref ? "pref" : "sft";
+    const char *model = NULL, *data = NULL, *out = NULL, *ref_dir = NULL, *resume = NULL;
+    const char *optim = "adamw", *norm = "sum", *sched = "constant", *loss = "dpo", *fields = NULL;
+    double lr = pref ? 1e-4 : 1e-3, wd = 0, clip = 1.0, momentum = 0, beta1 = 0.9, beta2 = 0, eps = 1e-8;
+    double min_lr = 0, beta = 0, ls_eps = 0, lambda = 0, gamma = 0, nll = 0;
+    int epochs = 1, batch = 8, max_prompt = 0, log_every = 10, save_every = 0, skip_bad = 0, ref_pre = 0, no_shuffle = 0;
+    long max_steps = 0, warmup = 0, seed = 1234;
+    opt_t common[] = {
+        { "--model", 's', &model, "model directory to start from (required)" },
+        { "--data", 's', &data, pref ? "JSONL with prompt, chosen, rejected (required)" : "JSONL with prompt, completion (required)" },
+        { "--out", 's', &out, "output directory: final model, trainer state, metrics.csv (required)" },
+        { "--lr", 'd', &lr, "peak learning rate η" },
+        { "--epochs", 'i', &epochs, "passes over the data" },
+        { "--batch", 'i', &batch, pref ? "pairs per step" : "examples per step" },
+        { "--max-steps", 'l', &max_steps, "stop after this many steps (0: epochs decide)" },
+        { "--optim", 's', &optim, "adamw|sgd|rmsprop" },
+        { "--wd", 'd', &wd, "weight decay" },
+        { "--clip", 'd', &clip, "clip the gradient to this global norm (0: off)" },
+        { "--momentum", 'd', &momentum, "SGD momentum" },
+        { "--beta1", 'd', &beta1, "AdamW β1" },
+        { "--beta2", 'd', &beta2, "AdamW β2 [0.999] / RMSprop α [0.99]" },
+        { "--adam-eps", 'd', &eps, "AdamW/RMSprop ε" },
+        { "--warmup", 'l', &warmup, "linear warmup steps" },
+        { "--sched", 's', &sched, "constant|linear|cosine decay after the warmup" },
+        { "--min-lr-ratio", 'd', &min_lr, "where linear/cosine end, as a share of --lr" },
+        { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
+        { "--seed", 'l', &seed, "order of the examples" },
+        { "--no-shuffle", 'f', &no_shuffle, "keep the file's order" },
+        { "--skip-bad", 'f', &skip_bad, "skip malformed lines (counted) instead of stopping" },
+        { "--log-every", 'i', &log_every, "progress line every N steps" },
+        { "--save-every", 'i', &save_every, "checkpoint to OUT/checkpoint-STEP every N steps (0: only at the end)" },
+        { "--resume", 's', &resume, "continue from a checkpoint directory (bit for bit)" },
+        { NULL, 0, NULL, NULL } };
+    opt_t sft_only[] = {
+        { "--norm", 's', &norm, "sum (per sequence, mean over sequences) | mean (over the batch's tokens)" },
+        { "--fields", 's', &fields, "response columns to train on, comma-separated [completion]" },
+        { NULL, 0, NULL, NULL } };
+    opt_t pref_only[] = {
+        { "--loss", 's', &loss, "dpo|cdpo|ipo|hinge|dpop|simpo|orpo" },
+        { "--beta", 'd', &beta, "β [0.1; simpo 2.0]" },
+        { "--eps", 'd', &ls_eps, "cDPO label smoothing ε" },
+        { "--lambda", 'd', &lambda, "DPOP λ [50] / ORPO λ [0.1]" },
+        { "--gamma", 'd', &gamma, "SimPO margin γ [0.5]" },
+        { "--nll-alpha", 'd', &nll, "RPO: add α × NLL of the chosen" },
+        { "--ref", 's', &ref_dir, "reference model directory (default: the starting model)" },
+        { "--ref-precompute", 'f', &ref_pre, "compute the reference log-probs once, before training" },
+        { NULL, 0, NULL, NULL } };
+    /* the command's table: the common options, then its own */
+    opt_t all[48];
+    int na = 0;
+    for (const opt_t *o = common; o->name; o++) all[na++] = *o;
+    for (const opt_t *o = pref ? pref_only : sft_only; ; o++) { all[na++] = *o; if (!o->name) break; }
+    int r = parse(argc, argv, all, cmd, pref ? "Preference finetuning (DPO and its family) from a model directory."
+                                                : "Supervised finetuning on prompt/completion pairs from a model directory.");
+    if (r) return r;
+    if (!model || !data || !out) return fail(2, "%s: --model, --data and --out are required", cmd);
+    static const char *const optims[] = { "adamw", "sgd", "rmsprop" };
+    static const char *const norms[] = { "sum", "mean" };
+    static const char *const scheds[] = { "constant", "linear", "cosine" };
+    static const char *const losses[] = { "dpo", "cdpo", "ipo", "hinge", "dpop", "simpo", "orpo" };
+    int k_optim, k_norm = 0, k_sched, k_loss = 0;
+    if ((r = pick(cmd, "--optim", optim, optims, 3, &k_optim)) || (r = pick(cmd, "--sched", sched, scheds, 3, &k_sched)))
+        return r;
+    if (!pref && (r = pick(cmd, "--norm", norm, norms, 2, &k_norm))) return r;
+    if (pref && (r = pick(cmd, "--loss", loss, losses, 7, &k_loss))) return r;
+    if (batch < 1 || epochs < 1 || log_every < 1 || save_every < 0) return fail(2, "%s: --batch, --epochs, --log-every must be ≥ 1", cmd);
+
+    /* the data */
+    ld_config probe_cfg;
+    char cfgpath[4096];
+    snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
+    if (ld_load_config(&probe_cfg, cfgpath)) return fail(1, "%s: %s", cmd, ld_failure_reason());
+    ld_dataset ds;
+    if (ld_dataset_load(&ds, data, &probe_cfg, pref ? LD_DATA_PREF : LD_DATA_SFT, skip_bad ? LD_DATA_SKIP_BAD : 0))
+        return fail(1, "%s: %s", cmd, ld_failure_reason());
+    if (ds.n_skipped) fprintf(stderr, "ldllm: %s: skipped %d malformed lines (first: %s)\n", cmd, ds.n_skipped, ds.first_skip);
+
+    /* the training config */
+    ld_train_config tc;
+    memset(&tc, 0, sizeof tc);
+    char fieldbuf[256];
+    int nf = 1;
+    if (fields) {
+        snprintf(fieldbuf, sizeof fieldbuf, "%s", fields);
+        nf = 0;
+        for (char *tok = strtok(fieldbuf, ","); tok && nf < 4; tok = strtok(NULL, ",")) tc.sft_fields[nf++] = tok;
+        if (nf == 0) { ld_dataset_free(&ds); return fail(2, "sft: --fields is empty"); }
+    }
+    tc.pref = pref; tc.norm = (ld_norm)k_norm; tc.batch = batch; tc.epochs = epochs; tc.max_steps = max_steps;
+    tc.lr = lr; tc.warmup = warmup; tc.sched = (ld_sched)k_sched; tc.min_lr_ratio = min_lr; tc.max_prompt = max_prompt;
+    tc.seed = (uint64_t)seed; tc.no_shuffle = no_shuffle; tc.ref_precompute = ref_pre;
+    tc.loss.kind = (ld_pref_kind)k_loss; tc.loss.beta = beta; tc.loss.eps = ls_eps; tc.loss.lambda = lambda;
+    tc.loss.gamma = gamma; tc.loss.nll_alpha = nll;
+    int rows = pref ? 2 * batch : batch * nf;
+
+    ld_model m, ref;
+    int have_ref = 0, code = 0;
+    if (ld_load(&m, model, rows, 0, LD_TRAIN)) { ld_dataset_free(&ds); return fail(1, "%s: %s", cmd, ld_failure_reason()); }
+    if (pref && ref_dir && ld_pref_needs_ref((ld_pref_kind)k_loss)) {
+        if (ld_load(&ref, ref_dir, rows, m.T, 0)) { code = fail(1, "%s: reference: %s", cmd, ld_failure_reason()); goto done_model; }
+        have_ref = 1;
+    }
+    ld_optim opt;
+    ld_optim_config oc;
+    memset(&oc, 0, sizeof oc);
+    oc.kind = (ld_opt_kind)(k_optim == 0 ? LD_OPT_ADAMW : k_optim == 1 ? LD_OPT_SGD : LD_OPT_RMSPROP);
+    oc.lr = lr; oc.beta1 = beta1; oc.beta2 = beta2; oc.eps = eps; oc.weight_decay = wd; oc.momentum = momentum; oc.grad_clip = clip;
+    if (ld_optim_init(&opt, &m, &oc)) { code = fail(1, "%s: %s", cmd, ld_failure_reason()); goto done_ref; }
+    ld_trainer tr;
+    if (ld_trainer_init(&tr, &m, &opt, &ds, &tc, have_ref ? &ref : NULL)) { code = fail(1, "%s: %s", cmd, ld_failure_reason()); goto done_opt; }
+    if (resume && ld_trainer_resume(&tr, resume)) { code = fail(1, "%s: resume: %s", cmd, ld_failure_reason()); goto done_tr; }
+    if (make_dirs(out)) { code = fail(1, "%s: cannot create %s: %s", cmd, out, strerror(errno)); goto done_tr; }
+
+    char path[4200];
+    snprintf(path, sizeof path, "%s/metrics.csv", out);
+    FILE *csv = fopen(path, resume ? "a" : "w");
+    if (!csv) { code = fail(1, "%s: cannot write %s", cmd, path); goto done_tr; }
+    if (!resume || ftell(csv) == 0)
+        fprintf(csv, pref ? "step,epoch,lr,loss,grad_norm,rewards/chosen,rewards/rejected,rewards/margins,"
+                            "rewards/accuracies,logps/chosen,logps/rejected,tokens,seconds\n"
+                          : "step,epoch,lr,loss,grad_norm,tokens,seconds\n");
+    printf("%s: %d examples, %d per step, %ld steps; model %d layers × %d channels (%zu parameters)%s\n", cmd, ds.n,
+           tr.cfg.batch, tr.total_steps, m.cfg.n_layer, m.cfg.n_embd, m.P, resume ? ", resumed" : "");
+    if (pref) {
+        ld_pref_opts po = ld_pref_opts_resolve(&tc.loss);
+        printf("%s: loss %s, β %g, ε %g, λ %g, γ %g, α %g; reference: %s\n", cmd, losses[k_loss], po.beta, po.eps,
+               po.lambda, po.gamma, po.nll_alpha,
+               !ld_pref_needs_ref(po.kind) ? "none" : have_ref ? ref_dir : "the starting model (precomputed)");
+    }
+    double t0 = now_s();
+    long tok0 = tr.tokens, step0 = tr.step;
+    while (!ld_trainer_done(&tr)) {
+        if (ld_trainer_step(&tr)) { code = fail(1, "%s: step %ld: %s", cmd, tr.step, ld_failure_reason()); break; }
+        double el = now_s() - t0;
+        if (pref)
+            fprintf(csv, "%ld,%d,%.6g,%.8g,%.6g,%.6g,%.6g,%.6g,%.4g,%.6g,%.6g,%ld,%.3f\n", tr.step, tr.epoch, tr.lr, tr.loss,
+                    tr.grad_norm, tr.metrics.rewards_chosen, tr.metrics.rewards_rejected, tr.metrics.rewards_margins,
+                    tr.metrics.rewards_accuracies, tr.metrics.logps_chosen, tr.metrics.logps_rejected, tr.tokens, el);
+        else
+            fprintf(csv, "%ld,%d,%.6g,%.8g,%.6g,%ld,%.3f\n", tr.step, tr.epoch, tr.lr, tr.loss, tr.grad_norm, tr.tokens, el);
+        if (tr.step % log_every == 0 || ld_trainer_done(&tr)) {
+            char eta[32], spent[32];
+            double per = el / (double)(tr.step - step0);
+            fmt_time(eta, sizeof eta, per * (double)(tr.total_steps - tr.step));
+            fmt_time(spent, sizeof spent, el);
+            if (pref)
+                printf("step %5ld/%ld | loss %.5f | margins %+.4f acc %.2f | chosen %.2f rejected %.2f | lr %.2e | %.0f tok/s | %s, left %s\n",
+                       tr.step, tr.total_steps, tr.loss, tr.metrics.rewards_margins, tr.metrics.rewards_accuracies,
+                       tr.metrics.logps_chosen, tr.metrics.logps_rejected, tr.lr, (tr.tokens - tok0) / el, spent, eta);
+            else
+                printf("step %5ld/%ld | loss %.5f | grad norm %.3f | lr %.2e | %.0f tok/s | %s, left %s\n", tr.step,
+                       tr.total_steps, tr.loss, tr.grad_norm, tr.lr, (tr.tokens - tok0) / el, spent, eta);
+            fflush(stdout);
+        }
+        if (save_every && tr.step % save_every == 0 && !ld_trainer_done(&tr)) {
+            char ck[4200];
+            snprintf(ck, sizeof ck, "%s/checkpoint-%ld", out, tr.step);
+            if (make_dirs(ck) || ld_trainer_save(&tr, ck)) { code = fail(1, "%s: checkpoint %s: %s", cmd, ck, ld_failure_reason()); break; }
+        }
+    }
+    fclose(csv);
+    if (!code) {
+        if (ld_trainer_save(&tr, out)) code = fail(1, "%s: %s", cmd, ld_failure_reason());
+        else printf("wrote %s (model.safetensors, config.json, trainer.safetensors, metrics.csv)\n", out);
+    }
+done_tr:
+    ld_trainer_free(&tr);
+done_opt:
+    ld_optim_free(&opt);
+done_ref:
+    if (have_ref) ld_model_free(&ref);
+done_model:
+    ld_model_free(&m);
+    ld_dataset_free(&ds);
+    return code;
+}
+
+/* ----------------------------------------------------------- logprobs */
+
+static int cmd_logprobs(int argc, char **argv) {
+    const char *model = NULL, *data = NULL;
+    int max_prompt = 0, batch = 16;
+    opt_t opts[] = {
+        { "--model", 's', &model, "model directory (required)" },
+        { "--data", 's', &data, "JSONL: a prompt and any response fields (completion, chosen, rejected, probes...)" },
+        { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
+        { "--batch", 'i', &batch, "sequences per forward pass" },
+        { NULL, 0, NULL, NULL } };
+    int r = parse(argc, argv, opts, "logprobs",
+                  "Prints, as CSV on stdout, log π(y|x) of every response field of every example, and\n"
+                  "the per-token values (space-separated, nats). χ = [eot; prompt; response; eot].");
+    if (r) return r;
+    if (!model || !data) return fail(2, "logprobs: --model and --data are required");
+    if (batch < 1) return fail(2, "logprobs: --batch must be ≥ 1");
+    ld_model m;
+    if (ld_load(&m, model, batch, 0, 0)) return fail(1, "logprobs: %s", ld_failure_reason());
+    ld_dataset ds;
+    if (ld_dataset_load(&ds, data, &m.cfg, LD_DATA_PROBES, 0)) { ld_model_free(&m); return fail(1, "logprobs: %s", ld_failure_reason()); }
+    /* every (example, field) present, in order, then forward passes of `batch` of them */
+    size_t np = 0;
+    int *pairs = (int *)malloc(sizeof(int) * 2 * ((size_t)ds.n * ds.n_fields + 1));
+    for (int i = 0; i < ds.n; i++)
+        for (int f = 1; f < ds.n_fields; f++)
+            if (ds.len[(size_t)i * ds.n_fields + f] >= 0) { pairs[2 * np] = i; pairs[2 * np + 1] = f; np++; }
+    int *buf = (int *)malloc(sizeof(int) * (size_t)batch * m.T);
+    ld_seq *rows = (ld_seq *)malloc(sizeof(ld_seq) * batch);
+    printf("example,line,field,n_tokens,logprob,token_logprobs\n");
+    int code = 0;
+    for (size_t p0 = 0; p0 < np && !code; p0 += batch) {
+        int n = (int)(np - p0 < (size_t)batch ? np - p0 : (size_t)batch);
+        for (int b = 0; b < n; b++)
+            ld_dataset_seq(&ds, pairs[2 * (p0 + b)], pairs[2 * (p0 + b) + 1], m.T, max_prompt, m.cfg.eot_token,
+                           buf + (size_t)b * m.T, &rows[b]);
+        if (ld_forward(&m, rows, n)) { code = fail(1, "logprobs: %s", ld_failure_reason()); break; }
+        for (int b = 0; b < n; b++) {
+            int i = pairs[2 * (p0 + b)], f = pairs[2 * (p0 + b) + 1];
+            printf("%d,%d,%s,%d,%.6f,", i, ds.line[i], ds.fields[f], rows[b].len - rows[b].prompt_len, m.seq_logp[b]);
+            for (int t = rows[b].prompt_len - 1; t < rows[b].len - 1; t++)
+                printf("%s%.4f", t > rows[b].prompt_len - 1 ? " " : "", m.tok_logp[b * m.cur_T + t]);
+            printf("\n");
+        }
+    }
+    free(buf); free(rows); free(pairs);
+    ld_dataset_free(&ds);
+    ld_model_free(&m);
+    return code;
+}
+
+/* ----------------------------------------------------------- generate */
+
+static int cmd_generate(int argc, char **argv) {
+    const char *model = NULL, *prompt = NULL;
+    int greedy = 0, top_k = 0, max_new = 0, n = 1;
+    double temperature = 1.0;
+    long seed = 1;
+    opt_t opts[] = {
+        { "--model", 's', &model, "model directory (required)" },
+        { "--prompt", 's', &prompt, "text to continue (required); <|endoftext|> is put before it" },
+        { "--greedy", 'f', &greedy, "take the most likely token each time" },
+        { "--temperature", 'd', &temperature, "sample from softmax(z / T)" },
+        { "--top-k", 'i', &top_k, "sample among the k most likely tokens (0: all)" },
+        { "--max-new", 'i', &max_new, "tokens to generate at most (0: until the context is full)" },
+        { "--n", 'i', &n, "how many continuations" },
+        { "--seed", 'l', &seed, "sampling seed" },
+        { NULL, 0, NULL, NULL } };
+    int r = parse(argc, argv, opts, "generate", "Continues a prompt; stops at <|endoftext|> or a full context.");
+    if (r) return r;
+    if (!model || !prompt) return fail(2, "generate: --model and --prompt are required");
+    if (!(temperature > 0) || top_k < 0 || max_new < 0 || n < 1 || n > 256) return fail(2, "generate: --temperature > 0, --top-k ≥ 0, 1 ≤ --n ≤ 256");
+    ld_model m;
+    if (ld_load(&m, model, n, 0, 0)) return fail(1, "generate: %s", ld_failure_reason());
+    int T = m.T, np;
+    int *tok = (int *)malloc(sizeof(int) * T), *out = (int *)malloc(sizeof(int) * (size_t)n * T), *out_len = (int *)malloc(sizeof(int) * n);
+    ld_seq *ps = (ld_seq *)malloc(sizeof(ld_seq) * n);
+    tok[0] = m.cfg.eot_token;
+    int code = 0;
+    if (ld_tokenize(&m.cfg, prompt, -1, tok + 1, T - 1, &np)) code = fail(1, "generate: prompt: %s", ld_failure_reason());
+    for (int i = 0; i < n && !code; i++) { ps[i].tokens = tok; ps[i].len = np + 1; ps[i].prompt_len = np + 1; }
+    ld_rng rng;
+    ld_rng_seed(&rng, (uint64_t)seed);
+    ld_sample_opts so;
+    memset(&so, 0, sizeof so);
+    if (!greedy) { so.temperature = temperature; so.top_k = top_k; }
+    if (!code && ld_generate(&m, ps, n, max_new ? max_new : T, &so, &rng, out, out_len)) code = fail(1, "generate: %s", ld_failure_reason());
+    char *txt = (char *)malloc(T + 1);
+    for (int i = 0; i < n && !code; i++) {
+        ld_detokenize(&m.cfg, out + (size_t)i * T + 1 + np, out_len[i] - 1 - np, txt, T + 1);
+        printf("%s%s\n", prompt, txt);
+    }
+    free(tok); free(out); free(out_len); free(ps); free(txt);
+    ld_model_free(&m);
+    return code;
+}
+
+/* --------------------------------------------------------------- main */
+
+int main(int argc, char **argv) {
+    const char *help =
+        "ldllm — finetune and inspect small GPT-2 models with ld_llm.h\n\n"
+        "  ldllm init      create a model\n"
+        "  ldllm sft       supervised finetuning (prompt/completion JSONL)\n"
+        "  ldllm pref      preference finetuning: DPO, cDPO, IPO, hinge, DPOP, SimPO, ORPO\n"
+        "  ldllm logprobs  log π(y|x) of responses in a JSONL file, as CSV\n"
+        "  ldllm generate  continue a prompt\n\n"
+        "ldllm COMMAND --help shows a command's options.\n";
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "init")) return cmd_init(argc - 2, argv + 2);
+    if (!strcmp(c, "sft")) return cmd_train(argc - 2, argv + 2, 0);
+    if (!strcmp(c, "pref")) return cmd_train(argc - 2, argv + 2, 1);
+    if (!strcmp(c, "logprobs")) return cmd_logprobs(argc - 2, argv + 2);
+    if (!strcmp(c, "generate")) return cmd_generate(argc - 2, argv + 2);
+    return fail(2, "unknown command '%s' (ldllm --help lists them)", c);
+}
