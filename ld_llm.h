@@ -760,6 +760,14 @@ LDDEF ld_status ld_trainer_step(ld_trainer *tr);
 /* 1 when total_steps steps have been taken. */
 LDDEF int ld_trainer_done(const ld_trainer *tr);
 
+/* Called by ld_trainer_run; return non-zero to stop the run early. */
+typedef int (*ld_train_callback)(ld_trainer *tr, void *user);
+
+/* Steps until done. cb (may be NULL) is called before the first step, after
+   every `every` steps and after the last, so probes see the whole run.
+   Returns the first error, or LD_OK (also when cb stopped the run).      */
+LDDEF ld_status ld_trainer_run(ld_trainer *tr, int every, ld_train_callback cb, void *user);
+
 /* The learning rate of a step: linear warmup, then the decay. */
 LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
 
@@ -3251,6 +3259,18 @@ LDDEF ld_status ld_trainer_step(ld_trainer *tr) {
     tr->step++;
     tr->cursor += n;
     tr->batch_ready = 0;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_trainer_run(ld_trainer *tr, int every, ld_train_callback cb, void *user) {
+    if (!tr || !tr->order) return ld__fail(LD_ERR_ARG, "trainer not initialised");
+    if (every < 1) every = 1;
+    if (cb && cb(tr, user)) return LD_OK;
+    while (!ld_trainer_done(tr)) {
+        ld_status st = ld_trainer_step(tr);
+        if (st) return st;
+        if (cb && (tr->step % every == 0 || ld_trainer_done(tr)) && cb(tr, user)) return LD_OK;
+    }
     return LD_OK;
 }
 

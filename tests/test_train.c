@@ -159,6 +159,42 @@ static trace_t train(int pref, int resume_at, ld_model *refm, int precompute) {
     return r;
 }
 
+typedef struct { long seen[16]; int n; long stop_at; } calls_t;
+static int record_cb(ld_trainer *tr, void *user) {
+    calls_t *c = (calls_t *)user;
+    if (c->n < 16) c->seen[c->n++] = tr->step;
+    return tr->step >= c->stop_at;
+}
+
+static void test_run_callback(void) {
+    ld_config c2 = {0};
+    c2.context = 32; c2.n_embd = 32; c2.n_head = 2; c2.n_layer = 1;
+    ld_dataset d2;
+    ld_dataset_parse(&d2, SFT, strlen(SFT), &c2, LD_DATA_SFT, 0);
+    ld_model m2;
+    ld_model_init(&m2, &c2, 2, 32, LD_TRAIN, 1);
+    ld_optim o2;
+    ld_optim_config oc2 = {0};
+    ld_optim_init(&o2, &m2, &oc2);
+    ld_train_config t2 = {0};
+    t2.batch = 2; t2.epochs = 3; /* 3 steps per epoch: 9 steps */
+    ld_trainer tr;
+    ld_trainer_init(&tr, &m2, &o2, &d2, &t2, NULL);
+    calls_t c;
+    memset(&c, 0, sizeof c);
+    c.stop_at = 100;
+    ld_status st = ld_trainer_run(&tr, 4, record_cb, &c);
+    CHECK_V(st == LD_OK && tr.step == 9 && c.n == 4 && c.seen[0] == 0 && c.seen[1] == 4 && c.seen[2] == 8 && c.seen[3] == 9,
+            "ld_trainer_run: callback at steps 0, 4, 8 and the last (9)");
+    ld_trainer_free(&tr);
+    ld_trainer_init(&tr, &m2, &o2, &d2, &t2, NULL);
+    memset(&c, 0, sizeof c);
+    c.stop_at = 2;
+    ld_trainer_run(&tr, 1, record_cb, &c);
+    CHECK_V(tr.step == 2 && c.n == 3, "ld_trainer_run: a callback returning non-zero stops the run (at step %ld)", tr.step);
+    ld_trainer_free(&tr); ld_optim_free(&o2); ld_model_free(&m2); ld_dataset_free(&d2);
+}
+
 static void test_loop(void) {
     /* the schedule */
     ld_trainer tr;
@@ -231,5 +267,6 @@ int main(int argc, char **argv) {
     test_parse();
     test_truncation();
     test_loop();
+    test_run_callback();
     return t_done();
 }
