@@ -26,7 +26,7 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 B       := build
 HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny
-TESTS   := test_grad test_model_f test_model_d test_losses test_io test_train \
+TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli
 TOOLS   := $(B)/ldllm
 
@@ -52,6 +52,8 @@ $(1)/test_model_f: tests/test_model.c $(HDR) tests/t.h | $(1)
 $(1)/test_model_d: tests/test_model.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) -DLD_LLM_DOUBLE $$< -o $$@ $$(LDLIBS)
 $(1)/test_losses: tests/test_losses.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_dynamics: tests/test_dynamics.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_train: tests/test_train.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)

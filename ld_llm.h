@@ -39,7 +39,8 @@
        >>model      the transformer, per-sequence log-probs, generation
        >>losses     SFT and the preference family (DPO, cDPO, IPO, hinge, DPOP,
                     SimPO, ORPO, + RPO's NLL); each writes its residual G
-       >>optim      SGD, AdamW, RMSprop; each step exposes Δθ
+       >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
+       >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
        >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
@@ -576,6 +577,7 @@ typedef struct {
     long step;            /* steps taken                                    */
     double grad_norm;     /* ‖g‖ of the last step, before clipping          */
     double clip_scale;    /* the factor g was multiplied by (1 = no clip)   */
+    double last_lr;       /* η of the last step                             */
 } ld_optim;
 
 LDDEF ld_optim_config ld_optim_config_resolve(const ld_optim_config *c);
@@ -586,6 +588,75 @@ LDDEF void ld_optim_free(ld_optim *o);
    o->delta and adds it to θ. g with a NaN or infinity: LD_ERR_NAN and
    neither θ nor the optimizer state changes.                               */
 LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr);
+
+/* The preconditioner of the last step, P (P values): the part of Δθ made by
+   that step's gradient is −P ⊙ g, g the gradient before clipping (the clip
+   factor is folded into P). SGD: P = η; RMSprop: η/(√v + ε); AdamW:
+   η(1−β1)/(1−β1^t) / (√v̂ + ε). The rest of Δθ — momentum carried from
+   earlier steps and weight decay — belongs to no example of the batch:
+   Δθ = −P ⊙ g + drift. With it, the dynamics attribute an adaptive step
+   to examples exactly as SGD's (the eNTK K then carries P).               */
+LDDEF ld_status ld_optim_precond(const ld_optim *o, ld_float *P);
+
+/* ===========================================================================
+   >>dynamics — Δ log π(·|χ_o) ≈ −η A(χ_o) K(χ_o, χ_u) G(χ_u)   (Prop. 1)
+   ======================================================================== */
+/* After a step θ' = θ + Δθ, to first order, at every position m of an
+   observed sequence χ_o and every token v:
+
+       Δ log π_m = A_m Δz_m,   Δz_m = J_m(χ_o) Δθ,   A_m = I − 1 π_mᵀ
+
+   and for SGD on a training batch χ_u, Δθ = −η Σ_l J_l(χ_u)ᵀ G_l, so
+   J_m(χ_o) Δθ = −η Σ_l K_{m,l} G_l with the eNTK K_{m,l} = J_m(χ_o) J_l(χ_u)ᵀ.
+   Nothing here builds K to predict: Δz is one forward-mode JVP (ld_jvp) of
+   χ_o in the direction Δθ, and one response's change is
+   ⟨∇θ log π(y_o|χ_o), Δθ⟩, one backward pass. Explicit K blocks (V×V) are
+   for small V and cost V backward passes and V JVPs.                       */
+
+/* A at one position: out = dz − (πᵀdz) 1 (V values; no V×V matrix). */
+LDDEF void ld_dyn_A_apply(const ld_float *pi, const double *dz, double *out, int V);
+/* ‖A‖_F² = V − 2 + V ‖π‖², in closed form. */
+LDDEF double ld_dyn_A_frob2(const ld_float *pi, int V);
+/* A itself, (V, V) row-major: A[i][j] = δ_ij − π_j. For small V. */
+LDDEF void ld_dyn_A_matrix(const ld_float *pi, int V, double *A);
+
+/* ‖G‖ at row b, position t of the residual the last loss wrote. */
+LDDEF double ld_dyn_G_norm(const ld_model *m, int b, int t);
+
+/* ∇θ log π(y|χ) of one sequence into grad (P); its log π(y|χ) into *logp
+   (may be NULL). One forward and one backward pass; m's activations and
+   G buffer are overwritten, m->grad is not. Needs LD_TRAIN.              */
+LDDEF ld_status ld_dyn_seq_grad(ld_model *m, const ld_seq *s, ld_float *grad, double *logp);
+
+/* The sequence-level kernel ⟨∇θ log π(y_o|χ_o), D ∇θ log π(y_u|χ_u)⟩ with
+   D = diag(precond) (NULL: the identity, the plain eNTK). Needs LD_TRAIN. */
+LDDEF ld_status ld_dyn_seq_kernel(ld_model *m, const ld_seq *o, const ld_seq *u,
+                                  const ld_float *precond, double *k);
+
+/* One V×V block of the eNTK: K[v][v'] = ⟨∇θ z_{t_o}[v](χ_o), ∇θ z_{t_u}[v'](χ_u)⟩,
+   where z_t are the logits at position t (0 ≤ t < len). Symmetric under
+   swapping (o, t_o) with (u, t_u) (transposed) and positive semi-definite
+   when they are equal. Costs V backward passes and V JVPs; for small V.
+   Needs LD_TRAIN | LD_JVP and room for 2 rows.                           */
+LDDEF ld_status ld_dyn_K_block(ld_model *m, const ld_seq *o, int t_o, const ld_seq *u, int t_u, double *K);
+
+/* First-order Δ log π for a parameter change dtheta (P): for every position
+   t < len − 1 and token v, dlogp[t][v] = (A_t J_t dtheta)[v] ((len−1, V),
+   may be NULL), and the response's Δ log π(y|χ) in *dseq (may be NULL).
+   One forward and one JVP. Needs LD_JVP.                                   */
+LDDEF ld_status ld_dyn_predict(ld_model *m, const ld_seq *s, const ld_float *dtheta,
+                               double *dlogp, double *dseq);
+
+/* The measured change: log π(y|χ) at θ + dtheta minus at θ, for n
+   sequences (dseq, n values). θ is changed for the evaluation and then
+   restored bit for bit.                                                    */
+LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_float *dtheta, double *dseq);
+
+/* The tokens whose probability rose (or fell) most at one position, from
+   dlogp (V) and π (V): Δπ_v ≈ π_v Δ log π_v. Writes the k largest gains
+   (k ≤ V) as token ids into top, and their Δπ into gain; with k < 0 the
+   |k| largest losses instead.                                            */
+LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int k, int *top, double *gain);
 
 /* ===========================================================================
    >>io — tokenizer, checkpoints (safetensors + config.json), JSON
@@ -733,6 +804,8 @@ typedef struct {
     int n_rows;
     int *buf;                   /* (m->B, m->T) their tokens                  */
     double *row_ref;            /* (m->B) reference log-probs of the rows     */
+    double *row_coef;           /* (m->B) each row's c of the last step: its
+                                   G = c (π − y), its gradient −c ∇θ log π(y) */
     /* the last step */
     double loss, lr, grad_norm;
     ld_pref_metrics metrics;    /* preference steps                           */
@@ -770,6 +843,85 @@ LDDEF ld_status ld_trainer_run(ld_trainer *tr, int every, ld_train_callback cb, 
 
 /* The learning rate of a step: linear warmup, then the decay. */
 LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
+
+/* ---- the dynamics along a run ------------------------------------------
+
+   One step, predicted and measured. For each observed response o and each
+   row r of the step's batch (its c_r from the loss):
+     pred[o]   = ⟨∇θ log π_o, Δθ⟩                 the first-order change
+     share[r][o] = c_r ⟨∇θ log π_o, P ⊙ ∇θ log π_r⟩  row r's part, P the
+                   optimizer's preconditioner (ld_optim_precond): the
+                   sequence-level −η A K G of Prop. 1
+     drift[o]  = pred − Σ_r share                 momentum and weight decay
+     meas[o]   = log π_o after the step − before
+   For a preference batch, pred_chosen and pred_rejected sum the shares of
+   the chosen and the rejected rows (the paper's K·G⁺ and K·G⁻ terms).
+   pred_layer splits pred by parameter group: 0 the embeddings (wte, wpe;
+   wte is also the tied head), 1..L the blocks, L+1 the final LayerNorm
+   and an untied head.
+   Cost: one forward and one backward per observed response and per row,
+   one forward per observed response after the step, and dot products.    */
+typedef struct {
+    int n_obs, n_rows, n_groups;
+    double *logp;          /* (n_obs) log π(y|χ) before the step              */
+    double *pred;          /* (n_obs)                                          */
+    double *meas;          /* (n_obs)                                          */
+    double *pred_chosen;   /* (n_obs) through the chosen (SFT: all) rows       */
+    double *pred_rejected; /* (n_obs) through the rejected rows                */
+    double *drift;         /* (n_obs)                                          */
+    double *pred_layer;    /* (n_obs, n_groups) n_groups = L + 2               */
+    double *share;         /* (n_rows, n_obs)                                  */
+    double *row_coef;      /* (n_rows) c_r                                     */
+    int *row_example;      /* (n_rows) the dataset example of each row         */
+    int *row_rejected;     /* (n_rows) 1 for a rejected row                    */
+    ld_float *dtheta;      /* (P) the step Δθ                                  */
+    double loss;           /* the step's loss                                  */
+} ld_dyn_report;
+
+/* Takes the trainer's next step and reports its dynamics on n_obs observed
+   sequences (their responses). With apply = 0 the step is undone
+   afterwards: θ, the optimizer and the trainer's position are restored bit
+   for bit, so the same step can be analysed without training. Needs
+   memory for (n_obs + rows) gradients of P values.                        */
+LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int apply, ld_dyn_report *r);
+LDDEF void ld_dyn_report_free(ld_dyn_report *r);
+
+/* Accumulated influence: over the analysed steps of a run, the share of
+   every training example in the change of every probe response, with the
+   running sums of predicted and measured change per probe (their gap is
+   the second-order part plus what was not analysed).                      */
+typedef struct {
+    int n_examples, n_probes;
+    double *share;         /* (n_examples, n_probes) Σ of the rows' shares    */
+    double *pred;          /* (n_probes) Σ pred                               */
+    double *meas;          /* (n_probes) Σ meas                               */
+    double *drift;         /* (n_probes) Σ drift                              */
+    long steps;            /* steps accounted                                 */
+} ld_influence;
+
+LDDEF ld_status ld_influence_init(ld_influence *inf, int n_examples, int n_probes);
+/* Adds the report of a step taken with apply = 1. */
+LDDEF ld_status ld_influence_add(ld_influence *inf, const ld_dyn_report *r);
+LDDEF void ld_influence_free(ld_influence *inf);
+
+/* Probe evaluation: log π of every probe type of every example, the
+   teacher-forced argmax y* along the chosen response (Σ_m log max_v π_m),
+   and the free greedy decode from the prompt with its log-prob.
+   Types: the dataset's columns (1..n_fields−1), then "argmax", "greedy".  */
+typedef struct {
+    int n;                 /* examples                                        */
+    int n_types;
+    const char **types;    /* (n_types) names (the dataset's, then two more)  */
+    double *logp;          /* (n, n_types) NaN where the example lacks a type */
+    double *mean;          /* (n_types) over the examples that have it        */
+    int T;                 /* row stride of greedy                            */
+    int *greedy;           /* (n, T) the greedy decodes, prompt included      */
+    int *greedy_len;       /* (n) their lengths                               */
+    int *prompt_len;       /* (n) where the decoded response starts           */
+} ld_probe_result;
+
+LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *probes, int max_prompt, ld_probe_result *out);
+LDDEF void ld_probe_result_free(ld_probe_result *r);
 
 #ifndef LD_NO_STDIO
 /* Writes a checkpoint into dir: model.safetensors and config.json (a plain
@@ -2015,6 +2167,7 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
         }
     }
     o->step++;
+    o->last_lr = lr;
     double bc1 = 1 - pow(c->beta1, (double)o->step), bc2 = 1 - pow(c->beta2, (double)o->step);
     ld_float step_size = (ld_float)(lr / bc1), bc2s = (ld_float)sqrt(bc2);
     ld_float b1 = (ld_float)c->beta1, b2 = (ld_float)c->beta2, eps = (ld_float)c->eps;
@@ -2058,6 +2211,181 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
         }
     }
     return LD_OK;
+}
+
+LDDEF ld_status ld_optim_precond(const ld_optim *o, ld_float *P) {
+    if (!o || !o->delta || !P) return ld__fail(LD_ERR_ARG, "optimizer not initialised or P is NULL");
+    if (o->step == 0) return ld__fail(LD_ERR_ARG, "no step taken yet");
+    const ld_optim_config *c = &o->cfg;
+    double lr = o->last_lr * o->clip_scale;
+    double bc1 = 1 - pow(c->beta1, (double)o->step), bc2s = sqrt(1 - pow(c->beta2, (double)o->step));
+    ld_float sz = (ld_float)(o->last_lr / bc1), b1 = (ld_float)c->beta1, bc2f = (ld_float)bc2s, eps = (ld_float)c->eps;
+    ld_float clip = (ld_float)o->clip_scale;
+    LD__OMP_FOR
+    for (long i = 0; i < (long)o->P; i++) {
+        switch (c->kind) {
+        case LD_OPT_ADAMW: P[i] = clip * sz * (1 - b1) / (LD__SQRT(o->m2[i]) / bc2f + eps); break;
+        case LD_OPT_SGD: P[i] = (ld_float)lr; break;
+        case LD_OPT_RMSPROP: P[i] = clip * (ld_float)o->last_lr / (LD__SQRT(o->m2[i]) + eps); break;
+        }
+    }
+    return LD_OK;
+}
+
+/* -------------------------------------------------------------- >>dynamics */
+
+/* ⟨a, b⟩ (or ⟨a, d ⊙ b⟩) in double, in fixed 4096-element chunks. */
+static double ld__dot(const ld_float *a, const ld_float *b, const ld_float *d, size_t n) {
+    size_t nch = (n + 4095) / 4096;
+    double part_stack[64], *part = nch <= 64 ? part_stack : (double *)LD_MALLOC(sizeof(double) * nch);
+    double s = 0;
+    if (!part) { for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i] * (d ? d[i] : 1); return s; }
+    LD__OMP_FOR
+    for (long ch = 0; ch < (long)nch; ch++) {
+        size_t e = LD__MIN(n, (size_t)(ch + 1) * 4096);
+        double p = 0;
+        if (d) for (size_t i = (size_t)ch * 4096; i < e; i++) p += (double)a[i] * ((double)d[i] * b[i]);
+        else for (size_t i = (size_t)ch * 4096; i < e; i++) p += (double)a[i] * b[i];
+        part[ch] = p;
+    }
+    for (size_t ch = 0; ch < nch; ch++) s += part[ch];
+    if (part != part_stack) LD_FREE(part);
+    return s;
+}
+
+LDDEF void ld_dyn_A_apply(const ld_float *pi, const double *dz, double *out, int V) {
+    double s = 0;
+    for (int v = 0; v < V; v++) s += (double)pi[v] * dz[v];
+    for (int v = 0; v < V; v++) out[v] = dz[v] - s;
+}
+
+LDDEF double ld_dyn_A_frob2(const ld_float *pi, int V) {
+    double s = 0;
+    for (int v = 0; v < V; v++) s += (double)pi[v] * pi[v];
+    return V - 2 + V * s;
+}
+
+LDDEF void ld_dyn_A_matrix(const ld_float *pi, int V, double *A) {
+    for (int i = 0; i < V; i++)
+        for (int j = 0; j < V; j++) A[(size_t)i * V + j] = (i == j) - (double)pi[j];
+}
+
+LDDEF double ld_dyn_G_norm(const ld_model *m, int b, int t) {
+    if (!m || !m->d.logits || b < 0 || b >= m->cur_B || t < 0 || t >= m->cur_T) return NAN;
+    const ld_float *g = m->d.logits + ((size_t)b * m->cur_T + t) * m->cfg.vocab_size;
+    double s = 0;
+    for (int v = 0; v < m->cfg.vocab_size; v++) s += (double)g[v] * g[v];
+    return sqrt(s);
+}
+
+LDDEF ld_status ld_dyn_seq_grad(ld_model *m, const ld_seq *s, ld_float *grad, double *logp) {
+    if (!m || !(m->flags & LD_TRAIN) || !grad) return ld__fail(LD_ERR_ARG, "needs a model made with LD_TRAIN and a gradient buffer");
+    ld_status st = ld_forward(m, s, 1);
+    if (st) return st;
+    /* ∂ log π(y|χ)/∂z_l = e_{y_l} − π_l: the residual with c = −1 */
+    ld__write_residual(m, 0, -1.0);
+    memset(grad, 0, sizeof(ld_float) * m->P);
+    if (logp) *logp = m->seq_logp[0];
+    return ld_backward_into(m, grad);
+}
+
+LDDEF ld_status ld_dyn_seq_kernel(ld_model *m, const ld_seq *o, const ld_seq *u,
+                                  const ld_float *precond, double *k) {
+    if (!m || !k) return ld__fail(LD_ERR_ARG, "NULL argument");
+    ld_float *g = (ld_float *)LD_MALLOC(sizeof(ld_float) * 2 * m->P);
+    if (!g) return ld__fail(LD_ERR_OOM, "two gradients of %zu parameters", m->P);
+    ld_status st = ld_dyn_seq_grad(m, o, g, NULL);
+    if (!st) st = ld_dyn_seq_grad(m, u, g + m->P, NULL);
+    if (!st) *k = ld__dot(g, g + m->P, precond, m->P);
+    LD_FREE(g);
+    return st;
+}
+
+LDDEF ld_status ld_dyn_K_block(ld_model *m, const ld_seq *o, int t_o, const ld_seq *u, int t_u, double *K) {
+    if (!m || !o || !u || !K) return ld__fail(LD_ERR_ARG, "NULL argument");
+    if ((m->flags & (LD_TRAIN | LD_JVP)) != (LD_TRAIN | LD_JVP) || m->B < 2)
+        return ld__fail(LD_ERR_ARG, "K blocks need a model made with LD_TRAIN | LD_JVP and room for 2 rows");
+    if (t_o < 0 || t_o >= o->len || t_u < 0 || t_u >= u->len)
+        return ld__fail(LD_ERR_LENGTH, "positions %d, %d outside the sequences (lengths %d, %d)", t_o, t_u, o->len, u->len);
+    ld_seq two[2] = { *o, *u };
+    two[0].prompt_len = two[1].prompt_len = 1; /* positions, not responses, matter here */
+    if (two[0].len < 2 || two[1].len < 2) return ld__fail(LD_ERR_LENGTH, "K blocks need sequences of 2 or more tokens");
+    ld_status st = ld_forward(m, two, 2);
+    if (st) return st;
+    int V = m->cfg.vocab_size, T = m->cur_T;
+    ld_float *g = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
+    if (!g) return ld__fail(LD_ERR_OOM, "a gradient of %zu parameters", m->P);
+    size_t at_u = ((size_t)1 * T + t_u) * V, at_o = ((size_t)0 * T + t_o) * V;
+    for (int v2 = 0; v2 < V && !st; v2++) {
+        /* ∇θ z_{t_u}[v'](χ_u), then J(χ_o) of it: column v' of the block */
+        memset(m->d.logits, 0, sizeof(ld_float) * (size_t)2 * T * V);
+        m->d.logits[at_u + v2] = 1;
+        memset(g, 0, sizeof(ld_float) * m->P);
+        st = ld_backward_into(m, g);
+        if (!st) st = ld_jvp(m, g);
+        for (int v = 0; v < V && !st; v++) K[(size_t)v * V + v2] = m->t.logits[at_o + v];
+    }
+    memset(m->d.logits, 0, sizeof(ld_float) * (size_t)2 * T * V);
+    LD_FREE(g);
+    return st;
+}
+
+LDDEF ld_status ld_dyn_predict(ld_model *m, const ld_seq *s, const ld_float *dtheta, double *dlogp, double *dseq) {
+    if (!m || !s || !dtheta) return ld__fail(LD_ERR_ARG, "NULL argument");
+    ld_status st = ld_forward(m, s, 1);
+    if (!st) st = ld_jvp(m, dtheta);
+    if (st) return st;
+    int V = m->cfg.vocab_size;
+    double *dz = (double *)LD_MALLOC(sizeof(double) * 2 * V);
+    if (!dz) return ld__fail(LD_ERR_OOM, "prediction scratch");
+    double total = 0;
+    for (int t = 0; t < s->len - 1; t++) {
+        const ld_float *tz = m->t.logits + (size_t)t * V;
+        for (int v = 0; v < V; v++) dz[v] = tz[v];
+        ld_dyn_A_apply(m->a.probs + (size_t)t * V, dz, dz + V, V);   /* Δ log π_t = A_t Δz_t */
+        if (dlogp) memcpy(dlogp + (size_t)t * V, dz + V, sizeof(double) * V);
+        if (t >= s->prompt_len - 1) total += dz[V + s->tokens[t + 1]];
+    }
+    if (dseq) *dseq = total;
+    LD_FREE(dz);
+    return LD_OK;
+}
+
+LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_float *dtheta, double *dseq) {
+    if (!m || !s || !dtheta || !dseq || n < 1) return ld__fail(LD_ERR_ARG, "NULL argument or n < 1");
+    ld_float *keep = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
+    if (!keep) return ld__fail(LD_ERR_OOM, "a copy of θ");
+    ld_status st = LD_OK;
+    for (int i = 0; i < n && !st; i += m->B) {
+        int k = LD__MIN(m->B, n - i);
+        if (!(st = ld_forward(m, s + i, k))) for (int b = 0; b < k; b++) dseq[i + b] = -m->seq_logp[b];
+    }
+    memcpy(keep, m->theta, sizeof(ld_float) * m->P);
+    for (size_t p = 0; p < m->P; p++) m->theta[p] += dtheta[p];
+    for (int i = 0; i < n && !st; i += m->B) {
+        int k = LD__MIN(m->B, n - i);
+        if (!(st = ld_forward(m, s + i, k))) for (int b = 0; b < k; b++) dseq[i + b] += m->seq_logp[b];
+    }
+    memcpy(m->theta, keep, sizeof(ld_float) * m->P);
+    LD_FREE(keep);
+    return st;
+}
+
+LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int k, int *top, double *gain) {
+    int want = k < 0 ? -k : k, sign = k < 0 ? -1 : 1;
+    if (want > V) want = V;
+    for (int i = 0; i < want; i++) {
+        int best = -1;
+        double bv = 0;
+        for (int v = 0; v < V; v++) {
+            int taken = 0;
+            for (int j = 0; j < i; j++) taken |= top[j] == v;
+            double g = sign * (double)pi[v] * dlogp[v];
+            if (!taken && (best < 0 || g > bv)) { best = v; bv = g; }
+        }
+        top[i] = best;
+        gain[i] = sign * bv;
+    }
 }
 
 /* -------------------------------------------------------------------- >>io */
@@ -3116,7 +3444,7 @@ static ld_status ld__build_rows(ld_trainer *tr, const int *idx, int n) {
 LDDEF void ld_trainer_free(ld_trainer *tr) {
     if (!tr) return;
     LD_FREE(tr->ref_logp); LD_FREE(tr->order); LD_FREE(tr->batch_idx); LD_FREE(tr->rows);
-    LD_FREE(tr->buf); LD_FREE(tr->row_ref);
+    LD_FREE(tr->buf); LD_FREE(tr->row_ref); LD_FREE(tr->row_coef);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -3181,7 +3509,8 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
     tr->rows = (ld_seq *)LD_MALLOC(sizeof(ld_seq) * m->B);
     tr->buf = (int *)LD_MALLOC(sizeof(int) * (size_t)m->B * m->T);
     tr->row_ref = (double *)LD_MALLOC(sizeof(double) * m->B);
-    if (!tr->order || !tr->batch_idx || !tr->rows || !tr->buf || !tr->row_ref) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "trainer buffers"); }
+    tr->row_coef = (double *)LD_MALLOC(sizeof(double) * m->B);
+    if (!tr->order || !tr->batch_idx || !tr->rows || !tr->buf || !tr->row_ref || !tr->row_coef) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "trainer buffers"); }
     ld_rng_seed(&tr->rng, c.seed);
     ld__shuffle(tr);
     if (need_ref && (c.ref_precompute || !ref)) {
@@ -3242,12 +3571,15 @@ LDDEF ld_status ld_trainer_step(ld_trainer *tr) {
     }
     if ((st = ld_forward(m, tr->rows, tr->n_rows))) return st;
     if (tr->cfg.pref) {
-        st = ld_pref_loss(m, &tr->cfg.loss, tr->row_ref, &tr->metrics, NULL);
+        st = ld_pref_loss(m, &tr->cfg.loss, tr->row_ref, &tr->metrics, tr->row_coef);
         if (st) return st;
         tr->loss = tr->metrics.loss;
     } else {
         tr->loss = ld_sft_loss(m, tr->cfg.norm);
         if (!isfinite(tr->loss)) return ld__fail(LD_ERR_NAN, "the SFT loss is %g at step %ld", tr->loss, tr->step);
+        long ntok = 0;
+        for (int r = 0; r < tr->n_rows; r++) ntok += tr->rows[r].len - tr->rows[r].prompt_len;
+        for (int r = 0; r < tr->n_rows; r++) tr->row_coef[r] = tr->cfg.norm == LD_NORM_TOKEN_MEAN ? 1.0 / ntok : 1.0 / tr->n_rows;
     }
     ld_zero_grad(m);
     if ((st = ld_backward(m))) return st;
@@ -3272,6 +3604,282 @@ LDDEF ld_status ld_trainer_run(ld_trainer *tr, int every, ld_train_callback cb, 
         if (cb && (tr->step % every == 0 || ld_trainer_done(tr)) && cb(tr, user)) return LD_OK;
     }
     return LD_OK;
+}
+
+/* ---- the dynamics along a run ---- */
+
+LDDEF void ld_dyn_report_free(ld_dyn_report *r) {
+    if (!r) return;
+    LD_FREE(r->logp); LD_FREE(r->pred); LD_FREE(r->meas); LD_FREE(r->pred_chosen); LD_FREE(r->pred_rejected);
+    LD_FREE(r->drift); LD_FREE(r->pred_layer); LD_FREE(r->share); LD_FREE(r->row_coef); LD_FREE(r->row_example);
+    LD_FREE(r->row_rejected); LD_FREE(r->dtheta);
+    memset(r, 0, sizeof *r);
+}
+
+/* Parameter group of flat index i: 0 embeddings, 1..L blocks, L+1 final. */
+static void ld__groups(const ld_config *c, int *first /* (ntensors) */, int *layered) {
+    for (int k = 0; k < LD__NTENSORS; k++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(c, k, &ti);
+        layered[k] = ti.layered;
+        first[k] = ti.layered ? 1 : (!strcmp(ti.name, "wte") || !strcmp(ti.name, "wpe")) ? 0 : c->n_layer + 1;
+    }
+}
+
+LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int apply, ld_dyn_report *r) {
+    if (!r) return ld__fail(LD_ERR_ARG, "report is NULL");
+    memset(r, 0, sizeof *r);
+    if (!tr || !tr->m || (!obs && n_obs > 0) || n_obs < 0) return ld__fail(LD_ERR_ARG, "trainer not initialised or bad observations");
+    if (ld_trainer_done(tr)) return ld__fail(LD_ERR_ARG, "the run is over (%ld steps)", tr->step);
+    ld_status st = ld_trainer_next_batch(tr);
+    if (st) return st;
+    ld_model *m = tr->m;
+    ld_optim *o = tr->opt;
+    size_t P = m->P;
+    int nr = tr->n_rows, L = m->cfg.n_layer, ng = L + 2;
+    r->n_obs = n_obs; r->n_rows = nr; r->n_groups = ng;
+    size_t no = (size_t)(n_obs ? n_obs : 1);
+    r->logp = (double *)LD_MALLOC(sizeof(double) * no);
+    r->pred = (double *)LD_MALLOC(sizeof(double) * no);
+    r->meas = (double *)LD_MALLOC(sizeof(double) * no);
+    r->pred_chosen = (double *)LD_MALLOC(sizeof(double) * no);
+    r->pred_rejected = (double *)LD_MALLOC(sizeof(double) * no);
+    r->drift = (double *)LD_MALLOC(sizeof(double) * no);
+    r->pred_layer = (double *)LD_MALLOC(sizeof(double) * no * ng);
+    r->share = (double *)LD_MALLOC(sizeof(double) * no * nr);
+    r->row_coef = (double *)LD_MALLOC(sizeof(double) * nr);
+    r->row_example = (int *)LD_MALLOC(sizeof(int) * nr);
+    r->row_rejected = (int *)LD_MALLOC(sizeof(int) * nr);
+    r->dtheta = (ld_float *)LD_MALLOC(sizeof(ld_float) * P);
+    /* gradients: observed, then rows; the preconditioner; a snapshot to undo */
+    ld_float *g = (ld_float *)LD_MALLOC(sizeof(ld_float) * P * ((size_t)n_obs + nr + 1 + (apply ? 0 : 4)));
+    if (!r->logp || !r->pred || !r->meas || !r->pred_chosen || !r->pred_rejected || !r->drift || !r->pred_layer ||
+        !r->share || !r->row_coef || !r->row_example || !r->row_rejected || !r->dtheta || !g) {
+        LD_FREE(g);
+        ld_dyn_report_free(r);
+        return ld__fail(LD_ERR_OOM, "dynamics buffers for %d gradients of %zu parameters", n_obs + nr, P);
+    }
+    ld_float *gobs = g, *grow = g + P * n_obs, *pc = grow + P * nr, *snap = pc + P;
+    for (int i = 0; i < n_obs && !st; i++) st = ld_dyn_seq_grad(m, &obs[i], gobs + P * i, &r->logp[i]);
+    for (int i = 0; i < nr && !st; i++) st = ld_dyn_seq_grad(m, &tr->rows[i], grow + P * i, NULL);
+    if (st) { LD_FREE(g); ld_dyn_report_free(r); return st; }
+    ld_trainer save_tr = *tr;
+    ld_optim save_opt = *o;
+    if (!apply) {
+        memcpy(snap, m->theta, sizeof(ld_float) * P);
+        memcpy(snap + P, o->m1, sizeof(ld_float) * P);
+        memcpy(snap + 2 * P, o->m2, sizeof(ld_float) * P);
+        memcpy(snap + 3 * P, o->delta, sizeof(ld_float) * P);
+    }
+    int n_ex = tr->batch_n;
+    for (int i = 0; i < nr; i++) {
+        r->row_example[i] = tr->batch_idx[i % n_ex];
+        r->row_rejected[i] = tr->cfg.pref && i >= n_ex;
+    }
+    st = ld_trainer_step(tr);
+    if (!st) st = ld_optim_precond(o, pc);
+    if (!st) {
+        r->loss = tr->loss;
+        memcpy(r->dtheta, o->delta, sizeof(ld_float) * P);
+        memcpy(r->row_coef, tr->row_coef, sizeof(double) * nr);
+        int first[LD__NTENSORS], layered[LD__NTENSORS];
+        ld__groups(&m->cfg, first, layered);
+        for (int i = 0; i < n_obs; i++) {
+            const ld_float *go = gobs + P * i;
+            double sum = 0, ch = 0, rj = 0;
+            for (int k = 0; k < nr; k++) {
+                double sh = r->row_coef[k] * ld__dot(go, grow + P * k, pc, P);
+                r->share[(size_t)k * n_obs + i] = sh;
+                sum += sh;
+                if (r->row_rejected[k]) rj += sh; else ch += sh;
+            }
+            double pred = 0;
+            for (int gi = 0; gi < ng; gi++) r->pred_layer[(size_t)i * ng + gi] = 0;
+            for (int k = 0; k < LD__NTENSORS; k++) {
+                ld_tensor_info ti;
+                ld_tensor_info_get(&m->cfg, k, &ti);
+                int nl = ti.layered ? L : 1;
+                size_t per = ti.size / (size_t)(nl ? nl : 1);
+                for (int l = 0; l < nl && ti.size; l++) {
+                    size_t off = ti.offset + per * l;
+                    double d = ld__dot(go + off, r->dtheta + off, NULL, per);
+                    r->pred_layer[(size_t)i * ng + (layered[k] ? 1 + l : first[k])] += d;
+                }
+            }
+            for (int gi = 0; gi < ng; gi++) pred += r->pred_layer[(size_t)i * ng + gi];
+            r->pred[i] = pred;
+            r->pred_chosen[i] = ch;
+            r->pred_rejected[i] = rj;
+            r->drift[i] = pred - sum;
+        }
+        /* measured: log π after the step */
+        for (int i = 0; i < n_obs && !st; i += m->B) {
+            int k = LD__MIN(m->B, n_obs - i);
+            if (!(st = ld_forward(m, obs + i, k))) for (int b = 0; b < k; b++) r->meas[i + b] = m->seq_logp[b] - r->logp[i + b];
+        }
+    }
+    if (!apply) {
+        /* undo: θ, optimizer, trainer position; the batch stays prepared */
+        memcpy(m->theta, snap, sizeof(ld_float) * P);
+        memcpy(o->m1, snap + P, sizeof(ld_float) * P);
+        memcpy(o->m2, snap + 2 * P, sizeof(ld_float) * P);
+        memcpy(o->delta, snap + 3 * P, sizeof(ld_float) * P);
+        ld_float *m1 = o->m1, *m2 = o->m2, *dl = o->delta;
+        *o = save_opt;
+        o->m1 = m1; o->m2 = m2; o->delta = dl;
+        *tr = save_tr;
+        tr->batch_ready = 1;
+    }
+    LD_FREE(g);
+    if (st) ld_dyn_report_free(r);
+    return st;
+}
+
+LDDEF ld_status ld_influence_init(ld_influence *inf, int n_examples, int n_probes) {
+    if (!inf) return ld__fail(LD_ERR_ARG, "NULL influence");
+    memset(inf, 0, sizeof *inf);
+    if (n_examples < 1 || n_probes < 1) return ld__fail(LD_ERR_ARG, "%d examples, %d probes", n_examples, n_probes);
+    inf->share = (double *)LD_MALLOC(sizeof(double) * (size_t)n_examples * n_probes);
+    inf->pred = (double *)LD_MALLOC(sizeof(double) * 3 * (size_t)n_probes);
+    if (!inf->share || !inf->pred) { LD_FREE(inf->share); LD_FREE(inf->pred); memset(inf, 0, sizeof *inf); return ld__fail(LD_ERR_OOM, "influence"); }
+    memset(inf->share, 0, sizeof(double) * (size_t)n_examples * n_probes);
+    memset(inf->pred, 0, sizeof(double) * 3 * (size_t)n_probes);
+    inf->meas = inf->pred + n_probes;
+    inf->drift = inf->pred + 2 * n_probes;
+    inf->n_examples = n_examples;
+    inf->n_probes = n_probes;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_influence_add(ld_influence *inf, const ld_dyn_report *r) {
+    if (!inf || !inf->share || !r || !r->pred) return ld__fail(LD_ERR_ARG, "influence or report not initialised");
+    if (r->n_obs != inf->n_probes) return ld__fail(LD_ERR_ARG, "report of %d probes, influence of %d", r->n_obs, inf->n_probes);
+    for (int k = 0; k < r->n_rows; k++)
+        if (r->row_example[k] < 0 || r->row_example[k] >= inf->n_examples)
+            return ld__fail(LD_ERR_ARG, "row %d is example %d; the influence holds %d", k, r->row_example[k], inf->n_examples);
+    for (int k = 0; k < r->n_rows; k++)
+        for (int i = 0; i < r->n_obs; i++)
+            inf->share[(size_t)r->row_example[k] * inf->n_probes + i] += r->share[(size_t)k * r->n_obs + i];
+    for (int i = 0; i < r->n_obs; i++) {
+        inf->pred[i] += r->pred[i];
+        inf->meas[i] += r->meas[i];
+        inf->drift[i] += r->drift[i];
+    }
+    inf->steps++;
+    return LD_OK;
+}
+
+LDDEF void ld_influence_free(ld_influence *inf) {
+    if (!inf) return;
+    LD_FREE(inf->share);
+    LD_FREE(inf->pred);
+    memset(inf, 0, sizeof *inf);
+}
+
+LDDEF void ld_probe_result_free(ld_probe_result *r) {
+    if (!r) return;
+    LD_FREE((void *)r->types); LD_FREE(r->logp); LD_FREE(r->mean); LD_FREE(r->greedy); LD_FREE(r->greedy_len); LD_FREE(r->prompt_len);
+    memset(r, 0, sizeof *r);
+}
+
+/* Scores k probe rows: log π(y|χ) of each, and for the chosen rows the
+   teacher-forced argmax Σ_m log max_v π_m. who: (example, column) pairs. */
+static ld_status ld__probe_flush(ld_model *m, const ld_seq *rows, int k, const int *who, ld_probe_result *out, int f_chosen) {
+    int nt = out->n_types, V = m->cfg.vocab_size;
+    ld_status st = ld_forward(m, rows, k);
+    for (int b = 0; b < k && !st; b++) {
+        out->logp[(size_t)who[2 * b] * nt + who[2 * b + 1] - 1] = m->seq_logp[b];
+        if (who[2 * b + 1] != f_chosen) continue;
+        double s = 0;
+        for (int t = rows[b].prompt_len - 1; t < rows[b].len - 1; t++) {
+            const ld_float *p = m->a.probs + ((size_t)b * m->cur_T + t) * V;
+            ld_float mx = p[0];
+            for (int v = 1; v < V; v++) if (p[v] > mx) mx = p[v];
+            s += log((double)mx);
+        }
+        out->logp[(size_t)who[2 * b] * nt + nt - 2] = s;
+    }
+    return st;
+}
+
+LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt, ld_probe_result *out) {
+    if (!out) return ld__fail(LD_ERR_ARG, "NULL result");
+    memset(out, 0, sizeof *out);
+    if (!m || !m->theta || !ds || ds->n < 1) return ld__fail(LD_ERR_ARG, "model or probes missing");
+    int n = ds->n, nf = ds->n_fields, nt = nf - 1 + 2, T = m->T, B = m->B;
+    int f_chosen = ld_dataset_field(ds, "chosen");
+    out->n = n; out->n_types = nt; out->T = T;
+    out->types = (const char **)LD_MALLOC(sizeof(char *) * nt);
+    out->logp = (double *)LD_MALLOC(sizeof(double) * (size_t)n * nt);
+    out->mean = (double *)LD_MALLOC(sizeof(double) * nt);
+    out->greedy = (int *)LD_MALLOC(sizeof(int) * (size_t)n * T);
+    out->greedy_len = (int *)LD_MALLOC(sizeof(int) * n);
+    out->prompt_len = (int *)LD_MALLOC(sizeof(int) * n);
+    int *buf = (int *)LD_MALLOC(sizeof(int) * (size_t)B * T);
+    ld_seq *rows = (ld_seq *)LD_MALLOC(sizeof(ld_seq) * B);
+    int *who = (int *)LD_MALLOC(sizeof(int) * 2 * B);
+    if (!out->types || !out->logp || !out->mean || !out->greedy || !out->greedy_len || !out->prompt_len || !buf || !rows || !who) {
+        LD_FREE(buf); LD_FREE(rows); LD_FREE(who); ld_probe_result_free(out);
+        return ld__fail(LD_ERR_OOM, "probe results");
+    }
+    for (int f = 1; f < nf; f++) out->types[f - 1] = ds->fields[f];
+    out->types[nt - 2] = "argmax";
+    out->types[nt - 1] = "greedy";
+    for (size_t i = 0; i < (size_t)n * nt; i++) out->logp[i] = NAN;
+    ld_status st = LD_OK;
+    /* every (example, type) present, B rows at a time */
+    int k = 0;
+    for (int i = 0; i < n && !st; i++)
+        for (int f = 1; f < nf && !st; f++) {
+            if (ds->len[(size_t)i * nf + f] < 0) continue;
+            st = ld_dataset_seq(ds, i, f, T, max_prompt, m->cfg.eot_token, buf + (size_t)k * T, &rows[k]);
+            who[2 * k] = i; who[2 * k + 1] = f;
+            if (++k == B && !st) { st = ld__probe_flush(m, rows, k, who, out, f_chosen); k = 0; }
+        }
+    if (k && !st) st = ld__probe_flush(m, rows, k, who, out, f_chosen);
+    /* greedy decodes from the prompts (the prompt as cut for the first probe column) */
+    for (int i0 = 0; i0 < n && !st; i0 += B) {
+        int nb = LD__MIN(B, n - i0);
+        for (int b = 0; b < nb && !st; b++) {
+            int f = 1;
+            while (f < nf && ds->len[(size_t)(i0 + b) * nf + f] < 0) f++;
+            if (f == nf) f = 1;
+            ld_seq s;
+            if (ds->len[(size_t)(i0 + b) * nf + f] < 0) { /* no response at all: the bare prompt */
+                const int *x = ds->tokens + ds->start[(size_t)(i0 + b) * nf];
+                int xl = LD__MIN(ds->len[(size_t)(i0 + b) * nf], T / 2 - 1);
+                buf[(size_t)b * T] = m->cfg.eot_token;
+                memcpy(buf + (size_t)b * T + 1, x, sizeof(int) * xl);
+                s.len = xl + 1;
+            } else {
+                st = ld_dataset_seq(ds, i0 + b, f, T, max_prompt, m->cfg.eot_token, buf + (size_t)b * T, &s);
+                s.len = s.prompt_len;
+            }
+            rows[b].tokens = buf + (size_t)b * T;
+            rows[b].len = rows[b].prompt_len = s.len;
+            out->prompt_len[i0 + b] = s.len;
+        }
+        if (!st) st = ld_generate(m, rows, nb, T, NULL, NULL, out->greedy + (size_t)i0 * T, out->greedy_len + i0);
+        for (int b = 0; b < nb && !st; b++) {
+            rows[b].tokens = out->greedy + (size_t)(i0 + b) * T;
+            rows[b].len = out->greedy_len[i0 + b];
+            rows[b].prompt_len = out->prompt_len[i0 + b];
+        }
+        /* its log-prob, teacher-forced (a decode of zero tokens has none) */
+        int nk = 0;
+        for (int b = 0; b < nb; b++) if (rows[b].len > rows[b].prompt_len) { rows[nk] = rows[b]; who[nk++] = i0 + b; }
+        if (nk && !st && !(st = ld_forward(m, rows, nk)))
+            for (int b = 0; b < nk; b++) out->logp[(size_t)who[b] * nt + nt - 1] = m->seq_logp[b];
+    }
+    for (int t = 0; t < nt; t++) {
+        double s = 0;
+        int c = 0;
+        for (int i = 0; i < n; i++) if (!isnan(out->logp[(size_t)i * nt + t])) { s += out->logp[(size_t)i * nt + t]; c++; }
+        out->mean[t] = c ? s / c : NAN;
+    }
+    LD_FREE(buf); LD_FREE(rows); LD_FREE(who);
+    if (st) ld_probe_result_free(out);
+    return st;
 }
 
 #ifndef LD_NO_STDIO
