@@ -25,7 +25,7 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 
 B       := build
 HDR     := ld_llm.h
-EXAMPLES := $(B)/01_train_tiny
+EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli
 TOOLS   := $(B)/ldllm

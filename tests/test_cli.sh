@@ -27,7 +27,7 @@ expect 2 "required" $L sft --model x
 expect 2 "must be one of" $L pref --model x --data y --out z --loss nope
 expect 1 "does not divide" $L init --out "$s/bad" --heads 3
 expect 1 "cannot open nope/config.json" $L sft --model nope --data $D/sft.jsonl --out "$s/o"
-for c in init sft pref logprobs generate; do check "ldllm $c --help exits 0" "$L $c --help >/dev/null"; done
+for c in init sft pref logprobs generate dynamics; do check "ldllm $c --help exits 0" "$L $c --help >/dev/null"; done
 
 check "init" "$L init --out $s/m0 --layers 1 --channels 32 --heads 2 --context 48 >/dev/null"
 head -n 2 $D/sft.jsonl > "$s/broken.jsonl"
@@ -51,6 +51,23 @@ for loss in dpo cdpo ipo hinge dpop simpo orpo; do
 done
 check "pref header has TRL's metric names" "head -n 1 $s/p_dpo/metrics.csv | grep -q 'rewards/chosen,rewards/rejected,rewards/margins,rewards/accuracies,logps/chosen,logps/rejected'"
 check "pref with a reference model directory" "$L pref --model $s/sft --ref $s/m0 --data $D/pref.jsonl --out $s/p_ref --max-steps 2 --batch 2 >/dev/null"
+
+check "sft --probes: scored at steps 0, 3, 6" \
+      "$L sft --model $s/m0 --data $D/sft.jsonl --out $s/probed --max-steps 6 --batch 4 --probes $D/pref.jsonl --probe-every 3 >/dev/null &&
+       [ \"\$(tail -n +2 $s/probed/probes_mean.csv | cut -d, -f1 | sort -un | tr '\\n' ' ')\" = '0 3 6 ' ]"
+check "probes_mean.csv: chosen, rejected, argmax, greedy" \
+      "for t in chosen rejected argmax greedy; do grep -q \"^6,\$t,\" $s/probed/probes_mean.csv || exit 1; done"
+check "probes.csv: one row per (step, type, example)" "[ \$(grep -c '^3,chosen,' $s/probed/probes.csv) -eq \$(wc -l < $D/pref.jsonl) ]"
+head -n 3 $D/pref.jsonl > "$s/upd.jsonl"
+check "dynamics --csv: one row per observed response" \
+      "$L dynamics --model $s/sft --update $s/upd.jsonl --observe $D/pref.jsonl --lr 1e-4 --loss dpo --csv > $s/dyn.csv &&
+       head -n 1 $s/dyn.csv | grep -qx 'example,predicted,measured' && [ \$(wc -l < $s/dyn.csv) -eq \$((2 * \$(wc -l < $D/pref.jsonl) + 1)) ]"
+check "dynamics: predicted within 10% of measured at η = 1e-4 (float build)" \
+      "awk -F, 'NR > 1 { d = \$3 - \$2; if (d < 0) d = -d; a = \$2; if (a < 0) a = -a; if (d > 0.1 * a + 1e-5) bad = 1 } END { exit bad }' $s/dyn.csv"
+check "dynamics table with an SFT step (update file with chosen only)" \
+      "$L dynamics --model $s/sft --update $s/upd.jsonl --observe $s/upd.jsonl --lr 1e-3 | grep -q 'top tokens gaining probability'"
+check "dynamics leaves the model directory unchanged" "cmp -s $s/sft/model.safetensors $s/sft2/model.safetensors"
+expect 2 "required" $L dynamics --model "$s/sft"
 
 $L logprobs --model "$s/sft" --data $D/pref.jsonl > "$s/lp.csv" 2>"$s/err"
 check "logprobs: one row per (example, response field)" "[ \$(wc -l < $s/lp.csv) -eq \$((2 * \$(wc -l < $D/pref.jsonl) + 1)) ]"

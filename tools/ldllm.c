@@ -6,6 +6,7 @@
      ldllm pref     --model DIR --data pref.jsonl --out DIR --loss dpo|cdpo|ipo|hinge|dpop|simpo|orpo [...]
      ldllm logprobs --model DIR --data FILE.jsonl
      ldllm generate --model DIR --prompt TEXT [--greedy | --temperature T --top-k K]
+     ldllm dynamics --model DIR --update FILE --observe FILE --lr ETA [--loss ... --csv]
 
    Errors print one line on stderr: exit status 2 for a wrong command line,
    1 for anything that failed while running. */
@@ -156,6 +157,28 @@ static int cmd_init(int argc, char **argv) {
 
 /* -------------------------------------------------------- sft and pref */
 
+/* Scores the probes; appends the long and the mean CSV rows; one line. */
+static int probe(ld_model *m, const ld_dataset *pds, int max_prompt, long step, FILE *pcsv, FILE *pmean) {
+    ld_probe_result pr;
+    if (ld_probe_eval(m, pds, max_prompt, &pr)) return fail(1, "probes at step %ld: %s", step, ld_failure_reason());
+    printf("probes @ %ld |", step);
+    for (int t = 0; t < pr.n_types; t++) {
+        for (int i = 0; i < pr.n; i++) {
+            double v = pr.logp[(size_t)i * pr.n_types + t];
+            if (v == v) fprintf(pcsv, "%ld,%s,%d,%.6f\n", step, pr.types[t], i, v);
+        }
+        if (pr.mean[t] == pr.mean[t]) {
+            fprintf(pmean, "%ld,%s,%.6f\n", step, pr.types[t], pr.mean[t]);
+            printf(" %s %.2f", pr.types[t], pr.mean[t]);
+        }
+    }
+    printf("\n");
+    fflush(pcsv);
+    fflush(pmean);
+    ld_probe_result_free(&pr);
+    return 0;
+}
+
 static int cmd_train(int argc, char **argv, int pref) {
     const char *cmd = pref ? "pref" : "sft";
     const char *model = NULL, *data = NULL, *out = NULL, *ref_dir = NULL, *resume = NULL;
@@ -163,6 +186,8 @@ static int cmd_train(int argc, char **argv, int pref) {
     double lr = pref ? 1e-4 : 1e-3, wd = 0, clip = 1.0, momentum = 0, beta1 = 0.9, beta2 = 0, eps = 1e-8;
     double min_lr = 0, beta = 0, ls_eps = 0, lambda = 0, gamma = 0, nll = 0;
     int epochs = 1, batch = 8, max_prompt = 0, log_every = 10, save_every = 0, skip_bad = 0, ref_pre = 0, no_shuffle = 0;
+    int probe_every = 0;
+    const char *probes = NULL;
     long max_steps = 0, warmup = 0, seed = 1234;
     opt_t common[] = {
         { "--model", 's', &model, "model directory to start from (required)" },
@@ -189,6 +214,8 @@ static int cmd_train(int argc, char **argv, int pref) {
         { "--log-every", 'i', &log_every, "progress line every N steps" },
         { "--save-every", 'i', &save_every, "checkpoint to OUT/checkpoint-STEP every N steps (0: only at the end)" },
         { "--resume", 's', &resume, "continue from a checkpoint directory (bit for bit)" },
+        { "--probes", 's', &probes, "probe JSONL (prompt + any response fields, e.g. the paper's probe types)" },
+        { "--probe-every", 'i', &probe_every, "score the probes every N steps [at the start and end only]" },
         { NULL, 0, NULL, NULL } };
     opt_t sft_only[] = {
         { "--norm", 's', &norm, "sum (per sequence, mean over sequences) | mean (over the batch's tokens)" },
@@ -233,6 +260,13 @@ static int cmd_train(int argc, char **argv, int pref) {
     if (ld_dataset_load(&ds, data, &probe_cfg, pref ? LD_DATA_PREF : LD_DATA_SFT, skip_bad ? LD_DATA_SKIP_BAD : 0))
         return fail(1, "%s: %s", cmd, ld_failure_reason());
     if (ds.n_skipped) fprintf(stderr, "ldllm: %s: skipped %d malformed lines (first: %s)\n", cmd, ds.n_skipped, ds.first_skip);
+    ld_dataset pds;
+    memset(&pds, 0, sizeof pds);
+    if (probes && ld_dataset_load(&pds, probes, &probe_cfg, LD_DATA_PROBES, 0)) {
+        ld_dataset_free(&ds);
+        return fail(1, "%s: probes: %s", cmd, ld_failure_reason());
+    }
+    if (probe_every < 0) { ld_dataset_free(&ds); ld_dataset_free(&pds); return fail(2, "%s: --probe-every must be ≥ 0", cmd); }
 
     /* the training config */
     ld_train_config tc;
@@ -254,7 +288,7 @@ static int cmd_train(int argc, char **argv, int pref) {
 
     ld_model m, ref;
     int have_ref = 0, code = 0;
-    if (ld_load(&m, model, rows, 0, LD_TRAIN)) { ld_dataset_free(&ds); return fail(1, "%s: %s", cmd, ld_failure_reason()); }
+    if (ld_load(&m, model, rows, 0, LD_TRAIN)) { ld_dataset_free(&ds); ld_dataset_free(&pds); return fail(1, "%s: %s", cmd, ld_failure_reason()); }
     if (pref && ref_dir && ld_pref_needs_ref((ld_pref_kind)k_loss)) {
         if (ld_load(&ref, ref_dir, rows, m.T, 0)) { code = fail(1, "%s: reference: %s", cmd, ld_failure_reason()); goto done_model; }
         have_ref = 1;
@@ -286,8 +320,19 @@ static int cmd_train(int argc, char **argv, int pref) {
                po.lambda, po.gamma, po.nll_alpha,
                !ld_pref_needs_ref(po.kind) ? "none" : have_ref ? ref_dir : "the starting model (precomputed)");
     }
+    FILE *pcsv = NULL, *pmean = NULL;
+    if (pds.n) {
+        snprintf(path, sizeof path, "%s/probes.csv", out);
+        pcsv = fopen(path, resume ? "a" : "w");
+        snprintf(path, sizeof path, "%s/probes_mean.csv", out);
+        pmean = fopen(path, resume ? "a" : "w");
+        if (!pcsv || !pmean) { if (pcsv) fclose(pcsv); if (pmean) fclose(pmean); fclose(csv); code = fail(1, "%s: cannot write %s", cmd, path); goto done_tr; }
+        if (!resume || ftell(pcsv) == 0) fprintf(pcsv, "step,type,example,logprob\n");
+        if (!resume || ftell(pmean) == 0) fprintf(pmean, "step,type,mean_logprob\n");
+    }
     double t0 = now_s();
     long tok0 = tr.tokens, step0 = tr.step;
+    if (pds.n && (code = probe(&m, &pds, max_prompt, tr.step, pcsv, pmean))) goto done_files;
     while (!ld_trainer_done(&tr)) {
         if (ld_trainer_step(&tr)) { code = fail(1, "%s: step %ld: %s", cmd, tr.step, ld_failure_reason()); break; }
         double el = now_s() - t0;
@@ -311,16 +356,23 @@ static int cmd_train(int argc, char **argv, int pref) {
                        tr.total_steps, tr.loss, tr.grad_norm, tr.lr, (tr.tokens - tok0) / el, spent, eta);
             fflush(stdout);
         }
+        if (pds.n && ((probe_every && tr.step % probe_every == 0) || ld_trainer_done(&tr)) &&
+            (code = probe(&m, &pds, max_prompt, tr.step, pcsv, pmean)))
+            break;
         if (save_every && tr.step % save_every == 0 && !ld_trainer_done(&tr)) {
             char ck[4200];
             snprintf(ck, sizeof ck, "%s/checkpoint-%ld", out, tr.step);
             if (make_dirs(ck) || ld_trainer_save(&tr, ck)) { code = fail(1, "%s: checkpoint %s: %s", cmd, ck, ld_failure_reason()); break; }
         }
     }
+done_files:
     fclose(csv);
+    if (pcsv) fclose(pcsv);
+    if (pmean) fclose(pmean);
     if (!code) {
         if (ld_trainer_save(&tr, out)) code = fail(1, "%s: %s", cmd, ld_failure_reason());
-        else printf("wrote %s (model.safetensors, config.json, trainer.safetensors, metrics.csv)\n", out);
+        else printf("wrote %s (model.safetensors, config.json, trainer.safetensors, metrics.csv%s)\n", out,
+                    pds.n ? ", probes.csv, probes_mean.csv" : "");
     }
 done_tr:
     ld_trainer_free(&tr);
@@ -331,6 +383,7 @@ done_ref:
 done_model:
     ld_model_free(&m);
     ld_dataset_free(&ds);
+    ld_dataset_free(&pds);
     return code;
 }
 
@@ -382,6 +435,134 @@ static int cmd_logprobs(int argc, char **argv) {
     free(buf); free(rows); free(pairs);
     ld_dataset_free(&ds);
     ld_model_free(&m);
+    return code;
+}
+
+/* ----------------------------------------------------------- dynamics */
+
+/* A token as text for a table: printable ASCII as itself, else \xNN or <eot>. */
+static const char *tok_str(int t, int eot, char *buf) {
+    if (t == eot) return "<eot>";
+    if (t == ' ') return "' '";
+    if (t > 32 && t < 127) { buf[0] = (char)t; buf[1] = 0; return buf; }
+    snprintf(buf, 8, "\\x%02x", t & 0xff);
+    return buf;
+}
+
+static int cmd_dynamics(int argc, char **argv) {
+    const char *model = NULL, *update = NULL, *observe = NULL, *loss = "sft", *optim = "sgd";
+    double lr = 0.01, beta = 0, ls_eps = 0, lambda = 0, gamma = 0, nll = 0;
+    int csv = 0, top = 3, max_prompt = 0, batch = 0;
+    opt_t opts[] = {
+        { "--model", 's', &model, "model directory (required)" },
+        { "--update", 's', &update, "JSONL of the training batch: prompt and completion (or chosen) for sft, chosen and rejected otherwise (required)" },
+        { "--observe", 's', &observe, "JSONL of the observed responses: a prompt and any response fields (required)" },
+        { "--lr", 'd', &lr, "η of the step" },
+        { "--loss", 's', &loss, "sft|dpo|cdpo|ipo|hinge|dpop|simpo|orpo" },
+        { "--optim", 's', &optim, "sgd|adamw|rmsprop (a fresh optimizer: one step)" },
+        { "--batch", 'i', &batch, "use the first N examples of --update [all]" },
+        { "--beta", 'd', &beta, "β [0.1; simpo 2.0]" },
+        { "--eps", 'd', &ls_eps, "cDPO label smoothing ε" },
+        { "--lambda", 'd', &lambda, "DPOP λ [50] / ORPO λ [0.1]" },
+        { "--gamma", 'd', &gamma, "SimPO margin γ [0.5]" },
+        { "--nll-alpha", 'd', &nll, "RPO: add α × NLL of the chosen" },
+        { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
+        { "--top", 'i', &top, "tokens listed that gained the most probability" },
+        { "--csv", 'f', &csv, "one row per observed response: example,predicted,measured (example = N:field)" },
+        { NULL, 0, NULL, NULL } };
+    int r = parse(argc, argv, opts, "dynamics",
+                  "One optimizer step on the --update batch, taken on a copy: for every observed response,\n"
+                  "the predicted Δ log π(y|χ) = ⟨∇θ log π, Δθ⟩ (−η A K G, Prop. 1 of Ren & Sutherland),\n"
+                  "its parts through the chosen and rejected rows, the measured change after the step,\n"
+                  "and the tokens that gained the most probability. The model on disk is not changed.");
+    if (r) return r;
+    if (!model || !update || !observe) return fail(2, "dynamics: --model, --update and --observe are required");
+    static const char *const kinds[] = { "sft", "dpo", "cdpo", "ipo", "hinge", "dpop", "simpo", "orpo" };
+    static const char *const optims[] = { "sgd", "adamw", "rmsprop" };
+    int k_loss, k_opt;
+    if ((r = pick("dynamics", "--loss", loss, kinds, 8, &k_loss)) || (r = pick("dynamics", "--optim", optim, optims, 3, &k_opt))) return r;
+    if (!(lr > 0) || top < 0 || batch < 0) return fail(2, "dynamics: --lr > 0, --top ≥ 0, --batch ≥ 0");
+    int pref = k_loss > 0;
+    char cfgpath[4096];
+    ld_config cfg;
+    snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
+    if (ld_load_config(&cfg, cfgpath)) return fail(1, "dynamics: %s", ld_failure_reason());
+    ld_dataset ud, od;
+    /* any columns: SFT takes "completion" (or "chosen"), preferences "chosen" and "rejected" */
+    if (ld_dataset_load(&ud, update, &cfg, LD_DATA_PROBES, 0)) return fail(1, "dynamics: update: %s", ld_failure_reason());
+    if (ld_dataset_load(&od, observe, &cfg, LD_DATA_PROBES, 0)) { ld_dataset_free(&ud); return fail(1, "dynamics: observe: %s", ld_failure_reason()); }
+    int n_ex = batch && batch < ud.n ? batch : ud.n, rows = pref ? 2 * n_ex : n_ex, code = 0;
+    ld_model m;
+    if (ld_load(&m, model, rows < 2 ? 2 : rows, 0, LD_TRAIN | LD_JVP)) { ld_dataset_free(&ud); ld_dataset_free(&od); return fail(1, "dynamics: %s", ld_failure_reason()); }
+    /* the observed responses */
+    int n_obs = 0;
+    for (int i = 0; i < od.n; i++) for (int f = 1; f < od.n_fields; f++) n_obs += od.len[(size_t)i * od.n_fields + f] >= 0;
+    int *obuf = (int *)malloc(sizeof(int) * (size_t)n_obs * m.T), *oi = (int *)malloc(sizeof(int) * 2 * n_obs);
+    ld_seq *obs = (ld_seq *)malloc(sizeof(ld_seq) * n_obs);
+    int k = 0;
+    for (int i = 0; i < od.n; i++)
+        for (int f = 1; f < od.n_fields; f++)
+            if (od.len[(size_t)i * od.n_fields + f] >= 0) {
+                ld_dataset_seq(&od, i, f, m.T, max_prompt, m.cfg.eot_token, obuf + (size_t)k * m.T, &obs[k]);
+                oi[2 * k] = i; oi[2 * k + 1] = f; k++;
+            }
+    ld_optim opt;
+    ld_optim_config oc;
+    memset(&oc, 0, sizeof oc);
+    oc.kind = k_opt == 0 ? LD_OPT_SGD : k_opt == 1 ? LD_OPT_ADAMW : LD_OPT_RMSPROP;
+    oc.lr = lr;
+    ld_train_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.pref = pref; tc.batch = n_ex; tc.no_shuffle = 1; tc.max_prompt = max_prompt;
+    tc.loss.kind = (ld_pref_kind)(pref ? k_loss - 1 : 0); tc.loss.beta = beta; tc.loss.eps = ls_eps;
+    tc.loss.lambda = lambda; tc.loss.gamma = gamma; tc.loss.nll_alpha = nll;
+    ld_trainer tr;
+    ld_dyn_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (ld_optim_init(&opt, &m, &oc)) { code = fail(1, "dynamics: %s", ld_failure_reason()); goto out; }
+    if (ld_trainer_init(&tr, &m, &opt, &ud, &tc, NULL)) { code = fail(1, "dynamics: %s", ld_failure_reason()); ld_optim_free(&opt); goto out; }
+    if (ld_dyn_step(&tr, obs, n_obs, 0, &rep)) code = fail(1, "dynamics: %s", ld_failure_reason());
+    if (!code && csv) {
+        printf("example,predicted,measured\n");
+        for (int i = 0; i < n_obs; i++) printf("%d:%s,%.8g,%.8g\n", oi[2 * i], od.fields[oi[2 * i + 1]], rep.pred[i], rep.meas[i]);
+    } else if (!code) {
+        printf("one %s step (%s, η %g) on %d examples; loss %.5f\n", kinds[k_loss], optims[k_opt], lr, n_ex, rep.loss);
+        printf("Δ log π(y|χ) of each observed response, nats: predicted ⟨∇θ log π, Δθ⟩ and measured%s\n\n",
+               pref ? "; the prediction's parts through the chosen and rejected rows" : "");
+        printf("%-4s %-20s %10s %10s %10s %9s", "ex", "response", "log π", "predicted", "measured", "gap");
+        if (pref) printf(" %10s %10s", "chosen", "rejected");
+        printf("   top tokens gaining probability\n");
+        int V = m.cfg.vocab_size;
+        double *dl = (double *)malloc(sizeof(double) * (size_t)m.T * V), *mass = (double *)malloc(sizeof(double) * V);
+        ld_float *pv = (ld_float *)malloc(sizeof(ld_float) * V);
+        int *tt = (int *)malloc(sizeof(int) * (top ? top : 1));
+        double *tg = (double *)malloc(sizeof(double) * (top ? top : 1));
+        for (int i = 0; i < n_obs && !code; i++) {
+            /* where the mass goes: Σ over the response's positions of π Δ log π */
+            if (ld_dyn_predict(&m, &obs[i], rep.dtheta, dl, NULL)) { code = fail(1, "dynamics: %s", ld_failure_reason()); break; }
+            for (int v = 0; v < V; v++) mass[v] = 0;
+            for (int t = obs[i].prompt_len - 1; t < obs[i].len - 1; t++)
+                for (int v = 0; v < V; v++) mass[v] += (double)m.a.probs[(size_t)t * V + v] * dl[(size_t)t * V + v];
+            for (int v = 0; v < V; v++) pv[v] = 1;
+            ld_dyn_top_tokens(pv, mass, V, top, tt, tg);
+            printf("%-4d %-20.20s %10.4f %+10.5f %+10.5f %9.2e", oi[2 * i], od.fields[oi[2 * i + 1]], rep.logp[i], rep.pred[i], rep.meas[i],
+                   rep.meas[i] - rep.pred[i]);
+            if (pref) printf(" %+10.5f %+10.5f", rep.pred_chosen[i], rep.pred_rejected[i]);
+            printf("  ");
+            char b[8];
+            for (int j = 0; j < top; j++) printf(" %s %+.1e", tok_str(tt[j], m.cfg.eot_token, b), tg[j]);
+            printf("\n");
+        }
+        free(dl); free(mass); free(pv); free(tt); free(tg);
+    }
+    ld_dyn_report_free(&rep);
+    ld_trainer_free(&tr);
+    ld_optim_free(&opt);
+out:
+    free(obuf); free(oi); free(obs);
+    ld_model_free(&m);
+    ld_dataset_free(&ud);
+    ld_dataset_free(&od);
     return code;
 }
 
@@ -440,7 +621,8 @@ int main(int argc, char **argv) {
         "  ldllm sft       supervised finetuning (prompt/completion JSONL)\n"
         "  ldllm pref      preference finetuning: DPO, cDPO, IPO, hinge, DPOP, SimPO, ORPO\n"
         "  ldllm logprobs  log π(y|x) of responses in a JSONL file, as CSV\n"
-        "  ldllm generate  continue a prompt\n\n"
+        "  ldllm generate  continue a prompt\n"
+        "  ldllm dynamics  one step on a copy: predicted vs measured Δ log π of observed responses\n\n"
         "ldllm COMMAND --help shows a command's options.\n";
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(help, argc < 2 ? stderr : stdout);
@@ -452,5 +634,6 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "pref")) return cmd_train(argc - 2, argv + 2, 1);
     if (!strcmp(c, "logprobs")) return cmd_logprobs(argc - 2, argv + 2);
     if (!strcmp(c, "generate")) return cmd_generate(argc - 2, argv + 2);
+    if (!strcmp(c, "dynamics")) return cmd_dynamics(argc - 2, argv + 2);
     return fail(2, "unknown command '%s' (ldllm --help lists them)", c);
 }
