@@ -11,9 +11,11 @@
 
 CC      ?= cc
 CXX     ?= c++
-OPT     := -O2 -march=native
+# -O3: GCC vectorises the element-wise loops only from -O3 on (measured: a
+# training step of the bench's demo model, 72 ms at -O2, 49 ms at -O3).
+OPT     := -O3 -march=native
 ifeq ($(PORTABLE),1)
-OPT     := -O2
+OPT     := -O3
 endif
 CFLAGS  := $(OPT) -std=c99 -Wall -Wextra
 LDLIBS  := -lm
@@ -30,7 +32,7 @@ TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io
            test_determinism test_compile test_compile_cpp test_static test_cli
 TOOLS   := $(B)/ldllm
 
-.PHONY: all examples example tools test test-asan clean
+.PHONY: all examples example tools test test-asan fuzz clean
 all: examples tools $(addprefix $(B)/,$(TESTS))
 tools: $(TOOLS)
 examples: $(EXAMPLES)
@@ -83,6 +85,12 @@ test: $(addprefix $(B)/,$(TESTS)) | $(B)/tmp
 
 test-asan: $(addprefix $(B)/asan/,$(TESTS)) | $(B)/asan/tmp
 	@ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh $(B)/asan/tmp $(addprefix $(B)/asan/,$(TESTS))
+
+# libFuzzer harnesses for the file parsers (clang only; not part of make test).
+# Run: build/fuzz_safetensors -max_total_time=300 CORPUS (see the files' comments).
+fuzz: | $(B)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_safetensors.c -o $(B)/fuzz_safetensors -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_config.c -o $(B)/fuzz_config -lm
 
 clean:
 	rm -rf $(B)

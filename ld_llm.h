@@ -973,13 +973,22 @@ LDDEF int ld_selftest(int verbose);
 #define LD_FREE(p) free(p)
 #endif
 
-/* OpenMP only through this macro, so builds without -fopenmp stay quiet. */
+/* OpenMP only through these macros, so builds without -fopenmp stay quiet.
+   Threads split a loop only when it holds enough work (about `work`
+   operations) to pay for waking them: measured, a step of the demo model
+   made of thousands of tiny parallel loops ran slower on 2 threads than on
+   1. Whether a loop is split never changes its results. */
 #ifdef _OPENMP
 #include <omp.h>
 #define LD__PRAGMA(x) _Pragma(#x)
-#define LD__OMP_FOR LD__PRAGMA(omp parallel for schedule(static))
+#define LD__PAR_MIN 65536
+#define LD__OMP_FOR(work) LD__PRAGMA(omp parallel for schedule(static) if((work) >= LD__PAR_MIN))
+#define LD__OMP_PARALLEL(work) LD__PRAGMA(omp parallel if((work) >= LD__PAR_MIN))
+#define LD__OMP_FOR_IN LD__PRAGMA(omp for schedule(static))
 #else
-#define LD__OMP_FOR
+#define LD__OMP_FOR(work)
+#define LD__OMP_PARALLEL(work)
+#define LD__OMP_FOR_IN
 #endif
 
 /* Math in the precision of ld_float. */
@@ -987,12 +996,10 @@ LDDEF int ld_selftest(int verbose);
 #define LD__EXP(x)  exp(x)
 #define LD__LOG(x)  log(x)
 #define LD__SQRT(x) sqrt(x)
-#define LD__TANH(x) tanh(x)
 #else
 #define LD__EXP(x)  expf(x)
 #define LD__LOG(x)  logf(x)
 #define LD__SQRT(x) sqrtf(x)
-#define LD__TANH(x) tanhf(x)
 #endif
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
@@ -1352,10 +1359,37 @@ LDDEF void ld_encoder_jvp(ld_float *tout, const int *tok, const ld_float *twte,
         }
 }
 
+/* out[i] += Σ_n d[n,i] (· x̂[n,i] = (x[n,i] − mean[n]) rstd[n] when x is
+   given), summed row after row into doubles: contiguous reads, fixed order. */
+static void ld__colsum(ld_float *out, const ld_float *d, const ld_float *x, const ld_float *mean,
+                       const ld_float *rstd, int N, int C) {
+    double stack[512], *acc = C <= 512 ? stack : (double *)LD_MALLOC(sizeof(double) * C);
+    if (!acc) { /* no memory: the same sums, column by column */
+        for (int i = 0; i < C; i++) {
+            double s = 0;
+            for (int n = 0; n < N; n++) s += d[(size_t)n * C + i] * (x ? (x[(size_t)n * C + i] - mean[n]) * rstd[n] : 1);
+            out[i] += (ld_float)s;
+        }
+        return;
+    }
+    for (int i = 0; i < C; i++) acc[i] = 0;
+    for (int n = 0; n < N; n++) {
+        const ld_float *dr = d + (size_t)n * C;
+        if (x) {
+            const ld_float *xr = x + (size_t)n * C;
+            ld_float mu = mean[n], r = rstd[n];
+            for (int i = 0; i < C; i++) acc[i] += dr[i] * ((xr[i] - mu) * r);
+        } else
+            for (int i = 0; i < C; i++) acc[i] += dr[i];
+    }
+    for (int i = 0; i < C; i++) out[i] += (ld_float)acc[i];
+    if (acc != stack) LD_FREE(acc);
+}
+
 LDDEF void ld_layernorm_forward(ld_float *out, ld_float *mean, ld_float *rstd,
                                 const ld_float *inp, const ld_float *w,
                                 const ld_float *b, int N, int C, double eps) {
-    LD__OMP_FOR
+    LD__OMP_FOR((long)N * C)
     for (int n = 0; n < N; n++) {
         const ld_float *x = inp + (size_t)n * C;
         double s = 0, v = 0;
@@ -1376,7 +1410,7 @@ LDDEF void ld_layernorm_backward(ld_float *dinp, ld_float *dw, ld_float *db,
                                  const ld_float *w, const ld_float *mean,
                                  const ld_float *rstd, int N, int C) {
     if (dinp) {
-        LD__OMP_FOR
+        LD__OMP_FOR((long)N * C)
         for (int n = 0; n < N; n++) {
             const ld_float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
             ld_float mu = mean[n], r = rstd[n];
@@ -1394,27 +1428,15 @@ LDDEF void ld_layernorm_backward(ld_float *dinp, ld_float *dw, ld_float *db,
             }
         }
     }
-    if (dw || db) {
-        /* per channel, summing rows in order: independent of the thread count */
-        LD__OMP_FOR
-        for (int i = 0; i < C; i++) {
-            double sw = 0, sb = 0;
-            for (int n = 0; n < N; n++) {
-                ld_float d = dout[(size_t)n * C + i];
-                sw += d * ((inp[(size_t)n * C + i] - mean[n]) * rstd[n]);
-                sb += d;
-            }
-            if (dw) dw[i] += (ld_float)sw;
-            if (db) db[i] += (ld_float)sb;
-        }
-    }
+    if (db) ld__colsum(db, dout, NULL, NULL, NULL, N, C);
+    if (dw) ld__colsum(dw, dout, inp, mean, rstd, N, C);
 }
 
 LDDEF void ld_layernorm_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
                             const ld_float *w, const ld_float *tw, const ld_float *tb,
                             const ld_float *mean, const ld_float *rstd, int N, int C) {
     /* x̂ = (x−μ)r; with d = ẋ − mean(ẋ):  dx̂ = r (d − x̂ · mean(x̂ d)) */
-    LD__OMP_FOR
+    LD__OMP_FOR((long)N * C)
     for (int n = 0; n < N; n++) {
         const ld_float *x = inp + (size_t)n * C;
         const ld_float *tx = tinp ? tinp + (size_t)n * C : NULL;
@@ -1438,26 +1460,173 @@ LDDEF void ld_layernorm_jvp(ld_float *tout, const ld_float *inp, const ld_float 
 
 /* The one matrix product of the library: C (M,N) (+)= A (M,K) · B (K,N),
    element (i,k) of A at A[i*ars + k*acs], (k,j) of B at B[k*brs + j*bcs],
-   C row-major with row stride ldc; acc = 0 overwrites, 1 adds. Every C
-   element sums k = 0..K−1 in order; threads split rows of C.              */
+   C row-major with row stride ldc; acc = 0 overwrites, 1 adds.
+
+   It is the packed, register-blocked scheme of BLIS in plain C: the K axis
+   in blocks of LD__KC, B packed into slivers of LD__NR columns, A into
+   slivers of LD__MR rows (zero-padded at the edges), and a micro-kernel
+   that keeps an LD__MR × LD__NR tile of C in vector registers (GNU vector
+   extensions; the width follows the ISA: 512-bit with AVX-512, 256 with
+   AVX, 128 with SSE2/NEON, scalar otherwise). Threads split the tiles of
+   C; every element sums its K blocks in order and its K-block with the same
+   kernel, so results do not depend on the thread count, nor on which other
+   rows share the product. ld__gemm_ref is the plain triple loop it is
+   tested against; it also serves when memory for packing is short.        */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__AVX512F__)
+#define LD__VBYTES 64
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__AVX__)
+#define LD__VBYTES 32
+#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__SSE2__) || defined(__ARM_NEON))
+#define LD__VBYTES 16
+#endif
+#ifdef LD__VBYTES
+typedef ld_float ld__vec __attribute__((vector_size(LD__VBYTES)));
+#define LD__ALIGNED __attribute__((aligned(64)))
+#define LD__VL (LD__VBYTES / (int)sizeof(ld_float)) /* lanes per vector */
+#define LD__MR (LD__VBYTES == 64 ? 8 : 6)            /* rows: 32 vector registers with AVX-512, 16 below */
+#define LD__NV 2                                      /* vectors per row of the tile */
+#else
+typedef ld_float ld__vec;
+#define LD__ALIGNED
+#define LD__VL 1
+#define LD__MR 4
+#define LD__NV 4
+#endif
+#define LD__NR (LD__NV * LD__VL)
+#define LD__KC 256
+#define LD__NC 512
+
+static void ld__gemm_ref(int M, int N, int K, const ld_float *A, long ars, long acs,
+                         const ld_float *Bm, long brs, long bcs, ld_float *Cm, long ldc, int acc) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            ld_float s = 0;
+            for (int k = 0; k < K; k++) s += A[i * ars + k * acs] * Bm[k * brs + j * bcs];
+            Cm[(size_t)i * ldc + j] = acc ? Cm[(size_t)i * ldc + j] + s : s;
+        }
+}
+
+/* The micro-kernel: tile (MR, NR) = Σ_k a[k][0..MR) ⊗ b[k][0..NR), from
+   packed slivers (a: kc × MR, b: kc × NR, both 64-byte aligned). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast") /* a*b + c as one FMA, as clang does by default */
+#endif
+static void ld__micro(int kc, const ld_float *a, const ld_float *b, ld_float *tile) {
+    ld__vec acc[LD__MR][LD__NV], zero;
+    memset(&zero, 0, sizeof zero);
+#pragma GCC unroll 16
+    for (int r = 0; r < LD__MR; r++)
+#pragma GCC unroll 4
+        for (int j = 0; j < LD__NV; j++) acc[r][j] = zero;
+    for (int k = 0; k < kc; k++) {
+        ld__vec bv[LD__NV];
+#pragma GCC unroll 4
+        for (int j = 0; j < LD__NV; j++) bv[j] = *(const ld__vec *)(b + (size_t)LD__NR * k + LD__VL * j);
+#pragma GCC unroll 16
+        for (int r = 0; r < LD__MR; r++) {
+            ld_float av = a[(size_t)LD__MR * k + r];
+#pragma GCC unroll 4
+            for (int j = 0; j < LD__NV; j++) acc[r][j] += av * bv[j];
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < LD__MR; r++)
+#pragma GCC unroll 4
+        for (int j = 0; j < LD__NV; j++) *(ld__vec *)(tile + (size_t)LD__NR * r + LD__VL * j) = acc[r][j];
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+/* Packing space, kept per thread and grown as needed: allocating it on every
+   product made the kernel map and fault in fresh pages each time (measured:
+   8% of a step). It lives until the thread ends. */
+static LD__TLS char *ld__scratch_mem;
+static LD__TLS size_t ld__scratch_cap;
+static char *ld__scratch(size_t bytes) {
+    if (bytes > ld__scratch_cap) {
+        char *p = (char *)LD_MALLOC(bytes);
+        if (!p) return NULL;
+        LD_FREE(ld__scratch_mem);
+        ld__scratch_mem = p;
+        ld__scratch_cap = bytes;
+    }
+    return ld__scratch_mem;
+}
+
 static void ld__gemm(int M, int N, int K, const ld_float *A, long ars, long acs,
                      const ld_float *Bm, long brs, long bcs, ld_float *Cm, long ldc, int acc) {
-    LD__OMP_FOR
-    for (int i = 0; i < M; i++) {
-        ld_float *c = Cm + (size_t)i * ldc;
-        if (!acc) for (int j = 0; j < N; j++) c[j] = 0;
-        if (bcs == 1) {
-            /* broadcast a(i,k), stream a contiguous row of B: vectorises */
-            for (int k = 0; k < K; k++) {
-                ld_float a = A[i * ars + k * acs];
-                const ld_float *b = Bm + k * brs;
-                for (int j = 0; j < N; j++) c[j] += a * b[j];
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        if (!acc) for (int i = 0; i < M; i++) memset(Cm + (size_t)i * ldc, 0, sizeof(ld_float) * N);
+        return;
+    }
+    int nsa = (M + LD__MR - 1) / LD__MR;                  /* slivers of A   */
+    size_t abytes = sizeof(ld_float) * (size_t)nsa * LD__MR * LD__KC;
+    size_t bbytes = sizeof(ld_float) * (size_t)LD__NC * LD__KC;
+    char *mem = ld__scratch(abytes + bbytes + 128);
+    if (!mem) { ld__gemm_ref(M, N, K, A, ars, acs, Bm, brs, bcs, Cm, ldc, acc); return; }
+    ld_float *Ap = (ld_float *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    ld_float *Bp = (ld_float *)(((uintptr_t)Ap + abytes + 63) & ~(uintptr_t)63);
+    /* one team of threads for the whole product; the blocks loop inside it */
+    LD__OMP_PARALLEL((long)M * N * K / 8)
+    for (int jc = 0; jc < N; jc += LD__NC) {
+        int nc = LD__MIN(LD__NC, N - jc), nsb = (nc + LD__NR - 1) / LD__NR;
+        for (int pc = 0; pc < K; pc += LD__KC) {
+            int kc = LD__MIN(LD__KC, K - pc), first = pc == 0 && !acc;
+            /* pack B[pc.., jc..] into slivers of NR columns: Bp[s][k][j] */
+            LD__OMP_FOR_IN
+            for (int sb = 0; sb < nsb; sb++) {
+                ld_float *d = Bp + (size_t)sb * kc * LD__NR;
+                int j0 = jc + sb * LD__NR, nj = LD__MIN(LD__NR, jc + nc - j0);
+                if (brs == 1 && bcs != 1) { /* columns of B are contiguous: read along k */
+                    for (int j = 0; j < LD__NR; j++) {
+                        const ld_float *src = Bm + pc + (j0 + j) * bcs;
+                        if (j < nj) for (int k = 0; k < kc; k++) d[(size_t)k * LD__NR + j] = src[k];
+                        else for (int k = 0; k < kc; k++) d[(size_t)k * LD__NR + j] = 0;
+                    }
+                } else
+                    for (int k = 0; k < kc; k++, d += LD__NR) {
+                        const ld_float *src = Bm + (pc + k) * brs + j0 * bcs;
+                        int j = 0;
+                        for (; j < nj; j++) d[j] = src[j * bcs];
+                        for (; j < LD__NR; j++) d[j] = 0;
+                    }
             }
-        } else {
-            for (int j = 0; j < N; j++) {
-                ld_float s = 0;
-                for (int k = 0; k < K; k++) s += A[i * ars + k * acs] * Bm[k * brs + j * bcs];
-                c[j] += s;
+            /* pack A[.., pc..] into slivers of MR rows: Ap[s][k][r] */
+            LD__OMP_FOR_IN
+            for (int sa = 0; sa < nsa; sa++) {
+                ld_float *d = Ap + (size_t)sa * kc * LD__MR;
+                int i0 = sa * LD__MR, ni = LD__MIN(LD__MR, M - i0);
+                if (acs == 1 && ars != 1) { /* rows of A are contiguous: read along k */
+                    for (int r = 0; r < LD__MR; r++) {
+                        const ld_float *src = A + (i0 + r) * ars + pc;
+                        if (r < ni) for (int k = 0; k < kc; k++) d[(size_t)k * LD__MR + r] = src[k];
+                        else for (int k = 0; k < kc; k++) d[(size_t)k * LD__MR + r] = 0;
+                    }
+                } else
+                    for (int k = 0; k < kc; k++, d += LD__MR) {
+                        const ld_float *src = A + i0 * ars + (pc + k) * acs;
+                        int r = 0;
+                        for (; r < ni; r++) d[r] = src[r * ars];
+                        for (; r < LD__MR; r++) d[r] = 0;
+                    }
+            }
+            /* every tile of C, each by one thread */
+            LD__OMP_FOR_IN
+            for (long t = 0; t < (long)nsa * nsb; t++) {
+                int sa = (int)(t / nsb), sb = (int)(t % nsb);
+                ld_float tile[LD__MR * LD__NR] LD__ALIGNED;
+                ld__micro(kc, Ap + (size_t)sa * kc * LD__MR, Bp + (size_t)sb * kc * LD__NR, tile);
+                int i0 = sa * LD__MR, j0 = jc + sb * LD__NR;
+                int ni = LD__MIN(LD__MR, M - i0), nj = LD__MIN(LD__NR, jc + nc - j0);
+                for (int r = 0; r < ni; r++) {
+                    ld_float *c = Cm + (size_t)(i0 + r) * ldc + j0;
+                    const ld_float *tr = tile + (size_t)r * LD__NR;
+                    if (first) for (int j = 0; j < nj; j++) c[j] = tr[j];
+                    else for (int j = 0; j < nj; j++) c[j] += tr[j];
+                }
             }
         }
     }
@@ -1478,7 +1647,7 @@ LDDEF void ld_matmul_forward(ld_float *out, const ld_float *inp, const ld_float 
     /* out = inp · wᵀ: A = inp (N,C), B(k=c, j=o) = w[o*C + c] */
     ld__gemm(N, OC, C, inp, C, 1, w, 1, C, out, OC, 0);
     if (bias) {
-        LD__OMP_FOR
+        LD__OMP_FOR((long)N * OC)
         for (int n = 0; n < N; n++)
             for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] += bias[o];
     }
@@ -1489,14 +1658,7 @@ LDDEF void ld_matmul_backward(ld_float *dinp, ld_float *dw, ld_float *dbias,
                               const ld_float *w, int N, int C, int OC) {
     if (dinp) ld__gemm(N, C, OC, dout, OC, 1, w, C, 1, dinp, C, 1);      /* dout · w      */
     if (dw) ld__gemm(OC, C, N, dout, 1, OC, inp, C, 1, dw, C, 1);        /* doutᵀ · inp   */
-    if (dbias) {
-        LD__OMP_FOR
-        for (int o = 0; o < OC; o++) {
-            double s = 0;
-            for (int n = 0; n < N; n++) s += dout[(size_t)n * OC + o];
-            dbias[o] += (ld_float)s;
-        }
-    }
+    if (dbias) ld__colsum(dbias, dout, NULL, NULL, NULL, N, OC);
 }
 
 LDDEF void ld_matmul_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
@@ -1507,164 +1669,233 @@ LDDEF void ld_matmul_jvp(ld_float *tout, const ld_float *inp, const ld_float *ti
     if (tw) { ld__gemm(N, OC, C, inp, C, 1, tw, 1, C, tout, OC, acc); acc = 1; }
     if (!acc) memset(tout, 0, sizeof(ld_float) * (size_t)N * OC);
     if (tbias) {
-        LD__OMP_FOR
+        LD__OMP_FOR((long)N * OC)
         for (int n = 0; n < N; n++)
             for (int o = 0; o < OC; o++) tout[(size_t)n * OC + o] += tbias[o];
     }
 }
 
+/* exp(x) for x ≤ 0, n values. In
+   the float build with vector extensions: Cody–Waite range reduction
+   x = k ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial for e^r (Cephes'
+   expf coefficients, about 1 ulp) and 2^k from the exponent bits, a vector
+   at a time (x below −87 gives exp(−87) ≈ 1.6e−38, the smallest normal
+   float's neighbourhood); the last partial vector is padded, so every
+   element takes the same arithmetic wherever it sits. Elsewhere (the double
+   build, no vector extensions) the C library's exp.
+   Measured: GELU's scalar exp was a quarter of a training step.           */
+#if defined(LD__VBYTES) && !defined(LD_LLM_DOUBLE)
+typedef int32_t ld__veci __attribute__((vector_size(LD__VBYTES)));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
+static ld__vec ld__exp_neg_vec(ld__vec x) {
+    ld__vec lo = x - x - 87.0f;
+    ld__veci below = x < lo;
+    x = (ld__vec)(((ld__veci)x & ~below) | ((ld__veci)lo & below));
+    ld__vec t = x * 1.44269504088896341f + 12582912.0f;      /* 1.5·2^23 rounds k to an integer */
+    ld__vec k = t - 12582912.0f;
+    ld__vec r = x - k * 0.693359375f - k * -2.12194440e-4f;
+    ld__vec p = x - x + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    ld__veci e = (((ld__veci)t - 0x4B400000) + 127) << 23;    /* 2^k */
+    return p * (ld__vec)e;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+static void ld__exp_neg(ld_float *y, const ld_float *x, long n) {
+    long i = 0;
+    ld__vec v;
+    for (; i + LD__VL <= n; i += LD__VL) {
+        memcpy(&v, x + i, sizeof v);
+        v = ld__exp_neg_vec(v);
+        memcpy(y + i, &v, sizeof v);
+    }
+    if (i < n) {
+        ld_float pad[LD__VL];
+        for (int j = 0; j < LD__VL; j++) pad[j] = i + j < n ? x[i + j] : 0;
+        memcpy(&v, pad, sizeof v);
+        v = ld__exp_neg_vec(v);
+        memcpy(pad, &v, sizeof v);
+        for (int j = 0; i + j < n; j++) y[i + j] = pad[j];
+    }
+}
+#else
+static void ld__exp_neg(ld_float *y, const ld_float *x, long n) {
+    for (long i = 0; i < n; i++) y[i] = LD__EXP(x[i]);
+}
+#endif
+
+/* Attention through the GEMM, one (batch row, head) at a time: with Q, K, V
+   the head's (T, hs) slices of qkv (row stride 3C),
+     S = Q Kᵀ · scale,  P = causal softmax(S) (zero above the diagonal),  O = P V.
+   The full T×T product is formed and the upper triangle zeroed: twice the
+   needed multiplications, paid back many times by the packed kernel. Threads
+   split the (b, h) pairs; each product inside runs on its thread.          */
 LDDEF void ld_attention_forward(ld_float *out, ld_float *att, const ld_float *qkv,
                                 int B, int T, int C, int NH) {
-    int hs = C / NH, C3 = 3 * C;
+    int hs = C / NH;
+    long C3 = 3L * C;
     ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
-    LD__OMP_FOR
+    LD__OMP_FOR((long)B * NH * T * T * hs)
     for (int bh = 0; bh < B * NH; bh++) {
         int b = bh / NH, h = bh % NH;
+        const ld_float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+        ld_float *P = att + (size_t)bh * T * T;
+        ld__gemm(T, T, hs, q, C3, 1, k, 1, C3, P, T, 0);           /* S = Q Kᵀ */
         for (int t = 0; t < T; t++) {
-            const ld_float *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
-            ld_float *a = att + ((size_t)bh * T + t) * T;
-            ld_float mx = -INFINITY;
-            for (int t2 = 0; t2 <= t; t2++) {
-                const ld_float *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                ld_float s = 0;
-                for (int i = 0; i < hs; i++) s += q[i] * k[i];
-                s *= scale;
-                a[t2] = s;
-                if (s > mx) mx = s;
-            }
+            ld_float *a = P + (size_t)t * T, mx = -INFINITY;
+            for (int t2 = 0; t2 <= t; t2++) { a[t2] *= scale; if (a[t2] > mx) mx = a[t2]; }
+            for (int t2 = 0; t2 <= t; t2++) a[t2] -= mx;
+            ld__exp_neg(a, a, t + 1);
             double sum = 0;
-            for (int t2 = 0; t2 <= t; t2++) { a[t2] = LD__EXP(a[t2] - mx); sum += a[t2]; }
+            for (int t2 = 0; t2 <= t; t2++) sum += a[t2];
             ld_float inv = (ld_float)(1.0 / sum);
             for (int t2 = 0; t2 <= t; t2++) a[t2] *= inv;
             for (int t2 = t + 1; t2 < T; t2++) a[t2] = 0;
-            ld_float *o = out + ((size_t)b * T + t) * C + h * hs;
-            for (int i = 0; i < hs; i++) o[i] = 0;
-            for (int t2 = 0; t2 <= t; t2++) {
-                const ld_float *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
-            }
         }
+        ld__gemm(T, hs, T, P, T, 1, v, C3, 1, out + (size_t)b * T * C + h * hs, C, 0);   /* O = P V */
     }
 }
 
+/*   dP = dO Vᵀ,  dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale,
+     dQ += dS K,  dK += dSᵀ Q,  dV += Pᵀ dO.                                 */
 LDDEF void ld_attention_backward(ld_float *dqkv, ld_float *datt, const ld_float *dout,
                                  const ld_float *qkv, const ld_float *att,
                                  int B, int T, int C, int NH) {
-    int hs = C / NH, C3 = 3 * C;
+    int hs = C / NH;
+    long C3 = 3L * C;
     ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
-    /* each (b, h) owns its slice of dqkv: no two threads write the same place */
-    LD__OMP_FOR
+    LD__OMP_FOR((long)B * NH * T * T * hs)
     for (int bh = 0; bh < B * NH; bh++) {
         int b = bh / NH, h = bh % NH;
+        const ld_float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+        const ld_float *P = att + (size_t)bh * T * T, *dO = dout + (size_t)b * T * C + h * hs;
+        ld_float *dS = datt + (size_t)bh * T * T;
+        ld_float *dq = dqkv + (size_t)b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
+        ld__gemm(T, T, hs, dO, C, 1, v, 1, C3, dS, T, 0);         /* dP = dO Vᵀ */
         for (int t = 0; t < T; t++) {
-            const ld_float *a = att + ((size_t)bh * T + t) * T;
-            ld_float *da = datt + ((size_t)bh * T + t) * T;
-            const ld_float *d = dout + ((size_t)b * T + t) * C + h * hs;
-            const ld_float *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
-            ld_float *dq = dqkv + ((size_t)b * T + t) * C3 + h * hs;
+            const ld_float *a = P + (size_t)t * T;
+            ld_float *d = dS + (size_t)t * T;
             double s = 0;
-            for (int t2 = 0; t2 <= t; t2++) {
-                const ld_float *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                ld_float *dv = dqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                ld_float x = 0;
-                for (int i = 0; i < hs; i++) { x += d[i] * v[i]; dv[i] += a[t2] * d[i]; }
-                da[t2] = x;
-                s += a[t2] * x;
-            }
-            /* softmax backward: ∂/∂s_t2 = a_t2 (da_t2 − Σ a da) */
+            for (int t2 = 0; t2 <= t; t2++) s += a[t2] * d[t2];
             ld_float sf = (ld_float)s;
-            for (int t2 = 0; t2 <= t; t2++) {
-                ld_float dp = a[t2] * (da[t2] - sf) * scale;
-                const ld_float *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                ld_float *dk = dqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                for (int i = 0; i < hs; i++) { dq[i] += dp * k[i]; dk[i] += dp * q[i]; }
-            }
+            for (int t2 = 0; t2 <= t; t2++) d[t2] = a[t2] * (d[t2] - sf) * scale;
+            for (int t2 = t + 1; t2 < T; t2++) d[t2] = 0;
         }
+        ld__gemm(T, hs, T, dS, T, 1, k, C3, 1, dq, C3, 1);        /* dQ += dS K   */
+        ld__gemm(T, hs, T, dS, 1, T, q, C3, 1, dk, C3, 1);        /* dK += dSᵀ Q  */
+        ld__gemm(T, hs, T, P, 1, T, dO, C, 1, dv, C3, 1);         /* dV += Pᵀ dO  */
     }
 }
 
+/*   tS = (tQ Kᵀ + Q tKᵀ) · scale,  tP = P ⊙ (tS − rowsum(P ⊙ tS)),
+     tO = tP V + P tV.                                                       */
 LDDEF void ld_attention_jvp(ld_float *tout, ld_float *tatt, const ld_float *qkv,
                             const ld_float *tqkv, const ld_float *att,
                             int B, int T, int C, int NH) {
-    int hs = C / NH, C3 = 3 * C;
+    int hs = C / NH;
+    long C3 = 3L * C;
     ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
-    LD__OMP_FOR
+    LD__OMP_FOR((long)B * NH * T * T * hs)
     for (int bh = 0; bh < B * NH; bh++) {
         int b = bh / NH, h = bh % NH;
+        const ld_float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+        const ld_float *tq = tqkv + (size_t)b * T * C3 + h * hs, *tk = tq + C, *tv = tq + 2 * C;
+        const ld_float *P = att + (size_t)bh * T * T;
+        ld_float *tP = tatt + (size_t)bh * T * T, *o = tout + (size_t)b * T * C + h * hs;
+        ld__gemm(T, T, hs, tq, C3, 1, k, 1, C3, tP, T, 0);        /* tQ Kᵀ    */
+        ld__gemm(T, T, hs, q, C3, 1, tk, 1, C3, tP, T, 1);        /* + Q tKᵀ  */
         for (int t = 0; t < T; t++) {
-            const ld_float *a = att + ((size_t)bh * T + t) * T;
-            ld_float *ta = tatt + ((size_t)bh * T + t) * T;
-            const ld_float *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
-            const ld_float *tq = tqkv + ((size_t)b * T + t) * C3 + h * hs;
+            const ld_float *a = P + (size_t)t * T;
+            ld_float *d = tP + (size_t)t * T;
             double s = 0;
-            for (int t2 = 0; t2 <= t; t2++) {
-                const ld_float *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                const ld_float *tk = tqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                ld_float x = 0;
-                for (int i = 0; i < hs; i++) x += tq[i] * k[i] + q[i] * tk[i];
-                ta[t2] = x * scale;           /* tangent of the score */
-                s += a[t2] * ta[t2];
-            }
+            for (int t2 = 0; t2 <= t; t2++) { d[t2] *= scale; s += a[t2] * d[t2]; }
             ld_float sf = (ld_float)s;
-            for (int t2 = 0; t2 <= t; t2++) ta[t2] = a[t2] * (ta[t2] - sf); /* of the prob */
-            ld_float *o = tout + ((size_t)b * T + t) * C + h * hs;
-            for (int i = 0; i < hs; i++) o[i] = 0;
-            for (int t2 = 0; t2 <= t; t2++) {
-                const ld_float *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                const ld_float *tv = tqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                for (int i = 0; i < hs; i++) o[i] += ta[t2] * v[i] + a[t2] * tv[i];
-            }
+            for (int t2 = 0; t2 <= t; t2++) d[t2] = a[t2] * (d[t2] - sf);
+            for (int t2 = t + 1; t2 < T; t2++) d[t2] = 0;
         }
+        ld__gemm(T, hs, T, tP, T, 1, v, C3, 1, o, C, 0);          /* tP V     */
+        ld__gemm(T, hs, T, P, T, 1, tv, C3, 1, o, C, 1);          /* + P tV   */
     }
 }
 
 #define LD__GELU_S 0.7978845608028654 /* √(2/π) */
 
-LDDEF void ld_gelu_forward(ld_float *out, const ld_float *inp, size_t n) {
-    LD__OMP_FOR
-    for (long i = 0; i < (long)n; i++) {
-        ld_float x = inp[i];
-        ld_float u = (ld_float)LD__GELU_S * (x + (ld_float)0.044715 * x * x * x);
-        out[i] = (ld_float)0.5 * x * (1 + LD__TANH(u));
+/* th[i] = tanh(u(x[i])), u = √(2/π)(x + 0.044715x³), for n ≤ LD__CHUNK values:
+   tanh u = sign(u) (1 − e)/(1 + e) with e = exp(−2|u|), one exp.          */
+#define LD__CHUNK 256
+static void ld__gelu_tanh(ld_float *th, const ld_float *x, long n) {
+    ld_float e[LD__CHUNK] = {0};
+    for (long i = 0; i < n; i++) {
+        ld_float u = (ld_float)LD__GELU_S * (x[i] + (ld_float)0.044715 * x[i] * x[i] * x[i]);
+        e[i] = -2 * (u < 0 ? -u : u);
+        th[i] = u;
+    }
+    ld__exp_neg(e, e, n);
+    for (long i = 0; i < n; i++) {
+        ld_float t = (1 - e[i]) / (1 + e[i]);
+        th[i] = th[i] < 0 ? -t : t;
     }
 }
 
 /* d gelu / dx = ½(1 + tanh u) + ½ x (1 − tanh² u) √(2/π)(1 + 3·0.044715 x²) */
-static ld_float ld__gelu_grad(ld_float x) {
-    ld_float u = (ld_float)LD__GELU_S * (x + (ld_float)0.044715 * x * x * x);
-    ld_float th = LD__TANH(u);
+static ld_float ld__gelu_grad(ld_float x, ld_float th) {
     return (ld_float)0.5 * (1 + th) +
            (ld_float)0.5 * x * (1 - th * th) * (ld_float)LD__GELU_S * (1 + (ld_float)(3 * 0.044715) * x * x);
 }
 
+/* The GELU loops run in chunks: the tanh of a chunk, then the rest. */
+#define LD__GELU_LOOP(body)                                                    \
+    long nch = ((long)n + LD__CHUNK - 1) / LD__CHUNK;                          \
+    LD__OMP_FOR((long)n * 8)                                                   \
+    for (long c = 0; c < nch; c++) {                                           \
+        ld_float th[LD__CHUNK];                                                \
+        long i0 = c * LD__CHUNK, m = LD__MIN(LD__CHUNK, (long)n - i0);         \
+        ld__gelu_tanh(th, inp + i0, m);                                        \
+        for (long i = 0; i < m; i++) { long k = i0 + i; body; }                \
+    }
+
+LDDEF void ld_gelu_forward(ld_float *out, const ld_float *inp, size_t n) {
+    LD__GELU_LOOP(out[k] = (ld_float)0.5 * inp[k] * (1 + th[i]))
+}
+
 LDDEF void ld_gelu_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, size_t n) {
-    LD__OMP_FOR
-    for (long i = 0; i < (long)n; i++) dinp[i] += ld__gelu_grad(inp[i]) * dout[i];
+    LD__GELU_LOOP(dinp[k] += ld__gelu_grad(inp[k], th[i]) * dout[k])
 }
 
 LDDEF void ld_gelu_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, size_t n) {
-    LD__OMP_FOR
-    for (long i = 0; i < (long)n; i++) tout[i] = ld__gelu_grad(inp[i]) * tinp[i];
+    LD__GELU_LOOP(tout[k] = ld__gelu_grad(inp[k], th[i]) * tinp[k])
 }
 
 LDDEF void ld_residual_forward(ld_float *out, const ld_float *a, const ld_float *b, size_t n) {
-    LD__OMP_FOR
+    LD__OMP_FOR((long)n * 8)
     for (long i = 0; i < (long)n; i++) out[i] = a[i] + b[i];
 }
 
-/* Softmax of one row; returns log Σ exp z (double). */
+/* Softmax of one row; returns log Σ exp z (double). One exp per entry
+   (ld__exp_neg, vectorised in the float build); the sum in double. */
 static double ld__softmax_row(ld_float *p, const ld_float *z, int V) {
     ld_float mx = z[0];
     for (int v = 1; v < V; v++) if (z[v] > mx) mx = z[v];
+    for (int v = 0; v < V; v++) p[v] = z[v] - mx;
+    ld__exp_neg(p, p, V);
     double sum = 0;
-    for (int v = 0; v < V; v++) sum += exp((double)(z[v] - mx));
-    double inv = 1.0 / sum;
-    for (int v = 0; v < V; v++) p[v] = (ld_float)(exp((double)(z[v] - mx)) * inv);
+    for (int v = 0; v < V; v++) sum += p[v];
+    ld_float inv = (ld_float)(1.0 / sum);
+    for (int v = 0; v < V; v++) p[v] *= inv;
     return (double)mx + log(sum);
 }
 
 LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, int V) {
-    LD__OMP_FOR
+    LD__OMP_FOR((long)N * V)
     for (int n = 0; n < N; n++) ld__softmax_row(probs + (size_t)n * V, logits + (size_t)n * V, V);
 }
 
@@ -1751,7 +1982,7 @@ LDDEF void ld_logits_to_logprobs(ld_model *m) {
     int B = m->cur_B, T = m->cur_T, V = m->cfg.vocab_size, N = B * T;
     ld_acts *a = &m->a;
     /* π and the log-probs of the next tokens: log π_t[χ_{t+1}] = z − log Σ exp z */
-    LD__OMP_FOR
+    LD__OMP_FOR((long)N * V)
     for (int n = 0; n < N; n++) {
         int b = n / T, t = n % T;
         double lse = ld__softmax_row(a->probs + (size_t)n * V, a->logits + (size_t)n * V, V);
@@ -2135,7 +2366,7 @@ static double ld__sumsq(const ld_float *x, size_t n) {
     double *part = (double *)LD_MALLOC(sizeof(double) * (nch ? nch : 1));
     double s = 0;
     if (!part) { for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i]; return s; }
-    LD__OMP_FOR
+    LD__OMP_FOR((long)n)
     for (long ch = 0; ch < (long)nch; ch++) {
         size_t e = LD__MIN(n, (size_t)(ch + 1) * 4096);
         double p = 0;
@@ -2181,7 +2412,7 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
         long n = (long)ti.size;
         switch (c->kind) {
         case LD_OPT_ADAMW: /* torch.optim.AdamW */
-            LD__OMP_FOR
+            LD__OMP_FOR(n * 8)
             for (long i = 0; i < n; i++) {
                 m1[i] = b1 * m1[i] + (1 - b1) * g[i];
                 m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i];
@@ -2191,7 +2422,7 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
             }
             break;
         case LD_OPT_SGD: /* torch.optim.SGD, dampening 0, not Nesterov */
-            LD__OMP_FOR
+            LD__OMP_FOR(n * 8)
             for (long i = 0; i < n; i++) {
                 ld_float gi = g[i] + wd * th[i];
                 if (mom > 0) { m1[i] = o->step == 1 ? gi : mom * m1[i] + gi; gi = m1[i]; }
@@ -2200,7 +2431,7 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
             }
             break;
         case LD_OPT_RMSPROP: /* torch.optim.RMSprop, not centred, no momentum */
-            LD__OMP_FOR
+            LD__OMP_FOR(n * 8)
             for (long i = 0; i < n; i++) {
                 ld_float gi = g[i] + wd * th[i];
                 m2[i] = b2 * m2[i] + (1 - b2) * gi * gi;
@@ -2221,7 +2452,7 @@ LDDEF ld_status ld_optim_precond(const ld_optim *o, ld_float *P) {
     double bc1 = 1 - pow(c->beta1, (double)o->step), bc2s = sqrt(1 - pow(c->beta2, (double)o->step));
     ld_float sz = (ld_float)(o->last_lr / bc1), b1 = (ld_float)c->beta1, bc2f = (ld_float)bc2s, eps = (ld_float)c->eps;
     ld_float clip = (ld_float)o->clip_scale;
-    LD__OMP_FOR
+    LD__OMP_FOR((long)o->P * 8)
     for (long i = 0; i < (long)o->P; i++) {
         switch (c->kind) {
         case LD_OPT_ADAMW: P[i] = clip * sz * (1 - b1) / (LD__SQRT(o->m2[i]) / bc2f + eps); break;
@@ -2240,7 +2471,7 @@ static double ld__dot(const ld_float *a, const ld_float *b, const ld_float *d, s
     double part_stack[64], *part = nch <= 64 ? part_stack : (double *)LD_MALLOC(sizeof(double) * nch);
     double s = 0;
     if (!part) { for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i] * (d ? d[i] : 1); return s; }
-    LD__OMP_FOR
+    LD__OMP_FOR((long)n)
     for (long ch = 0; ch < (long)nch; ch++) {
         size_t e = LD__MIN(n, (size_t)(ch + 1) * 4096);
         double p = 0;
@@ -3096,7 +3327,9 @@ static ld_status ld__st_read(ld__st_file *s, int ei, const char *name, int dims,
             memcpy(&h, src + 2 * k, 2);
             v = e->dtype[0] == 'B' ? ld__bf16_to_double(h) : ld__half_to_double(h);
         }
-        if (!isfinite(v)) return ld__fail(LD_ERR_NAN, "tensor %s holds a NaN or infinity at element %zu", name, k);
+        /* finite as stored and as ld_float: an F64 beyond FLT_MAX must not become inf */
+        if (!isfinite(v) || !isfinite((ld_float)v))
+            return ld__fail(LD_ERR_NAN, "tensor %s holds a NaN or infinity (in this precision) at element %zu", name, k);
         /* stored element k is (k / c, k % c) of the stored shape */
         size_t to = tr ? (k % c) * cols + k / c : k;
         dst[to] = (ld_float)v;
@@ -3167,7 +3400,7 @@ LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !st; i++) {
         int v = ld__json_get(&j, 0, ints[i].key);
-        if (v < 0 && !strcmp(ints[i].key, "n_positions")) v = ld__json_get(&j, 0, "n_ctx");
+        if ((v < 0 || j.nodes[v].type == 'z') && !strcmp(ints[i].key, "n_positions")) v = ld__json_get(&j, 0, "n_ctx");
         uint64_t u;
         if (v < 0 || j.nodes[v].type == 'z') {
             if (ints[i].required) st = ld__fail(LD_ERR_MISSING, "%s: no \"%s\"", path, ints[i].key);
@@ -3178,8 +3411,21 @@ LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     }
     int v;
     double d;
-    if (!st && (v = ld__json_get(&j, 0, "layer_norm_epsilon")) >= 0 && !ld__json_num(&j, v, &d)) c.ln_eps = d;
-    if (!st && (v = ld__json_get(&j, 0, "initializer_range")) >= 0 && !ld__json_num(&j, v, &d)) c.init_std = d;
+    const char *reals[2] = { "layer_norm_epsilon", "initializer_range" };
+    double *rdst[2] = { &c.ln_eps, &c.init_std };
+    for (int i = 0; i < 2 && !st; i++) {
+        if ((v = ld__json_get(&j, 0, reals[i])) < 0 || j.nodes[v].type == 'z') continue;
+        if (ld__json_num(&j, v, &d) || !(d > 0) || !isfinite(d)) st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a positive number", path, reals[i]);
+        else *rdst[i] = d;
+    }
+    /* a key given twice reads differently in different JSON libraries: refuse */
+    for (int i = 0, k = 1; i < j.nodes[0].n / 2 && !st; i++, k = j.nodes[j.nodes[k].skip].skip)
+        for (int i2 = i + 1, k2 = j.nodes[j.nodes[k].skip].skip; i2 < j.nodes[0].n / 2; i2++, k2 = j.nodes[j.nodes[k2].skip].skip)
+            if (j.nodes[k].end - j.nodes[k].start == j.nodes[k2].end - j.nodes[k2].start &&
+                !memcmp(j.src + j.nodes[k].start, j.src + j.nodes[k2].start, (size_t)(j.nodes[k].end - j.nodes[k].start))) {
+                st = ld__fail(LD_ERR_FORMAT, "%s: key \"%.*s\" appears twice", path, j.nodes[k].end - j.nodes[k].start, j.src + j.nodes[k].start);
+                break;
+            }
     if (!st && (v = ld__json_get(&j, 0, "tie_word_embeddings")) >= 0) c.untied_head = j.nodes[v].type == 'f';
     if (!st && (v = ld__json_get(&j, 0, "model_type")) >= 0 && !ld__json_is(&j, v, "gpt2"))
         st = ld__fail(LD_ERR_CONFIG, "%s: model_type is not \"gpt2\"", path);
@@ -3900,7 +4146,7 @@ static ld_status ld__st_read_flat(ld__st_file *s, const char *name, size_t n, ld
         double v;
         if (e->dsize == 8) memcpy(&v, buf + 8 * i, 8);
         else { float f; memcpy(&f, buf + 4 * i, 4); v = f; }
-        if (!isfinite(v)) st = ld__fail(LD_ERR_NAN, "tensor %s holds a NaN or infinity", name);
+        if (!isfinite(v) || !isfinite((ld_float)v)) st = ld__fail(LD_ERR_NAN, "tensor %s holds a NaN or infinity (in this precision)", name);
         else if (dst) dst[i] = (ld_float)v;
         else dstd[i] = v;
     }

@@ -352,6 +352,36 @@ static void test_hostile(void) {
     d = model_dir_with("nan", bad, n, cj);
     EXPECT_ERR(ld_load(&mb, d, 1, 0, 0), LD_ERR_NAN, "wte.weight");
     free(bad);
+    {
+        /* an F64 file whose first weight is finite as a double but not as a float */
+        char h64[8192], *o = h64;
+        for (const char *q = hdr; *q;) {
+            if (!strncmp(q, "\"F32\"", 5)) { o += sprintf(o, "\"F64\""); q += 5; }
+            else if (!strncmp(q, "\"data_offsets\":[", 16)) {
+                unsigned long long x, y;
+                sscanf(q + 16, "%llu,%llu", &x, &y);
+                o += sprintf(o, "\"data_offsets\":[%llu,%llu]", 2 * x, 2 * y);
+                q = strchr(q, ']') + 1;
+            } else *o++ = *q++;
+        }
+        *o = 0;
+        double *d64 = (double *)malloc(sizeof(double) * (ndata / 4));
+        for (long i = 0; i < ndata / 4; i++) d64[i] = ((const float *)data)[i];
+        d64[0] = 1e300;
+        d = model_dir_with("f64big", (const unsigned char *)"", 0, cj);
+        snprintf(p, sizeof p, "%s/model.safetensors", d);
+        write_st(p, h64, d64, 2 * ndata);
+        EXPECT_ERR(ld_load(&mb, d, 1, 0, 0), LD_ERR_NAN, "in this precision");
+        d64[0] = 0.5;
+        write_st(p, h64, d64, 2 * ndata);
+        CHECK_V(ld_load(&mb, d, 1, 0, 0) == LD_OK, "the same F64 file with a float-sized value loads");
+        ld_model_free(&mb);
+        free(d64);
+        /* n_positions null: n_ctx stands in (as HF's GPT2Config) */
+        d = model_dir_with("nctx", st, n, "{\"vocab_size\":260,\"n_positions\":null,\"n_ctx\":12,\"n_layer\":2,\"n_head\":2,\"n_embd\":8}");
+        CHECK_V(ld_load(&mb, d, 1, 0, 0) == LD_OK && mb.cfg.context == 12, "\"n_positions\": null falls back to \"n_ctx\"");
+        ld_model_free(&mb);
+    }
 
     /* hand-made headers over the good data */
     struct { const char *name, *hdr; ld_status want; const char *word; } cases[] = {
@@ -406,6 +436,8 @@ static void test_hostile(void) {
         { "cfgact", "{\"vocab_size\":260,\"n_positions\":12,\"n_layer\":2,\"n_head\":2,\"n_embd\":8,\"activation_function\":\"relu\"}", LD_ERR_CONFIG, "gelu_new" },
         { "cfgbad", "{\"vocab_size\":260,", LD_ERR_FORMAT, "expected a string key" },
         { "cfgtype", "{\"vocab_size\":\"260\",\"n_positions\":12,\"n_layer\":2,\"n_head\":2,\"n_embd\":8}", LD_ERR_FORMAT, "vocab_size" },
+        { "cfgdup", "{\"vocab_size\":260,\"n_positions\":12,\"n_layer\":2,\"n_head\":2,\"n_embd\":8,\"n_embd\":16}", LD_ERR_FORMAT, "appears twice" },
+        { "cfgeps", "{\"vocab_size\":260,\"n_positions\":12,\"n_layer\":2,\"n_head\":2,\"n_embd\":8,\"layer_norm_epsilon\":\"1e-5\"}", LD_ERR_FORMAT, "layer_norm_epsilon" },
     };
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
         d = model_dir_with(cfgs[i].name, st, n, cfgs[i].json);

@@ -1,0 +1,251 @@
+/* bench: speed of ld_llm.h, one figure per line as "name value unit".
+   For each configuration: a full training step (forward, SFT loss,
+   backward, AdamW), the forward and the backward alone, tokens per second,
+   achieved GFLOP/s, the matmuls at the model's shapes (ours, the naive
+   reference, and OpenBLAS's sgemm when libopenblas is installed: loaded at
+   run time, never linked), memory, and the cost of the dynamics per probe.
+   Medians of --iters runs after 3 warm-ups; CLOCK_MONOTONIC.
+   With Debian's python3-torch installed, tools/bench_torch.py runs the same
+   model in PyTorch on the same CPU with the same thread count, side by side,
+   and the ratio is printed as speedup_vs_torch.
+
+   Usage: bench [--iters N] [--config demo|gpt2|all] [--no-torch] */
+#define _POSIX_C_SOURCE 200809L
+#define LD_LLM_IMPLEMENTATION
+#include "../ld_llm.h"
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+typedef struct {
+    const char *name;
+    int L, C, NH, T, V, B;
+} config_t;
+
+static int iters = 20;
+
+/* OpenBLAS's cblas_sgemm, if the library can be loaded */
+typedef void (*sgemm_t)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
+static sgemm_t blas_sgemm;
+static void load_openblas(int threads) {
+    const char *names[] = { "libopenblas.so.0", "libopenblas.so", "libblas.so.3", NULL };
+    for (int i = 0; names[i] && !blas_sgemm; i++) {
+        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!h) continue;
+        blas_sgemm = (sgemm_t)dlsym(h, "cblas_sgemm");
+        void (*set)(int) = (void (*)(int))dlsym(h, "openblas_set_num_threads");
+        if (set) set(threads);
+        if (blas_sgemm) printf("# openblas: %s (%d threads)\n", names[i], threads);
+    }
+    if (!blas_sgemm) printf("# openblas: not installed (apt-get install libopenblas-dev to compare)\n");
+}
+
+/* Floating-point operations of one forward pass (matmuls and attention). */
+static double forward_flops(const config_t *c) {
+    double N = (double)c->B * c->T, C = c->C;
+    double mm = 2 * N * (3 * C * C + C * C + 4 * C * C + 4 * C * C) * c->L + 2 * N * C * c->V;
+    double att = (double)c->L * c->B * c->NH * (c->T * (c->T + 1) / 2.0) * (C / c->NH) * 2 * 2;
+    return mm + att;
+}
+
+static void bench_matmul(const config_t *c) {
+    int N = c->B * c->T, C = c->C;
+    int shapes[5][2] = { { C, 3 * C }, { C, C }, { C, 4 * C }, { 4 * C, C }, { C, c->V } };
+    const char *names[5] = { "qkv", "attproj", "fc", "fcproj", "head" };
+    for (int s = 0; s < 5; s++) {
+        int K = shapes[s][0], OC = shapes[s][1];
+        float *x = (float *)malloc(sizeof(float) * N * K), *w = (float *)malloc(sizeof(float) * OC * K);
+        float *y = (float *)malloc(sizeof(float) * N * OC), *dx = (float *)malloc(sizeof(float) * N * K);
+        float *dw = (float *)malloc(sizeof(float) * OC * K);
+        for (int i = 0; i < N * K; i++) x[i] = (float)((i * 7 % 13) - 6) * 0.1f;
+        for (int i = 0; i < OC * K; i++) w[i] = (float)((i * 5 % 11) - 5) * 0.1f;
+        double fl = 2.0 * N * K * OC, t[64], tb[64], tr[64], to[64];
+        int n = iters < 64 ? iters : 64;
+        for (int i = 0; i < n + 3; i++) {
+            double t0 = now_ms();
+            ld_matmul_forward(y, x, w, NULL, N, K, OC);
+            double t1 = now_ms();
+            memset(dx, 0, sizeof(float) * N * K);
+            memset(dw, 0, sizeof(float) * OC * K);
+            double t2 = now_ms();
+            ld_matmul_backward(dx, dw, NULL, y, x, w, N, K, OC);
+            double t3 = now_ms();
+            if (i >= 3) { t[i - 3] = t1 - t0; tb[i - 3] = t3 - t2; }
+        }
+        printf("%s_matmul_%s_fwd_gflops %.1f GFLOP/s  (N=%d K=%d OC=%d)\n", c->name, names[s], fl / median(t, n) * 1e-6, N, K, OC);
+        printf("%s_matmul_%s_bwd_gflops %.1f GFLOP/s\n", c->name, names[s], 2 * fl / median(tb, n) * 1e-6);
+        if (s == 2) {
+            int nr = 3;
+            for (int i = 0; i < nr; i++) {
+                double t0 = now_ms();
+                ld_matmul_forward_ref(y, x, w, NULL, N, K, OC);
+                tr[i] = now_ms() - t0;
+            }
+            printf("%s_matmul_%s_naive_gflops %.2f GFLOP/s  (the reference triple loop)\n", c->name, names[s], fl / median(tr, nr) * 1e-6);
+        }
+        if (blas_sgemm) {
+            for (int i = 0; i < n + 3; i++) {
+                double t0 = now_ms();
+                /* y (N,OC) = x (N,K) · wᵀ: row-major 101, no-trans 111, trans 112 */
+                blas_sgemm(101, 111, 112, N, OC, K, 1.0f, x, K, w, K, 0.0f, y, OC);
+                if (i >= 3) to[i - 3] = now_ms() - t0;
+            }
+            double ours = fl / median(t, n) * 1e-6, theirs = fl / median(to, n) * 1e-6;
+            printf("%s_openblas_%s_gflops %.1f GFLOP/s\n", c->name, names[s], theirs);
+            printf("%s_matmul_%s_vs_openblas %.2f x\n", c->name, names[s], ours / theirs);
+        }
+        free(x); free(w); free(y); free(dx); free(dw);
+    }
+}
+
+/* Times a full training step and its parts; returns the step's median ms. */
+static double bench_model(const config_t *c) {
+    ld_config cfg = {0};
+    cfg.n_layer = c->L; cfg.n_embd = c->C; cfg.n_head = c->NH; cfg.context = c->T; cfg.vocab_size = c->V;
+    ld_model m;
+    if (ld_model_init(&m, &cfg, c->B, c->T, LD_TRAIN | LD_JVP, 1)) { printf("# %s: %s\n", c->name, ld_failure_reason()); return 0; }
+    ld_optim opt;
+    ld_optim_config oc = {0};
+    ld_optim_init(&opt, &m, &oc);
+    int *tok = (int *)malloc(sizeof(int) * c->B * c->T);
+    ld_seq *s = (ld_seq *)malloc(sizeof(ld_seq) * c->B);
+    ld_rng r;
+    ld_rng_seed(&r, 3);
+    for (int i = 0; i < c->B * c->T; i++) tok[i] = (int)(ld_rng_u32(&r) % (uint32_t)(c->V - 1));
+    for (int b = 0; b < c->B; b++) { s[b].tokens = tok + b * c->T; s[b].len = c->T; s[b].prompt_len = 1; }
+    int n = iters;
+    double *ts = (double *)malloc(sizeof(double) * n), *tf = (double *)malloc(sizeof(double) * n);
+    double *tb = (double *)malloc(sizeof(double) * n), *to = (double *)malloc(sizeof(double) * n);
+    for (int i = 0; i < n + 3; i++) {
+        double t0 = now_ms();
+        ld_forward(&m, s, c->B);
+        double t1 = now_ms();
+        ld_sft_loss(&m, LD_NORM_TOKEN_MEAN);
+        ld_zero_grad(&m);
+        double t2 = now_ms();
+        ld_backward(&m);
+        double t3 = now_ms();
+        ld_optim_step(&opt, &m, 1e-4);
+        double t4 = now_ms();
+        if (i >= 3) { ts[i - 3] = t4 - t0; tf[i - 3] = t1 - t0; tb[i - 3] = t3 - t2; to[i - 3] = t4 - t3; }
+    }
+    double step = median(ts, n), fwd = median(tf, n), bwd = median(tb, n), opt_ms = median(to, n);
+    double fl = forward_flops(c);
+    printf("%s_params %zu\n", c->name, m.P);
+    printf("%s_step_ms %.2f ms  (forward + loss + backward + AdamW, B=%d T=%d)\n", c->name, step, c->B, c->T);
+    printf("%s_forward_ms %.2f ms\n", c->name, fwd);
+    printf("%s_backward_ms %.2f ms\n", c->name, bwd);
+    printf("%s_adamw_ms %.2f ms\n", c->name, opt_ms);
+    printf("%s_train_tokens_per_s %.0f tok/s\n", c->name, c->B * c->T / step * 1e3);
+    printf("%s_train_gflops %.1f GFLOP/s  (3 × forward FLOPs per step)\n", c->name, 3 * fl / step * 1e-6);
+    printf("%s_model_bytes %.1f MB  (θ, g, activations, JVP buffers)\n", c->name, m.bytes / 1e6);
+    printf("%s_optimizer_bytes %.1f MB\n", c->name, 3.0 * sizeof(ld_float) * m.P / 1e6);
+
+    /* the dynamics per probe: one sequence of length T */
+    ld_float *g = (ld_float *)malloc(sizeof(ld_float) * m.P);
+    double *tp = (double *)malloc(sizeof(double) * n), *tj = (double *)malloc(sizeof(double) * n);
+    double *t1s = (double *)malloc(sizeof(double) * n);
+    for (int i = 0; i < n + 3; i++) {
+        double t0 = now_ms();
+        ld_forward(&m, s, 1);
+        ld_sft_loss(&m, LD_NORM_SEQ_SUM);
+        ld_zero_grad(&m);
+        ld_backward(&m);
+        double t1 = now_ms();
+        ld_dyn_seq_grad(&m, s, g, NULL);                 /* ∇θ log π of a probe */
+        double t2 = now_ms();
+        ld_dyn_predict(&m, s, opt.delta, NULL, NULL);    /* forward + JVP: Δ log π of every token */
+        double t3 = now_ms();
+        if (i >= 3) { t1s[i - 3] = t1 - t0; tp[i - 3] = t2 - t1; tj[i - 3] = t3 - t2; }
+    }
+    double one = median(t1s, n), pg = median(tp, n), pj = median(tj, n);
+    printf("%s_fwd_bwd_one_seq_ms %.3f ms  (one sequence of %d tokens)\n", c->name, one, c->T);
+    printf("%s_dyn_probe_grad_ms %.3f ms  (∇θ log π of one probe: forward + backward)\n", c->name, pg);
+    printf("%s_dyn_probe_grad_over_fwd_bwd %.2f x\n", c->name, pg / one);
+    printf("%s_dyn_probe_jvp_ms %.3f ms  (Δ log π of every token: forward + JVP)\n", c->name, pj);
+    printf("%s_dyn_probe_jvp_over_fwd_bwd %.2f x\n", c->name, pj / one);
+    free(g); free(tp); free(tj); free(t1s);
+    free(tok); free(s); free(ts); free(tf); free(tb); free(to);
+    ld_optim_free(&opt);
+    ld_model_free(&m);
+    return step;
+}
+
+/* Runs tools/bench_torch.py for one config; returns its median step ms, or 0. */
+static double torch_step(const config_t *c, int threads) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=%d /usr/bin/python3 tools/bench_torch.py "
+             "--layers %d --channels %d --heads %d --context %d --vocab %d --batch %d --iters %d --threads %d 2>/dev/null",
+             threads, c->L, c->C, c->NH, c->T, c->V, c->B, iters, threads);
+    FILE *p = popen(cmd, "r");
+    if (!p) return 0;
+    char line[256];
+    double step = 0;
+    while (fgets(line, sizeof line, p)) {
+        double v;
+        if (sscanf(line, "torch_step_ms %lf", &v) == 1) step = v;
+        printf("%s_%s", c->name, line);
+    }
+    pclose(p);
+    return step;
+}
+
+int main(int argc, char **argv) {
+    const char *which = "all";
+    int use_torch = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--config") && i + 1 < argc) which = argv[++i];
+        else if (!strcmp(argv[i], "--no-torch")) use_torch = 0;
+        else { fprintf(stderr, "usage: bench [--iters N] [--config demo|gpt2|all] [--no-torch]\n"); return 2; }
+    }
+    if (iters < 1) iters = 1;
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    printf("# ld_llm bench: %d threads, %s, %d iterations (medians after 3 warm-ups)\n", threads,
+           sizeof(ld_float) == 8 ? "double" : "float", iters);
+    printf("# micro-kernel: %d x %d tile, %d-byte vectors\n", LD__MR, LD__NR, LD__VL * (int)sizeof(ld_float));
+    int have_torch = use_torch && system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+    printf("# torch: %s\n", have_torch ? "found (Debian python3-torch): side by side" : "not found (apt-get install python3-torch to compare)");
+    load_openblas(threads);
+    config_t cfgs[2] = { { "demo", 4, 128, 4, 64, 257, 8 }, { "gpt2", 6, 384, 6, 256, 257, 8 } };
+    for (int k = 0; k < 2; k++) {
+        if (strcmp(which, "all") && strcmp(which, cfgs[k].name)) continue;
+        printf("# %s: L=%d C=%d NH=%d T=%d V=%d B=%d\n", cfgs[k].name, cfgs[k].L, cfgs[k].C, cfgs[k].NH, cfgs[k].T, cfgs[k].V, cfgs[k].B);
+        double ours = bench_model(&cfgs[k]);
+        bench_matmul(&cfgs[k]);
+        if (have_torch) {
+            double theirs = torch_step(&cfgs[k], threads);
+            if (theirs > 0 && ours > 0) printf("%s_speedup_vs_torch %.2f x  (torch step %.2f ms / ours %.2f ms)\n", cfgs[k].name, theirs / ours, theirs, ours);
+        }
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak_rss %.1f MB\n", ru.ru_maxrss / 1024.0);
+    return 0;
+}
