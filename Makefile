@@ -4,6 +4,7 @@
 #   make example      train a tiny model on built-in text (loss, then a sample)
 #   make test         run every test; the last line is "N passed, N failed"
 #   make test-asan    the tests again under AddressSanitizer and UBSan
+#   make bench        speed figures (beside PyTorch and OpenBLAS when installed)
 #   make clean
 #
 # Knobs: PORTABLE=1 builds without -march=native (slower, runs anywhere);
@@ -30,9 +31,9 @@ HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli
-TOOLS   := $(B)/ldllm
+TOOLS   := $(B)/ldllm $(B)/bench
 
-.PHONY: all examples example tools test test-asan fuzz clean
+.PHONY: all examples example tools bench test test-asan fuzz clean
 all: examples tools $(addprefix $(B)/,$(TESTS))
 tools: $(TOOLS)
 examples: $(EXAMPLES)
@@ -43,6 +44,14 @@ example: $(B)/01_train_tiny
 
 $(B)/%: examples/%.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
+
+$(B)/bench: tools/bench.c $(HDR) | $(B)
+	$(CC) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS) -ldl
+
+# Speed figures, "name value unit" per line; beside PyTorch when Debian's
+# python3-torch is installed, beside OpenBLAS's sgemm when libopenblas is.
+bench: $(B)/bench
+	./$(B)/bench
 
 # --- tests -------------------------------------------------------------------
 # $(1): output folder, $(2): extra flags
