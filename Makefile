@@ -1,6 +1,7 @@
 # ld_llm: the examples, the tools and the tests. Needs only a C compiler and make.
 #
 #   make              build the examples and the tests
+#   make demo         the main job: the paper's findings in miniature (out/demo/report.md)
 #   make example      train a tiny model on built-in text (loss, then a sample)
 #   make test         run every test; the last line is "N passed, N failed"
 #   make test-asan    the tests again under AddressSanitizer and UBSan
@@ -30,10 +31,10 @@ B       := build
 HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
-           test_determinism test_compile test_compile_cpp test_static test_cli
-TOOLS   := $(B)/ldllm $(B)/bench
+           test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo
+TOOLS   := $(B)/ldllm $(B)/bench $(B)/demo
 
-.PHONY: all examples example tools bench test test-asan fuzz clean
+.PHONY: all examples example tools bench demo test test-asan fuzz clean
 all: examples tools $(addprefix $(B)/,$(TESTS))
 tools: $(TOOLS)
 examples: $(EXAMPLES)
@@ -47,6 +48,11 @@ $(B)/%: examples/%.c $(HDR) | $(B)
 
 $(B)/bench: tools/bench.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS) -ldl
+
+# The main job: the paper's findings in miniature, figures and report.md in out/demo.
+SEED ?= 1
+demo: $(B)/demo
+	./$(B)/demo --seed $(SEED) --out out/demo
 
 # Speed figures, "name value unit" per line; beside PyTorch when Debian's
 # python3-torch is installed, beside OpenBLAS's sgemm when libopenblas is.
@@ -80,6 +86,12 @@ $(1)/ldllm: tools/ldllm.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_cli: tests/test_cli.sh $(1)/ldllm | $(1)
 	cp tests/test_cli.sh $$@ && chmod +x $$@
+$(1)/test_svg: tests/test_svg.c tools/svg.h tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) -Werror $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/demo: tools/demo.c tools/demo_report.h tools/world.h tools/svg.h $(HDR) | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_demo: tests/test_demo.sh $(1)/demo $(1)/test_svg | $(1)
+	cp tests/test_demo.sh $$@ && chmod +x $$@
 $(1)/test_static: tests/test_static.c tests/static2.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_static.c tests/static2.c -o $$@ $$(LDLIBS)
 endef

@@ -1,0 +1,631 @@
+/* demo — the main job: the findings of "Learning Dynamics of LLM Finetuning"
+   (Ren & Sutherland, ICLR 2025) reproduced in miniature, on a synthetic world,
+   with figures. Nothing is downloaded; everything follows from the seed.
+
+     1. world      a village generated from the seed (tools/world.h): pretrain.txt,
+                   sft.jsonl, pref.jsonl, heldout.jsonl, probes.jsonl
+     2. pretrain   a byte-level GPT-2 reads the village's facts: the base model
+     3. sft        SFT on the chosen answers; probes, accumulated influence and
+                   one-step decompositions along the way
+     4. dpo        off-policy DPO from the SFT model, long enough for the late phase
+     5. onpolicy   DPO with rejected answers sampled from the SFT model
+     6. extend     SFT on chosen and rejected, then the same DPO (matched compute)
+     7. toy        a negative gradient on a softmax, on a rare class and on the top one
+     8. report     CSVs → figures (SVG) and report.md, whose verdicts are computed
+                   from the CSVs
+
+   Usage: demo [--quick] [--seed N] [--out DIR]
+   Writes into DIR (default out/demo): probes.csv, winrate.csv, greedy.csv,
+   decomposition.csv, influence.csv, toy.csv, the figures, report.md, data/,
+   and the base and SFT checkpoints. */
+#define _POSIX_C_SOURCE 200809L
+#define LD_LLM_IMPLEMENTATION
+#include "../ld_llm.h"
+#include "world.h"
+#include "svg.h"
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ------------------------------------------------------------- settings */
+
+typedef struct {
+    int quick;
+    uint64_t seed;
+    const char *out;
+    int n_ent, holdout_every, reps, n_probes;  /* the world                        */
+    int L, C, NH, T, B;                        /* the model                        */
+    int pre_steps, pre_batch;                  /* pretraining                      */
+    double pre_lr;
+    int sft_steps, sft_batch;                  /* SFT                              */
+    double sft_lr;
+    int dpo_steps, dpo_batch;                  /* DPO (each of the three runs)     */
+    double dpo_lr, beta;
+    int eval_sft, eval_dpo;                    /* evaluate every N steps           */
+    int n_train;                               /* training questions (derived)     */
+    int n_influence;                           /* observed responses for influence */
+} settings;
+
+static settings settings_for(int quick) {
+    settings s;
+    memset(&s, 0, sizeof s);
+    s.quick = quick;
+    if (!quick) {
+        s.n_ent = 16; s.holdout_every = 4; s.reps = 4; s.n_probes = 8;
+        s.L = 4; s.C = 128; s.NH = 4; s.T = 64; s.B = 16;
+        s.pre_steps = 800; s.pre_batch = 16; s.pre_lr = 3e-3;
+        s.sft_steps = 36; s.sft_batch = 16; s.sft_lr = 1e-3;
+        s.dpo_steps = 240; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
+        s.eval_sft = 6; s.eval_dpo = 12;
+    } else {
+        s.n_ent = 4; s.holdout_every = 4; s.reps = 2; s.n_probes = 3;
+        s.L = 1; s.C = 32; s.NH = 2; s.T = 64; s.B = 8;
+        s.pre_steps = 40; s.pre_batch = 8; s.pre_lr = 3e-3;
+        s.sft_steps = 8; s.sft_batch = 8; s.sft_lr = 1e-3;
+        s.dpo_steps = 12; s.dpo_batch = 4; s.dpo_lr = 3e-5; s.beta = 0.1;
+        s.eval_sft = 4; s.eval_dpo = 4;
+    }
+    return s;
+}
+
+/* --------------------------------------------------------------- helpers */
+
+static double t_start;
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "demo: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+#define TRY(call) do { ld_status s_ = (call); if (s_) die("%s: %s", #call, ld_failure_reason()); } while (0)
+
+static void make_dir(const char *p) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", p);
+    for (char *c = buf + 1; *c; c++)
+        if (*c == '/') { *c = 0; if (mkdir(buf, 0777) && errno != EEXIST) die("cannot create %s", buf); *c = '/'; }
+    if (mkdir(buf, 0777) && errno != EEXIST) die("cannot create %s", buf);
+}
+
+static FILE *open_out(const settings *s, const char *name, const char *header) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", s->out, name);
+    FILE *f = fopen(p, "w");
+    if (!f) die("cannot write %s", p);
+    if (header) fprintf(f, "%s\n", header);
+    return f;
+}
+
+/* Progress: a line per phase with the time spent and an estimate of the rest,
+   from the work units done so far (steps weighted by their rows). */
+static double work_total, work_done;
+static void progress(const char *phase, const char *fmt, ...) {
+    double el = now_s() - t_start, left = work_done > 0 ? el * (work_total - work_done) / work_done : 0;
+    printf("[%6.1fs, ~%.0fs left] %-9s ", el, left > 0 ? left : 0, phase);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- state */
+
+typedef struct {
+    settings s;
+    world w;
+    ld_model m;
+    ld_dataset sft, pref, held, probes;
+    ld_float *theta_base, *theta_sft, *theta_ext;
+    FILE *f_probes, *f_win, *f_greedy, *f_decomp;
+    char last_greedy[5][3][W_TXT]; /* a few held-out greedy answers at the end of each phase */
+} demo;
+
+static const char *const PHASES[5] = { "sft", "dpo", "onpolicy_dpo", "extend_sft", "extend_dpo" };
+
+/* The prompt of question q as tokens [eot; question]. */
+static int prompt_tokens(demo *d, int q, int *buf) {
+    char txt[W_TXT];
+    int n;
+    world_question(&d->w, q, txt);
+    buf[0] = d->m.cfg.eot_token;
+    TRY(ld_tokenize(&d->m.cfg, txt, -1, buf + 1, d->s.T - 1, &n));
+    return n + 1;
+}
+
+/* 1 if a greedy answer repeats itself: a word pair twice, or no end before the context is full. */
+static int repetitive(const char *txt, int ended) {
+    if (!ended) return 1;
+    char buf[256], *words[64];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", txt);
+    for (char *t = strtok(buf, " .,"); t && n < 64; t = strtok(NULL, " .,")) words[n++] = t;
+    for (int i = 0; i + 1 < n; i++)
+        for (int j = i + 1; j + 1 < n; j++)
+            if (!strcmp(words[i], words[j]) && !strcmp(words[i + 1], words[j + 1])) return 1;
+    return 0;
+}
+
+/* Scores the probes (mean log π per type) and the greedy answers to the
+   held-out questions (win rate, repetition), and writes the CSV rows. */
+static double t_eval, t_dyn;
+static void evaluate(demo *d, int phase, long step) {
+    double t0 = now_s();
+    ld_model *m = &d->m;
+    ld_probe_result pr;
+    TRY(ld_probe_eval(m, &d->probes, 0, &pr));
+    for (int t = 0; t < pr.n_types; t++)
+        if (!isnan(pr.mean[t])) fprintf(d->f_probes, "%s,%ld,%s,%.6f\n", PHASES[phase], step, pr.types[t], pr.mean[t]);
+    ld_probe_result_free(&pr);
+    /* held-out questions: greedy answers, judged */
+    int held[W_MAX_Q], nh = 0, right = 0, rep = 0, B = m->B, T = m->T;
+    for (int q = 0; q < d->w.n_q; q++) if (d->w.heldout[q]) held[nh++] = q;
+    int *pbuf = (int *)malloc(sizeof(int) * (size_t)B * T), *out = (int *)malloc(sizeof(int) * (size_t)B * T), olen[64];
+    ld_seq ps[64];
+    for (int i0 = 0; i0 < nh; i0 += B) {
+        int nb = nh - i0 < B ? nh - i0 : B;
+        for (int b = 0; b < nb; b++) {
+            int n = prompt_tokens(d, held[i0 + b], pbuf + (size_t)b * T);
+            ps[b].tokens = pbuf + (size_t)b * T; ps[b].len = n; ps[b].prompt_len = n;
+        }
+        TRY(ld_generate(m, ps, nb, T, NULL, NULL, out, olen));
+        for (int b = 0; b < nb; b++) {
+            char txt[W_TXT + 64];
+            const int *o = out + (size_t)b * T;
+            int ended = o[olen[b] - 1] == m->cfg.eot_token;
+            ld_detokenize(&m->cfg, o + ps[b].len, olen[b] - ps[b].len, txt, sizeof txt);
+            right += world_judge(&d->w, held[i0 + b], txt);
+            rep += repetitive(txt, ended);
+            if (i0 + b < 3) { memcpy(d->last_greedy[phase][i0 + b], txt, W_TXT - 1); d->last_greedy[phase][i0 + b][W_TXT - 1] = 0; }
+        }
+    }
+    free(pbuf); free(out);
+    fprintf(d->f_win, "%s,%ld,%.6f\n", PHASES[phase], step, nh ? (double)right / nh : NAN);
+    fprintf(d->f_greedy, "%s,%ld,%.6f\n", PHASES[phase], step, nh ? (double)rep / nh : NAN);
+    fflush(d->f_probes); fflush(d->f_win); fflush(d->f_greedy);
+    t_eval += now_s() - t0;
+}
+
+/* The observed sequences of the decomposition: every probe response. */
+typedef struct { int n, *type; ld_seq *seq; int *buf; } observed;
+
+static void observed_probes(demo *d, observed *o) {
+    const ld_dataset *p = &d->probes;
+    int T = d->m.T, cap = p->n * p->n_fields;
+    o->seq = (ld_seq *)malloc(sizeof(ld_seq) * cap);
+    o->type = (int *)malloc(sizeof(int) * cap);
+    o->buf = (int *)malloc(sizeof(int) * (size_t)cap * T);
+    o->n = 0;
+    for (int i = 0; i < p->n; i++)
+        for (int f = 1; f < p->n_fields; f++)
+            if (ld_dataset_seq(p, i, f, T, 0, d->m.cfg.eot_token, o->buf + (size_t)o->n * T, &o->seq[o->n]) == LD_OK)
+                o->type[o->n++] = f;
+}
+
+static void observed_free(observed *o) { free(o->seq); free(o->type); free(o->buf); }
+
+/* One step analysed and undone: mean predicted and measured Δ log π per probe type. */
+static void decompose(demo *d, ld_trainer *tr, int phase, observed *o) {
+    ld_dyn_report r;
+    TRY(ld_dyn_step(tr, o->seq, o->n, 0, &r));
+    for (int f = 1; f < d->probes.n_fields; f++) {
+        double p = 0, me = 0, ch = 0, rj = 0;
+        int c = 0;
+        for (int i = 0; i < o->n; i++)
+            if (o->type[i] == f) { p += r.pred[i]; me += r.meas[i]; ch += r.pred_chosen[i]; rj += r.pred_rejected[i]; c++; }
+        if (c) fprintf(d->f_decomp, "%s,%ld,%s,%.6g,%.6g,%.6g,%.6g\n", PHASES[phase], tr->step, d->probes.fields[f],
+                       p / c, me / c, ch / c, rj / c);
+    }
+    fflush(d->f_decomp);
+    ld_dyn_report_free(&r);
+}
+
+/* ------------------------------------------------------------- the runs */
+
+static void set_theta(demo *d, const ld_float *th) { memcpy(d->m.theta, th, sizeof(ld_float) * d->m.P); }
+static ld_float *copy_theta(demo *d) {
+    ld_float *t = (ld_float *)malloc(sizeof(ld_float) * d->m.P);
+    memcpy(t, d->m.theta, sizeof(ld_float) * d->m.P);
+    return t;
+}
+
+static void pretrain(demo *d) {
+    settings *s = &d->s;
+    char p[1200];
+    snprintf(p, sizeof p, "%s/data/pretrain.txt", s->out);
+    FILE *f = fopen(p, "rb");
+    if (!f) die("cannot read %s", p);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *txt = (char *)malloc(n + 1);
+    if (fread(txt, 1, n, f) != (size_t)n) die("short read of %s", p);
+    fclose(f);
+    int *tok = (int *)malloc(sizeof(int) * n), nt;
+    TRY(ld_tokenize(&d->m.cfg, txt, n, tok, (int)n, &nt));
+    for (int i = 0; i < nt; i++) if (tok[i] == '\n') tok[i] = d->m.cfg.eot_token;   /* one statement per document */
+    ld_optim o;
+    ld_optim_config oc = {0};
+    oc.lr = s->pre_lr; oc.grad_clip = 1.0; oc.weight_decay = 0.01;
+    TRY(ld_optim_init(&o, &d->m, &oc));
+    ld_rng r;
+    ld_rng_seed(&r, s->seed * 7 + 1);
+    ld_seq rows[64];
+    double loss = 0;
+    int warm = s->pre_steps / 16 + 1;
+    for (int st = 0; st < s->pre_steps; st++) {
+        for (int b = 0; b < s->pre_batch; b++) {
+            rows[b].tokens = tok + ld_rng_u32(&r) % (uint32_t)(nt - s->T);
+            rows[b].len = s->T; rows[b].prompt_len = 1;
+        }
+        TRY(ld_forward(&d->m, rows, s->pre_batch));
+        loss = ld_sft_loss(&d->m, LD_NORM_TOKEN_MEAN);
+        ld_zero_grad(&d->m);
+        TRY(ld_backward(&d->m));
+        double lr = st < warm ? s->pre_lr * (st + 1) / warm
+                              : s->pre_lr * 0.5 * (1 + cos(3.141592653589793 * (st - warm) / (s->pre_steps - warm)));
+        TRY(ld_optim_step(&o, &d->m, lr));
+        work_done += s->pre_batch;
+        if ((st + 1) % (s->pre_steps / 4 > 0 ? s->pre_steps / 4 : 1) == 0)
+            progress("pretrain", "step %4d/%d  loss %.3f nats/byte  (%d bytes of village text)", st + 1, s->pre_steps, loss, nt);
+    }
+    ld_optim_free(&o);
+    free(tok); free(txt);
+}
+
+/* An SFT run from the current θ on the given columns, with evaluations.
+   influence: accumulate (example × observed) shares on these observed (or NULL). */
+static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, const char *f2, int batch,
+                    observed *decomp, observed *infl_obs, ld_influence *inf) {
+    settings *s = &d->s;
+    ld_optim o;
+    ld_optim_config oc = {0};
+    oc.lr = s->sft_lr; oc.grad_clip = 1.0;
+    TRY(ld_optim_init(&o, &d->m, &oc));
+    ld_train_config tc = {0};
+    tc.sft_fields[0] = f1; tc.sft_fields[1] = f2;
+    tc.batch = batch; tc.max_steps = s->sft_steps; tc.warmup = s->sft_steps / 10; tc.sched = LD_SCHED_COSINE;
+    tc.seed = s->seed * 11 + (uint64_t)phase;
+    ld_trainer tr;
+    TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));
+    evaluate(d, phase, 0);
+    while (!ld_trainer_done(&tr)) {
+        if (decomp && (tr.step == 0 || tr.step == s->sft_steps / 2)) decompose(d, &tr, phase, decomp);
+        if (inf) {
+            double t0 = now_s();
+            ld_dyn_report r;
+            TRY(ld_dyn_step(&tr, infl_obs->seq, infl_obs->n, 1, &r));
+            TRY(ld_influence_add(inf, &r));
+            ld_dyn_report_free(&r);
+            t_dyn += now_s() - t0;
+        } else
+            TRY(ld_trainer_step(&tr));
+        work_done += tr.n_rows;
+        /* early steps move the most: evaluate steps 1-4, then every eval_sft */
+        if (tr.step <= 4 || tr.step % s->eval_sft == 0 || ld_trainer_done(&tr)) evaluate(d, phase, tr.step);
+    }
+    progress(PHASES[phase], "%ld steps, loss %.4f", tr.step, tr.loss);
+    ld_trainer_free(&tr);
+    ld_optim_free(&o);
+}
+
+static void run_dpo(demo *d, int phase, const ld_dataset *ds, observed *decomp) {
+    settings *s = &d->s;
+    ld_optim o;
+    ld_optim_config oc = {0};
+    oc.lr = s->dpo_lr; oc.grad_clip = 1.0;
+    TRY(ld_optim_init(&o, &d->m, &oc));
+    ld_train_config tc = {0};
+    tc.pref = 1; tc.loss.kind = LD_DPO; tc.loss.beta = s->beta;
+    tc.batch = s->dpo_batch; tc.max_steps = s->dpo_steps; tc.seed = s->seed * 13 + (uint64_t)phase;
+    ld_trainer tr;
+    TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));   /* reference: the starting model */
+    evaluate(d, phase, 0);
+    while (!ld_trainer_done(&tr)) {
+        if (decomp && (tr.step == 0 || tr.step == s->dpo_steps / 2 || tr.step == s->dpo_steps - 1)) decompose(d, &tr, phase, decomp);
+        TRY(ld_trainer_step(&tr));
+        work_done += tr.n_rows;
+        if (tr.step <= 4 || tr.step % s->eval_dpo == 0 || ld_trainer_done(&tr)) evaluate(d, phase, tr.step);
+        if (tr.step % (s->dpo_steps / 3 > 0 ? s->dpo_steps / 3 : 1) == 0 && !ld_trainer_done(&tr))
+            progress(PHASES[phase], "step %4ld/%d  loss %.4f  rewards/margins %+.3f  logps/chosen %.2f  logps/rejected %.2f", tr.step,
+                     s->dpo_steps, tr.loss, tr.metrics.rewards_margins, tr.metrics.logps_chosen, tr.metrics.logps_rejected);
+    }
+    progress(PHASES[phase], "%ld steps, loss %.4f, rewards/margins %+.3f, accuracies %.2f", tr.step, tr.loss,
+             tr.metrics.rewards_margins, tr.metrics.rewards_accuracies);
+    ld_trainer_free(&tr);
+    ld_optim_free(&o);
+}
+
+/* On-policy negatives: for every training question, answers sampled from the
+   current (SFT) model until one is judged wrong (at most 8 tries; else the
+   off-policy rejected answer stays). Returns the preference data as JSONL. */
+static char *onpolicy_pairs(demo *d, int *n_sampled) {
+    ld_model *m = &d->m;
+    int train[W_MAX_Q], n = world_train_questions(&d->w, train), T = m->T;
+    size_t cap = (size_t)n * 512, len = 0;
+    char *out = (char *)malloc(cap);
+    ld_rng r;
+    ld_rng_seed(&r, d->s.seed * 17 + 5);
+    ld_sample_opts so = {0};
+    so.temperature = 1.0;
+    int pbuf[256], gen[256], glen;
+    *n_sampled = 0;
+    for (int i = 0; i < n; i++) {
+        int q = train[i], e = d->w.q_ent[q], a = d->w.q_attr[q];
+        char qtxt[W_TXT], chosen[W_TXT], rejected[W_TXT + 64];
+        world_question(&d->w, q, qtxt);
+        world_say(e, a, d->w.value[e][a], 0, chosen);
+        world_say(e, a, d->w.wrong[q][0], 2, rejected);
+        int np = prompt_tokens(d, q, pbuf);
+        ld_seq ps = { pbuf, np, np };
+        for (int tries = 0; tries < 8; tries++) {
+            TRY(ld_generate(m, &ps, 1, T - np, &so, &r, gen, &glen));
+            char txt[W_TXT + 64], clean[W_TXT + 64];
+            ld_detokenize(&m->cfg, gen + np, glen - np, txt, sizeof txt);
+            int k = 0;  /* keep printable ASCII; the JSONL needs no escapes then */
+            for (const char *c = txt; *c && k < W_TXT; c++) if (*c >= 32 && *c < 127 && *c != '"' && *c != '\\') clean[k++] = *c;
+            clean[k] = 0;
+            if (k > 0 && !world_judge(&d->w, q, clean)) { strcpy(rejected, clean); (*n_sampled)++; break; }
+        }
+        len += (size_t)snprintf(out + len, cap - len, "{\"prompt\": \"%s\", \"chosen\": \"%s\", \"rejected\": \"%s\"}\n", qtxt, chosen, rejected);
+    }
+    return out;
+}
+
+/* The toy: a softmax over V classes whose logits are the parameters (the eNTK
+   is the identity), a step of −η·K·G for the loss +log π_k (a negative
+   gradient on class k), predicted with the library's A and measured. */
+static void toy(demo *d) {
+    enum { V = 10 };
+    double z[V] = { 3.2, 1.9, 1.1, 0.6, 0.2, -0.3, -0.8, -1.4, -2.0, -2.9 };
+    double pi[V], sum = 0, sq = 0, eta = 0.5;
+    ld_float pif[V];
+    for (int v = 0; v < V; v++) sum += exp(z[v]);
+    for (int v = 0; v < V; v++) { pi[v] = exp(z[v]) / sum; pif[v] = (ld_float)pi[v]; sq += pi[v] * pi[v]; }
+    FILE *f = open_out(&d->s, "toy.csv", "case,class,pi,predicted,measured,closed_form");
+    int ks[2] = { V - 2, 0 };
+    const char *names[2] = { "rare", "top" };
+    for (int c = 0; c < 2; c++) {
+        int k = ks[c];
+        double dz[V], pred[V], z2[V], s2 = 0;
+        for (int v = 0; v < V; v++) dz[v] = -eta * ((v == k) - pi[v]);   /* −η K G, K = I, G = e_k − π */
+        ld_dyn_A_apply(pif, dz, pred, V);
+        for (int v = 0; v < V; v++) { z2[v] = z[v] + dz[v]; s2 += exp(z2[v]); }
+        for (int v = 0; v < V; v++) {
+            double meas = (z2[v] - log(s2)) - (z[v] - log(sum));
+            double cf = v == k ? eta * (2 * pi[k] - 1 - sq) : eta * (pi[v] + pi[k] - sq);
+            fprintf(f, "%s,%d,%.6f,%.6f,%.6f,%.6f\n", names[c], v, pi[v], pred[v], meas, cf);
+        }
+    }
+    fclose(f);
+    (void)d;
+}
+
+/* -------------------------------------------------------------- the report */
+#include "demo_report.h"
+
+/* ----------------------------------------------------------------- main */
+
+int main(int argc, char **argv) {
+    int quick = 0, report_only = 0;
+    uint64_t seed = 1;
+    const char *out = NULL;
+    settings ov;   /* overrides: negative = keep the default */
+    memset(&ov, 0xff, sizeof ov);
+    double ov_sft_lr = -1, ov_dpo_lr = -1, ov_beta = -1, ov_pre_lr = -1;
+    const char *base_dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--pre-steps") && i + 1 < argc) ov.pre_steps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--pre-lr") && i + 1 < argc) ov_pre_lr = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--sft-steps") && i + 1 < argc) ov.sft_steps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--sft-lr") && i + 1 < argc) ov_sft_lr = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--dpo-steps") && i + 1 < argc) ov.dpo_steps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--dpo-lr") && i + 1 < argc) ov_dpo_lr = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--beta") && i + 1 < argc) ov_beta = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--base") && i + 1 < argc) base_dir = argv[++i];
+        else if (!strcmp(argv[i], "--report-only")) report_only = 1;
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else {
+            fprintf(stderr, "usage: demo [--quick] [--seed N] [--out DIR] [--report-only]\n"
+                            "            [--pre-steps N --pre-lr X --sft-steps N --sft-lr X --dpo-steps N --dpo-lr X --beta X --base DIR]\n"
+                            "  reproduces the findings of Ren & Sutherland in miniature; writes CSVs, SVG figures\n"
+                            "  and report.md into DIR (default out/demo; out/demo-quick with --quick)\n");
+            return 2;
+        }
+    }
+    static demo D;
+    demo *d = &D;
+    d->s = settings_for(quick);
+    settings *s = &d->s;
+    if (ov.pre_steps >= 0) s->pre_steps = ov.pre_steps;
+    if (ov.sft_steps > 0) s->sft_steps = ov.sft_steps;
+    if (ov.dpo_steps > 0) s->dpo_steps = ov.dpo_steps;
+    if (ov_pre_lr > 0) s->pre_lr = ov_pre_lr;
+    if (ov_sft_lr > 0) s->sft_lr = ov_sft_lr;
+    if (ov_dpo_lr > 0) s->dpo_lr = ov_dpo_lr;
+    if (ov_beta > 0) s->beta = ov_beta;
+    {   /* the training questions: all but one in holdout_every (as world_make picks them) */
+        int nq = s->n_ent * W_ATTRS;
+        s->n_train = nq - (nq + s->holdout_every - 1) / s->holdout_every;
+    }
+    s->seed = seed;
+    s->out = out ? out : quick ? "out/demo-quick" : "out/demo";
+    t_start = now_s();
+    if (report_only) return report(s) ? 1 : 0;
+    char p[1200];
+    snprintf(p, sizeof p, "%s/data", s->out);
+    make_dir(p);
+
+    /* the run's settings, for the report (and for --report-only later) */
+    {
+        FILE *f = open_out(s, "run.csv", "key,value");
+        fprintf(f, "seed,%llu\nquick,%d\nlayers,%d\nchannels,%d\npeople,%d\ntrain_questions,%d\nsft_steps,%d\ndpo_steps,%d\n"
+                   "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\n",
+                (unsigned long long)s->seed, s->quick, s->L, s->C, s->n_ent, s->n_train, s->sft_steps, s->dpo_steps,
+                s->dpo_batch, s->dpo_lr, s->beta);
+        fclose(f);
+    }
+
+    /* 1. the world */
+    world_make(&d->w, seed, s->n_ent, s->holdout_every);
+    if (world_write(&d->w, p, s->reps, s->n_probes)) die("cannot write the world's files into %s", p);
+    ld_config cfg = {0};
+    cfg.n_layer = s->L; cfg.n_embd = s->C; cfg.n_head = s->NH; cfg.context = s->T;
+    TRY(ld_model_init(&d->m, &cfg, s->B, s->T, LD_TRAIN, seed));
+    const char *names[4] = { "sft.jsonl", "pref.jsonl", "heldout.jsonl", "probes.jsonl" };
+    ld_dataset *sets[4] = { &d->sft, &d->pref, &d->held, &d->probes };
+    ld_data_kind kinds[4] = { LD_DATA_SFT, LD_DATA_PREF, LD_DATA_SFT, LD_DATA_PROBES };
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/data/%s", s->out, names[i]);
+        TRY(ld_dataset_load(sets[i], p, &d->m.cfg, kinds[i], 0));
+    }
+    int n_train = d->sft.n, n_held = d->held.n;
+    printf("demo%s, seed %llu: a village of %d people, %d facts (%d trained, %d held out); model %d layers × %d channels, %zu parameters; %d thread%s\n",
+           quick ? " --quick" : "", (unsigned long long)seed, s->n_ent, d->w.n_q, n_train, n_held, s->L, s->C, d->m.P,
+#ifdef _OPENMP
+           omp_get_max_threads(), omp_get_max_threads() == 1 ? "" : "s"
+#else
+           1, ""
+#endif
+    );
+    /* work units (rows forwarded in training) for the time estimate; evaluations are folded in */
+    work_total = (double)s->pre_steps * s->pre_batch + 2.0 * s->sft_steps * s->sft_batch * 1.6 + 3.0 * s->dpo_steps * 2 * s->dpo_batch * 1.3;
+
+    /* 2. pretraining (or a base model given with --base, from an earlier run) */
+    if (base_dir) {
+        char bp[1200];
+        snprintf(bp, sizeof bp, "%s/model.safetensors", base_dir);
+        TRY(ld_load_params(&d->m, bp));
+        work_done += (double)s->pre_steps * s->pre_batch;
+        progress("pretrain", "base model loaded from %s", base_dir);
+    } else
+        pretrain(d);
+    d->theta_base = copy_theta(d);
+    snprintf(p, sizeof p, "%s/base", s->out);
+    make_dir(p);
+    TRY(ld_save(&d->m, p));
+
+    d->f_probes = open_out(s, "probes.csv", "phase,step,type,mean_logprob");
+    d->f_win = open_out(s, "winrate.csv", "phase,step,winrate");
+    d->f_greedy = open_out(s, "greedy.csv", "phase,step,repetition");
+    d->f_decomp = open_out(s, "decomposition.csv", "phase,step,type,predicted,measured,via_chosen,via_rejected");
+    observed dec, infl;
+    observed_probes(d, &dec);
+    /* influence: the chosen answers of the probe questions and the held-out answers */
+    {
+        int T = d->m.T, n = 0, cap = d->probes.n + n_held;
+        infl.seq = (ld_seq *)malloc(sizeof(ld_seq) * cap);
+        infl.type = (int *)malloc(sizeof(int) * cap);
+        infl.buf = (int *)malloc(sizeof(int) * (size_t)cap * T);
+        int fc = ld_dataset_field(&d->probes, "chosen"), fh = ld_dataset_field(&d->held, "completion");
+        for (int i = 0; i < d->probes.n; i++, n++) TRY(ld_dataset_seq(&d->probes, i, fc, T, 0, d->m.cfg.eot_token, infl.buf + (size_t)n * T, &infl.seq[n]));
+        for (int i = 0; i < n_held && n < cap; i++, n++) TRY(ld_dataset_seq(&d->held, i, fh, T, 0, d->m.cfg.eot_token, infl.buf + (size_t)n * T, &infl.seq[n]));
+        infl.n = n;
+    }
+    ld_influence inf;
+    TRY(ld_influence_init(&inf, n_train, infl.n));
+
+    /* 3. SFT on the chosen answers */
+    run_sft(d, 0, &d->sft, "completion", NULL, s->sft_batch, &dec, &infl, &inf);
+    d->theta_sft = copy_theta(d);
+    snprintf(p, sizeof p, "%s/sft", s->out);
+    make_dir(p);
+    TRY(ld_save(&d->m, p));
+    {
+        /* rows: training questions by attribute, then person; columns: the probe
+           questions' answers (trained), then held-out answers */
+        FILE *f = open_out(s, "influence.csv", "example,observed,share,predicted,measured");
+        int train[W_MAX_Q], held[W_MAX_Q], nh = 0;
+        world_train_questions(&d->w, train);
+        for (int q = 0; q < d->w.n_q; q++) if (d->w.heldout[q]) held[nh++] = q;
+        int ocol[64], no = 0;   /* observed responses: trained then held out, each by attribute */
+        for (int part = 0; part < 2; part++)
+            for (int a = 0; a < W_ATTRS; a++)
+                for (int o = part ? d->w.n_probe_q : 0; o < (part ? infl.n : d->w.n_probe_q) && no < 64; o++) {
+                    int qo = o < d->w.n_probe_q ? d->w.probe_q[o] : held[o - d->w.n_probe_q];
+                    if (d->w.q_attr[qo] == a) ocol[no++] = o;
+                }
+        for (int a = 0; a < W_ATTRS; a++)
+            for (int e = 0; e < n_train; e++) {
+                int q = train[e];
+                if (d->w.q_attr[q] != a) continue;
+                for (int oi = 0; oi < no; oi++) {
+                    int o = ocol[oi], qo = o < d->w.n_probe_q ? d->w.probe_q[o] : held[o - d->w.n_probe_q];
+                    fprintf(f, "%s/%s,%s/%s %s,%.6g,%.6g,%.6g\n", w_names[d->w.q_ent[q]], w_attr_names[a],
+                            w_names[d->w.q_ent[qo]], w_attr_names[d->w.q_attr[qo]], o < d->w.n_probe_q ? "(trained)" : "(held out)",
+                            inf.share[(size_t)e * infl.n + o], inf.pred[o], inf.meas[o]);
+                }
+            }
+        fclose(f);
+    }
+    ld_influence_free(&inf);
+
+    /* 4. off-policy DPO from the SFT model */
+    run_dpo(d, 1, &d->pref, &dec);
+
+    /* 5. on-policy DPO: rejected answers sampled from the SFT model */
+    set_theta(d, d->theta_sft);
+    int n_sampled;
+    char *jl = onpolicy_pairs(d, &n_sampled);
+    ld_dataset onp;
+    TRY(ld_dataset_parse(&onp, jl, strlen(jl), &d->m.cfg, LD_DATA_PREF, 0));
+    snprintf(p, sizeof p, "%s/data/pref_onpolicy.jsonl", s->out);
+    FILE *fo = fopen(p, "w");
+    if (fo) { fputs(jl, fo); fclose(fo); }
+    free(jl);
+    progress("onpolicy", "%d of %d rejected answers sampled from the SFT model (judged wrong); the rest off-policy", n_sampled, n_train);
+    run_dpo(d, 2, &onp, NULL);
+    ld_dataset_free(&onp);
+
+    /* 6. extend: SFT on chosen and rejected (half the examples per step: the same rows), then DPO */
+    set_theta(d, d->theta_base);
+    run_sft(d, 3, &d->pref, "chosen", "rejected", s->sft_batch / 2, NULL, NULL, NULL);
+    d->theta_ext = copy_theta(d);
+    run_dpo(d, 4, &d->pref, NULL);
+
+    /* 7. the toy */
+    toy(d);
+    fclose(d->f_probes); fclose(d->f_win); fclose(d->f_greedy); fclose(d->f_decomp);
+    {
+        FILE *f = open_out(s, "samples.csv", "phase,question,answer");
+        int held[W_MAX_Q], nh = 0;
+        for (int q = 0; q < d->w.n_q; q++) if (d->w.heldout[q]) held[nh++] = q;
+        for (int ph = 0; ph < 5; ph++)
+            for (int i = 0; i < 3 && i < nh; i++) {
+                char qt[W_TXT];
+                world_question(&d->w, held[i], qt);
+                fprintf(f, "%s,\"%s\",\"%s\"\n", PHASES[ph], qt, d->last_greedy[ph][i]);
+            }
+        fclose(f);
+    }
+    observed_free(&dec);
+    observed_free(&infl);
+    progress("train", "done; writing the report");
+
+    /* 8. the report, from the CSVs */
+    int rc = report(s);
+    printf("wrote %s: report.md, figures (fig_*.svg), CSVs; %.0f s in all (evaluations %.0f s, influence %.0f s)\n", s->out,
+           now_s() - t_start, t_eval, t_dyn);
+    free(d->theta_base); free(d->theta_sft); free(d->theta_ext);
+    for (int i = 0; i < 4; i++) ld_dataset_free(sets[i]);
+    ld_model_free(&d->m);
+    return rc;
+}

@@ -1,0 +1,300 @@
+/* world.h — the demo's synthetic world, generated from a seed.
+
+   A village of people, each with four attributes (what they eat, the colour
+   they like, the town they live in, their pet). Every fact can be said in
+   several ways, so the paper's probe types are all well defined:
+
+     question x_u        "Q: What does Ann eat? A:"
+     chosen      y⁺      " Ann eats figs."              the right answer
+     rejected    y⁻      " Ann eats oats, I think."     a wrong value, hedged
+     chosen_gptsemantic  " Figs are what Ann eats."     y⁺'s meaning, other words
+     chosen_gptformat    " Ann eats pears."             y⁺'s form, another meaning
+     reject_gptsemantic  " I think that Ann eats oats." y⁻'s meaning, other words
+     reject_gptformat    " Ann eats nuts, I think."     y⁻'s form, another meaning
+     irr_train           another training question's y⁺
+     irr_test            a held-out question's y⁺
+     irr_hum             a fluent sentence about the village, unrelated
+     random_permute      the words of y⁺ shuffled
+     random_nonhum       the words of an unrelated sentence shuffled
+
+   The base model reads every fact, in the canonical, the semantic and the
+   hedged form, in pretrain.txt (never as a question); SFT then teaches the
+   question-answer format on the training questions; the held-out questions
+   measure whether answers generalise. A rule judges an answer: it is right
+   when it names the true value of the attribute and no other value of it
+   (our stand-in for the paper's LLM judge).
+
+   Plain C99, header-only (static functions), no dependency beyond libc. */
+#ifndef LD_WORLD_H
+#define LD_WORLD_H
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define W_MAX_ENT 32
+#define W_ATTRS 4
+#define W_VALS 8
+#define W_MAX_Q (W_MAX_ENT * W_ATTRS)
+#define W_TXT 96
+
+static const char *const w_names[W_MAX_ENT] = {
+    "Ann", "Bob", "Cal", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou", "Max", "Ned", "Oli", "Pam",
+    "Ray", "Sue", "Tom", "Uma", "Val", "Wes", "Zoe", "Ada", "Ben", "Cy", "Dot", "Eli", "Flo", "Gil", "Ivy", "Jo" };
+
+static const char *const w_values[W_ATTRS][W_VALS] = {
+    { "figs", "oats", "pears", "nuts", "plums", "beans", "grapes", "apples" },                  /* food  */
+    { "red", "blue", "green", "gold", "pink", "gray", "white", "black" },                      /* color */
+    { "Oakton", "Elmford", "Ashby", "Pinecrest", "Birchley", "Marlow", "Fenwick", "Dunmore" }, /* town  */
+    { "cat", "dog", "duck", "goat", "hen", "pony", "crow", "frog" },                          /* pet   */
+};
+
+/* A tiny grammar of fluent, unrelated sentences about the village. */
+static const char *const w_subj[8] = { "The old mill", "The river", "The baker", "A cold wind", "The church bell",
+                                       "The market", "A small boat", "The night train" };
+static const char *const w_pred[8] = { "stands by the bridge", "runs past the fields", "wakes before dawn",
+                                       "blows over the hills", "rings at noon", "opens on Sundays",
+                                       "drifts down the stream", "leaves at nine" };
+
+typedef struct {
+    int n_ent;                    /* people */
+    int value[W_MAX_ENT][W_ATTRS];
+    int n_q;                      /* questions: (person, attribute) */
+    int q_ent[W_MAX_Q], q_attr[W_MAX_Q];
+    int heldout[W_MAX_Q];         /* 1: held out from SFT and DPO */
+    int wrong[W_MAX_Q][3];        /* distinct wrong values: rejected, chosen_gptformat, reject_gptformat */
+    int n_probe_q, probe_q[W_MAX_Q]; /* the questions of probes.jsonl, in order (set by world_write) */
+    uint64_t rng;
+} world;
+
+static const char *const w_attr_names[W_ATTRS] = { "food", "color", "town", "pet" };
+
+static uint32_t w_rand(world *w) {
+    uint64_t x = w->rng;
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    w->rng = x;
+    return (uint32_t)((x * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+/* A world of n_ent people (≤ 32); hold out 1 question in `every`. */
+static void world_make(world *w, uint64_t seed, int n_ent, int every) {
+    memset(w, 0, sizeof *w);
+    w->rng = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+    if (!w->rng) w->rng = 1;
+    w->n_ent = n_ent < 1 ? 1 : n_ent > W_MAX_ENT ? W_MAX_ENT : n_ent;
+    for (int e = 0; e < w->n_ent; e++)
+        for (int a = 0; a < W_ATTRS; a++) w->value[e][a] = (int)(w_rand(w) % W_VALS);
+    for (int e = 0; e < w->n_ent; e++)
+        for (int a = 0; a < W_ATTRS; a++) {
+            int q = w->n_q++;
+            w->q_ent[q] = e; w->q_attr[q] = a;
+            int v = w->value[e][a];
+            for (int k = 0; k < 3; k++) { /* three distinct values, none the true one */
+                int x;
+                do {
+                    x = (int)(w_rand(w) % W_VALS);
+                } while (x == v || (k > 0 && x == w->wrong[q][0]) || (k > 1 && x == w->wrong[q][1]));
+                w->wrong[q][k] = x;
+            }
+        }
+    /* a shuffled order decides the held-out questions */
+    int order[W_MAX_Q];
+    for (int q = 0; q < w->n_q; q++) order[q] = q;
+    for (int q = w->n_q - 1; q > 0; q--) { int j = (int)(w_rand(w) % (uint32_t)(q + 1)), t = order[q]; order[q] = order[j]; order[j] = t; }
+    for (int i = 0; i < w->n_q; i++) w->heldout[order[i]] = every > 0 && i % every == 0;
+}
+
+static void w_cap(char *dst, const char *s) { strcpy(dst, s); dst[0] = (char)toupper((unsigned char)dst[0]); }
+
+/* The question of q. */
+static void world_question(const world *w, int q, char *out) {
+    const char *E = w_names[w->q_ent[q]];
+    static const char *const f[W_ATTRS] = { "Q: What does %s eat? A:", "Q: What color does %s like? A:",
+                                            "Q: Where does %s live? A:", "Q: What pet does %s have? A:" };
+    snprintf(out, W_TXT, f[w->q_attr[q]], E);
+}
+
+/* Statements about person e, attribute a, value v, in four forms:
+   0 canonical, 1 semantic (other words), 2 hedged, 3 hedged semantic. */
+static void world_say(int e, int a, int v, int form, char *out) {
+    const char *E = w_names[e], *x = w_values[a][v];
+    char X[32];
+    w_cap(X, x);
+    switch (a * 4 + form) {
+    case 0: snprintf(out, W_TXT, " %s eats %s.", E, x); break;
+    case 1: snprintf(out, W_TXT, " %s are what %s eats.", X, E); break;
+    case 2: snprintf(out, W_TXT, " %s eats %s, I think.", E, x); break;
+    case 3: snprintf(out, W_TXT, " I think that %s eats %s.", E, x); break;
+    case 4: snprintf(out, W_TXT, " %s likes %s.", E, x); break;
+    case 5: snprintf(out, W_TXT, " %s is the color %s likes.", X, E); break;
+    case 6: snprintf(out, W_TXT, " %s likes %s, I think.", E, x); break;
+    case 7: snprintf(out, W_TXT, " I think that %s likes %s.", E, x); break;
+    case 8: snprintf(out, W_TXT, " %s lives in %s.", E, x); break;
+    case 9: snprintf(out, W_TXT, " %s is where %s lives.", X, E); break;
+    case 10: snprintf(out, W_TXT, " %s lives in %s, I think.", E, x); break;
+    case 11: snprintf(out, W_TXT, " I think that %s lives in %s.", E, x); break;
+    case 12: snprintf(out, W_TXT, " %s has a %s.", E, x); break;
+    case 13: snprintf(out, W_TXT, " A %s is the pet %s has.", x, E); break;
+    case 14: snprintf(out, W_TXT, " %s has a %s, I think.", E, x); break;
+    default: snprintf(out, W_TXT, " I think that %s has a %s.", E, x); break;
+    }
+}
+
+/* A fluent sentence unrelated to any question. */
+static void world_filler(world *w, char *out) {
+    snprintf(out, W_TXT, " %s %s.", w_subj[w_rand(w) % 8], w_pred[w_rand(w) % 8]);
+}
+
+/* A filler as a question and its answer:
+   " Q: What stands by the bridge? A: The old mill stands by the bridge." */
+static void world_filler_qa(world *w, char *out) {
+    int i = (int)(w_rand(w) % 8), j = (int)(w_rand(w) % 8);
+    snprintf(out, W_TXT, " Q: What %s? A: %s %s.", w_pred[j], w_subj[i], w_pred[j]);
+}
+
+/* The words of s (leading space kept) in a shuffled order. */
+static void world_shuffle(world *w, const char *s, char *out) {
+    char buf[W_TXT], *words[24];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *t = strtok(buf, " "); t && n < 24; t = strtok(NULL, " ")) words[n++] = t;
+    for (int tries = 0; tries < 8; tries++) {   /* a permutation that differs from the original */
+        for (int i = n - 1; i > 0; i--) { int j = (int)(w_rand(w) % (uint32_t)(i + 1)); char *t = words[i]; words[i] = words[j]; words[j] = t; }
+        out[0] = 0;
+        for (int i = 0; i < n; i++) { strcat(out, " "); strcat(out, words[i]); }
+        if (strcmp(out, s)) break;
+    }
+}
+
+/* strncasecmp is POSIX, not C99 */
+static int w_ncaseeq(const char *a, const char *b, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!a[i] || tolower((unsigned char)a[i]) != tolower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* 1 if answer names the true value of q's attribute and no other value of it. */
+static int world_judge(const world *w, int q, const char *answer) {
+    int a = w->q_attr[q], right = 0, wrong = 0;
+    for (int v = 0; v < W_VALS; v++) {
+        const char *x = w_values[a][v];
+        size_t n = strlen(x);
+        for (const char *p = answer; *p; p++) {
+            if (!w_ncaseeq(p, x, n)) continue;
+            int before = p == answer || !isalpha((unsigned char)p[-1]), after = !isalpha((unsigned char)p[n]);
+            if (before && after) { if (v == w->value[w->q_ent[q]][a]) right = 1; else wrong = 1; }
+        }
+    }
+    return right && !wrong;
+}
+
+/* Writes a JSON string literal (the texts hold no characters that need escapes
+   beyond these). */
+static void w_json(FILE *f, const char *key, const char *s, int last) {
+    fprintf(f, "\"%s\": \"", key);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fprintf(f, "\"%s", last ? "}\n" : ", ");
+}
+
+/* The training questions in order, and the probe questions: every
+   probe_every-th training question. */
+static int world_train_questions(const world *w, int *out) {
+    int n = 0;
+    for (int q = 0; q < w->n_q; q++) if (!w->heldout[q]) out[n++] = q;
+    return n;
+}
+
+/* Writes pretrain.txt, sft.jsonl, pref.jsonl, heldout.jsonl and probes.jsonl
+   into dir (which must exist). reps: how many times each statement appears
+   in pretrain.txt. n_probes: probe questions (the first training ones in a
+   shuffled order). Returns 0, or −1 if a file cannot be written. */
+static int world_write(world *w, const char *dir, int reps, int n_probes) {
+    char path[1400], buf[W_TXT], buf2[W_TXT];
+    FILE *f;
+    /* pretraining text: every fact in three forms, fillers, and fillers as
+       questions and answers (so the base model knows the Q/A form, but has
+       never answered a question about a person), shuffled */
+    int n_lines = w->n_q * 3 * reps + 2 * w->n_q * reps, k = 0;
+    char (*lines)[W_TXT] = (char (*)[W_TXT])malloc(sizeof(*lines) * (size_t)n_lines);
+    if (!lines) return -1;
+    for (int r = 0; r < reps; r++)
+        for (int q = 0; q < w->n_q; q++) {
+            int e = w->q_ent[q], a = w->q_attr[q], v = w->value[e][a];
+            for (int form = 0; form < 3; form++) world_say(e, a, v, form, lines[k++]);
+            world_filler(w, lines[k++]);
+            world_filler_qa(w, lines[k++]);
+        }
+    for (int i = n_lines - 1; i > 0; i--) {
+        int j = (int)(w_rand(w) % (uint32_t)(i + 1));
+        memcpy(buf, lines[i], W_TXT); memcpy(lines[i], lines[j], W_TXT); memcpy(lines[j], buf, W_TXT);
+    }
+    snprintf(path, sizeof path, "%s/pretrain.txt", dir);
+    if (!(f = fopen(path, "w"))) { free(lines); return -1; }
+    for (int i = 0; i < n_lines; i++) fprintf(f, "%s\n", lines[i] + 1);
+    fclose(f);
+    free(lines);
+
+    int train[W_MAX_Q], n_train = world_train_questions(w, train), held[W_MAX_Q], n_held = 0;
+    for (int q = 0; q < w->n_q; q++) if (w->heldout[q]) held[n_held++] = q;
+    const char *files[3] = { "sft.jsonl", "pref.jsonl", "heldout.jsonl" };
+    for (int which = 0; which < 3; which++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[which]);
+        if (!(f = fopen(path, "w"))) return -1;
+        int n = which < 2 ? n_train : n_held, *list = which < 2 ? train : held;
+        for (int i = 0; i < n; i++) {
+            int q = list[i], e = w->q_ent[q], a = w->q_attr[q];
+            world_question(w, q, buf);
+            fprintf(f, "{");
+            w_json(f, "prompt", buf, 0);
+            world_say(e, a, w->value[e][a], 0, buf);
+            if (which == 0 || which == 2) w_json(f, "completion", buf, 1);
+            else {
+                w_json(f, "chosen", buf, 0);
+                world_say(e, a, w->wrong[q][0], 2, buf2);
+                w_json(f, "rejected", buf2, 1);
+            }
+        }
+        fclose(f);
+    }
+
+    /* probes: the paper's eleven types, under training prompts */
+    snprintf(path, sizeof path, "%s/probes.jsonl", dir);
+    if (!(f = fopen(path, "w"))) return -1;
+    if (n_probes > n_train) n_probes = n_train;
+    w->n_probe_q = n_probes;
+    for (int i = 0; i < n_probes; i++) {
+        int q = train[i * n_train / n_probes], e = w->q_ent[q], a = w->q_attr[q], v = w->value[e][a];
+        w->probe_q[i] = q;
+        int other = train[(i * n_train / n_probes + n_train / 2) % n_train], test = held[i % (n_held ? n_held : 1)];
+        world_question(w, q, buf);
+        fprintf(f, "{");
+        w_json(f, "prompt", buf, 0);
+        world_say(e, a, v, 0, buf); w_json(f, "chosen", buf, 0);
+        char y_pos[W_TXT];
+        memcpy(y_pos, buf, W_TXT);
+        world_say(e, a, w->wrong[q][0], 2, buf); w_json(f, "rejected", buf, 0);
+        world_say(e, a, v, 1, buf); w_json(f, "chosen_gptsemantic", buf, 0);
+        world_say(e, a, w->wrong[q][1], 0, buf); w_json(f, "chosen_gptformat", buf, 0);
+        world_say(e, a, w->wrong[q][0], 3, buf); w_json(f, "reject_gptsemantic", buf, 0);
+        world_say(e, a, w->wrong[q][2], 2, buf); w_json(f, "reject_gptformat", buf, 0);
+        world_say(w->q_ent[other], w->q_attr[other], w->value[w->q_ent[other]][w->q_attr[other]], 0, buf);
+        w_json(f, "irr_train", buf, 0);
+        if (n_held) {
+            world_say(w->q_ent[test], w->q_attr[test], w->value[w->q_ent[test]][w->q_attr[test]], 0, buf);
+            w_json(f, "irr_test", buf, 0);
+        }
+        world_filler(w, buf); w_json(f, "irr_hum", buf, 0);
+        world_shuffle(w, y_pos, buf); w_json(f, "random_permute", buf, 0);
+        world_filler(w, buf2);
+        world_shuffle(w, buf2, buf); w_json(f, "random_nonhum", buf, 1);
+    }
+    fclose(f);
+    return 0;
+}
+
+#endif /* LD_WORLD_H */
