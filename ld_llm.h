@@ -67,6 +67,7 @@
        LD_LLM_STATIC     make every function static (private to one file)
        LD_MALLOC(n), LD_FREE(p)   allocator (define both or neither)
        LD_NO_STDIO       drop the functions that open files
+       LD_NO_SIMD        use the portable scalar kernels (no vector extensions)
 
    ERROR CONTRACT. Every fallible call returns an ld_status (LD_OK = 0, errors
    negative); ld_failure_reason() then says what went wrong, in words. Bad
@@ -1475,7 +1476,9 @@ LDDEF void ld_layernorm_jvp(ld_float *tout, const ld_float *inp, const ld_float 
    kernel, so results do not depend on the thread count, nor on which other
    rows share the product. ld__gemm_ref is the plain triple loop it is
    tested against; it also serves when memory for packing is short.        */
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__AVX512F__)
+#if defined(LD_NO_SIMD)
+/* the portable scalar kernel, by request */
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__AVX512F__)
 #define LD__VBYTES 64
 #elif (defined(__GNUC__) || defined(__clang__)) && defined(__AVX__)
 #define LD__VBYTES 32
