@@ -1486,12 +1486,21 @@ LDDEF void ld_layernorm_jvp(ld_float *tout, const ld_float *inp, const ld_float 
 #define LD__VBYTES 16
 #endif
 #ifdef LD__VBYTES
+#define LD__FMA_ACC(acc, a, b) ((acc) += (a) * (b)) /* one FMA: see the pragma at the kernel */
 typedef ld_float ld__vec __attribute__((vector_size(LD__VBYTES)));
 #define LD__ALIGNED __attribute__((aligned(64)))
 #define LD__VL (LD__VBYTES / (int)sizeof(ld_float)) /* lanes per vector */
 #define LD__MR (LD__VBYTES == 64 ? 8 : 6)            /* rows: 32 vector registers with AVX-512, 16 below */
 #define LD__NV 2                                      /* vectors per row of the tile */
 #else
+/* The scalar kernel fuses its multiply-adds explicitly (C99 fma): left to
+   the compiler, versioned and vectorised loops fused some and not others,
+   and a row's value came to depend on its place in the product. */
+#ifdef LD_LLM_DOUBLE
+#define LD__FMA_ACC(acc, a, b) ((acc) = fma((a), (b), (acc)))
+#else
+#define LD__FMA_ACC(acc, a, b) ((acc) = fmaf((a), (b), (acc)))
+#endif
 typedef ld_float ld__vec;
 #define LD__ALIGNED
 #define LD__VL 1
@@ -1512,13 +1521,24 @@ static void ld__gemm_ref(int M, int N, int K, const ld_float *A, long ars, long 
         }
 }
 
-/* The micro-kernel: tile (MR, NR) = Σ_k a[k][0..MR) ⊗ b[k][0..NR), from
-   packed slivers (a: kc × MR, b: kc × NR, both 64-byte aligned). */
+/* The micro-kernel: an MR × NR tile of Σ_k a(r, k) b[k][0..NR): a(r, k) at
+   a[r*sr + k*sk] (packed: sr = 1, sk = MR; or A read in place), b a packed
+   sliver (kc × NR, 64-byte aligned). With to_c = 0 the tile goes to `tile`
+   (MR × NR); else it is added to (first: stored into) C rows of stride ldc. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast") /* a*b + c as one FMA, as clang does by default */
 #endif
-static void ld__micro(int kc, const ld_float *a, const ld_float *b, ld_float *tile) {
+/* One compiled body for every call: specialised clones were vectorised, and
+   their multiply-adds fused, differently, so a row's value depended on where
+   in the product it sat (measured with LD_NO_SIMD). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((noinline, noclone))
+#elif defined(__clang__)
+__attribute__((noinline))
+#endif
+static void ld__micro(int kc, const ld_float *a, long sr, long sk, const ld_float *b, ld_float *tile,
+                      int to_c, ld_float *c, long ldc, int first) {
     ld__vec acc[LD__MR][LD__NV], zero;
     memset(&zero, 0, sizeof zero);
 #pragma GCC unroll 16
@@ -1529,17 +1549,31 @@ static void ld__micro(int kc, const ld_float *a, const ld_float *b, ld_float *ti
         ld__vec bv[LD__NV];
 #pragma GCC unroll 4
         for (int j = 0; j < LD__NV; j++) bv[j] = *(const ld__vec *)(b + (size_t)LD__NR * k + LD__VL * j);
+        const ld_float *ak = a + k * sk;
 #pragma GCC unroll 16
         for (int r = 0; r < LD__MR; r++) {
-            ld_float av = a[(size_t)LD__MR * k + r];
+            ld_float av = ak[r * sr];
 #pragma GCC unroll 4
-            for (int j = 0; j < LD__NV; j++) acc[r][j] += av * bv[j];
+            for (int j = 0; j < LD__NV; j++) LD__FMA_ACC(acc[r][j], av, bv[j]);
         }
+    }
+    if (!to_c) {
+#pragma GCC unroll 16
+        for (int r = 0; r < LD__MR; r++)
+#pragma GCC unroll 4
+            for (int j = 0; j < LD__NV; j++) *(ld__vec *)(tile + (size_t)LD__NR * r + LD__VL * j) = acc[r][j];
+        return;
     }
 #pragma GCC unroll 16
     for (int r = 0; r < LD__MR; r++)
 #pragma GCC unroll 4
-        for (int j = 0; j < LD__NV; j++) *(ld__vec *)(tile + (size_t)LD__NR * r + LD__VL * j) = acc[r][j];
+        for (int j = 0; j < LD__NV; j++) {
+            ld_float *p = c + r * ldc + LD__VL * j;
+            ld__vec cv;
+            if (first) cv = acc[r][j];
+            else { memcpy(&cv, p, sizeof cv); cv += acc[r][j]; }
+            memcpy(p, &cv, sizeof cv);   /* unaligned store */
+        }
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
@@ -1600,11 +1634,14 @@ static void ld__gemm(int M, int N, int K, const ld_float *A, long ars, long acs,
                         for (; j < LD__NR; j++) d[j] = 0;
                     }
             }
-            /* pack A[.., pc..] into slivers of MR rows: Ap[s][k][r] */
+            /* pack A[.., pc..] into slivers of MR rows, Ap[s][k][r] — only where
+               it cannot be read in place: a last, partial sliver (zero-padded), or
+               an A with neither stride 1 */
             LD__OMP_FOR_IN
             for (int sa = 0; sa < nsa; sa++) {
                 ld_float *d = Ap + (size_t)sa * kc * LD__MR;
                 int i0 = sa * LD__MR, ni = LD__MIN(LD__MR, M - i0);
+                if (ni == LD__MR && (acs == 1 || ars == 1)) continue;
                 if (acs == 1 && ars != 1) { /* rows of A are contiguous: read along k */
                     for (int r = 0; r < LD__MR; r++) {
                         const ld_float *src = A + (i0 + r) * ars + pc;
@@ -1623,10 +1660,19 @@ static void ld__gemm(int M, int N, int K, const ld_float *A, long ars, long acs,
             LD__OMP_FOR_IN
             for (long t = 0; t < (long)nsa * nsb; t++) {
                 int sa = (int)(t / nsb), sb = (int)(t % nsb);
-                ld_float tile[LD__MR * LD__NR] LD__ALIGNED;
-                ld__micro(kc, Ap + (size_t)sa * kc * LD__MR, Bp + (size_t)sb * kc * LD__NR, tile);
                 int i0 = sa * LD__MR, j0 = jc + sb * LD__NR;
                 int ni = LD__MIN(LD__MR, M - i0), nj = LD__MIN(LD__NR, jc + nc - j0);
+                const ld_float *ap = Ap + (size_t)sa * kc * LD__MR;
+                long sr = 1, sk = LD__MR;
+                if (ni == LD__MR && acs == 1) { ap = A + i0 * ars + pc; sr = ars; sk = 1; }
+                else if (ni == LD__MR && ars == 1) { ap = A + i0 + pc * acs; sr = 1; sk = acs; }
+                const ld_float *bp = Bp + (size_t)sb * kc * LD__NR;
+                ld_float tile[LD__MR * LD__NR] LD__ALIGNED;
+                if (ni == LD__MR && nj == LD__NR) { /* a full tile goes straight into C */
+                    ld__micro(kc, ap, sr, sk, bp, tile, 1, Cm + (size_t)i0 * ldc + j0, ldc, first);
+                    continue;
+                }
+                ld__micro(kc, ap, sr, sk, bp, tile, 0, Cm, ldc, 0);
                 for (int r = 0; r < ni; r++) {
                     ld_float *c = Cm + (size_t)(i0 + r) * ldc + j0;
                     const ld_float *tr = tile + (size_t)r * LD__NR;
