@@ -32,7 +32,7 @@ HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
-           test_kernels test_kernels_scalar test_kernels_double
+           test_kernels test_kernels_scalar test_kernels_double test_readme
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
@@ -107,6 +107,8 @@ $(1)/test_kernels_avx2: tests/test_kernels.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -march=x86-64-v3 $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_kernels_sse2: tests/test_kernels.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -march=x86-64 $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_readme: tests/test_readme.sh | $(1)
+	cp tests/test_readme.sh $$@ && chmod +x $$@
 $(1)/test_static: tests/test_static.c tests/static2.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_static.c tests/static2.c -o $$@ $$(LDLIBS)
 endef

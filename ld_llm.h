@@ -26,7 +26,7 @@
            double loss = ld_sft_loss(&m, LD_NORM_TOKEN_MEAN);  // writes G
            ld_zero_grad(&m);
            ld_backward(&m);                    // ∂L/∂θ from G
-           ld_optim_step(&opt, &m, oc.lr);     // θ += Δθ, Δθ kept in opt.delta
+           ld_optim_step(&opt, &m, opt.cfg.lr); // θ += Δθ (η = the default 1e-3)
            printf("step %d: loss %f\n", step, loss);
        }
        ld_optim_free(&opt); ld_model_free(&m);
