@@ -82,7 +82,11 @@
    thread count. Losses, norms and dot products accumulate in double.
 
    REVISION HISTORY
-       0.1  2026-11-25  the transformer, optimizers, checkpoints, tokenizer
+       0.1  2026-11-25  the transformer (forward, backward, JVP, incremental
+                        decoding), SFT and the preference losses with their
+                        residuals, SGD/AdamW/RMSprop, the dynamics (A, K, G,
+                        predicted vs measured, influence, probes), safetensors
+                        checkpoints, JSONL data, the training loop
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
