@@ -6,6 +6,9 @@
 #   make test         run every test; the last line is "N passed, N failed"
 #   make test-asan    the tests again under AddressSanitizer and UBSan
 #   make bench        speed figures (beside PyTorch and OpenBLAS when installed)
+#   make cuda         the optional GPU unit (nvcc, cuBLAS), its test and benchmark
+#   make test-cuda    run its test (says it skipped, and why, without a GPU)
+#   make bench-cuda   GPU vs CPU speed figures
 #   make clean
 #
 # Knobs: PORTABLE=1 builds without -march=native (slower, runs anywhere);
@@ -32,14 +35,15 @@ HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
-           test_kernels test_kernels_scalar test_kernels_double test_readme
+           test_kernels test_kernels_scalar test_kernels_double test_readme \
+           test_cuda_fake test_cuda_fake_double
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
 endif
 TOOLS   := $(B)/ldllm $(B)/bench $(B)/demo
 
-.PHONY: all examples example tools bench demo test test-asan fuzz clean
+.PHONY: all examples example tools bench demo test test-asan fuzz clean cuda test-cuda bench-cuda
 all: examples tools $(addprefix $(B)/,$(TESTS))
 tools: $(TOOLS)
 examples: $(EXAMPLES)
@@ -111,6 +115,17 @@ $(1)/test_readme: tests/test_readme.sh | $(1)
 	cp tests/test_readme.sh $$@ && chmod +x $$@
 $(1)/test_static: tests/test_static.c tests/static2.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_static.c tests/static2.c -o $$@ $$(LDLIBS)
+# ld_llm_cuda.cu's host logic, with its CPU stand-in for the device (no GPU, no nvcc)
+$(1)/ld_llm_cuda_fake.o: ld_llm_cuda.cu $(HDR) | $(1)
+	$$(CXX) $$(OPT) -Wall -Wextra -Werror $(2) -x c++ -DLD_CUDA_FAKE -c $$< -o $$@
+$(1)/ld_llm_cuda_fake_d.o: ld_llm_cuda.cu $(HDR) | $(1)
+	$$(CXX) $$(OPT) -Wall -Wextra -Werror $(2) -x c++ -DLD_CUDA_FAKE -DLD_LLM_DOUBLE -c $$< -o $$@
+$(1)/test_cuda_fake: tests/test_cuda.c $(1)/ld_llm_cuda_fake.o $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) -Werror $(2) -c tests/test_cuda.c -o $$@.o
+	$$(CXX) $(2) $$@.o $(1)/ld_llm_cuda_fake.o -o $$@ $$(LDLIBS)
+$(1)/test_cuda_fake_double: tests/test_cuda.c $(1)/ld_llm_cuda_fake_d.o $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) -Werror $(2) -DLD_LLM_DOUBLE -c tests/test_cuda.c -o $$@.o
+	$$(CXX) $(2) $$@.o $(1)/ld_llm_cuda_fake_d.o -o $$@ $$(LDLIBS)
 endef
 $(eval $(call TEST_RULES,$(B),$(OMP)))
 $(eval $(call TEST_RULES,$(B)/asan,$(SAN)))
@@ -129,6 +144,27 @@ test-asan: $(addprefix $(B)/asan/,$(TESTS)) | $(B)/asan/tmp
 fuzz: | $(B)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_safetensors.c -o $(B)/fuzz_safetensors -lm
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_config.c -o $(B)/fuzz_config -lm
+
+# --- the optional GPU unit ---------------------------------------------------
+# Needs the CUDA Toolkit (nvcc, cuBLAS); nothing else in the repo does.
+NVCC      ?= nvcc
+NVCCFLAGS ?= -O2
+CUDA_LIBS := -lcublas -lcudart
+$(B)/cuda:
+	mkdir -p $@
+$(B)/cuda/ld_llm_cuda.o: ld_llm_cuda.cu $(HDR) | $(B)/cuda
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+$(B)/cuda/test_cuda: tests/test_cuda.c $(B)/cuda/ld_llm_cuda.o $(HDR) tests/t.h | $(B)/cuda
+	$(CC) $(CFLAGS) $(OMP) -c tests/test_cuda.c -o $@.o
+	$(NVCC) $(NVCCFLAGS) $(if $(OMP),-Xcompiler $(OMP)) $@.o $(B)/cuda/ld_llm_cuda.o -o $@ $(CUDA_LIBS) $(LDLIBS)
+$(B)/cuda/bench_cuda: tools/bench_cuda.c $(B)/cuda/ld_llm_cuda.o $(HDR) | $(B)/cuda
+	$(NVCC) $(NVCCFLAGS) -x c -Xcompiler "$(OPT) $(OMP) -std=c99" -c tools/bench_cuda.c -o $@.o
+	$(NVCC) $(NVCCFLAGS) $(if $(OMP),-Xcompiler $(OMP)) $@.o $(B)/cuda/ld_llm_cuda.o -o $@ $(CUDA_LIBS) $(LDLIBS)
+cuda: $(B)/cuda/test_cuda $(B)/cuda/bench_cuda
+test-cuda: $(B)/cuda/test_cuda | $(B)/tmp
+	@sh tests/run.sh $(B)/tmp $(B)/cuda/test_cuda
+bench-cuda: $(B)/cuda/bench_cuda
+	./$(B)/cuda/bench_cuda
 
 clean:
 	rm -rf $(B)

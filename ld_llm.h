@@ -44,6 +44,7 @@
        >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
+       >>cuda       the optional GPU unit ld_llm_cuda.cu (LD_LLM_CUDA)
 
    GLOSSARY (the paper's symbols, used in names and comments)
 
@@ -68,6 +69,7 @@
        LD_MALLOC(n), LD_FREE(p)   allocator (define both or neither)
        LD_NO_STDIO       drop the functions that open files
        LD_NO_SIMD        use the portable scalar kernels (no vector extensions)
+       LD_LLM_CUDA       declare the GPU unit's functions (ld_llm_cuda.cu)
 
    ERROR CONTRACT. Every fallible call returns an ld_status (LD_OK = 0, errors
    negative); ld_failure_reason() then says what went wrong, in words. Bad
@@ -87,6 +89,9 @@
                         residuals, SGD/AdamW/RMSprop, the dynamics (A, K, G,
                         predicted vs measured, influence, probes), safetensors
                         checkpoints, JSONL data, the training loop
+       0.2  2026-11-29  ld_accel, the hook for the model's matrix products;
+                        ld_llm_cuda.cu puts them on a GPU (cuBLAS);
+                        ld_params_changed; LD_ERR_DEVICE; ld_set_failure
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
@@ -94,7 +99,7 @@
 #define LD_LLM_H
 
 #define LD_LLM_VERSION_MAJOR 0
-#define LD_LLM_VERSION_MINOR 1
+#define LD_LLM_VERSION_MINOR 2
 #define LD_LLM_VERSION_PATCH 0
 
 #include <stddef.h>
@@ -139,13 +144,14 @@ typedef float ld_float;
     X(LD_ERR_MISSING,    -9, "missing tensor or field")              \
     X(LD_ERR_DTYPE,     -10, "unsupported data type")                \
     X(LD_ERR_SHAPE,     -11, "shape does not match the model")       \
-    X(LD_ERR_DATA,      -12, "bad training data")
+    X(LD_ERR_DATA,      -12, "bad training data")                   \
+    X(LD_ERR_DEVICE,    -13, "accelerator unavailable or failed")
 
 typedef enum {
 #define LD__X(name, code, text) name = code,
     LD__STATUS_LIST(LD__X)
 #undef LD__X
-    LD__STATUS_END = -13
+    LD__STATUS_END = -14
 } ld_status;
 
 /* A short fixed description of a status code ("token id out of range"). */
@@ -154,6 +160,10 @@ LDDEF const char *ld_status_string(ld_status s);
 /* Details of the most recent failure in this thread, in words
    ("token 300 at row 2, position 5 is outside [0, 257)"). Never NULL. */
 LDDEF const char *ld_failure_reason(void);
+
+/* Records a failure for ld_failure_reason and returns s: for code built on
+   the library (ld_llm_cuda.cu) that reports through the same channel.      */
+LDDEF ld_status ld_set_failure(ld_status s, const char *reason);
 
 /* The model's sizes. Zero-initialise and set what you need; zero fields take
    the defaults in brackets (ld_config_resolve fills them in).               */
@@ -295,8 +305,25 @@ typedef struct {
     int prompt_len;
 } ld_seq;
 
+/* An accelerator: something that can do the model's large matrix products
+   (the forward, backward and JVP of every linear layer and of the output
+   head). ld_llm_cuda.cu is one; a test can plug in its own. gemm computes
+     C (M×N, row stride ldc)  =  A·B  (acc = 0)   or   C + A·B  (acc = 1),
+   with element (i,k) of A at A[i*ars + k*acs] and (k,j) of B at
+   B[k*brs + j*bcs]. It returns 0 when it has written C; anything else means
+   "not done", C is untouched, and the CPU does the product instead. The
+   pointers are host pointers: an accelerator that keeps θ on its device
+   recognises operands inside m->theta and reads its own copy, which it
+   refreshes when m->theta_version changes.                                 */
+typedef struct ld_accel {
+    int (*gemm)(void *ctx, int M, int N, int K, const ld_float *A, long ars, long acs,
+                const ld_float *B, long brs, long bcs, ld_float *C, long ldc, int acc);
+    void *ctx;
+} ld_accel;
+
 /* The model. Read its fields freely; change them only through the API
-   (θ itself may be edited in place: it is plain data). */
+   (θ itself may be edited in place: it is plain data; with an accelerator
+   attached, call ld_params_changed afterwards). */
 typedef struct {
     ld_config cfg;        /* resolved                                      */
     int B, T;             /* capacity: rows and positions per forward      */
@@ -320,7 +347,14 @@ typedef struct {
     void *mem;            /* the one allocation                           */
     size_t bytes;         /* its size                                     */
     int owns_mem;
+    /* offload */
+    const ld_accel *accel;         /* NULL: every product on the CPU        */
+    unsigned long theta_version;   /* bumped whenever the library changes θ */
 } ld_model;
+
+/* Tells the library (and an attached accelerator's copy of θ) that θ was
+   edited in place. Every API call that changes θ does this itself.        */
+LDDEF void ld_params_changed(ld_model *m);
 
 /* Bytes ld_model_init needs for this config, capacity and flags. */
 LDDEF size_t ld_model_memory_size(const ld_config *cfg, int B, int T, int flags);
@@ -339,7 +373,8 @@ LDDEF ld_status ld_model_init_mem(ld_model *m, const ld_config *cfg, int B,
                                   int T, int flags, uint64_t seed,
                                   void *mem, size_t bytes);
 
-/* Frees what ld_model_init allocated and zeroes *m. Safe on a zeroed model. */
+/* Frees what ld_model_init allocated and zeroes *m. Safe on a zeroed model.
+   Detach an accelerator first (ld_cuda_detach). */
 LDDEF void ld_model_free(ld_model *m);
 
 /* Copies θ from src to dst (same config). LD_ERR_SHAPE otherwise.         */
@@ -954,6 +989,72 @@ LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir);
 LDDEF int ld_selftest(int verbose);
 #endif
 
+/* ===========================================================================
+   >>cuda — the optional GPU unit, ld_llm_cuda.cu (declared only when
+   LD_LLM_CUDA is defined; build with `make cuda`, link -lcublas -lcudart)
+
+   It takes the model's large matrix products — forward, backward and JVP
+   of every linear layer and of the output head — to an NVIDIA GPU through
+   cuBLAS; everything else stays in this header, which remains the
+   reference. θ lives on the device and is uploaded again only when it
+   changes (m->theta_version: optimizer steps, loads, ld_params_changed);
+   activations travel to the device and back with each product. A product
+   the GPU cannot do (too small, out of device memory, a CUDA error) is done
+   by the CPU instead, so results never depend on the device being there.
+
+       ld_cuda *gpu;
+       ld_cuda_opts go = {0};                 // device 0, TF32 off
+       if (ld_cuda_init(&gpu, &go) == LD_OK && ld_cuda_attach(gpu, &m) == LD_OK)
+           ...                                // ld_forward etc. use the GPU
+       ld_cuda_detach(gpu);  ld_cuda_free(gpu);
+   ======================================================================== */
+#ifdef LD_LLM_CUDA
+typedef struct ld_cuda ld_cuda;
+
+/* Options; zero fields take the defaults in brackets. */
+typedef struct {
+    int device;           /* CUDA device index [0]                                */
+    int tf32;             /* 1: TensorFloat-32 products (faster, ~1e-3 relative)   */
+    long min_work;        /* products of fewer multiply-adds stay on the CPU [2^20] */
+    size_t max_bytes;     /* device memory this context may take [0: no limit]     */
+} ld_cuda_opts;
+
+/* What the context has done since ld_cuda_init. */
+typedef struct {
+    long products;        /* products done on the GPU                  */
+    long declined;        /* products left to the CPU for being small  */
+    long failures;        /* products the GPU failed (the CPU did them) */
+    long theta_uploads;   /* times θ was sent to the device            */
+    double bytes_to_device, bytes_from_device;
+} ld_cuda_stats;
+
+/* Opens a device. Without a GPU, a CUDA driver or a working runtime:
+   LD_ERR_DEVICE with the reason in ld_failure_reason(); *out = NULL.
+   The macro passes sizeof(ld_float), so a float library and a double
+   program (or the reverse) are told apart instead of mixing.              */
+#define ld_cuda_init(out, opts) ld_cuda_init_((out), (opts), (int)sizeof(ld_float))
+LDDEF ld_status ld_cuda_init_(ld_cuda **out, const ld_cuda_opts *opts, int float_bytes);
+
+/* Puts the model's products on the device: copies θ (P numbers) there and
+   sets m->accel. One model per context (attaching another detaches the
+   first). On failure (device memory: LD_ERR_OOM) the model is unchanged. */
+LDDEF ld_status ld_cuda_attach(ld_cuda *g, ld_model *m);
+
+/* Returns the attached model to the CPU (m->accel = NULL). Call before
+   ld_model_free. */
+LDDEF void ld_cuda_detach(ld_cuda *g);
+
+/* Detaches and releases the device memory and the context; NULL is fine. */
+LDDEF void ld_cuda_free(ld_cuda *g);
+
+/* The device's name ("NVIDIA H100 80GB HBM3"). */
+LDDEF const char *ld_cuda_device_name(const ld_cuda *g);
+
+/* Counters since ld_cuda_init, and the last failure in words ("" if none). */
+LDDEF ld_cuda_stats ld_cuda_get_stats(const ld_cuda *g);
+LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
+#endif
+
 #ifdef __cplusplus
 }
 #endif
@@ -1049,6 +1150,10 @@ LDDEF const char *ld_status_string(ld_status s) {
 
 LDDEF const char *ld_failure_reason(void) {
     return ld__reason[0] ? ld__reason : "no failure recorded";
+}
+
+LDDEF ld_status ld_set_failure(ld_status s, const char *reason) {
+    return ld__fail(s, "%s", reason ? reason : "");
 }
 
 LDDEF ld_config ld_config_resolve(const ld_config *cfg) {
@@ -1327,7 +1432,12 @@ LDDEF ld_status ld_model_copy_params(ld_model *dst, const ld_model *src) {
     if (!ld_config_equal(&dst->cfg, &src->cfg))
         return ld__fail(LD_ERR_SHAPE, "the two models have different configs");
     memcpy(dst->theta, src->theta, sizeof(ld_float) * src->P);
+    ld_params_changed(dst);
     return LD_OK;
+}
+
+LDDEF void ld_params_changed(ld_model *m) {
+    if (m) m->theta_version++;
 }
 
 /* ---------------------------------------------------------------- >>layers */
@@ -1698,10 +1808,19 @@ LDDEF void ld_matmul_forward_ref(ld_float *out, const ld_float *inp, const ld_fl
         }
 }
 
-LDDEF void ld_matmul_forward(ld_float *out, const ld_float *inp, const ld_float *w,
-                             const ld_float *bias, int N, int C, int OC) {
+/* A product on the model's accelerator if it takes it, else on the CPU. */
+static void ld__mm(const ld_accel *x, int M, int N, int K, const ld_float *A, long ars, long acs,
+                   const ld_float *Bm, long brs, long bcs, ld_float *Cm, long ldc, int acc) {
+    if (x && x->gemm && x->gemm(x->ctx, M, N, K, A, ars, acs, Bm, brs, bcs, Cm, ldc, acc) == 0) return;
+    ld__gemm(M, N, K, A, ars, acs, Bm, brs, bcs, Cm, ldc, acc);
+}
+
+/* The linear layers below take the accelerator x (NULL: the CPU); the model
+   passes its own, the public ld_matmul_* pass NULL. */
+static void ld__matmul_forward(const ld_accel *x, ld_float *out, const ld_float *inp, const ld_float *w,
+                               const ld_float *bias, int N, int C, int OC) {
     /* out = inp · wᵀ: A = inp (N,C), B(k=c, j=o) = w[o*C + c] */
-    ld__gemm(N, OC, C, inp, C, 1, w, 1, C, out, OC, 0);
+    ld__mm(x, N, OC, C, inp, C, 1, w, 1, C, out, OC, 0);
     if (bias) {
         LD__OMP_FOR((long)N * OC)
         for (int n = 0; n < N; n++)
@@ -1709,26 +1828,43 @@ LDDEF void ld_matmul_forward(ld_float *out, const ld_float *inp, const ld_float 
     }
 }
 
-LDDEF void ld_matmul_backward(ld_float *dinp, ld_float *dw, ld_float *dbias,
-                              const ld_float *dout, const ld_float *inp,
-                              const ld_float *w, int N, int C, int OC) {
-    if (dinp) ld__gemm(N, C, OC, dout, OC, 1, w, C, 1, dinp, C, 1);      /* dout · w      */
-    if (dw) ld__gemm(OC, C, N, dout, 1, OC, inp, C, 1, dw, C, 1);        /* doutᵀ · inp   */
+LDDEF void ld_matmul_forward(ld_float *out, const ld_float *inp, const ld_float *w,
+                             const ld_float *bias, int N, int C, int OC) {
+    ld__matmul_forward(NULL, out, inp, w, bias, N, C, OC);
+}
+
+static void ld__matmul_backward(const ld_accel *x, ld_float *dinp, ld_float *dw, ld_float *dbias,
+                                const ld_float *dout, const ld_float *inp,
+                                const ld_float *w, int N, int C, int OC) {
+    if (dinp) ld__mm(x, N, C, OC, dout, OC, 1, w, C, 1, dinp, C, 1);      /* dout · w      */
+    if (dw) ld__mm(x, OC, C, N, dout, 1, OC, inp, C, 1, dw, C, 1);        /* doutᵀ · inp   */
     if (dbias) ld__colsum(dbias, dout, NULL, NULL, NULL, N, OC);
 }
 
-LDDEF void ld_matmul_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
-                         const ld_float *w, const ld_float *tw, const ld_float *tbias,
-                         int N, int C, int OC) {
+LDDEF void ld_matmul_backward(ld_float *dinp, ld_float *dw, ld_float *dbias,
+                              const ld_float *dout, const ld_float *inp,
+                              const ld_float *w, int N, int C, int OC) {
+    ld__matmul_backward(NULL, dinp, dw, dbias, dout, inp, w, N, C, OC);
+}
+
+static void ld__matmul_jvp(const ld_accel *x, ld_float *tout, const ld_float *inp, const ld_float *tinp,
+                           const ld_float *w, const ld_float *tw, const ld_float *tbias,
+                           int N, int C, int OC) {
     int acc = 0;
-    if (tinp) { ld__gemm(N, OC, C, tinp, C, 1, w, 1, C, tout, OC, 0); acc = 1; }
-    if (tw) { ld__gemm(N, OC, C, inp, C, 1, tw, 1, C, tout, OC, acc); acc = 1; }
+    if (tinp) { ld__mm(x, N, OC, C, tinp, C, 1, w, 1, C, tout, OC, 0); acc = 1; }
+    if (tw) { ld__mm(x, N, OC, C, inp, C, 1, tw, 1, C, tout, OC, acc); acc = 1; }
     if (!acc) memset(tout, 0, sizeof(ld_float) * (size_t)N * OC);
     if (tbias) {
         LD__OMP_FOR((long)N * OC)
         for (int n = 0; n < N; n++)
             for (int o = 0; o < OC; o++) tout[(size_t)n * OC + o] += tbias[o];
     }
+}
+
+LDDEF void ld_matmul_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp,
+                         const ld_float *w, const ld_float *tw, const ld_float *tbias,
+                         int N, int C, int OC) {
+    ld__matmul_jvp(NULL, tout, inp, tinp, w, tw, tbias, N, C, OC);
 }
 
 /* exp(x) for x ≤ 0, n values. In
@@ -2048,21 +2184,21 @@ static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
         /* a = x + attn(LN1(x)) */
         ld_layernorm_forward(ln1, LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), res,
                              w->ln1w + l * C, w->ln1b + l * C, N, C, c->ln_eps);
-        ld_matmul_forward(qkv, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, N, C, 3 * C);
+        ld__matmul_forward(m->accel, qkv, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, N, C, 3 * C);
         ld_attention_forward(atty, att, qkv, B, T, C, NH);
-        ld_matmul_forward(a->scratch, atty, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, N, C, C);
+        ld__matmul_forward(m->accel, a->scratch, atty, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, N, C, C);
         ld_residual_forward(res2, res, a->scratch, (size_t)N * C);
         /* x' = a + mlp(LN2(a)) */
         ld_layernorm_forward(ln2, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), res2,
                              w->ln2w + l * C, w->ln2b + l * C, N, C, c->ln_eps);
-        ld_matmul_forward(fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, N, C, 4 * C);
+        ld__matmul_forward(m->accel, fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, N, C, 4 * C);
         ld_gelu_forward(fchg, fch, (size_t)N * 4 * C);
-        ld_matmul_forward(a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, N, 4 * C, C);
+        ld__matmul_forward(m->accel, a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, N, 4 * C, C);
         ld_residual_forward(res3, res2, a->scratch, (size_t)N * C);
     }
     ld_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, LD__LAYER(a->residual3, L - 1, sC),
                          w->lnfw, w->lnfb, N, C, c->ln_eps);
-    ld_matmul_forward(a->logits, a->lnf, c->untied_head ? w->lmhead : w->wte, NULL, N, C, V);
+    ld__matmul_forward(m->accel, a->logits, a->lnf, c->untied_head ? w->lmhead : w->wte, NULL, N, C, V);
 
     ld_logits_to_logprobs(m);
     if (m->d.logits) memset(m->d.logits, 0, sizeof(ld_float) * (size_t)N * V);
@@ -2114,7 +2250,7 @@ LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
 
     /* the head: z = LNf(x) · Wᵀ, W = wte (tied) or lm_head */
     memset(d->ln, 0, sizeof(ld_float) * nC);
-    ld_matmul_backward(d->ln, c->untied_head ? g.lmhead : g.wte, NULL, d->logits, a->lnf,
+    ld__matmul_backward(m->accel, d->ln, c->untied_head ? g.lmhead : g.wte, NULL, d->logits, a->lnf,
                        c->untied_head ? w->lmhead : w->wte, N, C, V);
     memset(d->residual, 0, sizeof(ld_float) * nC);
     ld_layernorm_backward(d->residual, g.lnfw, g.lnfb, d->ln, LD__LAYER(a->residual3, L - 1, sC),
@@ -2123,24 +2259,24 @@ LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
         const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
         /* d->residual holds ∂L/∂x' (block output); the skip passes it to a */
         memset(d->fch_gelu, 0, sizeof(ld_float) * 4 * nC);
-        ld_matmul_backward(d->fch_gelu, g.fcprojw + (size_t)l * 4 * C * C, g.fcprojb + l * C, d->residual,
+        ld__matmul_backward(m->accel, d->fch_gelu, g.fcprojw + (size_t)l * 4 * C * C, g.fcprojb + l * C, d->residual,
                            LD__LAYER(a->fch_gelu, l, 4 * sC), w->fcprojw + (size_t)l * 4 * C * C, N, 4 * C, C);
         memset(d->fch, 0, sizeof(ld_float) * 4 * nC);
         ld_gelu_backward(d->fch, LD__LAYER(a->fch, l, 4 * sC), d->fch_gelu, 4 * nC);
         memset(d->ln, 0, sizeof(ld_float) * nC);
-        ld_matmul_backward(d->ln, g.fcw + (size_t)l * 4 * C * C, g.fcb + l * 4 * C, d->fch,
+        ld__matmul_backward(m->accel, d->ln, g.fcw + (size_t)l * 4 * C * C, g.fcb + l * 4 * C, d->fch,
                            LD__LAYER(a->ln2, l, sC), w->fcw + (size_t)l * 4 * C * C, N, C, 4 * C);
         ld_layernorm_backward(d->residual, g.ln2w + l * C, g.ln2b + l * C, d->ln, LD__LAYER(a->residual2, l, sC),
                               w->ln2w + l * C, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), N, C);
         /* now ∂L/∂a; the skip passes it to x */
         memset(d->atty, 0, sizeof(ld_float) * nC);
-        ld_matmul_backward(d->atty, g.attprojw + (size_t)l * C * C, g.attprojb + l * C, d->residual,
+        ld__matmul_backward(m->accel, d->atty, g.attprojw + (size_t)l * C * C, g.attprojb + l * C, d->residual,
                            LD__LAYER(a->atty, l, sC), w->attprojw + (size_t)l * C * C, N, C, C);
         memset(d->qkv, 0, sizeof(ld_float) * 3 * nC);
         ld_attention_backward(d->qkv, d->att, d->atty, LD__LAYER(a->qkv, l, 3 * sC), LD__LAYER(a->att, l, sA),
                               B, T, C, NH);
         memset(d->ln, 0, sizeof(ld_float) * nC);
-        ld_matmul_backward(d->ln, g.qkvw + (size_t)l * 3 * C * C, g.qkvb + l * 3 * C, d->qkv,
+        ld__matmul_backward(m->accel, d->ln, g.qkvw + (size_t)l * 3 * C * C, g.qkvb + l * 3 * C, d->qkv,
                            LD__LAYER(a->ln1, l, sC), w->qkvw + (size_t)l * 3 * C * C, N, C, 3 * C);
         ld_layernorm_backward(d->residual, g.ln1w + l * C, g.ln1b + l * C, d->ln, res, w->ln1w + l * C,
                               LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
@@ -2174,27 +2310,27 @@ LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v) {
         const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
         ld_layernorm_jvp(t->ln, res, t->residual, w->ln1w + l * C, tv.ln1w + l * C, tv.ln1b + l * C,
                          LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
-        ld_matmul_jvp(t->qkv, LD__LAYER(a->ln1, l, sC), t->ln, w->qkvw + (size_t)l * 3 * C * C,
+        ld__matmul_jvp(m->accel, t->qkv, LD__LAYER(a->ln1, l, sC), t->ln, w->qkvw + (size_t)l * 3 * C * C,
                       tv.qkvw + (size_t)l * 3 * C * C, tv.qkvb + l * 3 * C, N, C, 3 * C);
         ld_attention_jvp(t->atty, t->att, LD__LAYER(a->qkv, l, 3 * sC), t->qkv, LD__LAYER(a->att, l, sA),
                          B, T, C, NH);
-        ld_matmul_jvp(t->scratch, LD__LAYER(a->atty, l, sC), t->atty, w->attprojw + (size_t)l * C * C,
+        ld__matmul_jvp(m->accel, t->scratch, LD__LAYER(a->atty, l, sC), t->atty, w->attprojw + (size_t)l * C * C,
                       tv.attprojw + (size_t)l * C * C, tv.attprojb + l * C, N, C, C);
         ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
         ld_layernorm_jvp(t->ln, LD__LAYER(a->residual2, l, sC), t->residual, w->ln2w + l * C,
                          tv.ln2w + l * C, tv.ln2b + l * C, LD__LAYER(a->ln2_mean, l, sR),
                          LD__LAYER(a->ln2_rstd, l, sR), N, C);
-        ld_matmul_jvp(t->fch, LD__LAYER(a->ln2, l, sC), t->ln, w->fcw + (size_t)l * 4 * C * C,
+        ld__matmul_jvp(m->accel, t->fch, LD__LAYER(a->ln2, l, sC), t->ln, w->fcw + (size_t)l * 4 * C * C,
                       tv.fcw + (size_t)l * 4 * C * C, tv.fcb + l * 4 * C, N, C, 4 * C);
         ld_gelu_jvp(t->fch_gelu, LD__LAYER(a->fch, l, 4 * sC), t->fch, (size_t)N * 4 * C);
-        ld_matmul_jvp(t->scratch, LD__LAYER(a->fch_gelu, l, 4 * sC), t->fch_gelu,
+        ld__matmul_jvp(m->accel, t->scratch, LD__LAYER(a->fch_gelu, l, 4 * sC), t->fch_gelu,
                       w->fcprojw + (size_t)l * 4 * C * C, tv.fcprojw + (size_t)l * 4 * C * C,
                       tv.fcprojb + l * C, N, 4 * C, C);
         ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
     }
     ld_layernorm_jvp(t->ln, LD__LAYER(a->residual3, L - 1, sC), t->residual, w->lnfw, tv.lnfw, tv.lnfb,
                      a->lnf_mean, a->lnf_rstd, N, C);
-    ld_matmul_jvp(t->logits, a->lnf, t->ln, c->untied_head ? w->lmhead : w->wte,
+    ld__matmul_jvp(m->accel, t->logits, a->lnf, t->ln, c->untied_head ? w->lmhead : w->wte,
                   c->untied_head ? tv.lmhead : tv.wte, NULL, N, C, V);
     return LD_OK;
 }
@@ -2245,20 +2381,20 @@ static void ld__forward_pos(ld_model *m, int b, int t) {
         ld_float *fchg = LD__LAYER(a->fch_gelu, l, 4 * sC) + n * 4 * C, *res3 = LD__LAYER(a->residual3, l, sC) + n * C;
         ld_layernorm_forward(ln1, LD__LAYER(a->ln1_mean, l, sR) + n, LD__LAYER(a->ln1_rstd, l, sR) + n, res,
                              w->ln1w + l * C, w->ln1b + l * C, 1, C, c->ln_eps);
-        ld_matmul_forward(qkv + n * 3 * C, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, 1, C, 3 * C);
+        ld__matmul_forward(m->accel, qkv + n * 3 * C, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, 1, C, 3 * C);
         ld__attention_query(atty, LD__LAYER(a->att, l, sA), qkv, b, t, T, C, NH);
-        ld_matmul_forward(a->scratch, atty + n * C, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, 1, C, C);
+        ld__matmul_forward(m->accel, a->scratch, atty + n * C, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, 1, C, C);
         ld_residual_forward(res2, res, a->scratch, (size_t)C);
         ld_layernorm_forward(ln2, LD__LAYER(a->ln2_mean, l, sR) + n, LD__LAYER(a->ln2_rstd, l, sR) + n, res2,
                              w->ln2w + l * C, w->ln2b + l * C, 1, C, c->ln_eps);
-        ld_matmul_forward(fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, 1, C, 4 * C);
+        ld__matmul_forward(m->accel, fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, 1, C, 4 * C);
         ld_gelu_forward(fchg, fch, (size_t)4 * C);
-        ld_matmul_forward(a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, 1, 4 * C, C);
+        ld__matmul_forward(m->accel, a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, 1, 4 * C, C);
         ld_residual_forward(res3, res2, a->scratch, (size_t)C);
     }
     ld_layernorm_forward(a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, LD__LAYER(a->residual3, L - 1, sC) + n * C,
                          w->lnfw, w->lnfb, 1, C, c->ln_eps);
-    ld_matmul_forward(a->logits + n * V, a->lnf + n * C, c->untied_head ? w->lmhead : w->wte, NULL, 1, C, V);
+    ld__matmul_forward(m->accel, a->logits + n * V, a->lnf + n * C, c->untied_head ? w->lmhead : w->wte, NULL, 1, C, V);
 }
 
 LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
@@ -2564,6 +2700,7 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
             break;
         }
     }
+    ld_params_changed(m);
     return LD_OK;
 }
 
@@ -2726,11 +2863,13 @@ LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_flo
     }
     memcpy(keep, m->theta, sizeof(ld_float) * m->P);
     for (size_t p = 0; p < m->P; p++) m->theta[p] += dtheta[p];
+    ld_params_changed(m);
     for (int i = 0; i < n && !st; i += m->B) {
         int k = LD__MIN(m->B, n - i);
         if (!(st = ld_forward(m, s + i, k))) for (int b = 0; b < k; b++) dseq[i + b] += m->seq_logp[b];
     }
     memcpy(m->theta, keep, sizeof(ld_float) * m->P);
+    ld_params_changed(m);
     LD_FREE(keep);
     return st;
 }
@@ -3630,7 +3769,7 @@ LDDEF ld_status ld_load_params(ld_model *m, const char *path) {
         st = ld__st_load(&s, &m->cfg, tmp);
         ld__st_close(&s);
     }
-    if (!st) memcpy(m->theta, tmp, sizeof(ld_float) * m->P);
+    if (!st) { memcpy(m->theta, tmp, sizeof(ld_float) * m->P); ld_params_changed(m); }
     LD_FREE(tmp);
     return st;
 }
@@ -4100,6 +4239,7 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
     if (!apply) {
         /* undo: θ, optimizer, trainer position; the batch stays prepared */
         memcpy(m->theta, snap, sizeof(ld_float) * P);
+        ld_params_changed(m);
         memcpy(o->m1, snap + P, sizeof(ld_float) * P);
         memcpy(o->m2, snap + 2 * P, sizeof(ld_float) * P);
         memcpy(o->delta, snap + 3 * P, sizeof(ld_float) * P);

@@ -206,8 +206,10 @@ static void test_roundtrip(void) {
     CHECK_V(!memcmp(m.a.logits, m2.a.logits, sizeof(float) * nz), "save → load: logits bit-identical");
     /* load into an existing model */
     for (size_t i = 0; i < m2.P; i++) m2.theta[i] = 0;
+    unsigned long v0 = m2.theta_version;
     CHECK(ld_load_params(&m2, path("model.safetensors")) == LD_OK && !memcmp(m.theta, m2.theta, sizeof(float) * m.P),
           "ld_load_params restores θ");
+    CHECK(m2.theta_version != v0, "ld_load_params marks θ changed (an accelerator's copy follows)");
     ld_model_free(&m2);
 
     /* the same weights as F16 and BF16, and with HF's "transformer." prefix */
@@ -450,8 +452,10 @@ static void test_hostile(void) {
     float *keep = (float *)malloc(sizeof(float) * m.P);
     memcpy(keep, m.theta, sizeof(float) * m.P);
     snprintf(p, sizeof p, "%s/nan/model.safetensors", dir);
+    unsigned long v1 = m.theta_version;
     EXPECT_ERR(ld_load_params(&m, p), LD_ERR_NAN, "NaN");
-    CHECK_V(!memcmp(keep, m.theta, sizeof(float) * m.P), "ld_load_params from a bad file leaves θ unchanged");
+    CHECK_V(!memcmp(keep, m.theta, sizeof(float) * m.P) && m.theta_version == v1,
+            "ld_load_params from a bad file leaves θ (and its version) unchanged");
     free(keep); free(hdr); free(st); free(cj);
     ld_model_free(&m);
 }
