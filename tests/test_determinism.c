@@ -53,7 +53,7 @@ static run_t run(int threads, ld_opt_kind kind) {
     ld_rng_seed(&rng, 5);
     ld_sample_opts so = {0};
     so.temperature = 1.0; so.top_k = 20; so.no_stop = 1;
-    int out[4 * 32], out_len[4];
+    int out[4 * 32], out_len[4] = { 0 };
     ld_seq p = { tok[0], 4, 4 };
     ld_generate(&m, &p, 1, 20, &so, &rng, out, out_len);
     r.sample_len = out_len[0];
@@ -78,7 +78,7 @@ static void check_incremental(void) {
         if (sampled) { so.temperature = 0.9; so.top_k = 30; }
         ld_rng r1, r2;
         ld_rng_seed(&r1, 4); ld_rng_seed(&r2, 4);
-        int out[3 * 48], len[3];
+        int out[3 * 48], len[3] = { 0 };
         ld_generate(&m, ps, 3, 25, &so, &r1, out, len);
         int ok = 1;
         double pw[257];

@@ -136,7 +136,7 @@ static void test_predict_measure(void) {
     for (int i = 0; i < 3; i++) {
         double gap[2], pred1 = 0;
         for (int k = 0; k < 2; k++) {
-            double eta = k == 0 ? 2e-3 : 1e-3, pred, meas, dseq;
+            double eta = k == 0 ? 2e-3 : 1e-3, pred = 0, meas = 0, dseq = 0;
             for (size_t p = 0; p < m.P; p++) dth[p] = -eta * g[p];
             ld_dyn_predict(&m, &obs[i], dth, NULL, &pred);
             ld_dyn_measure(&m, &obs[i], 1, dth, &meas);
@@ -223,7 +223,7 @@ static void test_step(void) {
             free(th); free(m2);
             double jvp_worst = 0, scale = 0;
             for (int i = 0; i < no; i++) {
-                double dseq;   /* the JVP on Δθ at θ_t gives the report's (backward-based) prediction */
+                double dseq = 0; /* the JVP on Δθ at θ_t gives the report's (backward-based) prediction */
                 ld_dyn_predict(&m, &obs[i], r0.dtheta, NULL, &dseq);
                 jvp_worst = fmax(jvp_worst, fabs(dseq - r0.pred[i]));
                 scale = fmax(scale, fabs(r0.pred[i]));
