@@ -498,8 +498,10 @@ typedef struct {
    out (B, m->T): prompt followed by the continuation; out_len (B).
    rng may be NULL for greedy decoding. One forward over the prompts, then
    one position per new token (the earlier keys and values are reused); the
-   tokens are those of a full forward at every step, bit for bit. Afterwards
-   the model holds no teacher-forced forward: run ld_forward before a loss.  */
+   tokens are those of a full forward at every step, bit for bit (with an
+   accelerator attached, up to its rounding: a device may round a product
+   of one row differently from one of many). Afterwards the model holds no
+   teacher-forced forward: run ld_forward before a loss.                    */
 LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
                             const ld_sample_opts *opts, ld_rng *rng,
                             int *out, int *out_len);

@@ -73,8 +73,15 @@ struct ld__cu_dev {
 static int ld__cu_rt(cudaError_t e, const char *what, char *err) {
     if (e == cudaSuccess) return 0;
     snprintf(err, 256, "%s: %s", what, cudaGetErrorString(e));
-    cudaGetLastError(); /* clear a sticky-free error so later calls can work */
+    cudaGetLastError(); /* clears an ordinary error; a sticky one (a kernel fault)
+                           stays, and every later product falls back to the CPU */
     return 1;
+}
+
+/* The calling thread may have another device current (threads start on 0,
+   and cuBLAS assumes the handle's device): select ours before each call. */
+static int ld__cu_here(ld__cu_dev *d, char *err) {
+    return ld__cu_rt(cudaSetDevice(d->device), "cudaSetDevice", err);
 }
 
 static int ld__cu_open(ld__cu_dev **out, int device, int tf32, char *name, char *err) {
@@ -98,45 +105,61 @@ static int ld__cu_open(ld__cu_dev **out, int device, int tf32, char *name, char 
         return 1;
     }
     /* TF32 only on request: by default the products round as the CPU's do */
-    cublasSetMathMode(d->h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+    s = cublasSetMathMode(d->h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+    if (s != CUBLAS_STATUS_SUCCESS) {
+        snprintf(err, 256, "cublasSetMathMode failed (status %d)", (int)s);
+        cublasDestroy(d->h);
+        free(d);
+        return 1;
+    }
     *out = d;
     return 0;
 }
 
 static void ld__cu_close(ld__cu_dev *d) {
     if (!d) return;
+    char err[256];
+    ld__cu_here(d, err);
     cublasDestroy(d->h);
     free(d);
 }
 
 static int ld__cu_alloc(ld__cu_dev *d, void **p, size_t bytes, char *err) {
-    (void)d;
     *p = NULL;
+    if (ld__cu_here(d, err)) return 1;
     return ld__cu_rt(cudaMalloc(p, bytes), "cudaMalloc", err);
 }
 
 static void ld__cu_release(ld__cu_dev *d, void *p) {
-    (void)d;
-    if (p) cudaFree(p);
+    char err[256];
+    if (p && !ld__cu_here(d, err)) cudaFree(p);
+}
+
+/* One contiguous block goes by cudaMemcpy: cudaMemcpy2D refuses pitches
+   above the device's memPitch (2^31 − 1 bytes), and θ is one long row. */
+static int ld__cu_copy(ld__cu_dev *d, void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+                       size_t rows, cudaMemcpyKind kind, const char *what, char *err) {
+    if (ld__cu_here(d, err)) return 1;
+    if (rows == 1 || (dpitch == width && spitch == width))
+        return ld__cu_rt(cudaMemcpy(dst, src, width * rows, kind), what, err);
+    return ld__cu_rt(cudaMemcpy2D(dst, dpitch, src, spitch, width, rows, kind), what, err);
 }
 
 static int ld__cu_put(ld__cu_dev *d, void *dst, size_t dpitch, const void *src, size_t spitch,
                       size_t width, size_t rows, char *err) {
-    (void)d;
-    return ld__cu_rt(cudaMemcpy2D(dst, dpitch, src, spitch, width, rows, cudaMemcpyHostToDevice),
-                     "copy to the device", err);
+    return ld__cu_copy(d, dst, dpitch, src, spitch, width, rows, cudaMemcpyHostToDevice, "copy to the device", err);
 }
 
 static int ld__cu_get(ld__cu_dev *d, void *dst, size_t dpitch, const void *src, size_t spitch,
                       size_t width, size_t rows, char *err) {
-    (void)d;
-    return ld__cu_rt(cudaMemcpy2D(dst, dpitch, src, spitch, width, rows, cudaMemcpyDeviceToHost),
-                     "copy from the device", err);
+    return ld__cu_copy(d, dst, dpitch, src, spitch, width, rows, cudaMemcpyDeviceToHost, "copy from the device",
+                       err);
 }
 
 static int ld__cu_gemm(ld__cu_dev *d, int transa, int transb, int m, int n, int k, const ld_float *A,
                        long lda, const ld_float *B, long ldb, ld_float beta, ld_float *C, long ldc, char *err) {
     const ld_float one = 1;
+    if (ld__cu_here(d, err)) return 1;
     cublasOperation_t ta = transa ? CUBLAS_OP_T : CUBLAS_OP_N, tb = transb ? CUBLAS_OP_T : CUBLAS_OP_N;
 #ifdef LD_LLM_DOUBLE
     cublasStatus_t s = cublasDgemm(d->h, ta, tb, m, n, k, &one, A, (int)lda, B, (int)ldb, &beta, C, (int)ldc);
@@ -147,7 +170,8 @@ static int ld__cu_gemm(ld__cu_dev *d, int transa, int transb, int m, int n, int 
         snprintf(err, 256, "cuBLAS gemm failed (status %d)", (int)s);
         return 1;
     }
-    return 0;
+    /* a fault in the kernel shows here, before any of C is copied back */
+    return ld__cu_rt(cudaStreamSynchronize(0), "cuBLAS gemm", err);
 }
 
 #else /* LD_CUDA_FAKE: the device is host memory, the products plain loops */
@@ -206,6 +230,10 @@ static int ld__fake_copy(ld__cu_dev *d, char *dst, size_t dpitch, const char *sr
                          size_t width, size_t rows, int to_device, char *err) {
     if (rows == 0 || width == 0) return 0;
     if (dpitch < width || spitch < width) { snprintf(err, 256, "cudaMemcpy2D: pitch below width"); return 1; }
+    if (rows > 1 && !(dpitch == width && spitch == width) && (dpitch > 2147483647u || spitch > 2147483647u)) {
+        snprintf(err, 256, "cudaMemcpy2D: pitch above memPitch"); /* as the runtime refuses it */
+        return 1;
+    }
     const char *dev = to_device ? dst : src;
     size_t pitch = to_device ? dpitch : spitch;
     if (!ld__fake_owns(d, dev, pitch * (rows - 1) + width)) {
@@ -428,6 +456,10 @@ LDDEF ld_status ld_cuda_attach(ld_cuda *g, ld_model *m) {
     if (!g || !m || !m->theta) return ld_set_failure(LD_ERR_ARG, "ld_cuda_attach: context or model missing");
     if (m->accel && m->accel != &g->accel)
         return ld_set_failure(LD_ERR_ARG, "ld_cuda_attach: the model already has another accelerator");
+    if (g->m == m && m->accel == &g->accel && g->P == m->P) { /* already attached: send θ again */
+        g->theta_ok = 0;
+        return LD_OK;
+    }
     ld_cuda_detach(g);
     void *p;
     if (ld__cu_take(g, &p, sizeof(ld_float) * m->P)) {

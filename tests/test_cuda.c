@@ -12,9 +12,10 @@
    1e-5 + 1e-4·|ref| (float; cuBLAS and the CPU sum in different orders) on:
    the forward activations those products write, every gradient, the JVP,
    three AdamW training steps, and the dynamics (predicted and measured
-   Δ log π). Also: θ is sent once and again only after it changes; results
-   repeat bit for bit; device memory limits and bad arguments give errors
-   and leave the CPU path working.                                          */
+   Δ log π), greedy generation, and the hook's contract on random shapes
+   and layouts. Also: θ is sent once and again only after it changes;
+   results repeat bit for bit; device memory limits and bad arguments give
+   errors and leave the CPU path working.                                   */
 #define LD_LLM_IMPLEMENTATION
 #define LD_LLM_CUDA
 #include "../ld_llm.h"
@@ -233,6 +234,79 @@ static void test_dynamics(void) {
     ld_model_free(&cpu); ld_model_free(&dev);
 }
 
+/* The hook's contract on its own: C (M×N, row stride ldc) = A·B (+ C),
+   for both layouts of A and of B, operands inside θ and outside, ldc > N
+   (the columns between N and ldc must stay as they were), acc 0 and 1. */
+static void test_gemm_contract(void) {
+    ld_config c = cfg_of(0);
+    ld_model m;
+    ld_model_init(&m, &c, 3, 16, 0, 6);
+    ld_cuda *g = open_gpu(1, 0);
+    ld_cuda_attach(g, &m);
+    ld_rng r;
+    ld_rng_seed(&r, 9);
+    int bad = 0, cases = 0, gaps_ok = 1;
+    for (int it = 0; it < 200; it++) {
+        int M = 1 + (int)(ld_rng_u32(&r) % 13), N = 1 + (int)(ld_rng_u32(&r) % 17), K = 1 + (int)(ld_rng_u32(&r) % 19);
+        int a_rows = ld_rng_u32(&r) & 1, b_rows = ld_rng_u32(&r) & 1, acc = ld_rng_u32(&r) & 1;
+        int b_in_theta = ld_rng_u32(&r) & 1;
+        long ldc = N + (long)(ld_rng_u32(&r) % 3);
+        long ars = a_rows ? K + 1 : 1, acs = a_rows ? 1 : M + 2;  /* padded layouts */
+        long brs = b_rows ? N + 3 : 1, bcs = b_rows ? 1 : K;
+        size_t na = (size_t)(a_rows ? M * ars : K * acs), nb = (size_t)(b_rows ? K * brs : N * bcs);
+        ld_float *A = (ld_float *)malloc(sizeof(ld_float) * na), *Bh = (ld_float *)malloc(sizeof(ld_float) * nb);
+        ld_float *C = (ld_float *)malloc(sizeof(ld_float) * M * ldc), *R = (ld_float *)malloc(sizeof(ld_float) * M * ldc);
+        for (size_t i = 0; i < na; i++) A[i] = (ld_float)ld_rng_normal(&r);
+        for (size_t i = 0; i < nb; i++) Bh[i] = (ld_float)ld_rng_normal(&r);
+        for (long i = 0; i < M * ldc; i++) C[i] = R[i] = (ld_float)ld_rng_normal(&r);
+        const ld_float *B = Bh;
+        if (b_in_theta && nb <= m.P) { memcpy(m.theta, Bh, sizeof(ld_float) * nb); ld_params_changed(&m); B = m.theta; }
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                double sum = 0;
+                for (int k = 0; k < K; k++) sum += (double)A[i * ars + k * acs] * (double)Bh[k * brs + j * bcs];
+                R[i * ldc + j] = (ld_float)(acc ? R[i * ldc + j] + sum : sum);
+            }
+        int rc = m.accel->gemm(m.accel->ctx, M, N, K, A, ars, acs, B, brs, bcs, C, ldc, acc);
+        if (rc != 0 || excess(C, R, (size_t)M * ldc) > 0) bad++;
+        for (int i = 0; i < M; i++)
+            for (long j = N; j < ldc; j++) gaps_ok &= C[i * ldc + j] == R[i * ldc + j];
+        cases++;
+        free(A); free(Bh); free(C); free(R);
+    }
+    CHECK_V(bad == 0 && gaps_ok, "the gemm hook: %d random products (layouts, θ operands, ldc > N, acc), %d wrong%s",
+            cases, bad, gaps_ok ? "" : ", and a column past N was written");
+    ld_cuda_free(g);
+    ld_model_free(&m);
+}
+
+/* greedy generation: the same tokens with and without the device */
+static void test_generate(void) {
+    ld_config c = cfg_of(0);
+    ld_model cpu, dev;
+    ld_model_init(&cpu, &c, 3, 16, 0, 12);
+    ld_model_init(&dev, &c, 3, 16, 0, 12);
+    ld_cuda *g = open_gpu(1, 0);
+    ld_cuda_attach(g, &dev);
+    ld_seq p[3] = { { tok[0], 3, 1 }, { tok[1], 5, 1 }, { tok[2], 2, 1 } };
+    int oc[3 * 16], od[3 * 16], lc[3], lg[3];
+    ld_sample_opts so = { 0, 0, 1 };
+    ld_status s1 = ld_generate(&cpu, p, 3, 10, &so, NULL, oc, lc);
+    ld_status s2 = ld_generate(&dev, p, 3, 10, &so, NULL, od, lg);
+    int same = !s1 && !s2;
+    for (int b = 0; b < 3 && same; b++) same = lc[b] == lg[b] && !memcmp(oc + b * 16, od + b * 16, sizeof(int) * lc[b]);
+    ld_cuda_stats st = ld_cuda_get_stats(g);
+    CHECK_V(same && st.products > 0 && st.failures == 0,
+            "greedy generation, 3 prompts × 10 tokens: the same tokens (%ld products on the device, one row each after the prompts)",
+            st.products);
+    /* attaching the attached model again is harmless: θ is sent again */
+    CHECK(ld_cuda_attach(g, &dev) == LD_OK && dev.accel != NULL, "re-attach the same model");
+    ld_forward(&dev, seqs, 3);
+    CHECK(ld_cuda_get_stats(g).theta_uploads == 2, "re-attach sends θ again");
+    ld_cuda_free(g);
+    ld_model_free(&cpu); ld_model_free(&dev);
+}
+
 /* limits and bad arguments */
 static void test_errors(void) {
     ld_config c = cfg_of(0);
@@ -303,6 +377,8 @@ int main(void) {
     test_passes(1);
     test_training();
     test_dynamics();
+    test_gemm_contract();
+    test_generate();
     test_errors();
     return t_done();
 }

@@ -133,21 +133,29 @@ int main(int argc, char **argv) {
         const float *w = k == 0 ? m.w.qkvw : k == 1 ? m.w.attprojw : k == 2 ? m.w.fcw : k == 3 ? m.w.fcprojw : m.w.wte;
         for (int i = 0; i < N * K; i++) x[i] = (float)ld_rng_normal(&r);
         double flops = 2.0 * N * K * OC, t[64], ours, blas;
-        int n = iters > 64 ? 64 : iters;
+        int n = iters > 64 ? 64 : iters, declined = 0;
         /* through the unit: y = x·wᵀ, x and y on the host, w (in θ) on the device */
         for (int i = -2; i < n; i++) {
             double t0 = now_ms();
-            m.accel->gemm(m.accel->ctx, N, OC, K, x, K, 1, w, 1, K, y, OC, 0);
+            declined |= m.accel->gemm(m.accel->ctx, N, OC, K, x, K, 1, w, 1, K, y, OC, 0);
             if (i >= 0) t[i] = now_ms() - t0;
         }
         ours = median(t, n);
         /* cuBLAS on device-resident operands, the same product */
-        float *dx, *dw, *dy, one = 1, zero = 0;
-        cudaMalloc((void **)&dx, sizeof(float) * N * K);
-        cudaMalloc((void **)&dw, sizeof(float) * OC * K);
-        cudaMalloc((void **)&dy, sizeof(float) * N * OC);
-        cudaMemcpy(dx, x, sizeof(float) * N * K, cudaMemcpyHostToDevice);
-        cudaMemcpy(dw, w, sizeof(float) * OC * K, cudaMemcpyHostToDevice);
+        if (declined) {
+            printf("# matmul_%s: the unit did not take the product: %s\n", names[k], ld_cuda_last_error(g));
+            free(x); free(y);
+            continue;
+        }
+        float *dx = NULL, *dw = NULL, *dy = NULL, one = 1, zero = 0;
+        if (cudaMalloc((void **)&dx, sizeof(float) * N * K) || cudaMalloc((void **)&dw, sizeof(float) * OC * K) ||
+            cudaMalloc((void **)&dy, sizeof(float) * N * OC) ||
+            cudaMemcpy(dx, x, sizeof(float) * N * K, cudaMemcpyHostToDevice) ||
+            cudaMemcpy(dw, w, sizeof(float) * OC * K, cudaMemcpyHostToDevice)) {
+            printf("# matmul_%s: device memory for the cuBLAS comparison: failed\n", names[k]);
+            cudaFree(dx); cudaFree(dw); cudaFree(dy); free(x); free(y);
+            continue;
+        }
         for (int i = -2; i < n; i++) {
             double t0 = now_ms();
             cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, OC, N, K, &one, dw, K, dx, K, &zero, dy, OC);
