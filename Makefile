@@ -55,7 +55,7 @@ example: $(B)/01_train_tiny
 $(B)/%: examples/%.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
 
-$(B)/bench: tools/bench.c $(HDR) | $(B)
+$(B)/bench: tools/bench.c tools/timing.h $(HDR) | $(B)
 	$(CC) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS) -ldl
 
 # The main job: the paper's findings in miniature, figures and report.md in out/demo.
@@ -157,7 +157,7 @@ $(B)/cuda/ld_llm_cuda.o: ld_llm_cuda.cu $(HDR) | $(B)/cuda
 $(B)/cuda/test_cuda: tests/test_cuda.c $(B)/cuda/ld_llm_cuda.o $(HDR) tests/t.h | $(B)/cuda
 	$(CC) $(CFLAGS) $(OMP) -c tests/test_cuda.c -o $@.o
 	$(NVCC) $(NVCCFLAGS) $(if $(OMP),-Xcompiler $(OMP)) $@.o $(B)/cuda/ld_llm_cuda.o -o $@ $(CUDA_LIBS) $(LDLIBS)
-$(B)/cuda/bench_cuda: tools/bench_cuda.c $(B)/cuda/ld_llm_cuda.o $(HDR) | $(B)/cuda
+$(B)/cuda/bench_cuda: tools/bench_cuda.c tools/timing.h $(B)/cuda/ld_llm_cuda.o $(HDR) | $(B)/cuda
 	$(NVCC) $(NVCCFLAGS) -x c -Xcompiler "$(OPT) $(OMP) -std=c99" -c tools/bench_cuda.c -o $@.o
 	$(NVCC) $(NVCCFLAGS) $(if $(OMP),-Xcompiler $(OMP)) $@.o $(B)/cuda/ld_llm_cuda.o -o $@ $(CUDA_LIBS) $(LDLIBS)
 cuda: $(B)/cuda/test_cuda $(B)/cuda/bench_cuda
