@@ -16,6 +16,7 @@ for t in "$@"; do
     p=${line%% passed*}; f=${line#*, }; f=${f%% failed}
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     if [ "$f" -ne 0 ]; then printf '%s\n' "$out" | grep -E '^FAIL' | head -n 20; fi
+    printf '%s\n' "$out" | grep -E 'skipped:' | head -n 3
     printf '%-36s %s\n' "$(basename "$t")" "$line"
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 done
