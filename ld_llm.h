@@ -623,6 +623,12 @@ typedef struct {
     double grad_norm;     /* ‖g‖ of the last step, before clipping          */
     double clip_scale;    /* the factor g was multiplied by (1 = no clip)   */
     double last_lr;       /* η of the last step                             */
+    /* bounds on max|θ|, max|m1|, max m2 for the overflow check of a step;
+       valid while m->theta_version == bound_version (change m1, m2 only
+       through the API)                                                    */
+    int bounds_ok;
+    unsigned long bound_version;
+    double th_max, m1_max, m2_max;
 } ld_optim;
 
 LDDEF ld_optim_config ld_optim_config_resolve(const ld_optim_config *c);
@@ -700,7 +706,7 @@ LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_flo
 /* The tokens whose probability rose (or fell) most at one position, from
    dlogp (V) and π (V): Δπ_v ≈ π_v Δ log π_v. Writes the k largest gains
    (k ≤ V) as token ids into top, and their Δπ into gain; with k < 0 the
-   |k| largest losses instead.                                            */
+   |k| largest losses instead. NULL arrays or V < 1: nothing is written.  */
 LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int k, int *top, double *gain);
 
 /* ===========================================================================
@@ -1069,6 +1075,7 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #ifndef LD_LLM_IMPLEMENTATION_DONE
 #define LD_LLM_IMPLEMENTATION_DONE
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include <stdarg.h>
@@ -1094,10 +1101,14 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #define LD__PRAGMA(x) _Pragma(#x)
 #define LD__PAR_MIN 65536
 #define LD__OMP_FOR(work) LD__PRAGMA(omp parallel for schedule(static) if((work) >= LD__PAR_MIN))
+/* the same, OR-ing an int flag across threads */
+#define LD__OMP_FOR_CHECK(work, flag, m1, m2, m3) \
+    LD__PRAGMA(omp parallel for schedule(static) reduction(| : flag) reduction(max : m1, m2, m3) if((work) >= LD__PAR_MIN))
 #define LD__OMP_PARALLEL(work) LD__PRAGMA(omp parallel if((work) >= LD__PAR_MIN))
 #define LD__OMP_FOR_IN LD__PRAGMA(omp for schedule(static))
 #else
 #define LD__OMP_FOR(work)
+#define LD__OMP_FOR_CHECK(work, flag, m1, m2, m3)
 #define LD__OMP_PARALLEL(work)
 #define LD__OMP_FOR_IN
 #endif
@@ -1107,10 +1118,14 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #define LD__EXP(x)  exp(x)
 #define LD__LOG(x)  log(x)
 #define LD__SQRT(x) sqrt(x)
+#define LD__FABS(x) fabs(x)
+#define LD__FLOAT_MAX DBL_MAX
 #else
 #define LD__EXP(x)  expf(x)
 #define LD__LOG(x)  logf(x)
 #define LD__SQRT(x) sqrtf(x)
+#define LD__FABS(x) fabsf(x)
+#define LD__FLOAT_MAX FLT_MAX
 #endif
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
@@ -2223,12 +2238,23 @@ LDDEF void ld_logits_to_logprobs(ld_model *m) {
     }
 }
 
+/* After a forward: LD_ERR_NAN if a log-prob is not finite, which finite
+   parameters cannot produce (the log-softmax runs in double). */
+static ld_status ld__check_logp(const ld_model *m) {
+    for (int b = 0; b < m->cur_B; b++)
+        for (int t = 0; t < m->len[b] - 1; t++)
+            if (!isfinite(m->tok_logp[b * m->cur_T + t]))
+                return ld__fail(LD_ERR_NAN, "log π at row %d, position %d is %g: θ holds a NaN or infinity, "
+                                            "or overflows", b, t, m->tok_logp[b * m->cur_T + t]);
+    return LD_OK;
+}
+
 LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B) {
     int T = 0;
     ld_status s = ld__check_batch(m, seqs, B, 1, &T);
     if (s) return s;
     ld__forward_checked(m, seqs, B, T);
-    return LD_OK;
+    return ld__check_logp(m);
 }
 
 LDDEF void ld_zero_grad(ld_model *m) {
@@ -2406,6 +2432,9 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
     if (s) return s;
     if (!out || !out_len) return ld__fail(LD_ERR_ARG, "output buffers are NULL");
     if (max_new < 0) return ld__fail(LD_ERR_ARG, "max_new %d < 0", max_new);
+    if (opts && (!isfinite(opts->temperature) || opts->temperature < 0 || opts->top_k < 0))
+        return ld__fail(LD_ERR_ARG, "sampling options: temperature %g (need 0 ≤ t < ∞), top_k %d (need ≥ 0)",
+                        opts->temperature, opts->top_k);
     if (opts && opts->temperature > 0 && !rng) return ld__fail(LD_ERR_ARG, "sampling needs an rng");
     int V = m->cfg.vocab_size, Tcap = m->T, eot = m->cfg.eot_token;
     double *pw = (double *)LD_MALLOC(sizeof(double) * V);
@@ -2417,6 +2446,15 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
     /* one forward over the prompts, laid out for the full capacity, then one
        position at a time: each new token costs one position, not a whole pass */
     ld__forward_checked(m, prompts, B, Tcap);
+    for (int b = 0; b < B; b++) {
+        const ld_float *z = m->a.logits + ((size_t)b * Tcap + prompts[b].len - 1) * V;
+        for (int v = 0; v < V; v++)
+            if (!isfinite(z[v])) {
+                LD_FREE(pw); LD_FREE(idx); LD_FREE(done);
+                m->cur_B = 0;
+                return ld__fail(LD_ERR_NAN, "the logits after prompt %d are not finite: θ holds a NaN or infinity", b);
+            }
+    }
     for (int b = 0; b < B; b++) {
         memcpy(out + (size_t)b * Tcap, prompts[b].tokens, sizeof(int) * prompts[b].len);
         out_len[b] = prompts[b].len;
@@ -2460,6 +2498,10 @@ LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
         ld__fail(LD_ERR_ARG, "the SFT loss needs a forward pass on a model made with LD_TRAIN");
         return NAN;
     }
+    if (norm != LD_NORM_SEQ_SUM && norm != LD_NORM_TOKEN_MEAN) {
+        ld__fail(LD_ERR_ARG, "unknown normalisation %d", (int)norm);
+        return NAN;
+    }
     int B = m->cur_B;
     long ntok = 0;
     double loss = 0;
@@ -2483,6 +2525,16 @@ LDDEF ld_pref_opts ld_pref_opts_resolve(const ld_pref_opts *o) {
     return r;
 }
 
+/* Resolved preference options in range, or LD_ERR_ARG and why. */
+static ld_status ld__pref_opts_check(const ld_pref_opts *o) {
+    if ((int)o->kind < 0 || o->kind > LD_ORPO) return ld__fail(LD_ERR_ARG, "unknown preference loss %d", (int)o->kind);
+    if (!(o->beta > 0) || !isfinite(o->beta) || !(o->eps >= 0 && o->eps <= 0.5) || !(o->lambda >= 0) ||
+        !isfinite(o->lambda) || !isfinite(o->gamma) || !(o->nll_alpha >= 0) || !isfinite(o->nll_alpha))
+        return ld__fail(LD_ERR_ARG, "preference options out of range (β %g > 0, ε %g in [0, 0.5], λ %g ≥ 0, γ %g, α %g ≥ 0)",
+                        o->beta, o->eps, o->lambda, o->gamma, o->nll_alpha);
+    return LD_OK;
+}
+
 static double ld__sigmoid(double u) { return u >= 0 ? 1 / (1 + exp(-u)) : exp(u) / (1 + exp(u)); }
 static double ld__log_sigmoid(double u) { return u >= 0 ? -log1p(exp(-u)) : u - log1p(exp(u)); }
 
@@ -2492,11 +2544,8 @@ LDDEF ld_status ld_pref_loss(ld_model *m, const ld_pref_opts *opts, const double
         return ld__fail(LD_ERR_ARG, "the preference loss needs a forward pass on a model made with LD_TRAIN");
     if (m->cur_B % 2) return ld__fail(LD_ERR_ARG, "a preference batch has 2N rows (chosen, then rejected); got %d", m->cur_B);
     ld_pref_opts o = ld_pref_opts_resolve(opts);
-    if ((int)o.kind < 0 || o.kind > LD_ORPO) return ld__fail(LD_ERR_ARG, "unknown preference loss %d", (int)o.kind);
-    if (!(o.beta > 0) || !isfinite(o.beta) || !(o.eps >= 0 && o.eps <= 0.5) || !(o.lambda >= 0) ||
-        !isfinite(o.lambda) || !isfinite(o.gamma) || !(o.nll_alpha >= 0) || !isfinite(o.nll_alpha))
-        return ld__fail(LD_ERR_ARG, "preference options out of range (β %g > 0, ε %g in [0, 0.5], λ %g ≥ 0, γ %g, α %g ≥ 0)",
-                        o.beta, o.eps, o.lambda, o.gamma, o.nll_alpha);
+    ld_status os = ld__pref_opts_check(&o);
+    if (os) return os;
     int N = m->cur_B / 2;
     int need_ref = ld_pref_needs_ref(o.kind);
     if (need_ref && !ref_logp) return ld__fail(LD_ERR_ARG, "this loss compares against a reference: ref_logp is NULL");
@@ -2506,6 +2555,9 @@ LDDEF ld_status ld_pref_loss(ld_model *m, const ld_pref_opts *opts, const double
     ld_pref_metrics mt;
     memset(&mt, 0, sizeof mt);
     const double beta = o.beta;
+    /* the per-row coefficients, checked before anything of the caller's is written */
+    double *cf = (double *)LD_MALLOC(sizeof(double) * 2 * N);
+    if (!cf) return ld__fail(LD_ERR_OOM, "%d coefficients", 2 * N);
     for (int i = 0; i < N; i++) {
         int bc = i, br = i + N;
         double sc = m->seq_logp[bc], sr = m->seq_logp[br];
@@ -2571,14 +2623,22 @@ LDDEF ld_status ld_pref_loss(ld_model *m, const ld_pref_opts *opts, const double
         mt.rewards_chosen += rc; mt.rewards_rejected += rr;
         mt.rewards_accuracies += rc > rr;
         mt.logps_chosen += sc; mt.logps_rejected += sr;
-        ld__write_residual(m, bc, cc / N);
-        ld__write_residual(m, br, cr / N);
-        if (coef) { coef[bc] = cc / N; coef[br] = cr / N; }
+        cf[bc] = cc / N; cf[br] = cr / N;
     }
     mt.loss /= N; mt.rewards_chosen /= N; mt.rewards_rejected /= N; mt.rewards_accuracies /= N;
     mt.logps_chosen /= N; mt.logps_rejected /= N;
     mt.rewards_margins = mt.rewards_chosen - mt.rewards_rejected;
-    if (!isfinite(mt.loss)) return ld__fail(LD_ERR_NAN, "the %s loss is %g", "preference", mt.loss);
+    int bad = !isfinite(mt.loss);
+    for (int b = 0; b < 2 * N; b++) bad |= !isfinite(cf[b]);
+    if (bad) {
+        LD_FREE(cf);
+        return ld__fail(LD_ERR_NAN, "the preference loss is %g (or a residual is not finite); G left as it was", mt.loss);
+    }
+    for (int b = 0; b < 2 * N; b++) {
+        ld__write_residual(m, b, cf[b]);
+        if (coef) coef[b] = cf[b];
+    }
+    LD_FREE(cf);
     if (out) *out = mt;
     return LD_OK;
 }
@@ -2646,63 +2706,146 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
     const ld_optim_config *c = &o->cfg;
     double norm2 = ld__sumsq(m->grad, m->P);
     if (!isfinite(norm2)) return ld__fail(LD_ERR_NAN, "the gradient holds a NaN or infinity; parameters left unchanged");
-    double norm = sqrt(norm2);
-    o->grad_norm = norm;
-    o->clip_scale = 1;
+    double norm = sqrt(norm2), clip_scale = 1;
     if (c->grad_clip > 0) {
         /* torch.nn.utils.clip_grad_norm_: scale by min(1, clip / (‖g‖ + 1e-6)) */
         double sc = c->grad_clip / (norm + 1e-6);
-        if (sc < 1) {
-            o->clip_scale = sc;
-            ld_float scf = (ld_float)sc;
-            for (size_t i = 0; i < m->P; i++) m->grad[i] *= scf;
-        }
+        if (sc < 1) clip_scale = sc;
     }
-    o->step++;
-    o->last_lr = lr;
-    double bc1 = 1 - pow(c->beta1, (double)o->step), bc2 = 1 - pow(c->beta2, (double)o->step);
-    ld_float step_size = (ld_float)(lr / bc1), bc2s = (ld_float)sqrt(bc2);
+    long step = o->step + 1;
+    double bc1 = 1 - pow(c->beta1, (double)step), bc2 = 1 - pow(c->beta2, (double)step);
+    ld_float step_size = (ld_float)(lr / bc1), bc2s = (ld_float)sqrt(bc2), scf = (ld_float)clip_scale;
     ld_float b1 = (ld_float)c->beta1, b2 = (ld_float)c->beta2, eps = (ld_float)c->eps;
     ld_float mom = (ld_float)c->momentum, lrf = (ld_float)lr;
-    for (int k = 0; k < LD__NTENSORS; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(&m->cfg, k, &ti);
-        ld_float wd = (ld_float)((ti.decay || c->decay_all) ? c->weight_decay : 0.0);
-        ld_float *th = m->theta + ti.offset, *g = m->grad + ti.offset, *d = o->delta + ti.offset;
-        ld_float *m1 = o->m1 + ti.offset, *m2 = o->m2 + ti.offset;
-        long n = (long)ti.size;
-        switch (c->kind) {
-        case LD_OPT_ADAMW: /* torch.optim.AdamW */
-            LD__OMP_FOR(n * 8)
-            for (long i = 0; i < n; i++) {
-                m1[i] = b1 * m1[i] + (1 - b1) * g[i];
-                m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i];
-                ld_float denom = LD__SQRT(m2[i]) / bc2s + eps;
-                d[i] = -lrf * wd * th[i] - step_size * m1[i] / denom;
-                th[i] += d[i];
-            }
-            break;
-        case LD_OPT_SGD: /* torch.optim.SGD, dampening 0, not Nesterov */
-            LD__OMP_FOR(n * 8)
-            for (long i = 0; i < n; i++) {
-                ld_float gi = g[i] + wd * th[i];
-                if (mom > 0) { m1[i] = o->step == 1 ? gi : mom * m1[i] + gi; gi = m1[i]; }
-                d[i] = -lrf * gi;
-                th[i] += d[i];
-            }
-            break;
-        case LD_OPT_RMSPROP: /* torch.optim.RMSprop, not centred, no momentum */
-            LD__OMP_FOR(n * 8)
-            for (long i = 0; i < n; i++) {
-                ld_float gi = g[i] + wd * th[i];
-                m2[i] = b2 * m2[i] + (1 - b2) * gi * gi;
-                d[i] = -lrf * gi / (LD__SQRT(m2[i]) + eps);
-                th[i] += d[i];
-            }
-            break;
-        }
+    int clip = clip_scale < 1, first = step == 1;
+    /* A step that would overflow θ or the moments is refused with
+       everything as it was. Usually bounds settle it: max|g_i| ≤ ‖g‖, and
+       bounds on max|θ|, max|m1|, max m2 carried from step to step give a
+       bound on each new value, far below overflow for any sane η. When
+       they do not (the first step, θ changed outside the optimizer, an
+       absurd η), pass 0 works the whole step out, writing nothing, checks
+       every new value and takes their exact maxima as the new bounds;
+       pass 1 then takes the step. (|x| ≤ max rather than isfinite: it
+       vectorises, and is false for NaN too.)                                */
+    const ld_float big = LD__FLOAT_MAX;
+    double gm = norm * clip_scale, wdm = c->weight_decay, T0 = o->th_max, A0 = o->m1_max, V0 = o->m2_max;
+    double nT, nA = A0, nV = V0, u = gm + wdm * T0;
+    switch (c->kind) {
+    case LD_OPT_ADAMW:
+        nA = c->beta1 * A0 + (1 - c->beta1) * gm;
+        nV = c->beta2 * V0 + (1 - c->beta2) * gm * gm;
+        nT = T0 + lr * wdm * T0 + (lr / bc1) * nA / c->eps;
+        break;
+    case LD_OPT_SGD:
+        if (c->momentum > 0) nA = first ? u : c->momentum * A0 + u;
+        nT = T0 + lr * (c->momentum > 0 ? nA : u);
+        break;
+    default: /* RMSprop */
+        nV = c->beta2 * V0 + (1 - c->beta2) * u * u;
+        nT = T0 + lr * u / c->eps;
+        break;
     }
+    int exact = !(o->bounds_ok && o->bound_version == m->theta_version && nT <= big / 4 && nA <= big / 4 &&
+                  nV <= big / 4);
+    double nT0 = 0, nA0 = 0, nV0 = 0;
+    for (int pass = exact ? 0 : 1; pass < 2; pass++) {
+        int bad = 0;
+        ld_float mT = 0, mA = 0, mV = 0;
+        for (int k = 0; k < LD__NTENSORS; k++) {
+            ld_tensor_info ti;
+            ld_tensor_info_get(&m->cfg, k, &ti);
+            ld_float wd = (ld_float)((ti.decay || c->decay_all) ? c->weight_decay : 0.0);
+            ld_float *th = m->theta + ti.offset, *g = m->grad + ti.offset, *d = o->delta + ti.offset;
+            ld_float *m1 = o->m1 + ti.offset, *m2 = o->m2 + ti.offset;
+            long n = (long)ti.size;
+/* one parameter: the clipped gradient G, then the update of the kind
+   (M1, M2: its moments, D: Δθ), from g[i], θ[i] and the moments in m1, m2 */
+#define LD__ADAMW(G, M1, M2, D) /* torch.optim.AdamW */                              \
+            ld_float G = clip ? g[i] * scf : g[i];                                     \
+            ld_float M1 = b1 * m1[i] + (1 - b1) * G;                                   \
+            ld_float M2 = b2 * m2[i] + (1 - b2) * G * G;                               \
+            ld_float D = -lrf * wd * th[i] - step_size * M1 / (LD__SQRT(M2) / bc2s + eps)
+#define LD__SGD(G, M1, D) /* torch.optim.SGD, dampening 0, not Nesterov */           \
+            ld_float G = clip ? g[i] * scf : g[i];                                     \
+            ld_float M1 = G + wd * th[i];                                              \
+            if (mom > 0) M1 = first ? M1 : mom * m1[i] + M1;                           \
+            ld_float D = -lrf * M1
+#define LD__RMSPROP(G, M2, D) /* torch.optim.RMSprop, not centred, no momentum */     \
+            ld_float G = clip ? g[i] * scf : g[i];                                     \
+            ld_float u_ = G + wd * th[i];                                              \
+            ld_float M2 = b2 * m2[i] + (1 - b2) * u_ * u_;                             \
+            ld_float D = -lrf * u_ / (LD__SQRT(M2) + eps)
+#define LD__OK(x) (LD__FABS(x) <= big)
+#define LD__MAXABS(mx, x) mx = LD__FABS(x) > mx ? LD__FABS(x) : mx
+            if (pass == 0) {
+                switch (c->kind) {
+                case LD_OPT_ADAMW:
+                    LD__OMP_FOR_CHECK(n * 8, bad, mT, mA, mV)
+                    for (long i = 0; i < n; i++) {
+                        LD__ADAMW(gi, a, v, di);
+                        ld_float t = th[i] + di;
+                        bad |= !(LD__OK(a) & LD__OK(v) & LD__OK(t));
+                        LD__MAXABS(mT, t); LD__MAXABS(mA, a); LD__MAXABS(mV, v);
+                    }
+                    break;
+                case LD_OPT_SGD:
+                    LD__OMP_FOR_CHECK(n * 8, bad, mT, mA, mV)
+                    for (long i = 0; i < n; i++) {
+                        LD__SGD(gi, a, di);
+                        ld_float t = th[i] + di;
+                        bad |= !(LD__OK(a) & LD__OK(t));
+                        LD__MAXABS(mT, t); LD__MAXABS(mA, a);
+                    }
+                    break;
+                case LD_OPT_RMSPROP:
+                    LD__OMP_FOR_CHECK(n * 8, bad, mT, mA, mV)
+                    for (long i = 0; i < n; i++) {
+                        LD__RMSPROP(gi, v, di);
+                        ld_float t = th[i] + di;
+                        bad |= !(LD__OK(v) & LD__OK(t));
+                        LD__MAXABS(mT, t); LD__MAXABS(mV, v);
+                    }
+                    break;
+                }
+                /* the exact maxima of the new values, over every tensor */
+                if ((double)mT > nT0) nT0 = mT;
+                if ((double)mA > nA0) nA0 = mA;
+                if ((double)mV > nV0) nV0 = mV;
+            } else {
+                switch (c->kind) {
+                case LD_OPT_ADAMW:
+                    LD__OMP_FOR(n * 8)
+                    for (long i = 0; i < n; i++) { LD__ADAMW(gi, a, v, di); g[i] = gi; m1[i] = a; m2[i] = v; d[i] = di; th[i] += di; }
+                    break;
+                case LD_OPT_SGD:
+                    LD__OMP_FOR(n * 8)
+                    for (long i = 0; i < n; i++) { LD__SGD(gi, a, di); g[i] = gi; if (mom > 0) m1[i] = a; d[i] = di; th[i] += di; }
+                    break;
+                case LD_OPT_RMSPROP:
+                    LD__OMP_FOR(n * 8)
+                    for (long i = 0; i < n; i++) { LD__RMSPROP(gi, v, di); g[i] = gi; m2[i] = v; d[i] = di; th[i] += di; }
+                    break;
+                }
+            }
+#undef LD__ADAMW
+#undef LD__SGD
+#undef LD__RMSPROP
+#undef LD__OK
+#undef LD__MAXABS
+        }
+        if (pass == 0 && bad)
+            return ld__fail(LD_ERR_NAN, "a step of learning rate %g would make θ or the optimizer's moments overflow; "
+                                        "nothing was changed", lr);
+        if (pass == 0) { nT = nT0; nA = c->kind == LD_OPT_RMSPROP ? 0 : nA0; nV = c->kind == LD_OPT_ADAMW || c->kind == LD_OPT_RMSPROP ? nV0 : 0; }
+    }
+    o->th_max = nT; o->m1_max = nA; o->m2_max = nV;
+    o->grad_norm = norm;
+    o->clip_scale = clip_scale;
+    o->step = step;
+    o->last_lr = lr;
     ld_params_changed(m);
+    o->bounds_ok = 1;
+    o->bound_version = m->theta_version;
     return LD_OK;
 }
 
@@ -2833,8 +2976,17 @@ LDDEF ld_status ld_dyn_K_block(ld_model *m, const ld_seq *o, int t_o, const ld_s
     return st;
 }
 
+/* The index of the first non-finite of x[0..n), or n. */
+static size_t ld__first_nonfinite(const ld_float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return n;
+}
+
 LDDEF ld_status ld_dyn_predict(ld_model *m, const ld_seq *s, const ld_float *dtheta, double *dlogp, double *dseq) {
-    if (!m || !s || !dtheta) return ld__fail(LD_ERR_ARG, "NULL argument");
+    if (!m || !m->theta || !s || !dtheta) return ld__fail(LD_ERR_ARG, "NULL argument or model not initialised");
+    size_t bad = ld__first_nonfinite(dtheta, m->P);
+    if (bad < m->P) return ld__fail(LD_ERR_NAN, "Δθ[%zu] is %g", bad, (double)dtheta[bad]);
     ld_status st = ld_forward(m, s, 1);
     if (!st) st = ld_jvp(m, dtheta);
     if (st) return st;
@@ -2855,30 +3007,40 @@ LDDEF ld_status ld_dyn_predict(ld_model *m, const ld_seq *s, const ld_float *dth
 }
 
 LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_float *dtheta, double *dseq) {
-    if (!m || !s || !dtheta || !dseq || n < 1) return ld__fail(LD_ERR_ARG, "NULL argument or n < 1");
-    ld_float *keep = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
-    if (!keep) return ld__fail(LD_ERR_OOM, "a copy of θ");
+    if (!m || !m->theta || !s || !dtheta || !dseq || n < 1)
+        return ld__fail(LD_ERR_ARG, "NULL argument, model not initialised, or n < 1");
+    /* every sequence and Δθ checked before anything runs: dseq is written whole or not at all */
+    int T;
     ld_status st = LD_OK;
+    for (int i = 0; i < n && !st; i += m->B) st = ld__check_batch(m, s + i, LD__MIN(m->B, n - i), 1, &T);
+    if (st) return st;
+    size_t bad = ld__first_nonfinite(dtheta, m->P);
+    if (bad < m->P) return ld__fail(LD_ERR_NAN, "Δθ[%zu] is %g", bad, (double)dtheta[bad]);
+    ld_float *keep = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
+    double *d = (double *)LD_MALLOC(sizeof(double) * n);
+    if (!keep || !d) { LD_FREE(keep); LD_FREE(d); return ld__fail(LD_ERR_OOM, "a copy of θ"); }
     for (int i = 0; i < n && !st; i += m->B) {
         int k = LD__MIN(m->B, n - i);
-        if (!(st = ld_forward(m, s + i, k))) for (int b = 0; b < k; b++) dseq[i + b] = -m->seq_logp[b];
+        if (!(st = ld_forward(m, s + i, k))) for (int b = 0; b < k; b++) d[i + b] = -m->seq_logp[b];
     }
     memcpy(keep, m->theta, sizeof(ld_float) * m->P);
     for (size_t p = 0; p < m->P; p++) m->theta[p] += dtheta[p];
     ld_params_changed(m);
     for (int i = 0; i < n && !st; i += m->B) {
         int k = LD__MIN(m->B, n - i);
-        if (!(st = ld_forward(m, s + i, k))) for (int b = 0; b < k; b++) dseq[i + b] += m->seq_logp[b];
+        if (!(st = ld_forward(m, s + i, k))) for (int b = 0; b < k; b++) d[i + b] += m->seq_logp[b];
     }
     memcpy(m->theta, keep, sizeof(ld_float) * m->P);
     ld_params_changed(m);
+    if (!st) memcpy(dseq, d, sizeof(double) * n);
     LD_FREE(keep);
+    LD_FREE(d);
     return st;
 }
 
 LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int k, int *top, double *gain) {
-    int want = k < 0 ? -k : k, sign = k < 0 ? -1 : 1;
-    if (want > V) want = V;
+    if (!pi || !dlogp || !top || !gain || V < 1) return;
+    int sign = k < 0 ? -1 : 1, want = k < 0 ? (k < -V ? V : -k) : (k > V ? V : k);
     for (int i = 0; i < want; i++) {
         int best = -1;
         double bv = 0;
@@ -2899,6 +3061,7 @@ LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
                             int *out, int cap, int *n_out) {
     ld_config c = ld_config_resolve(cfg);
     if (!text || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL text or output");
+    if (cap < 0) return ld__fail(LD_ERR_ARG, "capacity %d is negative", cap);
     if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
     size_t n = len < 0 ? strlen(text) : (size_t)len;
     if (n > (size_t)cap) {
@@ -2913,6 +3076,7 @@ LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
 LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *out, int cap) {
     (void)cfg;
     if (!out || cap < 1) return 0;
+    if (!tokens) n = 0;
     int k = 0;
     for (int i = 0; i < n && k < cap - 1; i++)
         if (tokens[i] >= 0 && tokens[i] < 256) out[k++] = (char)tokens[i];
@@ -3206,7 +3370,7 @@ LDDEF void ld_dataset_free(ld_dataset *ds) {
 }
 
 LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name) {
-    for (int f = 0; ds && f < ds->n_fields; f++) if (!strcmp(ds->fields[f], name)) return f;
+    for (int f = 0; ds && name && f < ds->n_fields; f++) if (!strcmp(ds->fields[f], name)) return f;
     return -1;
 }
 
@@ -3995,6 +4159,8 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
         tr->n_fields = 2;
         if (tr->fields[0] < 0 || tr->fields[1] < 0) return ld__fail(LD_ERR_DATA, "preference training needs \"chosen\" and \"rejected\" columns");
         c.loss = ld_pref_opts_resolve(&c.loss);
+        ld_status os = ld__pref_opts_check(&c.loss);
+        if (os) return os;
     } else {
         for (int f = 0; f < 4 && c.sft_fields[f]; f++) {
             tr->fields[f] = ld_dataset_field(ds, c.sft_fields[f]);
@@ -4009,11 +4175,13 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
         }
     }
     if (c.batch == 0) c.batch = LD__MIN(m->B / tr->n_fields, ds->n);
-    if (c.batch < 1 || c.batch * tr->n_fields > m->B)
-        return ld__fail(LD_ERR_ARG, "a batch of %d examples needs %d rows; the model holds %d", c.batch, c.batch * tr->n_fields, m->B);
+    if (c.batch < 1 || (long)c.batch * tr->n_fields > m->B)
+        return ld__fail(LD_ERR_ARG, "a batch of %d examples needs %ld rows; the model holds %d", c.batch,
+                        (long)c.batch * tr->n_fields, m->B);
     if (c.epochs == 0) c.epochs = 1;
     if (c.lr == 0) c.lr = opt->cfg.lr;
-    if (c.epochs < 0 || c.max_steps < 0 || !(c.lr > 0) || c.warmup < 0 || (int)c.sched < 0 || c.sched > LD_SCHED_COSINE ||
+    if (c.epochs < 0 || c.max_steps < 0 || !(c.lr > 0) || !isfinite(c.lr) || c.warmup < 0 ||
+        (c.norm != LD_NORM_SEQ_SUM && c.norm != LD_NORM_TOKEN_MEAN) || (int)c.sched < 0 || c.sched > LD_SCHED_COSINE ||
         !(c.min_lr_ratio >= 0 && c.min_lr_ratio <= 1))
         return ld__fail(LD_ERR_ARG, "training settings out of range (epochs %d, max_steps %ld, lr %g, warmup %ld, min_lr_ratio %g)",
                         c.epochs, c.max_steps, c.lr, c.warmup, c.min_lr_ratio);
@@ -4364,11 +4532,10 @@ LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt,
         for (int b = 0; b < nb && !st; b++) {
             int f = 1;
             while (f < nf && ds->len[(size_t)(i0 + b) * nf + f] < 0) f++;
-            if (f == nf) f = 1;
             ld_seq s;
-            if (ds->len[(size_t)(i0 + b) * nf + f] < 0) { /* no response at all: the bare prompt */
+            if (f >= nf) { /* no response at all: the bare prompt, cut to half the context */
                 const int *x = ds->tokens + ds->start[(size_t)(i0 + b) * nf];
-                int xl = LD__MIN(ds->len[(size_t)(i0 + b) * nf], T / 2 - 1);
+                int xl = LD__MAX(0, LD__MIN(ds->len[(size_t)(i0 + b) * nf], T / 2 - 1));
                 buf[(size_t)b * T] = m->cfg.eot_token;
                 memcpy(buf + (size_t)b * T + 1, x, sizeof(int) * xl);
                 s.len = xl + 1;
@@ -4493,8 +4660,22 @@ LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir) {
         st = ld__fail(LD_ERR_FORMAT, "%s: the training state is incomplete", path);
     if (!st && (hash != tr->data_hash || n != (uint64_t)tr->ds->n))
         st = ld__fail(LD_ERR_DATA, "%s was written for another dataset (%llu examples)", path, (unsigned long long)n);
-    if (!st && (cursor > n || step > (uint64_t)1 << 40))
+    if (!st && (cursor > n || step > (uint64_t)1 << 40 || ostep > (uint64_t)1 << 40 || epoch > (uint64_t)1 << 30 ||
+                tokens > (uint64_t)1 << 60))
         st = ld__fail(LD_ERR_FORMAT, "%s: position out of range", path);
+    if (!st) {
+        /* the checkpoint's model must be this model: same shape, not just as many numbers */
+        ld_config cc;
+        const ld_config *mc = &tr->m->cfg;
+        char cpath[4096];
+        ld__path(cpath, sizeof cpath, dir, "config.json");
+        st = ld_load_config(&cc, cpath);
+        if (!st && (cc.vocab_size != mc->vocab_size || cc.context != mc->context || cc.n_layer != mc->n_layer ||
+                    cc.n_head != mc->n_head || cc.n_embd != mc->n_embd || !cc.untied_head != !mc->untied_head ||
+                    cc.eot_token != mc->eot_token))
+            st = ld__fail(LD_ERR_SHAPE, "%s describes another model (V %d, context %d, %d layers, %d heads, %d channels)",
+                          cpath, cc.vocab_size, cc.context, cc.n_layer, cc.n_head, cc.n_embd);
+    }
     if (!st) st = ld__st_read_flat(&s, "optim.m1", P, m1, NULL);
     if (!st) st = ld__st_read_flat(&s, "optim.m2", P, m1 + P, NULL);
     if (!st && ref) st = ld__st_read_flat(&s, "ref_logp", 2 * (size_t)tr->ds->n, NULL, ref);
