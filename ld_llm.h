@@ -3294,6 +3294,10 @@ static int ld__json_parse(ld__json *j, const char *src, size_t len) {
 }
 
 /* The value of `key` in object node o, or −1. */
+static long ld__json_str(const ld__json *j, int i, char *out, size_t cap);
+
+/* The value of key in object o (keys compared after their escapes are
+   resolved: "pr\u006fmpt" is "prompt"), or −1. */
 static int ld__json_get(const ld__json *j, int o, const char *key) {
     if (o < 0 || j->nodes[o].type != 'o') return -1;
     size_t kl = strlen(key);
@@ -3301,7 +3305,13 @@ static int ld__json_get(const ld__json *j, int o, const char *key) {
     for (int i = 0; i < j->nodes[o].n; i += 2) {
         const ld__jnode *k = &j->nodes[c];
         int v = k->skip;
-        if ((size_t)(k->end - k->start) == kl && !memcmp(j->src + k->start, key, kl)) return v;
+        size_t raw = (size_t)(k->end - k->start);
+        if (raw == kl && !memcmp(j->src + k->start, key, kl)) return v;
+        if (raw > kl && kl < 128 && memchr(j->src + k->start, '\\', raw)) {
+            char name[128];
+            long n = ld__json_str(j, c, name, sizeof name - 1);
+            if (n == (long)kl && !memcmp(name, key, kl)) return v;
+        }
         c = j->nodes[v].skip;
     }
     return -1;
@@ -4647,7 +4657,7 @@ LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir) {
     ld__st_file s;
     ld_status st = ld__st_open(&s, path);
     if (st) return st;
-    uint64_t step, epoch, cursor, ostep, erng, rng, hash, n, tokens;
+    uint64_t step = 0, epoch = 0, cursor = 0, ostep = 0, erng = 0, rng = 0, hash = 0, n = 0, tokens = 0;
     size_t P = tr->m->P;
     ld_float *m1 = (ld_float *)LD_MALLOC(sizeof(ld_float) * 2 * P);
     double *ref = tr->ref_logp ? (double *)LD_MALLOC(sizeof(double) * 2 * tr->ds->n) : NULL;

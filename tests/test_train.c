@@ -77,6 +77,11 @@ static void test_parse(void) {
             ds.len[1 * ds.n_fields + ld_dataset_field(&ds, "chosen")] == -1 && tok_eq(&ds, 1, "random_permute", "b a", 3),
             "probe file: every string field is a probe type (%d columns), absent ones marked", ds.n_fields);
     ld_dataset_free(&ds);
+    const char *esc = "{\"pr\\u006fmpt\": \"q\", \"ir\\u0072\": \"xyz\", \"completion\": \"ok\"}\n";
+    st = ld_dataset_parse(&ds, esc, strlen(esc), &cfg, LD_DATA_PROBES, 0);
+    CHECK_V(st == LD_OK && tok_eq(&ds, 0, "prompt", "q", 1) && tok_eq(&ds, 0, "irr", "xyz", 3),
+            "keys with escapes (\"pr\\u006fmpt\", \"ir\\u0072\") are the keys they spell, values kept");
+    ld_dataset_free(&ds);
 }
 
 static void test_truncation(void) {
