@@ -466,7 +466,9 @@ LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, in
      m->seq_logp[b]     = log π(y|x) = Σ_{t=prompt_len−1}^{len−2} tok_logp[b,t],
    and m->d.logits (if LD_TRAIN) is zeroed, ready for a loss to write G.
    Errors: B outside [1, m->B], a length > m->T or > context, prompt_len
-   outside [1, len), a token outside [0, V): nothing is computed.           */
+   outside [1, len), a token outside [0, V): nothing is computed. A log-prob
+   that is not finite (θ holds a NaN or infinity): LD_ERR_NAN, after the
+   pass (its outputs are there to inspect).                                 */
 LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B);
 
 /* Sets g = 0. */
@@ -636,8 +638,9 @@ LDDEF ld_optim_config ld_optim_config_resolve(const ld_optim_config *c);
 LDDEF ld_status ld_optim_init(ld_optim *o, const ld_model *m, const ld_optim_config *c);
 LDDEF void ld_optim_free(ld_optim *o);
 /* One step with learning rate lr: clips g (in place), writes Δθ into
-   o->delta and adds it to θ. g with a NaN or infinity: LD_ERR_NAN and
-   neither θ nor the optimizer state changes.                               */
+   o->delta and adds it to θ. g with a NaN or infinity, or a step that would
+   overflow θ or the moments: LD_ERR_NAN, and neither θ, g nor the
+   optimizer state changes.                                                  */
 LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr);
 
 /* The preconditioner of the last step, P (P values): the part of Δθ made by
