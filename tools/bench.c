@@ -40,9 +40,15 @@ static void load_openblas(int threads) {
     for (int i = 0; names[i] && !blas_sgemm; i++) {
         void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
         if (!h) continue;
-        blas_sgemm = (sgemm_t)dlsym(h, "cblas_sgemm");
+        /* libblas.so.3 may be the reference BLAS: only OpenBLAS has this */
         void (*set)(int) = (void (*)(int))dlsym(h, "openblas_set_num_threads");
-        if (set) set(threads);
+        if (!set) {
+            printf("# %s is not OpenBLAS (the reference BLAS?): not compared\n", names[i]);
+            dlclose(h);
+            continue;
+        }
+        set(threads);
+        blas_sgemm = (sgemm_t)dlsym(h, "cblas_sgemm");
         if (blas_sgemm) printf("# openblas: %s (%d threads)\n", names[i], threads);
     }
     if (!blas_sgemm) printf("# openblas: not installed (apt-get install libopenblas-dev to compare)\n");
