@@ -3015,8 +3015,12 @@ LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_flo
     /* every sequence and Δθ checked before anything runs: dseq is written whole or not at all */
     int T;
     ld_status st = LD_OK;
-    for (int i = 0; i < n && !st; i += m->B) st = ld__check_batch(m, s + i, LD__MIN(m->B, n - i), 1, &T);
-    if (st) return st;
+    for (int i = 0; i < n; i += m->B)
+        if ((st = ld__check_batch(m, s + i, LD__MIN(m->B, n - i), 1, &T))) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", ld__reason);
+            return ld__fail(st, "in the batch from sequence %d: %s", i, why);
+        }
     size_t bad = ld__first_nonfinite(dtheta, m->P);
     if (bad < m->P) return ld__fail(LD_ERR_NAN, "Δθ[%zu] is %g", bad, (double)dtheta[bad]);
     ld_float *keep = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
