@@ -91,7 +91,10 @@
                         checkpoints, JSONL data, the training loop
        0.2  2026-11-29  ld_accel, the hook for the model's matrix products;
                         ld_llm_cuda.cu puts them on a GPU (cuBLAS);
-                        ld_params_changed; LD_ERR_DEVICE; ld_set_failure
+                        ld_params_changed; LD_ERR_DEVICE; ld_set_failure;
+                        refusals: an optimizer step that would overflow, a
+                        non-finite forward, a checkpoint of another model,
+                        and other hostile arguments (tests/test_badinput.c)
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
