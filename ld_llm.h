@@ -325,8 +325,9 @@ typedef struct ld_accel {
 } ld_accel;
 
 /* The model. Read its fields freely; change them only through the API
-   (θ itself may be edited in place: it is plain data; with an accelerator
-   attached, call ld_params_changed afterwards). */
+   (θ itself may be edited in place: it is plain data; call
+   ld_params_changed afterwards, for an attached accelerator's copy of θ
+   and the optimizer's overflow check). */
 typedef struct {
     ld_config cfg;        /* resolved                                      */
     int B, T;             /* capacity: rows and positions per forward      */
@@ -355,8 +356,9 @@ typedef struct {
     unsigned long theta_version;   /* bumped whenever the library changes θ */
 } ld_model;
 
-/* Tells the library (and an attached accelerator's copy of θ) that θ was
-   edited in place. Every API call that changes θ does this itself.        */
+/* Tells the library that θ was edited in place: an attached accelerator
+   sends it again, and the optimizer re-derives the bounds of its overflow
+   check. Every API call that changes θ does this itself.                  */
 LDDEF void ld_params_changed(ld_model *m);
 
 /* Bytes ld_model_init needs for this config, capacity and flags. */
@@ -1906,13 +1908,14 @@ typedef int32_t ld__veci __attribute__((vector_size(LD__VBYTES)));
 #pragma GCC optimize("fp-contract=fast")
 #endif
 static ld__vec ld__exp_neg_vec(ld__vec x) {
-    ld__vec lo = x - x - 87.0f;
+    ld__vec lo;                     /* −87 in every lane (not x − x − 87: NaN for x = −∞) */
+    for (int i = 0; i < LD__VL; i++) lo[i] = -87.0f;
     ld__veci below = x < lo;
     x = (ld__vec)(((ld__veci)x & ~below) | ((ld__veci)lo & below));
     ld__vec t = x * 1.44269504088896341f + 12582912.0f;      /* 1.5·2^23 rounds k to an integer */
     ld__vec k = t - 12582912.0f;
     ld__vec r = x - k * 0.693359375f - k * -2.12194440e-4f;
-    ld__vec p = x - x + 1.9875691500e-4f;
+    ld__vec p = x - x + 1.9875691500e-4f;   /* x is finite now (or NaN) */
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
@@ -2452,7 +2455,8 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
     /* one forward over the prompts, laid out for the full capacity, then one
        position at a time: each new token costs one position, not a whole pass */
     ld__forward_checked(m, prompts, B, Tcap);
-    for (int b = 0; b < B; b++) {
+    for (int b = 0; b < B && max_new > 0; b++) {
+        if (prompts[b].len >= Tcap) continue; /* full: it samples nothing */
         const ld_float *z = m->a.logits + ((size_t)b * Tcap + prompts[b].len - 1) * V;
         for (int v = 0; v < V; v++)
             if (!isfinite(z[v])) {
@@ -2735,12 +2739,13 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
        vectorises, and is false for NaN too.)                                */
     const ld_float big = LD__FLOAT_MAX;
     double gm = norm * clip_scale, wdm = c->weight_decay, T0 = o->th_max, A0 = o->m1_max, V0 = o->m2_max;
-    double nT, nA = A0, nV = V0, u = gm + wdm * T0;
+    /* the bounds also cover every intermediate product: a/ε ≥ a for ε ≤ 1 */
+    double nT, nA = A0, nV = V0, u = gm + wdm * T0, ie = 1 / fmin(c->eps, 1.0);
     switch (c->kind) {
     case LD_OPT_ADAMW:
         nA = c->beta1 * A0 + (1 - c->beta1) * gm;
         nV = c->beta2 * V0 + (1 - c->beta2) * gm * gm;
-        nT = T0 + lr * wdm * T0 + (lr / bc1) * nA / c->eps;
+        nT = T0 + lr * wdm * T0 + (lr / bc1) * nA * ie;
         break;
     case LD_OPT_SGD:
         if (c->momentum > 0) nA = first ? u : c->momentum * A0 + u;
@@ -2748,11 +2753,12 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
         break;
     default: /* RMSprop */
         nV = c->beta2 * V0 + (1 - c->beta2) * u * u;
-        nT = T0 + lr * u / c->eps;
+        nT = T0 + lr * u * ie;
         break;
     }
+    /* and the step's constants themselves must be finite in ld_float */
     int exact = !(o->bounds_ok && o->bound_version == m->theta_version && nT <= big / 4 && nA <= big / 4 &&
-                  nV <= big / 4);
+                  nV <= big / 4 && u * u <= big / 4 && lr / bc1 <= big / 4 && lr * (1 + wdm) <= big / 4);
     double nT0 = 0, nA0 = 0, nV0 = 0;
     for (int pass = exact ? 0 : 1; pass < 2; pass++) {
         int bad = 0;
@@ -3327,6 +3333,17 @@ static int ld__json_get(const ld__json *j, int o, const char *key) {
     return -1;
 }
 
+/* Do string nodes a and b spell the same key (escapes resolved)? */
+static int ld__json_same_key(const ld__json *j, int a, int b) {
+    const ld__jnode *x = &j->nodes[a], *y = &j->nodes[b];
+    size_t nx = (size_t)(x->end - x->start), ny = (size_t)(y->end - y->start);
+    if (nx == ny && !memcmp(j->src + x->start, j->src + y->start, nx)) return 1;
+    if (!memchr(j->src + x->start, '\\', nx) && !memchr(j->src + y->start, '\\', ny)) return 0;
+    char kx[256], ky[256];
+    long lx = ld__json_str(j, a, kx, sizeof kx - 1), ly = ld__json_str(j, b, ky, sizeof ky - 1);
+    return lx >= 0 && lx == ly && !memcmp(kx, ky, (size_t)lx);
+}
+
 /* Decodes string node i into UTF-8 (escapes resolved, \u surrogate pairs
    joined). Writes at most cap bytes plus a NUL; returns the byte count, or
    −1 if the string has a lone surrogate or needs more than cap bytes.     */
@@ -3879,8 +3896,7 @@ LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     /* a key given twice reads differently in different JSON libraries: refuse */
     for (int i = 0, k = 1; i < j.nodes[0].n / 2 && !st; i++, k = j.nodes[j.nodes[k].skip].skip)
         for (int i2 = i + 1, k2 = j.nodes[j.nodes[k].skip].skip; i2 < j.nodes[0].n / 2; i2++, k2 = j.nodes[j.nodes[k2].skip].skip)
-            if (j.nodes[k].end - j.nodes[k].start == j.nodes[k2].end - j.nodes[k2].start &&
-                !memcmp(j.src + j.nodes[k].start, j.src + j.nodes[k2].start, (size_t)(j.nodes[k].end - j.nodes[k].start))) {
+            if (ld__json_same_key(&j, k, k2)) {
                 st = ld__fail(LD_ERR_FORMAT, "%s: key \"%.*s\" appears twice", path, j.nodes[k].end - j.nodes[k].start, j.src + j.nodes[k].start);
                 break;
             }
@@ -4693,8 +4709,9 @@ LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir) {
         if (!st && (cc.vocab_size != mc->vocab_size || cc.context != mc->context || cc.n_layer != mc->n_layer ||
                     cc.n_head != mc->n_head || cc.n_embd != mc->n_embd || !cc.untied_head != !mc->untied_head ||
                     cc.eot_token != mc->eot_token))
-            st = ld__fail(LD_ERR_SHAPE, "%s describes another model (V %d, context %d, %d layers, %d heads, %d channels)",
-                          cpath, cc.vocab_size, cc.context, cc.n_layer, cc.n_head, cc.n_embd);
+            st = ld__fail(LD_ERR_SHAPE, "%s describes another model (V %d, context %d, %d layers, %d heads, %d channels, "
+                                        "%s head, eot %d)", cpath, cc.vocab_size, cc.context, cc.n_layer, cc.n_head,
+                          cc.n_embd, cc.untied_head ? "untied" : "tied", cc.eot_token);
     }
     if (!st) st = ld__st_read_flat(&s, "optim.m1", P, m1, NULL);
     if (!st) st = ld__st_read_flat(&s, "optim.m2", P, m1 + P, NULL);

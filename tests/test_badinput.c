@@ -133,7 +133,35 @@ static void test_model_args(void) {
                 kind == 0 ? "AdamW" : kind == 1 ? "SGD" : "RMSprop");
         ld_optim_free(&opt);
     }
+    /* learning rates beyond float, on the carried-bound path: SGD with a zero
+       gradient (inf·0), AdamW with ε > 1 (a product overflows before the division) */
+    for (int c2 = 0; c2 < 2; c2++) {
+        ld_optim_config k = { 0 };
+        k.kind = c2 ? LD_OPT_ADAMW : LD_OPT_SGD;
+        k.eps = c2 ? 1000 : 0;
+        if (c2) { memcpy(m.theta, keep, sizeof(ld_float) * m.P); ld_params_changed(&m); } /* cases independent */
+        ld_optim_init(&opt, &m, &k);
+        ld_zero_grad(&m);
+        m.grad[0] = c2 ? 100 : 1;
+        ld_optim_step(&opt, &m, 1e-3);
+        ld_zero_grad(&m);
+        if (c2) m.grad[0] = 100;
+        memcpy(keep, m.theta, sizeof(ld_float) * m.P);
+        double lr = c2 ? 5e37 : 1e39;
+        ld_status st = ld_optim_step(&opt, &m, lr);
+        CHECK_V(st == LD_ERR_NAN && !memcmp(keep, m.theta, sizeof(ld_float) * m.P),
+                "%s, η = %g after a sane step: refused, θ unchanged", c2 ? "AdamW with ε = 1000" : "SGD, zero gradient", lr);
+        ld_optim_free(&opt);
+    }
     free(keep);
+
+    /* logits finite but more than FLT_MAX apart: finite log-probs */
+    ld_forward(&m, s, 2);
+    int V = m.cfg.vocab_size;
+    for (int v = 0; v < V; v++) m.a.logits[v] = (ld_float)(v % 2 ? 3e38 : -3e38);
+    ld_logits_to_logprobs(&m);
+    CHECK_V(isfinite(m.tok_logp[0]) && isfinite(m.a.probs[0]) && m.a.probs[0] < 1e-30,
+            "logits ±3e38 at one position: log π %g, π of a low token %g", m.tok_logp[0], (double)m.a.probs[0]);
 
     /* a non-finite θ is reported by the forward and by generation */
     m.w.wte[1 * m.cfg.n_embd] = INFINITY;
@@ -209,6 +237,17 @@ static int set_meta(const char *path, const char *key, const char *value) {
     return 0;
 }
 
+/* config.json naming a key twice, once through an escape */
+static void test_config(void) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/dup_config.json", dir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"vocab_size\": 257, \"n_positions\": 16, \"n_layer\": 2, \"n_l\\u0061yer\": 12, \"n_head\": 2, \"n_embd\": 16}", f);
+    fclose(f);
+    ld_config c;
+    EXPECT(ld_load_config(&c, path), LD_ERR_FORMAT, "config.json with \"n_layer\" and \"n_l\\u0061yer\"");
+}
+
 static void test_trainer(void) {
     const char *txt = "{\"prompt\":\"ab\",\"completion\":\"cd\"}\n{\"prompt\":\"ef\",\"completion\":\"gh\"}\n";
     ld_dataset ds;
@@ -274,6 +313,7 @@ int main(int argc, char **argv) {
     test_io_args();
     test_model_args();
     test_probes();
+    test_config();
     test_trainer();
     return t_done();
 }
