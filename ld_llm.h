@@ -1109,7 +1109,7 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #define LD__PRAGMA(x) _Pragma(#x)
 #define LD__PAR_MIN 65536
 #define LD__OMP_FOR(work) LD__PRAGMA(omp parallel for schedule(static) if((work) >= LD__PAR_MIN))
-/* the same, OR-ing an int flag across threads */
+/* the same, OR-ing an int flag and taking three maxima across threads */
 #define LD__OMP_FOR_CHECK(work, flag, m1, m2, m3) \
     LD__PRAGMA(omp parallel for schedule(static) reduction(| : flag) reduction(max : m1, m2, m3) if((work) >= LD__PAR_MIN))
 #define LD__OMP_PARALLEL(work) LD__PRAGMA(omp parallel if((work) >= LD__PAR_MIN))
@@ -3309,39 +3309,47 @@ static int ld__json_parse(ld__json *j, const char *src, size_t len) {
     return 0;
 }
 
-/* The value of `key` in object node o, or −1. */
 static long ld__json_str(const ld__json *j, int i, char *out, size_t cap);
+
+/* The bytes a key (string node i) spells: its source when it holds no
+   escape, else decoded into buf (256 bytes). NULL if it cannot be decoded
+   there (a lone surrogate, or longer than any key we look for). */
+static const char *ld__json_key(const ld__json *j, int i, char *buf, size_t *len) {
+    const ld__jnode *k = &j->nodes[i];
+    *len = (size_t)(k->end - k->start);
+    if (!memchr(j->src + k->start, '\\', *len)) return j->src + k->start;
+    long n = ld__json_str(j, i, buf, 255);
+    if (n < 0) return NULL;
+    *len = (size_t)n;
+    return buf;
+}
 
 /* The value of key in object o (keys compared after their escapes are
    resolved: "pr\u006fmpt" is "prompt"), or −1. */
 static int ld__json_get(const ld__json *j, int o, const char *key) {
     if (o < 0 || j->nodes[o].type != 'o') return -1;
-    size_t kl = strlen(key);
+    size_t kl = strlen(key), n;
+    char buf[256];
     int c = o + 1;
     for (int i = 0; i < j->nodes[o].n; i += 2) {
-        const ld__jnode *k = &j->nodes[c];
-        int v = k->skip;
-        size_t raw = (size_t)(k->end - k->start);
-        if (raw == kl && !memcmp(j->src + k->start, key, kl)) return v;
-        if (raw > kl && kl < 128 && memchr(j->src + k->start, '\\', raw)) {
-            char name[128];
-            long n = ld__json_str(j, c, name, sizeof name - 1);
-            if (n == (long)kl && !memcmp(name, key, kl)) return v;
-        }
+        int v = j->nodes[c].skip;
+        const char *name = ld__json_key(j, c, buf, &n);
+        if (name && n == kl && !memcmp(name, key, kl)) return v;
         c = j->nodes[v].skip;
     }
     return -1;
 }
 
-/* Do string nodes a and b spell the same key (escapes resolved)? */
+/* Do string nodes a and b spell the same key? */
 static int ld__json_same_key(const ld__json *j, int a, int b) {
-    const ld__jnode *x = &j->nodes[a], *y = &j->nodes[b];
-    size_t nx = (size_t)(x->end - x->start), ny = (size_t)(y->end - y->start);
-    if (nx == ny && !memcmp(j->src + x->start, j->src + y->start, nx)) return 1;
-    if (!memchr(j->src + x->start, '\\', nx) && !memchr(j->src + y->start, '\\', ny)) return 0;
-    char kx[256], ky[256];
-    long lx = ld__json_str(j, a, kx, sizeof kx - 1), ly = ld__json_str(j, b, ky, sizeof ky - 1);
-    return lx >= 0 && lx == ly && !memcmp(kx, ky, (size_t)lx);
+    char ba[256], bb[256];
+    size_t na, nb;
+    const char *ka = ld__json_key(j, a, ba, &na), *kb = ld__json_key(j, b, bb, &nb);
+    if (!ka || !kb) { /* undecodable: compare the source */
+        ka = j->src + j->nodes[a].start; na = (size_t)(j->nodes[a].end - j->nodes[a].start);
+        kb = j->src + j->nodes[b].start; nb = (size_t)(j->nodes[b].end - j->nodes[b].start);
+    }
+    return na == nb && !memcmp(ka, kb, na);
 }
 
 /* Decodes string node i into UTF-8 (escapes resolved, \u surrogate pairs
