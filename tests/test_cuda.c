@@ -368,7 +368,7 @@ int main(void) {
     ld_cuda *g = NULL;
     if (ld_cuda_init(&g, NULL) != LD_OK) {
         printf("test_cuda: skipped: %s\n", ld_failure_reason());
-        return t_done();
+        return 0;   /* no closing line: tests/run.sh lists it as skipped */
     }
     printf("device: %s\n", ld_cuda_device_name(g));
     ld_cuda_free(g);
