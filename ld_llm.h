@@ -1109,14 +1109,19 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #define LD__PRAGMA(x) _Pragma(#x)
 #define LD__PAR_MIN 65536
 #define LD__OMP_FOR(work) LD__PRAGMA(omp parallel for schedule(static) if((work) >= LD__PAR_MIN))
-/* the same, OR-ing an int flag and taking three maxima across threads */
-#define LD__OMP_FOR_CHECK(work, flag, m1, m2, m3) \
-    LD__PRAGMA(omp parallel for schedule(static) reduction(| : flag) reduction(max : m1, m2, m3) if((work) >= LD__PAR_MIN))
+/* the same with a private copy of a struct of constants (shared, a struct
+   is read through a pointer, which stops vectorisation: measured, an SGD
+   step 13x slower), and OR-ing an int flag and taking three maxima */
+#define LD__OMP_FOR_WITH(work, priv) \
+    LD__PRAGMA(omp parallel for schedule(static) firstprivate(priv) if((work) >= LD__PAR_MIN))
+#define LD__OMP_FOR_CHECK(work, priv, flag, m1, m2, m3) \
+    LD__PRAGMA(omp parallel for schedule(static) firstprivate(priv) reduction(| : flag) reduction(max : m1, m2, m3) if((work) >= LD__PAR_MIN))
 #define LD__OMP_PARALLEL(work) LD__PRAGMA(omp parallel if((work) >= LD__PAR_MIN))
 #define LD__OMP_FOR_IN LD__PRAGMA(omp for schedule(static))
 #else
 #define LD__OMP_FOR(work)
-#define LD__OMP_FOR_CHECK(work, flag, m1, m2, m3)
+#define LD__OMP_FOR_WITH(work, priv)
+#define LD__OMP_FOR_CHECK(work, priv, flag, m1, m2, m3)
 #define LD__OMP_PARALLEL(work)
 #define LD__OMP_FOR_IN
 #endif
@@ -2709,6 +2714,167 @@ static double ld__sumsq(const ld_float *x, size_t n) {
     return s;
 }
 
+/* The three update rules, one parameter at a time, as torch.optim writes
+   them: g is the (clipped) gradient, th = θ, m1 and m2 the moments; each
+   returns Δθ and writes the new moments. k holds the step's constants.     */
+typedef struct {
+    ld_float lr, wd;         /* η, this tensor's weight decay λ                */
+    ld_float b1, b2, eps;    /* β1, β2 (RMSprop's α), ε                        */
+    ld_float step_size;      /* AdamW: η / (1 − β1^t)                          */
+    ld_float bc2s;           /* AdamW: √(1 − β2^t)                             */
+    ld_float mom;            /* SGD momentum μ                                 */
+    int first;               /* the first step (SGD's buffer starts at u)      */
+} ld__upd;
+
+/* torch.optim.AdamW: m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;
+   Δθ = −η λ θ − η/(1−β1^t) · m / (√v / √(1−β2^t) + ε)                       */
+static inline ld_float ld__adamw(ld__upd k, ld_float g, ld_float th, ld_float m1, ld_float m2,
+                                 ld_float *m1_new, ld_float *m2_new) {
+    ld_float m = k.b1 * m1 + (1 - k.b1) * g;
+    ld_float v = k.b2 * m2 + (1 - k.b2) * g * g;
+    *m1_new = m; *m2_new = v;
+    return -k.lr * k.wd * th - k.step_size * m / (LD__SQRT(v) / k.bc2s + k.eps);
+}
+/* torch.optim.SGD (dampening 0, not Nesterov): u = g + λ θ; with μ > 0 the
+   buffer b ← u on the first step, μ b + u after (else b = u);  Δθ = −η b     */
+static inline ld_float ld__sgd(ld__upd k, ld_float g, ld_float th, ld_float m1, ld_float *m1_new) {
+    ld_float b = g + k.wd * th;
+    if (k.mom > 0) b = k.first ? b : k.mom * m1 + b;
+    *m1_new = b;
+    return -k.lr * b;
+}
+/* torch.optim.RMSprop (not centred, no momentum): u = g + λ θ;
+   v ← α v + (1−α) u²;  Δθ = −η u / (√v + ε)                               */
+static inline ld_float ld__rmsprop(ld__upd k, ld_float g, ld_float th, ld_float m2, ld_float *m2_new) {
+    ld_float u = g + k.wd * th;
+    ld_float v = k.b2 * m2 + (1 - k.b2) * u * u;
+    *m2_new = v;
+    return -k.lr * u / (LD__SQRT(v) + k.eps);
+}
+
+/* The overflow check of a step. A step that would overflow θ or the
+   moments is refused with everything as it was. Usually bounds settle it:
+   max|g_i| ≤ ‖g‖, and bounds on max|θ|, max|m1|, max m2 carried from step to
+   step bound every new value, far below overflow for any sane η. This
+   works out the new bounds (*th_max, *m1_max, *m2_max) and returns 1 when
+   they prove the step safe; 0 when they do not (the first step, θ changed
+   outside the optimizer, an absurd η): then a checking pass of
+   ld__optim_pass looks at every new value instead. g_max = ‖g‖ after
+   clipping; bc1 = 1 − β1^t.                                               */
+static int ld__optim_bounds(const ld_optim *o, const ld_model *m, double lr, double g_max, double bc1,
+                            double *th_max, double *m1_max, double *m2_max) {
+    const ld_optim_config *c = &o->cfg;
+    const double big = LD__FLOAT_MAX, wd = c->weight_decay;
+    double th = o->th_max, a = o->m1_max, v = o->m2_max;
+    double u = g_max + wd * th;              /* max |g + λθ|                     */
+    double inv_eps = 1 / fmin(c->eps, 1.0);  /* a/ε ≥ a: covers the intermediate */
+    double th_new, a_new = a, v_new = v;
+    switch (c->kind) {
+    case LD_OPT_ADAMW:
+        a_new = c->beta1 * a + (1 - c->beta1) * g_max;
+        v_new = c->beta2 * v + (1 - c->beta2) * g_max * g_max;
+        th_new = th + lr * wd * th + (lr / bc1) * a_new * inv_eps;
+        break;
+    case LD_OPT_SGD:
+        if (c->momentum > 0) a_new = o->step == 0 ? u : c->momentum * a + u;
+        th_new = th + lr * (c->momentum > 0 ? a_new : u);
+        break;
+    default: /* RMSprop */
+        v_new = c->beta2 * v + (1 - c->beta2) * u * u;
+        th_new = th + lr * u * inv_eps;
+        break;
+    }
+    *th_max = th_new; *m1_max = a_new; *m2_max = v_new;
+    /* the bounds must be current, and the step's constants finite in ld_float */
+    return o->bounds_ok && o->bound_version == m->theta_version && th_new <= big / 4 && a_new <= big / 4 &&
+           v_new <= big / 4 && u * u <= big / 4 && lr / bc1 <= big / 4 && lr * (1 + wd) <= big / 4;
+}
+
+/* One pass of a step over every tensor. check = 1: works the step out,
+   writing nothing, and returns 1 if any new value overflows (|x| ≤ max
+   rather than isfinite: it vectorises, and is false for NaN too); else 0,
+   with the exact maxima of the new |θ|, |m1| and m2 in *th_max, *m1_max,
+   *m2_max. check = 0: applies it — g ← the clipped g, the new moments,
+   Δθ into o->delta, θ ← θ + Δθ.                                            */
+static int ld__optim_pass(ld_optim *o, ld_model *m, ld__upd k, ld_float clip_scale, int check,
+                          double *th_max, double *m1_max, double *m2_max) {
+    const ld_optim_config *c = &o->cfg;
+    const ld_float big = LD__FLOAT_MAX;
+    const int clip = clip_scale < 1, sgd_buf = k.mom > 0;
+    int bad = 0;
+    for (int t = 0; t < LD__NTENSORS; t++) {
+        ld_tensor_info ti;
+        ld_tensor_info_get(&m->cfg, t, &ti);
+        k.wd = (ld_float)((ti.decay || c->decay_all) ? c->weight_decay : 0.0);
+        ld_float *th = m->theta + ti.offset, *g = m->grad + ti.offset, *d = o->delta + ti.offset;
+        ld_float *m1 = o->m1 + ti.offset, *m2 = o->m2 + ti.offset;
+        long n = (long)ti.size;
+        ld_float mT = 0, mA = 0, mV = 0;
+#define LD__G(i) (clip ? g[i] * clip_scale : g[i])
+#define LD__OK(x) (LD__FABS(x) <= big)
+#define LD__MAXABS(mx, x) mx = LD__FABS(x) > mx ? LD__FABS(x) : mx
+        switch (c->kind) {
+        case LD_OPT_ADAMW:
+            if (check) {
+                LD__OMP_FOR_CHECK(n * 8, k, bad, mT, mA, mV)
+                for (long i = 0; i < n; i++) {
+                    ld_float a, v, th_i = th[i] + ld__adamw(k, LD__G(i), th[i], m1[i], m2[i], &a, &v);
+                    bad |= !(LD__OK(a) & LD__OK(v) & LD__OK(th_i));
+                    LD__MAXABS(mT, th_i); LD__MAXABS(mA, a); LD__MAXABS(mV, v);
+                }
+            } else {
+                LD__OMP_FOR_WITH(n * 8, k)
+                for (long i = 0; i < n; i++) {
+                    ld_float gi = LD__G(i), a, v, di = ld__adamw(k, gi, th[i], m1[i], m2[i], &a, &v);
+                    g[i] = gi; m1[i] = a; m2[i] = v; d[i] = di; th[i] += di;
+                }
+            }
+            break;
+        case LD_OPT_SGD:
+            if (check) {
+                LD__OMP_FOR_CHECK(n * 8, k, bad, mT, mA, mV)
+                for (long i = 0; i < n; i++) {
+                    ld_float a, th_i = th[i] + ld__sgd(k, LD__G(i), th[i], m1[i], &a);
+                    bad |= !(LD__OK(a) & LD__OK(th_i));
+                    LD__MAXABS(mT, th_i); LD__MAXABS(mA, a);
+                }
+            } else {
+                LD__OMP_FOR_WITH(n * 8, k)
+                for (long i = 0; i < n; i++) {
+                    ld_float gi = LD__G(i), a, di = ld__sgd(k, gi, th[i], m1[i], &a);
+                    g[i] = gi; if (sgd_buf) m1[i] = a; d[i] = di; th[i] += di;
+                }
+            }
+            break;
+        case LD_OPT_RMSPROP:
+            if (check) {
+                LD__OMP_FOR_CHECK(n * 8, k, bad, mT, mA, mV)
+                for (long i = 0; i < n; i++) {
+                    ld_float v, th_i = th[i] + ld__rmsprop(k, LD__G(i), th[i], m2[i], &v);
+                    bad |= !(LD__OK(v) & LD__OK(th_i));
+                    LD__MAXABS(mT, th_i); LD__MAXABS(mV, v);
+                }
+            } else {
+                LD__OMP_FOR_WITH(n * 8, k)
+                for (long i = 0; i < n; i++) {
+                    ld_float gi = LD__G(i), v, di = ld__rmsprop(k, gi, th[i], m2[i], &v);
+                    g[i] = gi; m2[i] = v; d[i] = di; th[i] += di;
+                }
+            }
+            break;
+        }
+#undef LD__G
+#undef LD__OK
+#undef LD__MAXABS
+        if (check) {   /* the maxima over every tensor */
+            if ((double)mT > *th_max) *th_max = mT;
+            if ((double)mA > *m1_max) *m1_max = mA;
+            if ((double)mV > *m2_max) *m2_max = mV;
+        }
+    }
+    return bad;
+}
+
 LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
     if (!o || !o->delta || !m || !m->grad) return ld__fail(LD_ERR_ARG, "optimizer or model not initialised (or model without LD_TRAIN)");
     if (o->P != m->P) return ld__fail(LD_ERR_SHAPE, "optimizer made for %zu parameters, model has %zu", o->P, m->P);
@@ -2724,133 +2890,23 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
     }
     long step = o->step + 1;
     double bc1 = 1 - pow(c->beta1, (double)step), bc2 = 1 - pow(c->beta2, (double)step);
-    ld_float step_size = (ld_float)(lr / bc1), bc2s = (ld_float)sqrt(bc2), scf = (ld_float)clip_scale;
-    ld_float b1 = (ld_float)c->beta1, b2 = (ld_float)c->beta2, eps = (ld_float)c->eps;
-    ld_float mom = (ld_float)c->momentum, lrf = (ld_float)lr;
-    int clip = clip_scale < 1, first = step == 1;
-    /* A step that would overflow θ or the moments is refused with
-       everything as it was. Usually bounds settle it: max|g_i| ≤ ‖g‖, and
-       bounds on max|θ|, max|m1|, max m2 carried from step to step give a
-       bound on each new value, far below overflow for any sane η. When
-       they do not (the first step, θ changed outside the optimizer, an
-       absurd η), pass 0 works the whole step out, writing nothing, checks
-       every new value and takes their exact maxima as the new bounds;
-       pass 1 then takes the step. (|x| ≤ max rather than isfinite: it
-       vectorises, and is false for NaN too.)                                */
-    const ld_float big = LD__FLOAT_MAX;
-    double gm = norm * clip_scale, wdm = c->weight_decay, T0 = o->th_max, A0 = o->m1_max, V0 = o->m2_max;
-    /* the bounds also cover every intermediate product: a/ε ≥ a for ε ≤ 1 */
-    double nT, nA = A0, nV = V0, u = gm + wdm * T0, ie = 1 / fmin(c->eps, 1.0);
-    switch (c->kind) {
-    case LD_OPT_ADAMW:
-        nA = c->beta1 * A0 + (1 - c->beta1) * gm;
-        nV = c->beta2 * V0 + (1 - c->beta2) * gm * gm;
-        nT = T0 + lr * wdm * T0 + (lr / bc1) * nA * ie;
-        break;
-    case LD_OPT_SGD:
-        if (c->momentum > 0) nA = first ? u : c->momentum * A0 + u;
-        nT = T0 + lr * (c->momentum > 0 ? nA : u);
-        break;
-    default: /* RMSprop */
-        nV = c->beta2 * V0 + (1 - c->beta2) * u * u;
-        nT = T0 + lr * u * ie;
-        break;
-    }
-    /* and the step's constants themselves must be finite in ld_float */
-    int exact = !(o->bounds_ok && o->bound_version == m->theta_version && nT <= big / 4 && nA <= big / 4 &&
-                  nV <= big / 4 && u * u <= big / 4 && lr / bc1 <= big / 4 && lr * (1 + wdm) <= big / 4);
-    double nT0 = 0, nA0 = 0, nV0 = 0;
-    for (int pass = exact ? 0 : 1; pass < 2; pass++) {
-        int bad = 0;
-        ld_float mT = 0, mA = 0, mV = 0;
-        for (int k = 0; k < LD__NTENSORS; k++) {
-            ld_tensor_info ti;
-            ld_tensor_info_get(&m->cfg, k, &ti);
-            ld_float wd = (ld_float)((ti.decay || c->decay_all) ? c->weight_decay : 0.0);
-            ld_float *th = m->theta + ti.offset, *g = m->grad + ti.offset, *d = o->delta + ti.offset;
-            ld_float *m1 = o->m1 + ti.offset, *m2 = o->m2 + ti.offset;
-            long n = (long)ti.size;
-/* one parameter: the clipped gradient G, then the update of the kind
-   (M1, M2: its moments, D: Δθ), from g[i], θ[i] and the moments in m1, m2 */
-#define LD__ADAMW(G, M1, M2, D) /* torch.optim.AdamW */                              \
-            ld_float G = clip ? g[i] * scf : g[i];                                     \
-            ld_float M1 = b1 * m1[i] + (1 - b1) * G;                                   \
-            ld_float M2 = b2 * m2[i] + (1 - b2) * G * G;                               \
-            ld_float D = -lrf * wd * th[i] - step_size * M1 / (LD__SQRT(M2) / bc2s + eps)
-#define LD__SGD(G, M1, D) /* torch.optim.SGD, dampening 0, not Nesterov */           \
-            ld_float G = clip ? g[i] * scf : g[i];                                     \
-            ld_float M1 = G + wd * th[i];                                              \
-            if (mom > 0) M1 = first ? M1 : mom * m1[i] + M1;                           \
-            ld_float D = -lrf * M1
-#define LD__RMSPROP(G, M2, D) /* torch.optim.RMSprop, not centred, no momentum */     \
-            ld_float G = clip ? g[i] * scf : g[i];                                     \
-            ld_float u_ = G + wd * th[i];                                              \
-            ld_float M2 = b2 * m2[i] + (1 - b2) * u_ * u_;                             \
-            ld_float D = -lrf * u_ / (LD__SQRT(M2) + eps)
-#define LD__OK(x) (LD__FABS(x) <= big)
-#define LD__MAXABS(mx, x) mx = LD__FABS(x) > mx ? LD__FABS(x) : mx
-            if (pass == 0) {
-                switch (c->kind) {
-                case LD_OPT_ADAMW:
-                    LD__OMP_FOR_CHECK(n * 8, bad, mT, mA, mV)
-                    for (long i = 0; i < n; i++) {
-                        LD__ADAMW(gi, a, v, di);
-                        ld_float t = th[i] + di;
-                        bad |= !(LD__OK(a) & LD__OK(v) & LD__OK(t));
-                        LD__MAXABS(mT, t); LD__MAXABS(mA, a); LD__MAXABS(mV, v);
-                    }
-                    break;
-                case LD_OPT_SGD:
-                    LD__OMP_FOR_CHECK(n * 8, bad, mT, mA, mV)
-                    for (long i = 0; i < n; i++) {
-                        LD__SGD(gi, a, di);
-                        ld_float t = th[i] + di;
-                        bad |= !(LD__OK(a) & LD__OK(t));
-                        LD__MAXABS(mT, t); LD__MAXABS(mA, a);
-                    }
-                    break;
-                case LD_OPT_RMSPROP:
-                    LD__OMP_FOR_CHECK(n * 8, bad, mT, mA, mV)
-                    for (long i = 0; i < n; i++) {
-                        LD__RMSPROP(gi, v, di);
-                        ld_float t = th[i] + di;
-                        bad |= !(LD__OK(v) & LD__OK(t));
-                        LD__MAXABS(mT, t); LD__MAXABS(mV, v);
-                    }
-                    break;
-                }
-                /* the exact maxima of the new values, over every tensor */
-                if ((double)mT > nT0) nT0 = mT;
-                if ((double)mA > nA0) nA0 = mA;
-                if ((double)mV > nV0) nV0 = mV;
-            } else {
-                switch (c->kind) {
-                case LD_OPT_ADAMW:
-                    LD__OMP_FOR(n * 8)
-                    for (long i = 0; i < n; i++) { LD__ADAMW(gi, a, v, di); g[i] = gi; m1[i] = a; m2[i] = v; d[i] = di; th[i] += di; }
-                    break;
-                case LD_OPT_SGD:
-                    LD__OMP_FOR(n * 8)
-                    for (long i = 0; i < n; i++) { LD__SGD(gi, a, di); g[i] = gi; if (mom > 0) m1[i] = a; d[i] = di; th[i] += di; }
-                    break;
-                case LD_OPT_RMSPROP:
-                    LD__OMP_FOR(n * 8)
-                    for (long i = 0; i < n; i++) { LD__RMSPROP(gi, v, di); g[i] = gi; m2[i] = v; d[i] = di; th[i] += di; }
-                    break;
-                }
-            }
-#undef LD__ADAMW
-#undef LD__SGD
-#undef LD__RMSPROP
-#undef LD__OK
-#undef LD__MAXABS
-        }
-        if (pass == 0 && bad)
+    ld__upd k;
+    k.lr = (ld_float)lr; k.wd = 0;
+    k.b1 = (ld_float)c->beta1; k.b2 = (ld_float)c->beta2; k.eps = (ld_float)c->eps;
+    k.step_size = (ld_float)(lr / bc1); k.bc2s = (ld_float)sqrt(bc2);
+    k.mom = (ld_float)c->momentum; k.first = step == 1;
+    /* check, then apply */
+    double th_max, m1_max, m2_max;
+    if (!ld__optim_bounds(o, m, lr, norm * clip_scale, bc1, &th_max, &m1_max, &m2_max)) {
+        th_max = m1_max = m2_max = 0;
+        if (ld__optim_pass(o, m, k, (ld_float)clip_scale, 1, &th_max, &m1_max, &m2_max))
             return ld__fail(LD_ERR_NAN, "a step of learning rate %g would make θ or the optimizer's moments overflow; "
                                         "nothing was changed", lr);
-        if (pass == 0) { nT = nT0; nA = c->kind == LD_OPT_RMSPROP ? 0 : nA0; nV = c->kind == LD_OPT_ADAMW || c->kind == LD_OPT_RMSPROP ? nV0 : 0; }
+        if (c->kind == LD_OPT_RMSPROP) m1_max = 0;   /* the kinds without that moment */
+        if (c->kind == LD_OPT_SGD) m2_max = 0;
     }
-    o->th_max = nT; o->m1_max = nA; o->m2_max = nV;
+    ld__optim_pass(o, m, k, (ld_float)clip_scale, 0, NULL, NULL, NULL);
+    o->th_max = th_max; o->m1_max = m1_max; o->m2_max = m2_max;
     o->grad_norm = norm;
     o->clip_scale = clip_scale;
     o->step = step;
