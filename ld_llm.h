@@ -607,10 +607,11 @@ LDDEF void ld_logits_to_logprobs(ld_model *m);
 
 typedef enum { LD_OPT_ADAMW = 0, LD_OPT_SGD = 1, LD_OPT_RMSPROP = 2 } ld_opt_kind;
 
-/* Zero fields take the defaults in brackets. Semantics follow torch.optim. */
+/* Zero fields take the defaults in brackets: `ld_optim_config oc = {0};`
+   is AdamW with η = 1e-3, in C and in C++. Semantics follow torch.optim.  */
 typedef struct {
-    ld_opt_kind kind;     /* [LD_OPT_ADAMW]                                  */
     double lr;            /* [1e-3] the default η (each step may pass its own) */
+    ld_opt_kind kind;     /* [LD_OPT_ADAMW]                                  */
     double beta1;         /* [0.9]  AdamW first moment                        */
     double beta2;         /* [0.999] AdamW second moment; RMSprop's α [0.99]  */
     double eps;           /* [1e-8]                                           */
@@ -749,8 +750,8 @@ typedef enum { LD_DATA_SFT = 0, LD_DATA_PREF = 1, LD_DATA_PROBES = 2 } ld_data_k
 enum { LD_DATA_SKIP_BAD = 1 };
 
 typedef struct {
-    ld_data_kind kind;
     int n;                /* examples                                       */
+    ld_data_kind kind;
     int n_fields;         /* columns; column 0 is "prompt"                  */
     char **fields;        /* (n_fields) column names                         */
     int *tokens;          /* every field's tokens, one after another         */

@@ -115,7 +115,7 @@ int main(void) {
 
     /* 10 AdamW steps with clipping on the same batch, as the reference did */
     ld_optim opt;
-    ld_optim_config oc = {LD_OPT_ADAMW, 0, 0, 0, 0, 0, 0, 0, 0};
+    ld_optim_config oc = {0, LD_OPT_ADAMW, 0, 0, 0, 0, 0, 0, 0};
     oc.lr = r.lr; oc.beta1 = r.beta1; oc.beta2 = r.beta2; oc.eps = r.eps; oc.weight_decay = r.wd; oc.grad_clip = r.clip;
     CHECK(ld_optim_init(&opt, &m, &oc) == LD_OK, "optim init: %s", ld_failure_reason());
     double worst_loss[2] = {0, 0}, worst_norm[2] = {0, 0};

@@ -1,32 +1,38 @@
 #!/bin/sh
 # The code the documentation shows must compile and work: the README's usage
 # example and the quick start at the top of ld_llm.h, extracted verbatim,
-# compiled with -Wall -Wextra -Werror, run, and their loss must fall.
+# compiled as C99 and as C++ with -Wall -Wextra -Werror, run, and their loss
+# must fall. (C++: -Wno-missing-field-initializers, since g++ -Wextra warns
+# about the `= {0}` the examples use, which C and C++ both define.)
 # Usage: test_readme.sh SCRATCH_DIR
 s=${1:-build/tmp}
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "OK   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 CC=${CC:-cc}
+CXX=${CXX:-c++}
+# compile_run NAME SOURCE LANGUAGE: compile, run, check that the loss falls
+compile_run() {
+    name=$1; src=$2; lang=$3
+    if [ "$lang" = c ]; then set -- $CC -std=c99 -x c; else set -- $CXX -x c++ -Wno-missing-field-initializers; fi
+    exe="$s/$(echo "$name" | tr -c "a-zA-Z0-9\n" _)_$lang"
+    if "$@" -O2 -Wall -Wextra -Werror -I. "$src" -o "$exe" -lm 2> "$exe.err"; then
+        ok "$name compiles as $lang"
+        "$exe" > "$exe.out"
+        first=$(head -n 1 "$exe.out" | sed 's/.*loss //'); last=$(tail -n 1 "$exe.out" | sed 's/.*loss //')
+        if awk "BEGIN { exit !($last < $first - 1) }"; then ok "$name ($lang) trains: loss $first -> $last"
+        else bad "$name ($lang): loss $first -> $last does not fall"; fi
+    else bad "$name does not compile as $lang: $(head -n 3 "$exe.err")"; fi
+}
 # the README's first C block
 awk '/^```c$/ { on = 1; next } /^```$/ { if (on) exit } on' README.md > "$s/readme_usage.c"
-if $CC -std=c99 -O2 -Wall -Wextra -Werror -I. "$s/readme_usage.c" -o "$s/readme_usage" -lm 2> "$s/readme_usage.err"; then
-    ok "README usage example compiles"
-    "$s/readme_usage" > "$s/readme_usage.out"
-    first=$(head -n 1 "$s/readme_usage.out" | sed 's/.*loss //'); last=$(tail -n 1 "$s/readme_usage.out" | sed 's/.*loss //')
-    if awk "BEGIN { exit !($last < $first - 1) }"; then ok "README usage example trains: loss $first -> $last"
-    else bad "README usage example: loss $first -> $last does not fall"; fi
-else bad "README usage example does not compile: $(head -n 3 "$s/readme_usage.err")"; fi
 # the header's quick start, wrapped in main
 { echo '#define LD_LLM_IMPLEMENTATION'; echo '#include "ld_llm.h"'; echo '#include <stdio.h>'; echo 'int main(void) {'
   sed -n '/^   QUICK START/,/^   TABLE OF CONTENTS/p' ld_llm.h | sed '1,2d;$d'
   echo 'return 0; }'; } > "$s/quickstart.c"
-if $CC -std=c99 -O2 -Wall -Wextra -Werror -I. "$s/quickstart.c" -o "$s/quickstart" -lm 2> "$s/quickstart.err"; then
-    ok "ld_llm.h quick start compiles"
-    "$s/quickstart" > "$s/quickstart.out"
-    first=$(head -n 1 "$s/quickstart.out" | sed 's/.*loss //'); last=$(tail -n 1 "$s/quickstart.out" | sed 's/.*loss //')
-    if awk "BEGIN { exit !($last < $first - 1) }"; then ok "quick start trains: loss $first -> $last"
-    else bad "quick start: loss $first -> $last does not fall"; fi
-else bad "ld_llm.h quick start does not compile: $(head -n 3 "$s/quickstart.err")"; fi
+for lang in c c++; do
+    compile_run "README usage example" "$s/readme_usage.c" $lang
+    compile_run "ld_llm.h quick start" "$s/quickstart.c" $lang
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
