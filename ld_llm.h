@@ -70,6 +70,8 @@
        LD_NO_STDIO       drop the functions that open files
        LD_NO_SIMD        use the portable scalar kernels (no vector extensions)
        LD_LLM_CUDA       declare the GPU unit's functions (ld_llm_cuda.cu)
+       LD_NO_PTHREAD     do not use a POSIX thread key to free a thread's
+                         scratch at its exit (call ld_thread_cleanup)
 
    ERROR CONTRACT. Every fallible call returns an ld_status (LD_OK = 0, errors
    negative); ld_failure_reason() then says what went wrong, in words. Bad
@@ -77,6 +79,19 @@
    empty response, a NaN, a malformed file) is an error, never a crash, and a
    call that fails leaves the caller's data as it was. The library never
    calls exit() and never prints.
+
+   THREADS. A model (ld_model, and the trainer, optimizer and reports that
+   use it) belongs to one thread at a time: every call on it, a forward
+   included, writes its buffers, so two threads using one model get wrong
+   numbers without any error. Use one model per thread (ld_model_copy_params
+   copies θ). What several threads may share, read-only: a dataset after
+   it is parsed, a config, probe results, and a model's θ while no call on
+   that model runs. The library has no other shared state: the failure
+   reason is per thread, and so is the packing buffer of the matrix
+   products (up to about 1 MB), freed when the thread exits (POSIX threads)
+   or by ld_thread_cleanup(). Within one call, OpenMP threads split the
+   work; with several threads of your own, each call's OpenMP team adds to
+   them (set OMP_NUM_THREADS to match).
 
    DETERMINISM CONTRACT. Randomness comes only from explicit ld_rng states.
    Every reduction runs in a fixed order and OpenMP threads only split
@@ -167,6 +182,14 @@ LDDEF const char *ld_failure_reason(void);
 /* Records a failure for ld_failure_reason and returns s: for code built on
    the library (ld_llm_cuda.cu) that reports through the same channel.      */
 LDDEF ld_status ld_set_failure(ld_status s, const char *reason);
+
+/* Frees the scratch of the calling thread and of its OpenMP team (the
+   packing buffers of the matrix products, kept between calls for speed).
+   With POSIX threads this happens by itself when a thread exits; call it
+   where that is not so (Windows, LD_NO_PTHREAD) before a thread that used
+   the library ends, or to give the memory back early. The next product
+   allocates it again.                                                      */
+LDDEF void ld_thread_cleanup(void);
 
 /* The model's sizes. Zero-initialise and set what you need; zero fields take
    the defaults in brackets (ld_config_resolve fills them in).               */
@@ -1726,7 +1749,18 @@ static void ld__micro(int kc, const ld_float *a, long sr, long sk, const ld_floa
 
 /* Packing space, kept per thread and grown as needed: allocating it on every
    product made the kernel map and fault in fresh pages each time (measured:
-   8% of a step). It lives until the thread ends. */
+   8% of a step). Each thread that runs a product keeps its own; it is freed
+   when the thread exits (POSIX threads: a key with a destructor) or by
+   ld_thread_cleanup(). */
+#if !defined(LD_NO_PTHREAD) && (defined(__unix__) || defined(__APPLE__))
+#include <pthread.h>
+#define LD__SCRATCH_KEY 1
+static pthread_key_t ld__scratch_key;
+static pthread_once_t ld__scratch_once = PTHREAD_ONCE_INIT;
+static int ld__scratch_key_ok;
+static void ld__scratch_release(void *p) { LD_FREE(p); }   /* at thread exit */
+static void ld__scratch_key_make(void) { ld__scratch_key_ok = pthread_key_create(&ld__scratch_key, ld__scratch_release) == 0; }
+#endif
 static LD__TLS char *ld__scratch_mem;
 static LD__TLS size_t ld__scratch_cap;
 static char *ld__scratch(size_t bytes) {
@@ -1736,8 +1770,27 @@ static char *ld__scratch(size_t bytes) {
         LD_FREE(ld__scratch_mem);
         ld__scratch_mem = p;
         ld__scratch_cap = bytes;
+#ifdef LD__SCRATCH_KEY
+        pthread_once(&ld__scratch_once, ld__scratch_key_make);
+        if (ld__scratch_key_ok) pthread_setspecific(ld__scratch_key, p);
+#endif
     }
     return ld__scratch_mem;
+}
+
+static void ld__scratch_free(void) {
+#ifdef LD__SCRATCH_KEY
+    if (ld__scratch_mem && ld__scratch_key_ok) pthread_setspecific(ld__scratch_key, NULL);
+#endif
+    LD_FREE(ld__scratch_mem);
+    ld__scratch_mem = NULL;
+    ld__scratch_cap = 0;
+}
+LDDEF void ld_thread_cleanup(void) {
+    ld__scratch_free();
+    /* the OpenMP threads of this thread's team run products too (attention) */
+    LD__OMP_PARALLEL(LD__PAR_MIN)
+    ld__scratch_free();
 }
 
 static void ld__gemm(int M, int N, int K, const ld_float *A, long ars, long acs,
