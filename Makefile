@@ -36,7 +36,7 @@ EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
-           test_cuda_fake test_cuda_fake_double test_badinput test_threads
+           test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
@@ -87,11 +87,14 @@ $(1)/test_io: tests/test_io.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_badinput: tests/test_badinput.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_api: tests/test_api.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_threads: tests/test_threads.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -pthread $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_determinism: tests/test_determinism.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_compile: tests/test_compile.c tests/impl.c $(HDR) | $(1)
+	$$(CC) $$(CFLAGS) -Werror -DLD_NO_STDIO $(2) -c tests/impl.c -o $$@.nostdio.o
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_compile.c tests/impl.c -o $$@ $$(LDLIBS)
 $(1)/test_compile_cpp: tests/test_compile.cpp $(HDR) | $(1)
 	$$(CXX) $$(OPT) -Wall -Wextra -Werror -Wno-missing-field-initializers $(2) $$< -o $$@ $$(LDLIBS)

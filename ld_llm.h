@@ -281,8 +281,12 @@ enum {
     LD_JVP   = 2    /* the forward-mode tangent buffers (dynamics)          */
 };
 
-/* Forward activations for up to B rows of up to T positions. Each pointer
-   carries its shape; layered ones hold every layer (the backward needs them). */
+/* Forward activations, allocated for the capacity: B = m->B rows of
+   T = m->T positions, as the shapes below say; layered ones hold every
+   layer (the backward needs them), each layer's slice B·T rows apart. A
+   forward of cur_B rows padded to cur_T positions fills the front of each
+   array (of each layer's slice) with row stride cur_T, not m->T: row b,
+   position t is row b·cur_T + t. ld_forward_row reads logits and π by row. */
 typedef struct {
     ld_float *encoded;    /* (B,T,C)     token + position embeddings      */
     ld_float *ln1;        /* (L,B,T,C)                                    */
@@ -301,16 +305,18 @@ typedef struct {
     ld_float *lnf;        /* (B,T,C)                                      */
     ld_float *lnf_mean;   /* (B,T)                                        */
     ld_float *lnf_rstd;   /* (B,T)                                        */
-    ld_float *logits;     /* (B,T,V)     z                                */
-    ld_float *probs;      /* (B,T,V)     π = softmax(z)                   */
+    ld_float *logits;     /* (B,T,V)     z, filled as (cur_B, cur_T, V)   */
+    ld_float *probs;      /* (B,T,V)     π = softmax(z), the same         */
     ld_float *scratch;    /* (B,T,C)     a projection before its residual */
 } ld_acts;
 
 /* Buffers of the backward pass (LD_TRAIN) and of the JVP (LD_JVP); one layer
    at a time, so no L axis. In the backward, each holds ∂L/∂(activation);
-   in the JVP, the tangent J·v of the activation.                           */
+   in the JVP, the tangent J·v of the activation. Allocated as (B,T,…) for
+   the capacity, filled as (cur_B, cur_T, …), row stride cur_T, like ld_acts. */
 typedef struct {
-    ld_float *logits;     /* (B,T,V)  backward: G = ∂L/∂z, written by a loss */
+    ld_float *logits;     /* (B,T,V)  backward: G = ∂L/∂z, written by a loss;
+                             JVP: J·v; filled as (cur_B, cur_T, V)          */
     ld_float *residual;   /* (B,T,C)  the residual stream                   */
     ld_float *ln;         /* (B,T,C)  a LayerNorm output                    */
     ld_float *qkv;        /* (B,T,3C)                                       */
@@ -350,7 +356,10 @@ typedef struct ld_accel {
 /* The model. Read its fields freely; change them only through the API
    (θ itself may be edited in place: it is plain data; call
    ld_params_changed afterwards, for an attached accelerator's copy of θ
-   and the optimizer's overflow check). */
+   and the optimizer's overflow check). Do not copy an ld_model by value
+   to get a second model: the copy shares the first one's memory, and
+   freeing both frees it twice. Make a second model with ld_model_init and
+   ld_model_copy_params. */
 typedef struct {
     ld_config cfg;        /* resolved                                      */
     int B, T;             /* capacity: rows and positions per forward      */
@@ -363,13 +372,15 @@ typedef struct {
     ld_acts a;            /* forward activations                          */
     ld_dacts d;           /* backward buffers (LD_TRAIN)                   */
     ld_dacts t;           /* JVP tangents (LD_JVP)                         */
-    /* the batch of the last ld_forward */
+    /* the batch of the last ld_forward: cur_B rows of cur_T positions (the
+       longest row, padded), packed with a row stride of cur_T — NOT m->T.
+       ld_forward_row gives one row's pointers without any stride.        */
     int cur_B, cur_T;     /* rows and padded length                        */
-    int *tokens;          /* (B,T) padded with eot_token                   */
-    int *len;             /* (B) sequence lengths                          */
-    int *prompt_len;      /* (B)                                           */
-    double *tok_logp;     /* (B,T) log π_t[χ_{t+1}] for t < len−1, else 0  */
-    double *seq_logp;     /* (B) log π(y|x) = Σ over the response tokens   */
+    int *tokens;          /* (cur_B, cur_T) padded with eot_token          */
+    int *len;             /* (cur_B) sequence lengths                      */
+    int *prompt_len;      /* (cur_B)                                       */
+    double *tok_logp;     /* (cur_B, cur_T) log π_t[χ_{t+1}] for t < len−1, else 0 */
+    double *seq_logp;     /* (cur_B) log π(y|x) = Σ over the response tokens */
     /* memory */
     void *mem;            /* the one allocation                           */
     size_t bytes;         /* its size                                     */
@@ -488,10 +499,12 @@ LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, in
    ======================================================================== */
 
 /* Teacher-forced forward pass over B sequences of different lengths (the
-   library pads them with eot_token). Afterwards, for row b, position t:
-     m->a.logits[b,t,:] = z_t,  m->a.probs[b,t,:] = π_t,
-     m->tok_logp[b,t]   = log π_t[χ_{t+1}]  (t < len−1),
-     m->seq_logp[b]     = log π(y|x) = Σ_{t=prompt_len−1}^{len−2} tok_logp[b,t],
+   library pads them with eot_token, to m->cur_T = the longest length).
+   Afterwards, for row b, position t, with n = b·cur_T + t (cur_T, not m->T;
+   or ask ld_forward_row for row b):
+     m->a.logits[n·V ..] = z_t,  m->a.probs[n·V ..] = π_t,
+     m->tok_logp[n]      = log π_t[χ_{t+1}]  (t < len−1),
+     m->seq_logp[b]      = log π(y|x) = Σ_{t=prompt_len−1}^{len−2} tok_logp[b·cur_T + t],
    and m->d.logits (if LD_TRAIN) is zeroed, ready for a loss to write G.
    Errors: B outside [1, m->B], a length > m->T or > context, prompt_len
    outside [1, len), a token outside [0, V): nothing is computed. A log-prob
@@ -499,10 +512,32 @@ LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, in
    pass (its outputs are there to inspect).                                 */
 LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B);
 
+/* One row of the last forward, as pointers into the model's buffers, so
+   that no caller computes strides (rows are m->cur_T positions apart, the
+   padded length of that forward, not m->T). Valid until the next call
+   that runs a forward on m. Positions t run over [0, len); each (len, V)
+   array holds row t at offset t·V.                                         */
+typedef struct {
+    int len, prompt_len;       /* |χ| and |x|                                   */
+    const int *tokens;         /* (len) χ                                       */
+    const double *tok_logp;    /* (len−1) log π_t[χ_{t+1}]                      */
+    double seq_logp;           /* log π(y|x), the sum over the response tokens  */
+    const ld_float *logits;    /* (len, V) z_t, the logits after position t     */
+    const ld_float *probs;     /* (len, V) π_t = softmax(z_t)                   */
+    const ld_float *G;         /* (len, V) ∂L/∂z_t as the last loss wrote it
+                                  (zero before one; NULL without LD_TRAIN)      */
+    const ld_float *jvp;       /* (len, V) J_t·v of the last ld_jvp after this
+                                  forward (NULL without LD_JVP)                 */
+} ld_row;
+
+/* Fills *out with row r (0 ≤ r < m->cur_B) of the last ld_forward.
+   LD_ERR_ARG for r out of range or no forward (ld_generate drops it).     */
+LDDEF ld_status ld_forward_row(const ld_model *m, int r, ld_row *out);
+
 /* Sets g = 0. */
 LDDEF void ld_zero_grad(ld_model *m);
 
-/* Backward pass from G = m->d.logits (B,T,V), written by a loss after
+/* Backward pass from G = m->d.logits (cur_B, cur_T, V), written by a loss after
    ld_forward: ADDS ∂L/∂θ into m->grad. Needs LD_TRAIN.                      */
 LDDEF ld_status ld_backward(ld_model *m);
 
@@ -726,7 +761,9 @@ LDDEF ld_status ld_dyn_K_block(ld_model *m, const ld_seq *o, int t_o, const ld_s
 /* First-order Δ log π for a parameter change dtheta (P): for every position
    t < len − 1 and token v, dlogp[t][v] = (A_t J_t dtheta)[v] ((len−1, V),
    may be NULL), and the response's Δ log π(y|χ) in *dseq (may be NULL).
-   One forward and one JVP. Needs LD_JVP.                                   */
+   One forward and one JVP. Needs LD_JVP. Afterwards m holds that forward:
+   π_t of the sequence is in m->a.probs (ld_forward_row(m, 0, ...).probs),
+   which ld_dyn_top_tokens takes with dlogp to say where the mass goes.   */
 LDDEF ld_status ld_dyn_predict(ld_model *m, const ld_seq *s, const ld_float *dtheta,
                                double *dlogp, double *dseq);
 
@@ -754,6 +791,12 @@ LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
    NUL; at most cap bytes including the NUL. Returns the length written.    */
 LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
                         char *out, int cap);
+/* One token as printable text, for reports: a printable ASCII byte as
+   itself (a space too), \n \t \r \\ escaped, any other byte as \xNN,
+   eot_token as <|endoftext|>, another id as <|id|>. Writes at most cap
+   bytes including the NUL; returns the length, or −1 for an id outside
+   [0, V) (then the text is <|bad id N|>).                                   */
+LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap);
 
 /* Datasets: JSONL with TRL's field names, one JSON object per line.
      LD_DATA_SFT     "prompt", "completion"
@@ -790,6 +833,28 @@ typedef struct {
    the line. cfg gives the tokenizer (byte-level: V ≥ 256).                */
 LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
                                  ld_data_kind kind, int flags);
+/* Builds a dataset from C data instead of JSONL text: n examples of n_cols
+   columns named cols (column 0 is "prompt"; the kind's columns must be
+   among them, as ld_dataset_parse needs them). cols = NULL takes the kind's
+   own columns: {"prompt", "completion"} (SFT), {"prompt", "chosen",
+   "rejected"} (PREF). cells (n, n_cols) holds the texts row by row; a NULL
+   cell is absent (allowed only in the other columns of probes). Texts must
+   be valid UTF-8; the responses of the kind non-empty. Each example's
+   `line` is its 1-based index. On failure *ds is empty and the reason names
+   the example and column.
+
+       const char *pair[3] = { "Q: the sky? A:", " blue.", " green." };
+       ld_dataset ds;
+       ld_dataset_from_strings(&ds, LD_DATA_PREF, NULL, 0, pair, 1, &m.cfg);  */
+LDDEF ld_status ld_dataset_from_strings(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
+                                        const char *const *cells, int n, const ld_config *cfg);
+/* The same from token ids: cells (n, n_cols) points at each cell's ids and
+   lens (n, n_cols) gives their counts (a NULL pointer or a count of −1 is
+   absent). Ids must lie in [0, V). No framing is added here: ld_dataset_seq
+   adds it, as for parsed data.                                            */
+LDDEF ld_status ld_dataset_from_tokens(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
+                                       const int *const *cells, const int *lens, int n, const ld_config *cfg);
+
 /* Frees a dataset and zeroes it. */
 LDDEF void ld_dataset_free(ld_dataset *ds);
 /* The column of a field name, or −1. */
@@ -896,9 +961,12 @@ typedef struct {
 } ld_trainer;
 
 /* Sets up training of model m with optimizer opt on dataset ds (SFT or
-   preference data). ref: a frozen reference model (preference losses), or
-   NULL. Errors: a batch that does not fit in m->B rows, missing columns, a
-   reference of the wrong size. Precomputes reference log-probs if asked. */
+   preference data). ref: a frozen reference model for the preference
+   losses that need one, or NULL: then π_ref is the policy's own starting
+   weights, whose log-probs of every pair are computed here, once, before
+   the first step (as with ref_precompute). Errors: a batch that does not
+   fit in m->B rows, missing columns, a reference of the wrong size. The
+   trainer keeps pointers to m, opt, ds and ref: they must outlive it.    */
 LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
                                 const ld_train_config *cfg, ld_model *ref);
 LDDEF void ld_trainer_free(ld_trainer *tr);
@@ -937,6 +1005,12 @@ LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
                    sequence-level −η A K G of Prop. 1
      drift[o]  = pred − Σ_r share                 momentum and weight decay
      meas[o]   = log π_o after the step − before
+   Why share is −η Σ_m e_{y_m}ᵀ A_m Σ_l K_{m,l} G_l (the sum over o's
+   response positions m and r's positions l, with η and K through P):
+     row r's gradient g_r = Σ_l J_lᵀ G_l = −c_r ∇θ log π_r, as G_l = c_r (π_l − e_{y_l});
+     its part of the step is Δθ_r = −P ⊙ g_r = c_r P ⊙ ∇θ log π_r;
+     ∇θ log π_o = Σ_m J_mᵀ A_mᵀ e_{y_m}, so ⟨∇θ log π_o, Δθ_r⟩ = Σ_m e_{y_m}ᵀ A_m J_m Δθ_r
+       = −Σ_m e_{y_m}ᵀ A_m Σ_l (J_m P J_lᵀ) G_l, and with SGD P = η, J_m J_lᵀ = K_{m,l}.
    For a preference batch, pred_chosen and pred_rejected sum the shares of
    the chosen and the rejected rows (the paper's K·G⁺ and K·G⁻ terms).
    pred_layer splits pred by parameter group: 0 the embeddings (wte, wpe;
@@ -968,6 +1042,21 @@ typedef struct {
    memory for (n_obs + rows) gradients of P values.                        */
 LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int apply, ld_dyn_report *r);
 LDDEF void ld_dyn_report_free(ld_dyn_report *r);
+
+/* One preference step on one pair, analysed in one call from C strings:
+   makes the one-pair dataset {prompt, chosen, rejected}
+   (ld_dataset_from_strings), an optimizer (oc; NULL: plain SGD) and a
+   trainer (tc: its loss, η = tc->lr, max_prompt...; NULL: DPO with β 0.1;
+   tc->pref and the batch are set here) on model m, and reports the step as
+   ld_dyn_step with apply = 0 does, on the observed sequences obs — or, with
+   obs = NULL, on the pair's own responses: observation 0 is y⁺ and 1 is
+   y⁻ (n_obs is then ignored). r->pred_chosen and r->pred_rejected split
+   each change into the parts that come through G⁺ and through G⁻. θ is
+   left as it was. ref: the reference model, or NULL to take m's weights
+   (the same thing before the step).                                       */
+LDDEF ld_status ld_dyn_pair_step(ld_model *m, ld_model *ref, const char *prompt, const char *chosen,
+                                 const char *rejected, const ld_train_config *tc, const ld_optim_config *oc,
+                                 const ld_seq *obs, int n_obs, ld_dyn_report *r);
 
 /* Accumulated influence: over the analysed steps of a run, the share of
    every training example in the change of every probe response, with the
@@ -1113,6 +1202,19 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #include <stdarg.h>
 #include <stdio.h>   /* vsnprintf; files unless LD_NO_STDIO */
 #include <stdlib.h>
+#ifndef LD_NO_STDIO
+#include <errno.h>
+#include <sys/stat.h>  /* stat, mkdir: ld_save makes its directory */
+#ifdef _WIN32
+#include <direct.h>
+#define LD__MKDIR(p) _mkdir(p)
+#ifndef S_ISDIR
+#define S_ISDIR(m) (((m) & _S_IFMT) == _S_IFDIR)
+#endif
+#else
+#define LD__MKDIR(p) mkdir((p), 0777)
+#endif
+#endif
 
 #if defined(LD_MALLOC) && !defined(LD_FREE)
 #error "define both LD_MALLOC and LD_FREE, or neither"
@@ -1177,6 +1279,13 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #define LD__TLS
 #endif
 
+/* for helpers that some builds (LD_NO_STDIO) do not call */
+#if defined(__GNUC__) || defined(__clang__)
+#define LD__MAYBE_UNUSED __attribute__((unused))
+#else
+#define LD__MAYBE_UNUSED
+#endif
+
 #define LD__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LD__MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -1190,6 +1299,25 @@ static ld_status ld__fail(ld_status s, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(ld__reason, sizeof ld__reason, fmt, ap);
     va_end(ap);
+    return s;
+}
+
+/* Puts a context before the current failure reason ("observed sequence 2:
+   row 0 has ...") and returns s. */
+LD__MAYBE_UNUSED static ld_status ld__fail_context(ld_status s, const char *fmt, ...) {
+    char why[sizeof ld__reason], ctx[256];
+    va_list ap;
+    memcpy(why, ld__reason, sizeof why);
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    size_t a = strlen(ctx), b = strlen(why), cap = sizeof ld__reason - 1;
+    if (a > cap - 2) a = cap - 2;
+    if (b > cap - 2 - a) b = cap - 2 - a;   /* truncated at the end, like vsnprintf */
+    memcpy(ld__reason, ctx, a);
+    memcpy(ld__reason + a, ": ", 2);
+    memcpy(ld__reason + a + 2, why, b);
+    ld__reason[a + 2 + b] = 0;
     return s;
 }
 
@@ -1892,7 +2020,11 @@ LDDEF void ld_matmul_forward_ref(ld_float *out, const ld_float *inp, const ld_fl
         }
 }
 
-/* A product on the model's accelerator if it takes it, else on the CPU. */
+/* A product on the model's accelerator if it takes it, else on the CPU.
+   C (M×N) = A·B (+ C with acc), element (i,k) of A at A[i·ars + k·acs] and
+   (k,j) of B at B[k·brs + j·bcs]: a transposed operand is the same memory
+   with its two strides swapped, so every call site below says in a comment
+   which product its strides spell (w (OC,C) read with strides (1, C) is wᵀ). */
 static void ld__mm(const ld_accel *x, int M, int N, int K, const ld_float *A, long ars, long acs,
                    const ld_float *Bm, long brs, long bcs, ld_float *Cm, long ldc, int acc) {
     if (x && x->gemm && x->gemm(x->ctx, M, N, K, A, ars, acs, Bm, brs, bcs, Cm, ldc, acc) == 0) return;
@@ -1935,8 +2067,8 @@ static void ld__matmul_jvp(const ld_accel *x, ld_float *tout, const ld_float *in
                            const ld_float *w, const ld_float *tw, const ld_float *tbias,
                            int N, int C, int OC) {
     int acc = 0;
-    if (tinp) { ld__mm(x, N, OC, C, tinp, C, 1, w, 1, C, tout, OC, 0); acc = 1; }
-    if (tw) { ld__mm(x, N, OC, C, inp, C, 1, tw, 1, C, tout, OC, acc); acc = 1; }
+    if (tinp) { ld__mm(x, N, OC, C, tinp, C, 1, w, 1, C, tout, OC, 0); acc = 1; }     /* tinp · wᵀ   */
+    if (tw) { ld__mm(x, N, OC, C, inp, C, 1, tw, 1, C, tout, OC, acc); acc = 1; }     /* + inp · twᵀ */
     if (!acc) memset(tout, 0, sizeof(ld_float) * (size_t)N * OC);
     if (tbias) {
         LD__OMP_FOR((long)N * OC)
@@ -2061,9 +2193,9 @@ static void ld__attention_query(ld_float *out, ld_float *att, const ld_float *qk
     for (int h = 0; h < NH; h++) {
         const ld_float *k = qkv + (size_t)b * T * C3 + C + h * hs, *v = k + C, *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
         ld_float *P = att + (((size_t)b * NH + h) * T + t) * T;
-        ld__gemm(1, T, hs, q, C3, 1, k, 1, C3, P, T, 0);
+        ld__gemm(1, T, hs, q, C3, 1, k, 1, C3, P, T, 0);                                   /* s = q Kᵀ */
         ld__att_softmax_row(P, t, T, scale);
-        ld__gemm(1, hs, T, P, T, 1, v, C3, 1, out + ((size_t)b * T + t) * C + h * hs, C, 0);
+        ld__gemm(1, hs, T, P, T, 1, v, C3, 1, out + ((size_t)b * T + t) * C + h * hs, C, 0);  /* o = p V  */
     }
 }
 
@@ -2215,29 +2347,37 @@ LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, in
 /* Pointer to layer l's slice of a layered activation of `per` elements per row. */
 #define LD__LAYER(ptr, l, size) ((ptr) + (size_t)(l) * (size))
 
-/* Checks a batch; with need_response = 0 an empty response is allowed
-   (generation only needs the prompt). Returns the padded length in *Tb. */
-static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, int need_response, int *Tb) {
+/* Checks n sequences, named in a failure as `what` and their index
+   ("row 2", "observed sequence 2"); with need_response = 0 an empty
+   response is allowed (generation only needs the prompt). Returns the
+   longest length in *Tb. */
+static ld_status ld__check_seqs(const ld_model *m, const ld_seq *seqs, int n, int need_response,
+                                const char *what, int *Tb) {
     if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
     if (!seqs) return ld__fail(LD_ERR_ARG, "sequences are NULL");
-    if (B < 1 || B > m->B) return ld__fail(LD_ERR_ARG, "batch of %d rows; this model holds 1..%d", B, m->B);
     int T = 0, V = m->cfg.vocab_size;
-    for (int b = 0; b < B; b++) {
+    for (int b = 0; b < n; b++) {
         const ld_seq *s = &seqs[b];
         if (s->len < 1 || s->len > m->T)
-            return ld__fail(LD_ERR_LENGTH, "row %d has length %d; this model takes 1..%d tokens (context %d)",
-                            b, s->len, m->T, m->cfg.context);
-        if (!s->tokens) return ld__fail(LD_ERR_ARG, "row %d has no tokens", b);
+            return ld__fail(LD_ERR_LENGTH, "%s %d has length %d; this model takes 1..%d tokens (context %d)",
+                            what, b, s->len, m->T, m->cfg.context);
+        if (!s->tokens) return ld__fail(LD_ERR_ARG, "%s %d has no tokens", what, b);
         if (s->prompt_len < 1 || s->prompt_len > s->len || (need_response && s->prompt_len == s->len))
-            return ld__fail(LD_ERR_LENGTH, "row %d: prompt length %d with length %d leaves %s", b,
+            return ld__fail(LD_ERR_LENGTH, "%s %d: prompt length %d with length %d leaves %s", what, b,
                             s->prompt_len, s->len, s->prompt_len < 1 ? "no prompt token (need ≥ 1)" : "an empty response");
         for (int t = 0; t < s->len; t++)
             if (s->tokens[t] < 0 || s->tokens[t] >= V)
-                return ld__fail(LD_ERR_TOKEN, "token %d at row %d, position %d is outside [0, %d)", s->tokens[t], b, t, V);
+                return ld__fail(LD_ERR_TOKEN, "token %d at %s %d, position %d is outside [0, %d)", s->tokens[t], what, b, t, V);
         if (s->len > T) T = s->len;
     }
     *Tb = T;
     return LD_OK;
+}
+
+/* Checks a batch of one forward: 1..m->B rows, each as ld__check_seqs. */
+static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, int need_response, int *Tb) {
+    if (m && m->theta && (B < 1 || B > m->B)) return ld__fail(LD_ERR_ARG, "batch of %d rows; this model holds 1..%d", B, m->B);
+    return ld__check_seqs(m, seqs, B, need_response, "row", Tb);
 }
 
 static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
@@ -2323,6 +2463,23 @@ LDDEF ld_status ld_forward(ld_model *m, const ld_seq *seqs, int B) {
     if (s) return s;
     ld__forward_checked(m, seqs, B, T);
     return ld__check_logp(m);
+}
+
+LDDEF ld_status ld_forward_row(const ld_model *m, int r, ld_row *out) {
+    if (!m || !out) return ld__fail(LD_ERR_ARG, "model or output is NULL");
+    if (m->cur_B == 0) return ld__fail(LD_ERR_ARG, "no forward to read: run ld_forward first (ld_generate leaves none)");
+    if (r < 0 || r >= m->cur_B) return ld__fail(LD_ERR_ARG, "row %d of a forward of %d rows", r, m->cur_B);
+    size_t row = (size_t)r * m->cur_T, V = (size_t)m->cfg.vocab_size;
+    out->len = m->len[r];
+    out->prompt_len = m->prompt_len[r];
+    out->tokens = m->tokens + row;
+    out->tok_logp = m->tok_logp + row;
+    out->seq_logp = m->seq_logp[r];
+    out->logits = m->a.logits + row * V;
+    out->probs = m->a.probs + row * V;
+    out->G = m->d.logits ? m->d.logits + row * V : NULL;
+    out->jvp = m->t.logits ? m->t.logits + row * V : NULL;
+    return LD_OK;
 }
 
 LDDEF void ld_zero_grad(ld_model *m) {
@@ -2550,6 +2707,17 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
 
 /* ---------------------------------------------------------------- >>losses */
 
+/* A loss needs a model made with LD_TRAIN that holds a teacher-forced
+   forward; says which of the two is missing. */
+static ld_status ld__need_forward(const ld_model *m, const char *what) {
+    if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "%s: the model is NULL or not initialised", what);
+    if (!m->d.logits) return ld__fail(LD_ERR_ARG, "%s: the model was made without LD_TRAIN (no buffer for G)", what);
+    if (m->cur_B == 0)
+        return ld__fail(LD_ERR_ARG, "%s: the model holds no teacher-forced forward to score; run ld_forward first "
+                                    "(ld_generate and loading a model leave none)", what);
+    return LD_OK;
+}
+
 /* G_l = c (π_l − e_{y_l}) on every response token of row b. */
 static void ld__write_residual(ld_model *m, int b, double c) {
     int T = m->cur_T, V = m->cfg.vocab_size;
@@ -2563,10 +2731,7 @@ static void ld__write_residual(ld_model *m, int b, double c) {
 }
 
 LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
-    if (!m || !m->d.logits || m->cur_B == 0) {
-        ld__fail(LD_ERR_ARG, "the SFT loss needs a forward pass on a model made with LD_TRAIN");
-        return NAN;
-    }
+    if (ld__need_forward(m, "the SFT loss")) return NAN;
     if (norm != LD_NORM_SEQ_SUM && norm != LD_NORM_TOKEN_MEAN) {
         ld__fail(LD_ERR_ARG, "unknown normalisation %d", (int)norm);
         return NAN;
@@ -2728,6 +2893,7 @@ LDDEF ld_status ld_optim_init(ld_optim *o, const ld_model *m, const ld_optim_con
     if (!o) return ld__fail(LD_ERR_ARG, "optimizer is NULL");
     memset(o, 0, sizeof *o);
     if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
+    if (!m->grad) return ld__fail(LD_ERR_ARG, "the model was made without LD_TRAIN: it has no gradient to step with");
     ld_optim_config c = ld_optim_config_resolve(cfg);
     if ((int)c.kind < 0 || c.kind > LD_OPT_RMSPROP) return ld__fail(LD_ERR_ARG, "unknown optimizer kind %d", (int)c.kind);
     if (!(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1) || !(c.eps > 0) ||
@@ -3133,13 +3299,8 @@ LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_flo
         return ld__fail(LD_ERR_ARG, "NULL argument, model not initialised, or n < 1");
     /* every sequence and Δθ checked before anything runs: dseq is written whole or not at all */
     int T;
-    ld_status st = LD_OK;
-    for (int i = 0; i < n; i += m->B)
-        if ((st = ld__check_batch(m, s + i, LD__MIN(m->B, n - i), 1, &T))) {
-            char why[512];
-            snprintf(why, sizeof why, "%s", ld__reason);
-            return ld__fail(st, "in the batch from sequence %d: %s", i, why);
-        }
+    ld_status st = ld__check_seqs(m, s, n, 1, "sequence", &T);
+    if (st) return st;
     size_t bad = ld__first_nonfinite(dtheta, m->P);
     if (bad < m->P) return ld__fail(LD_ERR_NAN, "Δθ[%zu] is %g", bad, (double)dtheta[bad]);
     ld_float *keep = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
@@ -3208,6 +3369,28 @@ LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *ou
         if (tokens[i] >= 0 && tokens[i] < 256) out[k++] = (char)tokens[i];
     out[k] = 0;
     return k;
+}
+
+LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap) {
+    ld_config c = ld_config_resolve(cfg);
+    char b[32];
+    int bad = id < 0 || id >= c.vocab_size;
+    if (bad) snprintf(b, sizeof b, "<|bad id %d|>", id);
+    else if (id == c.eot_token) snprintf(b, sizeof b, "<|endoftext|>");
+    else if (id >= 256) snprintf(b, sizeof b, "<|%d|>", id);
+    else if (id == '\n') snprintf(b, sizeof b, "\\n");
+    else if (id == '\t') snprintf(b, sizeof b, "\\t");
+    else if (id == '\r') snprintf(b, sizeof b, "\\r");
+    else if (id == '\\') snprintf(b, sizeof b, "\\\\");
+    else if (id >= 32 && id < 127) { b[0] = (char)id; b[1] = 0; }
+    else snprintf(b, sizeof b, "\\x%02x", id);
+    int n = (int)strlen(b);
+    if (out && cap > 0) {
+        int k = LD__MIN(n, cap - 1);
+        memcpy(out, b, (size_t)k);
+        out[k] = 0;
+    }
+    return bad ? -1 : n;
 }
 
 /* A small JSON parser: the document becomes an array of nodes in preorder.
@@ -3451,7 +3634,7 @@ static int ld__json_get(const ld__json *j, int o, const char *key) {
 }
 
 /* Do string nodes a and b spell the same key? */
-static int ld__json_same_key(const ld__json *j, int a, int b) {
+LD__MAYBE_UNUSED static int ld__json_same_key(const ld__json *j, int a, int b) {
     char ba[256], bb[256];
     size_t na, nb;
     const char *ka = ld__json_key(j, a, ba, &na), *kb = ld__json_key(j, b, bb, &nb);
@@ -3566,20 +3749,162 @@ static int ld__ds_add_field(ld_dataset *ds, const char *name, size_t *rowcap) {
     return 0;
 }
 
+/* Building a dataset row by row (the JSONL parser and the C constructors):
+   ld__dsb_row opens a row with every cell absent, ld__dsb_put fills one
+   cell, then ld__dsb_commit keeps the row or ld__dsb_drop forgets it.     */
+typedef struct {
+    ld_dataset *ds;
+    size_t rowcap, tokcap, linecap;   /* room in start/len, tokens, line */
+    size_t row_tok0;                  /* ds->n_tokens when the row opened */
+} ld__dsb;
+
+/* The columns every dataset of a kind has, in order (NULL-terminated). */
+static const char *const *ld__kind_cols(ld_data_kind kind) {
+    static const char *const sft[] = { "prompt", "completion", NULL };
+    static const char *const pref[] = { "prompt", "chosen", "rejected", NULL };
+    static const char *const probes[] = { "prompt", NULL };
+    return kind == LD_DATA_SFT ? sft : kind == LD_DATA_PREF ? pref : probes;
+}
+
+static ld_status ld__dsb_row(ld__dsb *b) {
+    ld_dataset *ds = b->ds;
+    size_t nf = (size_t)ds->n_fields;
+    if ((size_t)ds->n + 1 > b->rowcap) {
+        size_t nr = b->rowcap * 2;
+        size_t *st2 = (size_t *)LD_MALLOC(sizeof(size_t) * nr * nf);
+        int *ln2 = (int *)LD_MALLOC(sizeof(int) * nr * nf);
+        if (!st2 || !ln2) { LD_FREE(st2); LD_FREE(ln2); return ld__fail(LD_ERR_OOM, "dataset"); }
+        memcpy(st2, ds->start, sizeof(size_t) * ds->n * nf);
+        memcpy(ln2, ds->len, sizeof(int) * ds->n * nf);
+        LD_FREE(ds->start); LD_FREE(ds->len);
+        ds->start = st2; ds->len = ln2; b->rowcap = nr;
+    }
+    if (ld__grow((void **)&ds->line, &b->linecap, (size_t)ds->n + 1, sizeof(int))) return ld__fail(LD_ERR_OOM, "dataset");
+    for (size_t f = 0; f < nf; f++) {
+        ds->start[(size_t)ds->n * nf + f] = ds->n_tokens;
+        ds->len[(size_t)ds->n * nf + f] = -1;
+    }
+    b->row_tok0 = ds->n_tokens;
+    return LD_OK;
+}
+
+/* Cell f of the open row: n ids from tok, or else n bytes (one token each). */
+static ld_status ld__dsb_put(ld__dsb *b, int f, const int *tok, const unsigned char *bytes, size_t n) {
+    ld_dataset *ds = b->ds;
+    if (n > (1u << 30)) return ld__fail(LD_ERR_DATA, "a field of %zu tokens is too long", n);
+    if (ld__grow((void **)&ds->tokens, &b->tokcap, ds->n_tokens + n, sizeof(int))) return ld__fail(LD_ERR_OOM, "dataset");
+    int *d = ds->tokens + ds->n_tokens;
+    if (tok) memcpy(d, tok, sizeof(int) * n);
+    else for (size_t q = 0; q < n; q++) d[q] = bytes[q];
+    size_t cell = (size_t)ds->n * ds->n_fields + f;
+    ds->start[cell] = ds->n_tokens;
+    ds->len[cell] = (int)n;
+    ds->n_tokens += n;
+    return LD_OK;
+}
+static void ld__dsb_commit(ld__dsb *b, int line) { b->ds->line[b->ds->n++] = line; }
+static void ld__dsb_drop(ld__dsb *b) { b->ds->n_tokens = b->row_tok0; }
+
+/* Opens a dataset of a kind with columns cols (NULL: the kind's own);
+   checks that column 0 is "prompt" and the kind's columns are there. */
+static ld_status ld__dsb_open(ld__dsb *b, ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols) {
+    memset(b, 0, sizeof *b);
+    b->ds = ds;
+    memset(ds, 0, sizeof *ds);
+    if ((int)kind < 0 || kind > LD_DATA_PROBES) return ld__fail(LD_ERR_ARG, "unknown dataset kind %d", (int)kind);
+    ds->kind = kind;
+    const char *const *need = ld__kind_cols(kind);
+    if (!cols) { cols = need; for (n_cols = 0; need[n_cols]; n_cols++) {} }
+    if (n_cols < 1 || n_cols > 4096) return ld__fail(LD_ERR_ARG, "%d columns", n_cols);
+    for (int f = 0; f < n_cols; f++) {
+        if (!cols[f]) return ld__fail(LD_ERR_ARG, "column %d has no name", f);
+        if (ld_dataset_field(ds, cols[f]) >= 0) return ld__fail(LD_ERR_ARG, "column \"%s\" is named twice", cols[f]);
+        if (ld__ds_add_field(ds, cols[f], &b->rowcap)) return ld__fail(LD_ERR_OOM, "dataset");
+    }
+    if (strcmp(cols[0], "prompt")) return ld__fail(LD_ERR_ARG, "column 0 must be \"prompt\", not \"%s\"", cols[0]);
+    for (int k = 1; need[k]; k++)
+        if (ld_dataset_field(ds, need[k]) < 0) return ld__fail(LD_ERR_ARG, "this kind of dataset needs a \"%s\" column", need[k]);
+    return LD_OK;
+}
+
+/* Is cell f a response the kind requires (non-empty)? */
+static int ld__required_response(const ld_dataset *ds, int f) {
+    const char *const *need = ld__kind_cols(ds->kind);
+    for (int k = 1; need[k]; k++) if (!strcmp(ds->fields[f], need[k])) return 1;
+    return 0;
+}
+
+/* The shared body of the two C constructors: text cells or token cells. */
+static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
+                                    const char *const *texts, const int *const *toks, const int *lens, int n,
+                                    const ld_config *cfg) {
+    if (!ds) return ld__fail(LD_ERR_ARG, "dataset is NULL");
+    ld__dsb b;
+    ld_status st = ld__dsb_open(&b, ds, kind, cols, n_cols);
+    ld_config c = ld_config_resolve(cfg);
+    int nf = ds->n_fields;
+    if (!st && (n < 1 || (!texts && !toks) || (toks && !lens))) st = ld__fail(LD_ERR_ARG, "%d examples, or no cells", n);
+    if (!st && texts && c.vocab_size < 256)
+        st = ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
+    for (int i = 0; i < n && !st; i++) {
+        st = ld__dsb_row(&b);
+        for (int f = 0; f < nf && !st; f++) {
+            size_t k = (size_t)i * nf + f;
+            const char *name = ds->fields[f];
+            int absent = texts ? !texts[k] : (!toks[k] || lens[k] < 0);
+            if (absent) {
+                if (f == 0 || ld__required_response(ds, f) || kind != LD_DATA_PROBES)
+                    st = ld__fail(LD_ERR_DATA, "example %d has no \"%s\"", i, name);
+                continue;
+            }
+            size_t len = texts ? strlen(texts[k]) : (size_t)lens[k];
+            if (len == 0 && f > 0)
+                st = ld__fail(LD_ERR_DATA, "example %d: \"%s\" is empty (a response needs at least one token)", i, name);
+            else if (texts) {
+                const unsigned char *u = (const unsigned char *)texts[k];
+                for (size_t q = 0; q < len && !st;) {
+                    int w = ld__utf8_len(u + q, (int)LD__MIN(len - q, 4));
+                    if (!w) st = ld__fail(LD_ERR_DATA, "example %d: \"%s\" is not valid UTF-8 at byte %zu", i, name, q);
+                    q += w ? (size_t)w : 1;
+                }
+                if (!st) st = ld__dsb_put(&b, f, NULL, u, len);
+            } else {
+                for (size_t q = 0; q < len && !st; q++)
+                    if (toks[k][q] < 0 || toks[k][q] >= c.vocab_size)
+                        st = ld__fail(LD_ERR_TOKEN, "example %d: \"%s\" token %zu is %d, outside [0, %d)", i, name, q,
+                                      toks[k][q], c.vocab_size);
+                if (!st) st = ld__dsb_put(&b, f, toks[k], NULL, len);
+            }
+        }
+        if (!st) ld__dsb_commit(&b, i + 1);
+    }
+    if (st) ld_dataset_free(ds);
+    return st;
+}
+
+LDDEF ld_status ld_dataset_from_strings(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
+                                        const char *const *cells, int n, const ld_config *cfg) {
+    if (!cells) { if (ds) memset(ds, 0, sizeof *ds); return ld__fail(LD_ERR_ARG, "cells are NULL"); }
+    return ld__dataset_from_c(ds, kind, cols, n_cols, cells, NULL, NULL, n, cfg);
+}
+
+LDDEF ld_status ld_dataset_from_tokens(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
+                                       const int *const *cells, const int *lens, int n, const ld_config *cfg) {
+    if (!cells || !lens) { if (ds) memset(ds, 0, sizeof *ds); return ld__fail(LD_ERR_ARG, "cells or lens are NULL"); }
+    return ld__dataset_from_c(ds, kind, cols, n_cols, NULL, cells, lens, n, cfg);
+}
+
 LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
                                  ld_data_kind kind, int flags) {
     if (!ds) return ld__fail(LD_ERR_ARG, "dataset is NULL");
     memset(ds, 0, sizeof *ds);
     if (!text) return ld__fail(LD_ERR_ARG, "text is NULL");
-    if ((int)kind < 0 || kind > LD_DATA_PROBES) return ld__fail(LD_ERR_ARG, "unknown dataset kind %d", (int)kind);
     ld_config c = ld_config_resolve(cfg);
     if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
-    static const char *const need[3][3] = { { "prompt", "completion", NULL }, { "prompt", "chosen", "rejected" }, { "prompt", NULL, NULL } };
-    ds->kind = kind;
-    size_t rowcap = 0, tokcap = 0, linecap = 0;
-    ld_status st = LD_OK;
-    for (int f = 0; f < 3 && need[kind][f] && !st; f++)
-        if (ld__ds_add_field(ds, need[kind][f], &rowcap)) st = ld__fail(LD_ERR_OOM, "dataset");
+    ld__dsb b;
+    ld_status st = ld__dsb_open(&b, ds, kind, NULL, 0);
+    if (st) { ld_dataset_free(ds); return st; }
+    const char *const *need = ld__kind_cols(kind);
     char *sbuf = NULL;
     size_t sbufcap = 0;
     int lineno = 0;
@@ -3601,12 +3926,12 @@ LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, c
         else if (j.nodes[0].type != 'o') snprintf(why, sizeof why, "not a JSON object");
         if (!why[0]) {
             /* every required field present and a string; responses non-empty */
-            for (int f = 0; f < 3 && need[kind][f] && !why[0]; f++) {
-                int v = ld__json_get(&j, 0, need[kind][f]);
-                if (v < 0) snprintf(why, sizeof why, "missing field \"%s\"", need[kind][f]);
-                else if (j.nodes[v].type != 's') snprintf(why, sizeof why, "field \"%s\" is not a string", need[kind][f]);
+            for (int f = 0; need[f] && !why[0]; f++) {
+                int v = ld__json_get(&j, 0, need[f]);
+                if (v < 0) snprintf(why, sizeof why, "missing field \"%s\"", need[f]);
+                else if (j.nodes[v].type != 's') snprintf(why, sizeof why, "field \"%s\" is not a string", need[f]);
                 else if (f > 0 && j.nodes[v].end == j.nodes[v].start)
-                    snprintf(why, sizeof why, "field \"%s\" is empty (a response needs at least one token)", need[kind][f]);
+                    snprintf(why, sizeof why, "field \"%s\" is empty (a response needs at least one token)", need[f]);
             }
         }
         if (!why[0] && kind == LD_DATA_PROBES) { /* every other string field is a probe */
@@ -3617,47 +3942,25 @@ LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, c
                     if (ld__json_str(&j, kk, name, sizeof name - 1) < 0) snprintf(why, sizeof why, "a field name is too long");
                     else if (strcmp(name, "prompt") && j.nodes[v].end == j.nodes[v].start)
                         snprintf(why, sizeof why, "probe \"%s\" is empty", name);
-                    else if (ld_dataset_field(ds, name) < 0 && ld__ds_add_field(ds, name, &rowcap))
+                    else if (ld_dataset_field(ds, name) < 0 && ld__ds_add_field(ds, name, &b.rowcap))
                         { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
                 }
                 kk = j.nodes[v].skip;
             }
         }
-        if (!why[0] && !st) {
-            /* room for one more row */
-            if (ds->n + 1 > (int)rowcap) {
-                size_t nr = rowcap * 2, nf = (size_t)ds->n_fields;
-                size_t *st2 = (size_t *)LD_MALLOC(sizeof(size_t) * nr * nf);
-                int *ln2 = (int *)LD_MALLOC(sizeof(int) * nr * nf);
-                if (!st2 || !ln2) { LD_FREE(st2); LD_FREE(ln2); st = ld__fail(LD_ERR_OOM, "dataset"); }
-                else {
-                    memcpy(st2, ds->start, sizeof(size_t) * ds->n * nf);
-                    memcpy(ln2, ds->len, sizeof(int) * ds->n * nf);
-                    LD_FREE(ds->start); LD_FREE(ds->len);
-                    ds->start = st2; ds->len = ln2; rowcap = nr;
-                }
-            }
-            if (!st && ld__grow((void **)&ds->line, &linecap, (size_t)ds->n + 1, sizeof(int))) st = ld__fail(LD_ERR_OOM, "dataset");
-            size_t tok0 = ds->n_tokens;
-            for (int f = 0; f < ds->n_fields && !st && !why[0]; f++) {
-                size_t cell = (size_t)ds->n * ds->n_fields + f;
-                ds->len[cell] = -1;
-                ds->start[cell] = ds->n_tokens;
-                int v = ld__json_get(&j, 0, ds->fields[f]);
-                if (v < 0 || j.nodes[v].type != 's') continue;
-                size_t raw = (size_t)(j.nodes[v].end - j.nodes[v].start);
-                if (ld__grow((void **)&sbuf, &sbufcap, raw + 1, 1)) { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
-                long nb = ld__json_str(&j, v, sbuf, sbufcap - 1);
-                if (nb < 0) { snprintf(why, sizeof why, "field \"%s\" has a lone UTF-16 surrogate", ds->fields[f]); break; }
-                if (nb > (1L << 30)) { snprintf(why, sizeof why, "field \"%s\" is too long", ds->fields[f]); break; }
-                if (ld__grow((void **)&ds->tokens, &tokcap, ds->n_tokens + (size_t)nb, sizeof(int))) { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
-                for (long q = 0; q < nb; q++) ds->tokens[ds->n_tokens + q] = (unsigned char)sbuf[q];
-                ds->n_tokens += (size_t)nb;
-                ds->len[cell] = (int)nb;
-            }
-            if (why[0]) ds->n_tokens = tok0; /* drop the partial row */
-            else if (!st) ds->line[ds->n++] = lineno;
+        if (!why[0] && !st) st = ld__dsb_row(&b);
+        for (int f = 0; f < ds->n_fields && !st && !why[0]; f++) {
+            int v = ld__json_get(&j, 0, ds->fields[f]);
+            if (v < 0 || j.nodes[v].type != 's') continue;
+            size_t raw = (size_t)(j.nodes[v].end - j.nodes[v].start);
+            if (ld__grow((void **)&sbuf, &sbufcap, raw + 1, 1)) { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
+            long nb = ld__json_str(&j, v, sbuf, sbufcap - 1);
+            if (nb < 0) { snprintf(why, sizeof why, "field \"%s\" has a lone UTF-16 surrogate", ds->fields[f]); break; }
+            if (nb > (1L << 30)) { snprintf(why, sizeof why, "field \"%s\" is too long", ds->fields[f]); break; }
+            st = ld__dsb_put(&b, f, NULL, (const unsigned char *)sbuf, (size_t)nb);
         }
+        if (!st && !why[0]) ld__dsb_commit(&b, lineno);
+        else if (!st) ld__dsb_drop(&b);
         ld__json_free(&j);
         if (why[0] && !st) {
             if (flags & LD_DATA_SKIP_BAD) {
@@ -3681,20 +3984,26 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
     if (len[field] < 0) return ld__fail(LD_ERR_MISSING, "example %d (line %d) has no \"%s\"", i, ds->line[i], ds->fields[field]);
     if (max_prompt <= 0) max_prompt = T / 2;
     if (max_prompt > T - 1) max_prompt = T - 1;
-    int longest = 0;
-    for (int f = 1; f < ds->n_fields; f++) longest = LD__MAX(longest, len[f]);
-    /* the prompt part is [eot; x], the response part [y; eot] */
-    int x = LD__MAX(len[0], 0), p = 1 + x;
-    if (p + longest + 1 > T && p > max_prompt) { x = max_prompt - 1; p = max_prompt; }
-    const int *xs = ds->tokens + start[0] + (LD__MAX(len[0], 0) - x); /* keep the end of the prompt */
+    /* χ = [eot; x; y; eot]: the prompt part [eot; x] and the response part [y; eot] */
+    int longest_response = 0;
+    for (int f = 1; f < ds->n_fields; f++) longest_response = LD__MAX(longest_response, len[f]);
+    int x_full = LD__MAX(len[0], 0);
+    int x_kept = x_full, prompt_part = 1 + x_full;
+    /* rule 1 (keep_end, as the official DPO code): if the prompt and the
+       example's longest response do not fit, the prompt keeps only its
+       last max_prompt − 1 tokens */
+    int fits = prompt_part + longest_response + 1 <= T;
+    if (!fits && prompt_part > max_prompt) { x_kept = max_prompt - 1; prompt_part = max_prompt; }
+    const int *x_end = ds->tokens + start[0] + (x_full - x_kept);
     buf[0] = eot;
-    memcpy(buf + 1, xs, sizeof(int) * x);
-    int y = len[field], r = LD__MIN(y + 1, T - p);
-    memcpy(buf + p, ds->tokens + start[field], sizeof(int) * LD__MIN(y, r));
-    if (r == y + 1) buf[p + y] = eot;
+    memcpy(buf + 1, x_end, sizeof(int) * x_kept);
+    /* rule 2: a response that still does not fit is cut at its end, losing its eot */
+    int y = len[field], response_part = LD__MIN(y + 1, T - prompt_part);
+    memcpy(buf + prompt_part, ds->tokens + start[field], sizeof(int) * LD__MIN(y, response_part));
+    if (response_part == y + 1) buf[prompt_part + y] = eot;
     out->tokens = buf;
-    out->len = p + r;
-    out->prompt_len = p;
+    out->len = prompt_part + response_part;
+    out->prompt_len = prompt_part;
     return LD_OK;
 }
 
@@ -3973,6 +4282,27 @@ static void ld__path(char *out, size_t cap, const char *dir, const char *file) {
     snprintf(out, cap, "%s%s%s", dir, (n && dir[n - 1] == '/') ? "" : "/", file);
 }
 
+/* Creates directory dir and any missing parents (as mkdir -p). */
+static ld_status ld__make_dir(const char *dir) {
+    char p[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof p) return ld__fail(LD_ERR_ARG, "directory name of %zu bytes", n);
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != 0) continue;
+        char keep = p[i];
+        p[i] = 0;
+        struct stat sb;
+        if (stat(p, &sb) != 0) {
+            if (LD__MKDIR(p) != 0 && stat(p, &sb) != 0)
+                return ld__fail(LD_ERR_IO, "cannot create the directory %s (for %s): %s", p, dir, strerror(errno));
+        } else if (!S_ISDIR(sb.st_mode))
+            return ld__fail(LD_ERR_IO, "%s is not a directory (making %s)", p, dir);
+        p[i] = keep;
+    }
+    return LD_OK;
+}
+
 LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     if (!cfg || !path) return ld__fail(LD_ERR_ARG, "NULL argument");
     char *txt = NULL;
@@ -4052,12 +4382,7 @@ LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_confi
     if (st) return st;
     st = ld_dataset_parse(ds, txt, n, cfg, kind, flags);
     LD_FREE(txt);
-    if (st) {
-        char why[sizeof ld__reason];
-        memcpy(why, ld__reason, sizeof why);
-        return ld__fail(st, "%s: %s", path, why);
-    }
-    return LD_OK;
+    return st ? ld__fail_context(st, "%s", path) : LD_OK;
 }
 
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags) {
@@ -4196,6 +4521,8 @@ static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
 
 LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
     if (!m || !m->theta || !dir) return ld__fail(LD_ERR_ARG, "model not initialised or directory NULL");
+    ld_status made = ld__make_dir(dir);
+    if (made) return made;
     const ld_config *c = &m->cfg;
     char path[4096], tmp[4200];
     int n = ld__model_tensors(m, NULL);
@@ -4385,6 +4712,9 @@ LDDEF int ld_trainer_done(const ld_trainer *tr) { return !tr || tr->step >= tr->
 LDDEF ld_status ld_trainer_next_batch(ld_trainer *tr) {
     if (!tr || !tr->order) return ld__fail(LD_ERR_ARG, "trainer not initialised");
     if (tr->batch_ready) return LD_OK;
+    if (!tr->ds || tr->ds->n < 1 || !tr->ds->tokens)
+        return ld__fail(LD_ERR_ARG, "the trainer's dataset is empty: was it freed (ld_dataset_free) while the trainer "
+                                    "still uses it?");
     if (tr->cursor >= tr->ds->n) { tr->epoch++; tr->cursor = 0; ld__shuffle(tr); }
     int n = LD__MIN(tr->cfg.batch, tr->ds->n - tr->cursor);
     for (int i = 0; i < n; i++) tr->batch_idx[i] = tr->order[tr->cursor + i];
@@ -4473,7 +4803,9 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
     memset(r, 0, sizeof *r);
     if (!tr || !tr->m || (!obs && n_obs > 0) || n_obs < 0) return ld__fail(LD_ERR_ARG, "trainer not initialised or bad observations");
     if (ld_trainer_done(tr)) return ld__fail(LD_ERR_ARG, "the run is over (%ld steps)", tr->step);
-    ld_status st = ld_trainer_next_batch(tr);
+    int Tmax;
+    ld_status st = n_obs ? ld__check_seqs(tr->m, obs, n_obs, 1, "observed sequence", &Tmax) : LD_OK;
+    if (!st) st = ld_trainer_next_batch(tr);
     if (st) return st;
     ld_model *m = tr->m;
     ld_optim *o = tr->opt;
@@ -4575,6 +4907,46 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
     }
     LD_FREE(g);
     if (st) ld_dyn_report_free(r);
+    return st;
+}
+
+LDDEF ld_status ld_dyn_pair_step(ld_model *m, ld_model *ref, const char *prompt, const char *chosen,
+                                 const char *rejected, const ld_train_config *tc, const ld_optim_config *oc,
+                                 const ld_seq *obs, int n_obs, ld_dyn_report *r) {
+    if (!r) return ld__fail(LD_ERR_ARG, "report is NULL");
+    memset(r, 0, sizeof *r);
+    if (!m || !m->grad) return ld__fail(LD_ERR_ARG, "the model is NULL or was made without LD_TRAIN");
+    if (!prompt || !chosen || !rejected) return ld__fail(LD_ERR_ARG, "prompt, chosen and rejected are needed");
+    const char *cells[3] = { prompt, chosen, rejected };
+    ld_dataset ds;
+    ld_status st = ld_dataset_from_strings(&ds, LD_DATA_PREF, NULL, 0, cells, 1, &m->cfg);
+    if (st) return st;
+    ld_optim_config sgd;
+    memset(&sgd, 0, sizeof sgd);
+    sgd.kind = LD_OPT_SGD;
+    ld_train_config c;
+    if (tc) c = *tc; else memset(&c, 0, sizeof c);
+    c.pref = 1; c.batch = 1; c.epochs = 1; c.max_steps = 1; c.no_shuffle = 1;
+    ld_optim o;
+    ld_trainer tr;
+    memset(&tr, 0, sizeof tr);
+    int *buf = NULL;
+    ld_seq own[2];
+    st = ld_optim_init(&o, m, oc ? oc : &sgd);
+    if (!st) st = ld_trainer_init(&tr, m, &o, &ds, &c, ref);
+    if (!st && !obs) {   /* the pair's own χ⁺ and χ⁻, framed as the trainer frames them */
+        buf = (int *)LD_MALLOC(sizeof(int) * 2 * (size_t)m->T);
+        if (!buf) st = ld__fail(LD_ERR_OOM, "two sequences");
+        for (int k = 0; k < 2 && !st; k++)
+            st = ld_dataset_seq(&ds, 0, 1 + k, m->T, tr.cfg.max_prompt, m->cfg.eot_token, buf + (size_t)k * m->T, &own[k]);
+        obs = own;
+        n_obs = 2;
+    }
+    if (!st) st = ld_dyn_step(&tr, obs, n_obs, 0, r);
+    LD_FREE(buf);
+    ld_trainer_free(&tr);
+    ld_optim_free(&o);
+    ld_dataset_free(&ds);
     return st;
 }
 

@@ -441,14 +441,6 @@ static int cmd_logprobs(int argc, char **argv) {
 /* ----------------------------------------------------------- dynamics */
 
 /* A token as text for a table: printable ASCII as itself, else \xNN or <eot>. */
-static const char *tok_str(int t, int eot, char *buf) {
-    if (t == eot) return "<eot>";
-    if (t == ' ') return "' '";
-    if (t > 32 && t < 127) { buf[0] = (char)t; buf[1] = 0; return buf; }
-    snprintf(buf, 8, "\\x%02x", t & 0xff);
-    return buf;
-}
-
 static int cmd_dynamics(int argc, char **argv) {
     const char *model = NULL, *update = NULL, *observe = NULL, *loss = "sft", *optim = "sgd";
     double lr = 0.01, beta = 0, ls_eps = 0, lambda = 0, gamma = 0, nll = 0;
@@ -549,8 +541,11 @@ static int cmd_dynamics(int argc, char **argv) {
                    rep.meas[i] - rep.pred[i]);
             if (pref) printf(" %+10.5f %+10.5f", rep.pred_chosen[i], rep.pred_rejected[i]);
             printf("  ");
-            char b[8];
-            for (int j = 0; j < top; j++) printf(" %s %+.1e", tok_str(tt[j], m.cfg.eot_token, b), tg[j]);
+            char b[32];
+            for (int j = 0; j < top; j++) {
+                ld_token_string(&m.cfg, tt[j], b, sizeof b);
+                printf(" '%s' %+.1e", b, tg[j]);
+            }
             printf("\n");
         }
         free(dl); free(mass); free(pv); free(tt); free(tg);
