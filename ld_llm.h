@@ -168,24 +168,43 @@ LDDEF const char *ld_failure_reason(void);
    the library (ld_llm_cuda.cu) that reports through the same channel.      */
 LDDEF ld_status ld_set_failure(ld_status s, const char *reason);
 
-/* The model's sizes. Zero-initialise and set what you need; zero fields take
-   the defaults in brackets (ld_config_resolve fills them in).               */
+/* The model's description, one row per field, in one list that makes the
+   struct, ld_config_resolve, ld_config_equal and the description in error
+   messages. Zero-initialise and set what you need: a field left 0 takes the
+   default of its row (ld_config_resolve fills them in, top to bottom).
+   Columns: type, name, default, whether it is part of the model's identity
+   (ld_config_equal; a checkpoint must match it to resume), printf format.  */
+#define LD__CONFIG_LIST(X)                                                        \
+    X(int,    vocab_size,  257,                 1, "vocab_size %d")              \
+      /* V   [257: 256 bytes + <|endoftext|>]                                */  \
+    X(int,    context,     64,                  1, "context %d")                 \
+      /* T   [64] positions (GPT-2's n_positions)                            */  \
+    X(int,    n_layer,     2,                   1, "n_layer %d")                 \
+      /* L   [2]                                                             */  \
+    X(int,    n_head,      4,                   1, "n_head %d")                  \
+      /* NH  [4]  must divide n_embd                                         */  \
+    X(int,    n_embd,      64,                  1, "n_embd %d")                  \
+      /* C   [64]                                                            */  \
+    X(int,    untied_head, 0,                   1, "untied_head %d")             \
+      /* [0] 0: logits use wte (GPT-2); 1: own lm_head (V,C)                 */  \
+    X(int,    eot_token,   c.vocab_size - 1,    1, "eot_token %d")               \
+      /* [V-1] <|endoftext|>: starts prompts, ends answers                   */  \
+    X(double, init_std,    0.02,                0, "init_std %g")                \
+      /* [0.02] std of the initial weights (GPT-2's range)                   */  \
+    X(double, ln_eps,      1e-5,                1, "ln_eps %g")                  \
+      /* [1e-5] LayerNorm epsilon                                            */
+
 typedef struct {
-    int vocab_size;   /* V   [257: 256 bytes + <|endoftext|>]                */
-    int context;      /* T   [64] positions (GPT-2's n_positions)            */
-    int n_layer;      /* L   [2]                                             */
-    int n_head;       /* NH  [4]  must divide n_embd                         */
-    int n_embd;       /* C   [64]                                            */
-    int untied_head;  /* [0] 0: logits use wte (GPT-2); 1: own lm_head (V,C) */
-    int eot_token;    /* [V-1] <|endoftext|>: starts prompts, ends answers   */
-    double init_std;  /* [0.02] std of the initial weights (GPT-2's range)   */
-    double ln_eps;    /* [1e-5] LayerNorm epsilon                            */
+#define LD__X(type, name, def, ident, fmt) type name;
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
 } ld_config;
 
 /* Returns cfg with every zero field replaced by its default. */
 LDDEF ld_config ld_config_resolve(const ld_config *cfg);
 
-/* 1 if two (resolved) configs describe the same model, field by field. */
+/* 1 if two (resolved) configs describe the same model: every field of the
+   model's identity equal (init_std, how θ was first drawn, is not one).   */
 LDDEF int ld_config_equal(const ld_config *a, const ld_config *b);
 
 /* Checks a (resolved) config: positive sizes, NH divides C, V > eot_token,
@@ -1184,16 +1203,22 @@ LDDEF ld_status ld_set_failure(ld_status s, const char *reason) {
 LDDEF ld_config ld_config_resolve(const ld_config *cfg) {
     ld_config c;
     if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
-    if (c.vocab_size == 0) c.vocab_size = 257;
-    if (c.context == 0) c.context = 64;
-    if (c.n_layer == 0) c.n_layer = 2;
-    if (c.n_head == 0) c.n_head = 4;
-    if (c.n_embd == 0) c.n_embd = 64;
-    if (c.eot_token == 0) c.eot_token = c.vocab_size - 1;
-    if (c.init_std == 0) c.init_std = 0.02;
-    if (c.ln_eps == 0) c.ln_eps = 1e-5;
+#define LD__X(type, name, def, ident, fmt) if (c.name == 0) c.name = (type)(def);
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
     c.untied_head = c.untied_head ? 1 : 0;
     return c;
+}
+
+/* "vocab_size 257, context 64, ..." of a config, into buf (cap bytes). */
+static const char *ld__config_str(const ld_config *c, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = 0;
+#define LD__X(type, name, def, ident, fmt) \
+    if (n < cap) n += (size_t)snprintf(buf + n, cap - n, "%s" fmt, n ? ", " : "", c->name);
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
+    return buf;
 }
 
 LDDEF ld_status ld_config_check(const ld_config *c) {
@@ -1447,9 +1472,10 @@ LDDEF void ld_model_free(ld_model *m) {
 }
 
 LDDEF int ld_config_equal(const ld_config *a, const ld_config *b) {
-    return a->vocab_size == b->vocab_size && a->context == b->context && a->n_layer == b->n_layer &&
-           a->n_head == b->n_head && a->n_embd == b->n_embd && (a->untied_head != 0) == (b->untied_head != 0) &&
-           a->eot_token == b->eot_token && a->init_std == b->init_std && a->ln_eps == b->ln_eps;
+#define LD__X(type, name, def, ident, fmt) if ((ident) && a->name != b->name) return 0;
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
+    return 1;
 }
 
 LDDEF ld_status ld_model_copy_params(ld_model *dst, const ld_model *src) {
@@ -4714,12 +4740,11 @@ LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir) {
         char cpath[4096];
         ld__path(cpath, sizeof cpath, dir, "config.json");
         st = ld_load_config(&cc, cpath);
-        if (!st && (cc.vocab_size != mc->vocab_size || cc.context != mc->context || cc.n_layer != mc->n_layer ||
-                    cc.n_head != mc->n_head || cc.n_embd != mc->n_embd || !cc.untied_head != !mc->untied_head ||
-                    cc.eot_token != mc->eot_token))
-            st = ld__fail(LD_ERR_SHAPE, "%s describes another model (V %d, context %d, %d layers, %d heads, %d channels, "
-                                        "%s head, eot %d)", cpath, cc.vocab_size, cc.context, cc.n_layer, cc.n_head,
-                          cc.n_embd, cc.untied_head ? "untied" : "tied", cc.eot_token);
+        if (!st && !ld_config_equal(&cc, mc)) {
+            char a[400], b[400];
+            st = ld__fail(LD_ERR_SHAPE, "%s describes another model (%s) than this one (%s)", cpath,
+                          ld__config_str(&cc, a, sizeof a), ld__config_str(mc, b, sizeof b));
+        }
     }
     if (!st) st = ld__st_read_flat(&s, "optim.m1", P, m1, NULL);
     if (!st) st = ld__st_read_flat(&s, "optim.m2", P, m1 + P, NULL);
