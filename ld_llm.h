@@ -222,37 +222,43 @@ LDDEF double   ld_rng_normal(ld_rng *r);    /* standard normal (Box-Muller) */
    >>arena — the model: θ, g and activations carved from one allocation
    ======================================================================== */
 
-/* Every parameter tensor, once: name, 1 for a vector or 2 for a matrix,
-   per-layer rows and columns, whether it
-   is stacked over the L layers, its Hugging Face GPT-2 name (%d = layer),
-   whether HF stores it transposed (Conv1D keeps weights as (in, out)), and
-   whether weight decay applies (matrices and embeddings, not biases or
-   LayerNorm). Our matrices are (out, in) like nn.Linear and llm.c.
-   V, T, C, U (= 1 if the head is untied, else 0) are in scope where used.  */
-#define LD__PARAM_LIST(X)                                                       \
-    /* name     dims rows  cols  layered HF name                   T  decay */ \
-    X(wte,      2,   V,    C,    0, "wte.weight",                  0, 1)        \
-    X(wpe,      2,   T,    C,    0, "wpe.weight",                  0, 1)        \
-    X(ln1w,     1,   1,    C,    1, "h.%d.ln_1.weight",            0, 0)        \
-    X(ln1b,     1,   1,    C,    1, "h.%d.ln_1.bias",              0, 0)        \
-    X(qkvw,     2,   3*C,  C,    1, "h.%d.attn.c_attn.weight",     1, 1)        \
-    X(qkvb,     1,   1,    3*C,  1, "h.%d.attn.c_attn.bias",       0, 0)        \
-    X(attprojw, 2,   C,    C,    1, "h.%d.attn.c_proj.weight",     1, 1)        \
-    X(attprojb, 1,   1,    C,    1, "h.%d.attn.c_proj.bias",       0, 0)        \
-    X(ln2w,     1,   1,    C,    1, "h.%d.ln_2.weight",            0, 0)        \
-    X(ln2b,     1,   1,    C,    1, "h.%d.ln_2.bias",              0, 0)        \
-    X(fcw,      2,   4*C,  C,    1, "h.%d.mlp.c_fc.weight",        1, 1)        \
-    X(fcb,      1,   1,    4*C,  1, "h.%d.mlp.c_fc.bias",          0, 0)        \
-    X(fcprojw,  2,   C,    4*C,  1, "h.%d.mlp.c_proj.weight",      1, 1)        \
-    X(fcprojb,  1,   1,    C,    1, "h.%d.mlp.c_proj.bias",        0, 0)        \
-    X(lnfw,     1,   1,    C,    0, "ln_f.weight",                 0, 0)        \
-    X(lnfb,     1,   1,    C,    0, "ln_f.bias",                   0, 0)        \
-    X(lmhead,   2,   U*V,  C,    0, "lm_head.weight",              0, 1)
+/* Every parameter tensor, once, in the order of θ: the embeddings, the
+   block's tensors (each stacked over the L layers: ln1w is (L,C), qkvw is
+   (L,QKV,C)), then the final norm and the head. Columns: name, 1 for a
+   vector or 2 for a matrix, per-layer rows and columns, whether weight
+   decay applies (matrices and embeddings, not biases or norm weights), how
+   it is initialised, and whether this config has it (an absent tensor has
+   size 0 and a NULL view). Our matrices are (out, in) like nn.Linear and
+   llm.c; how Hugging Face checkpoints store each one is in the family
+   tables (>>families). Letters: V, C, T = context, QKV = 3C (q | k | v),
+   I = 4C (the MLP's width); tied = the head is wte.                       */
+#define LD__EMBED_TENSORS(X)                                                      \
+    /* name      dims rows  cols  decay init            present         */       \
+    X(wte,       2,   V,    C,    1,    LD__INIT_STD,   1)                       \
+    X(wpe,       2,   T,    C,    1,    LD__INIT_STD,   1)
+#define LD__BLOCK_TENSORS(X)                                                      \
+    X(ln1w,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
+    X(ln1b,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(qkvw,      2,   QKV,  C,    1,    LD__INIT_STD,   1)                       \
+    X(qkvb,      1,   1,    QKV,  0,    LD__INIT_ZERO,  1)                       \
+    X(attprojw,  2,   C,    C,    1,    LD__INIT_RESID, 1)                       \
+    X(attprojb,  1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(ln2w,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
+    X(ln2b,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(fcw,       2,   I,    C,    1,    LD__INIT_STD,   1)                       \
+    X(fcb,       1,   1,    I,    0,    LD__INIT_ZERO,  1)                       \
+    X(fcprojw,   2,   C,    I,    1,    LD__INIT_RESID, 1)                       \
+    X(fcprojb,   1,   1,    C,    0,    LD__INIT_ZERO,  1)
+#define LD__HEAD_TENSORS(X)                                                       \
+    X(lnfw,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
+    X(lnfb,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(lmhead,    2,   V,    C,    1,    LD__INIT_STD,   !tied)
+#define LD__PARAM_LIST(X) LD__EMBED_TENSORS(X) LD__BLOCK_TENSORS(X) LD__HEAD_TENSORS(X)
 
-/* Pointers into one flat vector of P numbers (θ, its gradient, Δθ, ...).
-   Layered tensors are stacked: ln1w is (L,C), qkvw is (L,3C,C), and so on. */
+/* Pointers into one flat vector of P numbers (θ, its gradient, Δθ, ...),
+   one per tensor of the list above; NULL for a tensor the config lacks.   */
 typedef struct {
-#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) ld_float *name;
+#define LD__X(name, dims, rows, cols, decay, init, present) ld_float *name;
     LD__PARAM_LIST(LD__X)
 #undef LD__X
 } ld_params;
@@ -260,15 +266,17 @@ typedef struct {
 /* One parameter tensor, for code that walks them all (checkpoints, the
    per-layer split of the dynamics, tests). */
 typedef struct {
-    const char *name;     /* "qkvw"                                  */
-    const char *hf_name;  /* "h.%d.attn.c_attn.weight"               */
-    size_t offset;        /* first element in the flat vector        */
-    size_t size;          /* elements, all layers together           */
-    int dims;             /* 1: a vector (rows == 1), 2: a matrix    */
-    int rows, cols;       /* per layer                               */
-    int layered;          /* stacked over L layers                   */
-    int hf_transposed;    /* HF stores (cols, rows)                  */
-    int decay;            /* weight decay applies                    */
+    const char *name;     /* "qkvw"                                         */
+    const char *hf_name;  /* "transformer.h.%d.attn.c_attn.weight": the
+                             Hugging Face name (%d = layer) of the family's
+                             checkpoints                                   */
+    size_t offset;        /* first element in the flat vector               */
+    size_t size;          /* elements, all layers together (0: absent)      */
+    int dims;             /* 1: a vector (rows == 1), 2: a matrix           */
+    int rows, cols;       /* per layer                                      */
+    int layered;          /* stacked over L layers                          */
+    int hf_transposed;    /* HF stores (cols, rows) (GPT-2's Conv1D)        */
+    int decay;            /* weight decay applies                           */
 } ld_tensor_info;
 
 /* What to allocate beside θ and the forward activations. */
@@ -277,44 +285,58 @@ enum {
     LD_JVP   = 2    /* the forward-mode tangent buffers (dynamics)          */
 };
 
-/* Forward activations for up to B rows of up to T positions. Each pointer
-   carries its shape; layered ones hold every layer (the backward needs them). */
+/* The forward activations, once: name, elements per (batch row, position),
+   and whether every layer keeps its own (the backward needs them: stacked
+   over L, each layer's slice sized by the capacity m->B·m->T rows, the last
+   forward's cur_B·cur_T rows filling its front). Letters as above, with
+   NH·T for the attention probabilities (B,NH,T,T), T the capacity m->T.   */
+#define LD__ACT_LIST(X)                                                          \
+    /* name       per row  layered                                    */        \
+    X(encoded,    C,       0)  /* (B,T,C)     token + position embeddings  */   \
+    X(ln1,        C,       1)  /* (L,B,T,C)                                */   \
+    X(ln1_mean,   1,       1)  /* (L,B,T)                                  */   \
+    X(ln1_rstd,   1,       1)  /* (L,B,T)                                  */   \
+    X(qkv,        QKV,     1)  /* (L,B,T,QKV)                              */   \
+    X(att,        NH * T,  1)  /* (L,B,NH,T,T) attention probabilities     */   \
+    X(atty,       C,       1)  /* (L,B,T,C)   attention output, heads concat */ \
+    X(residual2,  C,       1)  /* (L,B,T,C)   after the attention block    */   \
+    X(ln2,        C,       1)  /* (L,B,T,C)                                */   \
+    X(ln2_mean,   1,       1)  /* (L,B,T)                                  */   \
+    X(ln2_rstd,   1,       1)  /* (L,B,T)                                  */   \
+    X(fch,        I,       1)  /* (L,B,T,I)   MLP pre-activation           */   \
+    X(fch_gelu,   I,       1)  /* (L,B,T,I)   after the activation         */   \
+    X(residual3,  C,       1)  /* (L,B,T,C)   block output                 */   \
+    X(lnf,        C,       0)  /* (B,T,C)                                  */   \
+    X(lnf_mean,   1,       0)  /* (B,T)                                    */   \
+    X(lnf_rstd,   1,       0)  /* (B,T)                                    */   \
+    X(logits,     V,       0)  /* (B,T,V)     z                            */   \
+    X(probs,      V,       0)  /* (B,T,V)     π = softmax(z)               */   \
+    X(scratch,    C,       0)  /* (B,T,C)     a projection before its residual */
+
 typedef struct {
-    ld_float *encoded;    /* (B,T,C)     token + position embeddings      */
-    ld_float *ln1;        /* (L,B,T,C)                                    */
-    ld_float *ln1_mean;   /* (L,B,T)                                      */
-    ld_float *ln1_rstd;   /* (L,B,T)                                      */
-    ld_float *qkv;        /* (L,B,T,3C)                                   */
-    ld_float *att;        /* (L,B,NH,T,T) attention probabilities         */
-    ld_float *atty;       /* (L,B,T,C)   attention output, heads concat   */
-    ld_float *residual2;  /* (L,B,T,C)   after the attention block        */
-    ld_float *ln2;        /* (L,B,T,C)                                    */
-    ld_float *ln2_mean;   /* (L,B,T)                                      */
-    ld_float *ln2_rstd;   /* (L,B,T)                                      */
-    ld_float *fch;        /* (L,B,T,4C)  MLP pre-activation               */
-    ld_float *fch_gelu;   /* (L,B,T,4C)                                   */
-    ld_float *residual3;  /* (L,B,T,C)   block output                     */
-    ld_float *lnf;        /* (B,T,C)                                      */
-    ld_float *lnf_mean;   /* (B,T)                                        */
-    ld_float *lnf_rstd;   /* (B,T)                                        */
-    ld_float *logits;     /* (B,T,V)     z                                */
-    ld_float *probs;      /* (B,T,V)     π = softmax(z)                   */
-    ld_float *scratch;    /* (B,T,C)     a projection before its residual */
+#define LD__X(name, per, layered) ld_float *name;
+    LD__ACT_LIST(LD__X)
+#undef LD__X
 } ld_acts;
 
 /* Buffers of the backward pass (LD_TRAIN) and of the JVP (LD_JVP); one layer
    at a time, so no L axis. In the backward, each holds ∂L/∂(activation);
    in the JVP, the tangent J·v of the activation.                           */
+#define LD__DACT_LIST(X)                                                         \
+    X(logits,     V)       /* (B,T,V)   backward: G = ∂L/∂z, written by a loss */ \
+    X(residual,   C)       /* (B,T,C)   the residual stream                */   \
+    X(ln,         C)       /* (B,T,C)   a norm's output                    */   \
+    X(qkv,        QKV)     /* (B,T,QKV)                                    */   \
+    X(att,        NH * T)  /* (B,NH,T,T)                                   */   \
+    X(atty,       C)       /* (B,T,C)                                      */   \
+    X(fch,        I)       /* (B,T,I)                                      */   \
+    X(fch_gelu,   I)       /* (B,T,I)                                      */   \
+    X(scratch,    C)       /* (B,T,C)                                      */
+
 typedef struct {
-    ld_float *logits;     /* (B,T,V)  backward: G = ∂L/∂z, written by a loss */
-    ld_float *residual;   /* (B,T,C)  the residual stream                   */
-    ld_float *ln;         /* (B,T,C)  a LayerNorm output                    */
-    ld_float *qkv;        /* (B,T,3C)                                       */
-    ld_float *att;        /* (B,NH,T,T)                                     */
-    ld_float *atty;       /* (B,T,C)                                        */
-    ld_float *fch;        /* (B,T,4C)                                       */
-    ld_float *fch_gelu;   /* (B,T,4C)                                       */
-    ld_float *scratch;    /* (B,T,C)                                        */
+#define LD__X(name, per) ld_float *name;
+    LD__DACT_LIST(LD__X)
+#undef LD__X
 } ld_dacts;
 
 /* A sequence χ = [x; y]: tokens[0..len) with the prompt x = tokens[0..prompt_len)
@@ -354,7 +376,6 @@ typedef struct {
     size_t P;             /* number of parameters                          */
     ld_float *theta;      /* (P) θ, in the order of LD__PARAM_LIST         */
     ld_float *grad;       /* (P) g = ∂L/∂θ, same layout (LD_TRAIN)         */
-    ld_float *tangent;    /* (P) scratch direction for the JVP (LD_JVP)    */
     ld_params w, g;       /* per-tensor views of theta and grad            */
     ld_acts a;            /* forward activations                          */
     ld_dacts d;           /* backward buffers (LD_TRAIN)                   */
@@ -1265,63 +1286,159 @@ LDDEF double ld_rng_normal(ld_rng *r) {
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-/* ----------------------------------------------------------------- >>arena */
+/* -------------------------------------------------------------- >>families */
 
-static const struct {
-    const char *name, *hf;
-    int dims, layered, tr, decay;
-} ld__ptab[] = {
-#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) { #name, hf, dims, layered, tr, decay },
+/* The roles: LD__R_wte, ..., one per tensor of LD__PARAM_LIST, in its order. */
+enum {
+#define LD__X(name, dims, rows, cols, decay, init, present) LD__R_##name,
     LD__PARAM_LIST(LD__X)
 #undef LD__X
+    LD__NTENSORS
 };
-#define LD__NTENSORS ((int)(sizeof ld__ptab / sizeof ld__ptab[0]))
+
+/* How a checkpoint lays out one of our tensors: as we do (out, in), or
+   transposed (in, out) as GPT-2's Conv1D.                                  */
+enum { LD__HF_SAME, LD__HF_T };
+
+/* One tensor of a family's checkpoints: our role, its layout, and its name
+   as save_pretrained writes it (%d = layer).                               */
+typedef struct { int role, layout; const char *hf; } ld__hf_tensor;
+
+static const ld__hf_tensor ld__gpt2_tensors[] = {
+    { LD__R_wte,      LD__HF_SAME, "transformer.wte.weight" },
+    { LD__R_wpe,      LD__HF_SAME, "transformer.wpe.weight" },
+    { LD__R_ln1w,     LD__HF_SAME, "transformer.h.%d.ln_1.weight" },
+    { LD__R_ln1b,     LD__HF_SAME, "transformer.h.%d.ln_1.bias" },
+    { LD__R_qkvw,     LD__HF_T,    "transformer.h.%d.attn.c_attn.weight" },
+    { LD__R_qkvb,     LD__HF_SAME, "transformer.h.%d.attn.c_attn.bias" },
+    { LD__R_attprojw, LD__HF_T,    "transformer.h.%d.attn.c_proj.weight" },
+    { LD__R_attprojb, LD__HF_SAME, "transformer.h.%d.attn.c_proj.bias" },
+    { LD__R_ln2w,     LD__HF_SAME, "transformer.h.%d.ln_2.weight" },
+    { LD__R_ln2b,     LD__HF_SAME, "transformer.h.%d.ln_2.bias" },
+    { LD__R_fcw,      LD__HF_T,    "transformer.h.%d.mlp.c_fc.weight" },
+    { LD__R_fcb,      LD__HF_SAME, "transformer.h.%d.mlp.c_fc.bias" },
+    { LD__R_fcprojw,  LD__HF_T,    "transformer.h.%d.mlp.c_proj.weight" },
+    { LD__R_fcprojb,  LD__HF_SAME, "transformer.h.%d.mlp.c_proj.bias" },
+    { LD__R_lnfw,     LD__HF_SAME, "transformer.ln_f.weight" },
+    { LD__R_lnfb,     LD__HF_SAME, "transformer.ln_f.bias" },
+    { LD__R_lmhead,   LD__HF_SAME, "lm_head.weight" },
+};
+/* buffers old checkpoints carry, ignored (name suffixes) */
+static const char *const ld__gpt2_ignore[] = { "attn.bias", "attn.masked_bias", NULL };
+
+/* A family: its Hugging Face names and its tensor table. The base model's
+   prefix ("transformer.") may be missing from a checkpoint's names, as
+   from_pretrained allows.                                                  */
+typedef struct {
+    const char *model_type, *hf_class, *base;
+    const ld__hf_tensor *tensors;
+    int n_tensors;
+    const char *const *ignore;
+} ld__family;
+
+static const ld__family ld__families[] = {
+    { "gpt2", "GPT2LMHeadModel", "transformer.", ld__gpt2_tensors,
+      (int)(sizeof ld__gpt2_tensors / sizeof ld__gpt2_tensors[0]), ld__gpt2_ignore },
+};
+
+static const ld__family *ld__family_of(const ld_config *c) { (void)c; return &ld__families[0]; }
+
+/* The sizes the tensor and activation lists speak of, for a resolved config. */
+typedef struct {
+    int V, T, C, L, NH, QKV, I;
+    int tied;
+} ld__dims;
+
+static ld__dims ld__dims_of(const ld_config *c) {
+    ld__dims d;
+    d.V = c->vocab_size; d.T = c->context; d.C = c->n_embd; d.L = c->n_layer; d.NH = c->n_head;
+    d.QKV = 3 * d.C; d.I = 4 * d.C;
+    d.tied = !c->untied_head;
+    return d;
+}
+
+/* The letters of the lists as local names (T given: the context for the
+   tensors, the capacity for the activations).                             */
+#define LD__LETTERS(d, T_)                                                     \
+    const int V = (d).V, T = (T_), C = (d).C, NH = (d).NH, QKV = (d).QKV,      \
+              I = (d).I, tied = (d).tied;                                      \
+    (void)V; (void)T; (void)C; (void)NH; (void)QKV; (void)I; (void)tied
+
+/* ----------------------------------------------------------------- >>arena */
+
+/* The init column: zeros, ones, N(0, init_std²), N(0, init_std²/2L). */
+enum { LD__INIT_ZERO, LD__INIT_ONE, LD__INIT_STD, LD__INIT_RESID };
+
+/* Each tensor's name, part of the model (0 the embeddings, 1 a block, 2 the
+   final norm and head), dims, decay and initialisation. */
+static const struct { const char *name; int part, dims, decay, init; } ld__ptab[] = {
+#define LD__X0(name, dims, rows, cols, decay, init, present) { #name, 0, dims, decay, init },
+#define LD__X1(name, dims, rows, cols, decay, init, present) { #name, 1, dims, decay, init },
+#define LD__X2(name, dims, rows, cols, decay, init, present) { #name, 2, dims, decay, init },
+    LD__EMBED_TENSORS(LD__X0) LD__BLOCK_TENSORS(LD__X1) LD__HEAD_TENSORS(LD__X2)
+#undef LD__X0
+#undef LD__X1
+#undef LD__X2
+};
 
 LDDEF int ld_tensor_count(void) { return LD__NTENSORS; }
 
-/* Per-layer rows and columns of tensor i, from the table. */
-static void ld__tensor_dims(const ld_config *c, int i, int *rows, int *cols) {
-    int V = c->vocab_size, T = c->context, C = c->n_embd, U = c->untied_head ? 1 : 0;
+/* Every tensor of config c, offsets and sizes resolved, into tab
+   (LD__NTENSORS entries). Returns P.                                      */
+static size_t ld__tensors(const ld_config *c, ld_tensor_info *tab) {
+    ld__dims d = ld__dims_of(c);
+    LD__LETTERS(d, d.T);
+    const ld__family *F = ld__family_of(c);
+    size_t off = 0;
     int k = 0;
-    *rows = *cols = 0;
-#define LD__X(name, dims, r, cc, layered, hf, tr, decay) \
-    if (k++ == i) { *rows = (r); *cols = (cc); return; }
+#define LD__X(name_, dims_, rows_, cols_, decay_, init_, present_)                        \
+    tab[k].rows = (rows_); tab[k].cols = (cols_);                                          \
+    tab[k].size = (present_) ? (size_t)tab[k].rows * tab[k].cols * (ld__ptab[k].part == 1 ? d.L : 1) : 0; \
+    k++;
     LD__PARAM_LIST(LD__X)
 #undef LD__X
-    (void)V; (void)T; (void)U;
+    for (k = 0; k < LD__NTENSORS; k++) {
+        ld_tensor_info *t = &tab[k];
+        t->name = ld__ptab[k].name;
+        t->offset = off;
+        off += t->size;
+        t->dims = ld__ptab[k].dims;
+        t->layered = ld__ptab[k].part == 1;
+        t->decay = ld__ptab[k].decay;
+        t->hf_name = "";
+        t->hf_transposed = 0;
+        for (int e = 0; e < F->n_tensors; e++)
+            if (F->tensors[e].role == k) {
+                t->hf_name = F->tensors[e].hf;
+                t->hf_transposed = F->tensors[e].layout == LD__HF_T;
+                break;
+            }
+    }
+    return off;
 }
 
 LDDEF int ld_tensor_info_get(const ld_config *cfg, int i, ld_tensor_info *out) {
+    if (i < 0 || i >= LD__NTENSORS || !out) return 0;
     ld_config c = ld_config_resolve(cfg);
-    size_t off = 0;
-    for (int k = 0; k < LD__NTENSORS; k++) {
-        int r, cc;
-        ld__tensor_dims(&c, k, &r, &cc);
-        size_t n = (size_t)r * cc * (ld__ptab[k].layered ? c.n_layer : 1);
-        if (k == i) {
-            out->name = ld__ptab[k].name; out->hf_name = ld__ptab[k].hf;
-            out->offset = off; out->size = n; out->dims = ld__ptab[k].dims;
-            out->rows = r; out->cols = cc; out->layered = ld__ptab[k].layered;
-            out->hf_transposed = ld__ptab[k].tr; out->decay = ld__ptab[k].decay;
-            return 1;
-        }
-        off += n;
-    }
-    return 0;
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(&c, tab);
+    *out = tab[i];
+    return 1;
 }
 
 LDDEF size_t ld_param_count(const ld_config *cfg) {
-    ld_tensor_info ti;
-    ld_tensor_info_get(cfg, LD__NTENSORS - 1, &ti);
-    return ti.offset + ti.size;
+    ld_config c = ld_config_resolve(cfg);
+    ld_tensor_info tab[LD__NTENSORS];
+    return ld__tensors(&c, tab);
 }
 
-/* Points the per-tensor views at a flat vector of P numbers. */
+/* Points the per-tensor views at a flat vector of P numbers (NULL where a
+   tensor is absent, or flat is NULL). */
 static void ld__param_views(ld_params *p, ld_float *flat, const ld_config *c) {
-    int i = 0;
-    ld_tensor_info ti;
-#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) \
-    ld_tensor_info_get(c, i++, &ti); p->name = flat ? flat + ti.offset : NULL;
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(c, tab);
+#define LD__X(name, dims, rows, cols, decay, init, present) \
+    p->name = flat && tab[LD__R_##name].size ? flat + tab[LD__R_##name].offset : NULL;
     LD__PARAM_LIST(LD__X)
 #undef LD__X
 }
@@ -1331,56 +1448,33 @@ typedef struct { char *base; size_t off; } ld__carver;
 static void *ld__take(ld__carver *cv, size_t bytes) {
     size_t o = (cv->off + 63) & ~(size_t)63;
     cv->off = o + bytes;
-    return cv->base ? (void *)(cv->base + o) : NULL;
+    return cv->base && bytes ? (void *)(cv->base + o) : NULL;
 }
 #define LD__TAKE(cv, type, n) ((type *)ld__take((cv), sizeof(type) * (size_t)(n)))
 
+/* θ | g | the activations of LD__ACT_LIST | the backward's and the JVP's
+   buffers of LD__DACT_LIST | the batch.                                    */
 static void ld__carve(ld_model *m, ld__carver *cv) {
-    const ld_config *c = &m->cfg;
-    size_t B = m->B, T = m->T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
-    size_t BT = B * T, P = m->P;
-    m->theta = LD__TAKE(cv, ld_float, P);
-    m->grad = (m->flags & LD_TRAIN) ? LD__TAKE(cv, ld_float, P) : NULL;
-    m->tangent = (m->flags & LD_JVP) ? LD__TAKE(cv, ld_float, P) : NULL;
-    ld_acts *a = &m->a;
-    a->encoded = LD__TAKE(cv, ld_float, BT * C);
-    a->ln1 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->ln1_mean = LD__TAKE(cv, ld_float, L * BT);
-    a->ln1_rstd = LD__TAKE(cv, ld_float, L * BT);
-    a->qkv = LD__TAKE(cv, ld_float, L * BT * 3 * C);
-    a->att = LD__TAKE(cv, ld_float, L * B * NH * T * T);
-    a->atty = LD__TAKE(cv, ld_float, L * BT * C);
-    a->residual2 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->ln2 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->ln2_mean = LD__TAKE(cv, ld_float, L * BT);
-    a->ln2_rstd = LD__TAKE(cv, ld_float, L * BT);
-    a->fch = LD__TAKE(cv, ld_float, L * BT * 4 * C);
-    a->fch_gelu = LD__TAKE(cv, ld_float, L * BT * 4 * C);
-    a->residual3 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->lnf = LD__TAKE(cv, ld_float, BT * C);
-    a->lnf_mean = LD__TAKE(cv, ld_float, BT);
-    a->lnf_rstd = LD__TAKE(cv, ld_float, BT);
-    a->logits = LD__TAKE(cv, ld_float, BT * V);
-    a->probs = LD__TAKE(cv, ld_float, BT * V);
-    a->scratch = LD__TAKE(cv, ld_float, BT * C);
+    ld__dims d = ld__dims_of(&m->cfg);
+    LD__LETTERS(d, m->T);
+    size_t BT = (size_t)m->B * m->T, L = (size_t)d.L;
+    m->theta = LD__TAKE(cv, ld_float, m->P);
+    m->grad = (m->flags & LD_TRAIN) ? LD__TAKE(cv, ld_float, m->P) : NULL;
+#define LD__X(name, per, layered) m->a.name = LD__TAKE(cv, ld_float, ((layered) ? L : 1) * BT * (size_t)(per));
+    LD__ACT_LIST(LD__X)
+#undef LD__X
     for (int k = 0; k < 2; k++) {
-        ld_dacts *d = k == 0 ? &m->d : &m->t;
-        if (!(m->flags & (k == 0 ? LD_TRAIN : LD_JVP))) { memset(d, 0, sizeof *d); continue; }
-        d->logits = LD__TAKE(cv, ld_float, BT * V);
-        d->residual = LD__TAKE(cv, ld_float, BT * C);
-        d->ln = LD__TAKE(cv, ld_float, BT * C);
-        d->qkv = LD__TAKE(cv, ld_float, BT * 3 * C);
-        d->att = LD__TAKE(cv, ld_float, B * NH * T * T);
-        d->atty = LD__TAKE(cv, ld_float, BT * C);
-        d->fch = LD__TAKE(cv, ld_float, BT * 4 * C);
-        d->fch_gelu = LD__TAKE(cv, ld_float, BT * 4 * C);
-        d->scratch = LD__TAKE(cv, ld_float, BT * C);
+        ld_dacts *dd = k == 0 ? &m->d : &m->t;
+        if (!(m->flags & (k == 0 ? LD_TRAIN : LD_JVP))) { memset(dd, 0, sizeof *dd); continue; }
+#define LD__X(name, per) dd->name = LD__TAKE(cv, ld_float, BT * (size_t)(per));
+        LD__DACT_LIST(LD__X)
+#undef LD__X
     }
     m->tokens = LD__TAKE(cv, int, BT);
-    m->len = LD__TAKE(cv, int, B);
-    m->prompt_len = LD__TAKE(cv, int, B);
+    m->len = LD__TAKE(cv, int, m->B);
+    m->prompt_len = LD__TAKE(cv, int, m->B);
     m->tok_logp = LD__TAKE(cv, double, BT);
-    m->seq_logp = LD__TAKE(cv, double, B);
+    m->seq_logp = LD__TAKE(cv, double, m->B);
 }
 
 static ld_status ld__model_setup(ld_model *m, const ld_config *cfg, int B, int T, int flags) {
@@ -1405,24 +1499,24 @@ LDDEF size_t ld_model_memory_size(const ld_config *cfg, int B, int T, int flags)
     return cv.off + 64; /* room to align the base */
 }
 
-/* GPT-2's initialisation: N(0, std²) weights and embeddings, residual
-   projections (attn.c_proj, mlp.c_proj) N(0, std²/2L), biases 0, LN weights 1. */
+/* GPT-2's initialisation, by the init column: N(0, std²) weights and
+   embeddings, the residual projections N(0, std²/2L), biases 0, norm
+   weights 1; the normal draws in θ's order.                               */
 static void ld__init_weights(ld_model *m, uint64_t seed) {
     ld_rng r;
     ld_rng_seed(&r, seed);
     const ld_config *c = &m->cfg;
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(c, tab);
     for (int i = 0; i < LD__NTENSORS; i++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(c, i, &ti);
-        ld_float *p = m->theta + ti.offset;
-        const char *n = ti.name;
-        if (ti.dims == 1) {
-            ld_float v = (n[0] == 'l' && n[1] == 'n' && n[strlen(n) - 1] == 'w') ? 1 : 0;
-            for (size_t k = 0; k < ti.size; k++) p[k] = v;
+        ld_float *p = m->theta + tab[i].offset;
+        int init = ld__ptab[i].init;
+        if (init == LD__INIT_ZERO || init == LD__INIT_ONE) {
+            for (size_t k = 0; k < tab[i].size; k++) p[k] = init == LD__INIT_ONE ? 1 : 0;
         } else {
             double std = c->init_std;
-            if (!strcmp(n, "attprojw") || !strcmp(n, "fcprojw")) std /= sqrt(2.0 * c->n_layer);
-            for (size_t k = 0; k < ti.size; k++) p[k] = (ld_float)(std * ld_rng_normal(&r));
+            if (init == LD__INIT_RESID) std /= sqrt(2.0 * c->n_layer);
+            for (size_t k = 0; k < tab[i].size; k++) p[k] = (ld_float)(std * ld_rng_normal(&r));
         }
     }
 }
@@ -2789,9 +2883,10 @@ LDDEF ld_status ld_optim_step(ld_optim *o, ld_model *m, double lr) {
     for (int pass = exact ? 0 : 1; pass < 2; pass++) {
         int bad = 0;
         ld_float mT = 0, mA = 0, mV = 0;
+        ld_tensor_info tab[LD__NTENSORS];
+        ld__tensors(&m->cfg, tab);
         for (int k = 0; k < LD__NTENSORS; k++) {
-            ld_tensor_info ti;
-            ld_tensor_info_get(&m->cfg, k, &ti);
+            ld_tensor_info ti = tab[k];
             ld_float wd = (ld_float)((ti.decay || c->decay_all) ? c->weight_decay : 0.0);
             ld_float *th = m->theta + ti.offset, *g = m->grad + ti.offset, *d = o->delta + ti.offset;
             ld_float *m1 = o->m1 + ti.offset, *m2 = o->m2 + ti.offset;
@@ -3796,13 +3891,20 @@ done:
     return st;
 }
 
-static int ld__st_find(ld__st_file *s, const char *name) {
+/* name without a leading base prefix (base may be NULL) */
+static const char *ld__strip(const char *name, const char *base) {
+    size_t n = base ? strlen(base) : 0;
+    return n && !strncmp(name, base, n) ? name + n : name;
+}
+
+/* The entry named `name`, or -1; with a base prefix ("transformer."), a
+   name with or without it matches one with or without it.                */
+static int ld__st_find(ld__st_file *s, const char *name, const char *base) {
     char buf[256];
+    const char *want = ld__strip(name, base);
     for (int i = 0; i < s->n; i++) {
         if (ld__json_str(&s->j, s->e[i].key, buf, sizeof buf - 1) < 0) continue;
-        const char *b = buf;
-        if (!strncmp(b, "transformer.", 12)) b += 12;
-        if (!strcmp(b, name)) return i;
+        if (!strcmp(ld__strip(buf, base), want)) return i;
     }
     return -1;
 }
@@ -3846,26 +3948,44 @@ static ld_status ld__st_read(ld__st_file *s, int ei, const char *name, int dims,
     return LD_OK;
 }
 
-/* Fills theta (P) from an open safetensors file for config cfg. */
+/* 1 if name ends with one of the NULL-terminated suffixes */
+static int ld__ends_with_any(const char *name, const char *const *suffixes) {
+    size_t n = strlen(name);
+    for (; suffixes && *suffixes; suffixes++) {
+        size_t k = strlen(*suffixes);
+        if (n >= k && !strcmp(name + n - k, *suffixes)) return 1;
+    }
+    return 0;
+}
+
+/* Fills theta (P) from an open safetensors file for config cfg, tensor by
+   tensor of the family's table. A tied model reads wte from the head's
+   name when the embedding is missing. Every tensor of the file must be
+   used, be the (tied) head, or be a buffer the family ignores.            */
 static ld_status ld__st_load(ld__st_file *s, const ld_config *cfg, ld_float *theta) {
+    const ld__family *F = ld__family_of(cfg);
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(cfg, tab);
+    const char *head = tab[LD__R_lmhead].hf_name;
     size_t maxbytes = 0;
     for (int i = 0; i < s->n; i++) maxbytes = LD__MAX(maxbytes, (size_t)(s->e[i].end - s->e[i].begin));
     void *scratch = LD_MALLOC(maxbytes ? maxbytes : 1);
     if (!scratch) return ld__fail(LD_ERR_OOM, "tensor read buffer of %zu bytes", maxbytes);
     ld_status st = LD_OK;
-    for (int k = 0; k < LD__NTENSORS && !st; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(cfg, k, &ti);
-        if (ti.size == 0) continue; /* lm_head of a tied model */
-        int nl = ti.layered ? cfg->n_layer : 1;
+    for (int e = 0; e < F->n_tensors && !st; e++) {
+        const ld__hf_tensor *h = &F->tensors[e];
+        const ld_tensor_info *ti = &tab[h->role];
+        if (ti->size == 0) continue; /* absent in this config (the head of a tied model) */
+        int nl = ti->layered ? cfg->n_layer : 1;
         for (int l = 0; l < nl && !st; l++) {
             char name[128];
-            snprintf(name, sizeof name, ti.hf_name, l);
-            int ei = ld__st_find(s, name);
-            if (ei < 0 && !strcmp(ti.name, "wte") && !cfg->untied_head) ei = ld__st_find(s, "lm_head.weight");
+            snprintf(name, sizeof name, h->hf, l);
+            int ei = ld__st_find(s, name, F->base);
+            if (ei < 0 && h->role == LD__R_wte && !cfg->untied_head) ei = ld__st_find(s, head, F->base);
             if (ei < 0) { st = ld__fail(LD_ERR_MISSING, "tensor %s is missing", name); break; }
-            size_t per = (size_t)ti.rows * ti.cols;
-            st = ld__st_read(s, ei, name, ti.dims, ti.rows, ti.cols, ti.hf_transposed, theta + ti.offset + per * l, scratch);
+            size_t per = (size_t)ti->rows * ti->cols;
+            st = ld__st_read(s, ei, name, ti->dims, ti->rows, ti->cols, h->layout == LD__HF_T,
+                             theta + ti->offset + per * l, scratch);
         }
     }
     LD_FREE(scratch);
@@ -3875,11 +3995,9 @@ static ld_status ld__st_load(ld__st_file *s, const ld_config *cfg, ld_float *the
         if (s->e[i].used) continue;
         char name[256];
         ld__json_str(&s->j, s->e[i].key, name, sizeof name - 1);
-        size_t nl = strlen(name);
-        int known = (nl >= 9 && !strcmp(name + nl - 9, "attn.bias")) ||
-                    (nl >= 16 && !strcmp(name + nl - 16, "attn.masked_bias")) ||
-                    (!cfg->untied_head && strstr(name, "lm_head.weight"));
-        if (!known) return ld__fail(LD_ERR_FORMAT, "unexpected tensor '%s': not part of a GPT-2 of this config", name);
+        int known = ld__ends_with_any(name, F->ignore) || (!cfg->untied_head && strstr(name, head));
+        if (!known)
+            return ld__fail(LD_ERR_FORMAT, "unexpected tensor '%s': not part of a %s model of this config", name, F->model_type);
     }
     return LD_OK;
 }
@@ -4084,27 +4202,27 @@ static ld_status ld__st_write(const char *path, const ld__st_out *t, int n, cons
     return ld__commit(f, tmp, path, ok);
 }
 
-/* The HF-named tensors of a model, in checkpoint order; returns the count.
-   out may be NULL to count only. */
+/* The HF-named tensors of a model, in the order of the family's table, as
+   save_pretrained writes them; returns the count. out may be NULL to count
+   only. */
 static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
+    const ld__family *F = ld__family_of(&m->cfg);
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(&m->cfg, tab);
     int n = 0;
-    for (int k = 0; k < LD__NTENSORS; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(&m->cfg, k, &ti);
-        if (!ti.size) continue;
-        for (int l = 0; l < (ti.layered ? m->cfg.n_layer : 1); l++, n++) {
+    for (int e = 0; e < F->n_tensors; e++) {
+        const ld__hf_tensor *h = &F->tensors[e];
+        const ld_tensor_info *ti = &tab[h->role];
+        if (!ti->size) continue;
+        for (int l = 0; l < (ti->layered ? m->cfg.n_layer : 1); l++, n++) {
             if (!out) continue;
             ld__st_out *o = &out[n];
-            char hf[96];
-            snprintf(hf, sizeof hf, ti.hf_name, l);
-            /* as save_pretrained writes GPT2LMHeadModel: the base model under
-               "transformer.", the untied head as "lm_head.weight" */
-            snprintf(o->name, sizeof o->name, "%s%s", strcmp(ti.name, "lmhead") ? "transformer." : "", hf);
-            o->data = m->theta + ti.offset + (size_t)ti.rows * ti.cols * l;
+            snprintf(o->name, sizeof o->name, h->hf, l);
+            o->data = m->theta + ti->offset + (size_t)ti->rows * ti->cols * l;
             o->esize = (int)sizeof(ld_float);
-            o->rows = ti.dims == 1 ? 0 : ti.rows;
-            o->cols = ti.cols;
-            o->transpose = ti.hf_transposed;
+            o->rows = ti->dims == 1 ? 0 : ti->rows;
+            o->cols = ti->cols;
+            o->transpose = h->layout == LD__HF_T;
         }
     }
     return n;
@@ -4374,13 +4492,12 @@ LDDEF void ld_dyn_report_free(ld_dyn_report *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* Parameter group of flat index i: 0 embeddings, 1..L blocks, L+1 final. */
+/* The parameter group of each tensor: 0 the embeddings, 1 + l block l
+   (layered), L + 1 the final norm and the head. */
 static void ld__groups(const ld_config *c, int *first /* (ntensors) */, int *layered) {
     for (int k = 0; k < LD__NTENSORS; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(c, k, &ti);
-        layered[k] = ti.layered;
-        first[k] = ti.layered ? 1 : (!strcmp(ti.name, "wte") || !strcmp(ti.name, "wpe")) ? 0 : c->n_layer + 1;
+        layered[k] = ld__ptab[k].part == 1;
+        first[k] = ld__ptab[k].part == 0 ? 0 : ld__ptab[k].part == 1 ? 1 : c->n_layer + 1;
     }
 }
 
@@ -4453,9 +4570,10 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
             }
             double pred = 0;
             for (int gi = 0; gi < ng; gi++) r->pred_layer[(size_t)i * ng + gi] = 0;
+            ld_tensor_info tab[LD__NTENSORS];
+            ld__tensors(&m->cfg, tab);
             for (int k = 0; k < LD__NTENSORS; k++) {
-                ld_tensor_info ti;
-                ld_tensor_info_get(&m->cfg, k, &ti);
+                ld_tensor_info ti = tab[k];
                 int nl = ti.layered ? L : 1;
                 size_t per = ti.size / (size_t)(nl ? nl : 1);
                 for (int l = 0; l < nl && ti.size; l++) {
@@ -4644,7 +4762,7 @@ LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt,
 
 /* A flat tensor of n elements into ld_float (dst) or double (dstd). */
 static ld_status ld__st_read_flat(ld__st_file *s, const char *name, size_t n, ld_float *dst, double *dstd) {
-    int ei = ld__st_find(s, name);
+    int ei = ld__st_find(s, name, NULL);
     if (ei < 0) return ld__fail(LD_ERR_MISSING, "tensor %s is missing", name);
     ld__st_entry *e = &s->e[ei];
     if (e->dsize != 4 && e->dsize != 8) return ld__fail(LD_ERR_DTYPE, "tensor %s has dtype %s", name, e->dtype);
