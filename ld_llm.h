@@ -1443,6 +1443,39 @@ static void ld__param_views(ld_params *p, ld_float *flat, const ld_config *c) {
 #undef LD__X
 }
 
+/* Layer l's slices of the block's tensors in a view: what one block reads. */
+typedef struct {
+#define LD__X(name, dims, rows, cols, decay, init, present) ld_float *name;
+    LD__BLOCK_TENSORS(LD__X)
+#undef LD__X
+} ld__layer;
+
+static ld__layer ld__layer_at(const ld_params *p, const ld__dims *d, int l) {
+    LD__LETTERS(*d, d->T);
+    ld__layer w;
+#define LD__X(name, dims, rows, cols, decay, init, present) \
+    w.name = p->name ? p->name + (size_t)l * (size_t)(rows) * (size_t)(cols) : NULL;
+    LD__BLOCK_TENSORS(LD__X)
+#undef LD__X
+    return w;
+}
+
+/* The output head's matrix in a view: wte when tied, else lm_head (V,C). */
+static ld_float *ld__head(const ld_config *c, const ld_params *p) { return c->untied_head ? p->lmhead : p->wte; }
+
+/* Layer l's slice of every layered activation (the others as they are):
+   the rows of the (B,T) layout at capacity, each slice m->B·m->T rows.    */
+static ld_acts ld__acts_at(const ld_model *m, int l) {
+    ld__dims d = ld__dims_of(&m->cfg);
+    LD__LETTERS(d, m->T);
+    size_t rows = (size_t)m->B * m->T;
+    ld_acts a = m->a;
+#define LD__X(name, per, layered) if (layered) a.name += (size_t)l * rows * (size_t)(per);
+    LD__ACT_LIST(LD__X)
+#undef LD__X
+    return a;
+}
+
 /* Carves aligned pieces from one block; with base == NULL it only measures. */
 typedef struct { char *base; size_t off; } ld__carver;
 static void *ld__take(ld__carver *cv, size_t bytes) {
@@ -2273,9 +2306,6 @@ LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, in
 
 /* ----------------------------------------------------------------- >>model */
 
-/* Pointer to layer l's slice of a layered activation of `per` elements per row. */
-#define LD__LAYER(ptr, l, size) ((ptr) + (size_t)(l) * (size))
-
 /* Checks a batch; with need_response = 0 an empty response is allowed
    (generation only needs the prompt). Returns the padded length in *Tb. */
 static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, int need_response, int *Tb) {
@@ -2301,51 +2331,117 @@ static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, i
     return LD_OK;
 }
 
+/* Which rows a block runs on: the whole batch (B rows of T positions, row
+   stride T), or, with b ≥ 0, the one position t of row b (incremental
+   decoding: the earlier positions' keys and values are read back from the
+   activation buffers, which act as the cache).                            */
+typedef struct { int B, T, b, t; } ld__span;
+
+/* Layer l of the forward, GPT-2's pre-norm block:
+
+       a  = x + attn(LN1(x))
+       x' = a + mlp(LN2(a)),   mlp(h) = W_proj · gelu(W_fc · h)
+
+   x is the embeddings (l = 0) or the previous block's output.             */
+static void ld__block_forward(ld_model *m, int l, ld__span sp) {
+    const ld_config *c = &m->cfg;
+    ld__dims d = ld__dims_of(c);
+    int C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    size_t n0 = sp.b < 0 ? 0 : (size_t)sp.b * sp.T + sp.t;  /* first row, and how many */
+    int N = sp.b < 0 ? sp.B * sp.T : 1;
+    ld_acts A = ld__acts_at(m, l);
+    ld__layer w = ld__layer_at(&m->w, &d, l);
+    const ld_float *x = (l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3) + n0 * C;
+    ld_float *ln1 = A.ln1 + n0 * C, *res2 = A.residual2 + n0 * C, *ln2 = A.ln2 + n0 * C;
+    ld_float *fch = A.fch + n0 * I, *fchg = A.fch_gelu + n0 * I, *res3 = A.residual3 + n0 * C;
+    ld_float *scratch = m->a.scratch;
+    /* a = x + attn(LN1(x)) */
+    ld_layernorm_forward(ln1, A.ln1_mean + n0, A.ln1_rstd + n0, x, w.ln1w, w.ln1b, N, C, c->ln_eps);
+    ld__matmul_forward(m->accel, A.qkv + n0 * QKV, ln1, w.qkvw, w.qkvb, N, C, QKV);
+    if (sp.b < 0) ld_attention_forward(A.atty, A.att, A.qkv, sp.B, sp.T, C, NH);
+    else ld__attention_query(A.atty, A.att, A.qkv, sp.b, sp.t, sp.T, C, NH);
+    ld__matmul_forward(m->accel, scratch, A.atty + n0 * C, w.attprojw, w.attprojb, N, C, C);
+    ld_residual_forward(res2, x, scratch, (size_t)N * C);
+    /* x' = a + mlp(LN2(a)) */
+    ld_layernorm_forward(ln2, A.ln2_mean + n0, A.ln2_rstd + n0, res2, w.ln2w, w.ln2b, N, C, c->ln_eps);
+    ld__matmul_forward(m->accel, fch, ln2, w.fcw, w.fcb, N, C, I);
+    ld_gelu_forward(fchg, fch, (size_t)N * I);
+    ld__matmul_forward(m->accel, scratch, fchg, w.fcprojw, w.fcprojb, N, I, C);
+    ld_residual_forward(res3, res2, scratch, (size_t)N * C);
+}
+
+/* Layer l of the backward, the block's steps in reverse: on entry
+   m->d.residual holds ∂L/∂x' (the block's output), on return ∂L/∂x; the
+   gradients of the layer's weights are ADDED into g.                       */
+static void ld__block_backward(ld_model *m, int l, const ld__layer *g) {
+    const ld_config *c = &m->cfg;
+    ld__dims d = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    int N = B * T;
+    ld_acts A = ld__acts_at(m, l);
+    ld__layer w = ld__layer_at(&m->w, &d, l);
+    ld_dacts *dd = &m->d;
+    const ld_float *x = l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3;
+    /* the MLP; the skip passes ∂L/∂x' on to a */
+    memset(dd->fch_gelu, 0, sizeof(ld_float) * (size_t)N * I);
+    ld__matmul_backward(m->accel, dd->fch_gelu, g->fcprojw, g->fcprojb, dd->residual, A.fch_gelu, w.fcprojw, N, I, C);
+    memset(dd->fch, 0, sizeof(ld_float) * (size_t)N * I);
+    ld_gelu_backward(dd->fch, A.fch, dd->fch_gelu, (size_t)N * I);
+    memset(dd->ln, 0, sizeof(ld_float) * (size_t)N * C);
+    ld__matmul_backward(m->accel, dd->ln, g->fcw, g->fcb, dd->fch, A.ln2, w.fcw, N, C, I);
+    ld_layernorm_backward(dd->residual, g->ln2w, g->ln2b, dd->ln, A.residual2, w.ln2w, A.ln2_mean, A.ln2_rstd, N, C);
+    /* now ∂L/∂a; the attention, and the skip passes it on to x */
+    memset(dd->atty, 0, sizeof(ld_float) * (size_t)N * C);
+    ld__matmul_backward(m->accel, dd->atty, g->attprojw, g->attprojb, dd->residual, A.atty, w.attprojw, N, C, C);
+    memset(dd->qkv, 0, sizeof(ld_float) * (size_t)N * QKV);
+    ld_attention_backward(dd->qkv, dd->att, dd->atty, A.qkv, A.att, B, T, C, NH);
+    memset(dd->ln, 0, sizeof(ld_float) * (size_t)N * C);
+    ld__matmul_backward(m->accel, dd->ln, g->qkvw, g->qkvb, dd->qkv, A.ln1, w.qkvw, N, C, QKV);
+    ld_layernorm_backward(dd->residual, g->ln1w, g->ln1b, dd->ln, x, w.ln1w, A.ln1_mean, A.ln1_rstd, N, C);
+}
+
+/* Layer l of the JVP: m->t.residual carries the tangent of the residual
+   stream, x's on entry and x''s on return, for the tangents tv of the
+   layer's weights; the forward's caches are read back.                     */
+static void ld__block_jvp(ld_model *m, int l, const ld__layer *tv) {
+    const ld_config *c = &m->cfg;
+    ld__dims d = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    int N = B * T;
+    ld_acts A = ld__acts_at(m, l);
+    ld__layer w = ld__layer_at(&m->w, &d, l);
+    ld_dacts *t = &m->t;
+    const ld_float *x = l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3;
+    ld_layernorm_jvp(t->ln, x, t->residual, w.ln1w, tv->ln1w, tv->ln1b, A.ln1_mean, A.ln1_rstd, N, C);
+    ld__matmul_jvp(m->accel, t->qkv, A.ln1, t->ln, w.qkvw, tv->qkvw, tv->qkvb, N, C, QKV);
+    ld_attention_jvp(t->atty, t->att, A.qkv, t->qkv, A.att, B, T, C, NH);
+    ld__matmul_jvp(m->accel, t->scratch, A.atty, t->atty, w.attprojw, tv->attprojw, tv->attprojb, N, C, C);
+    ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+    ld_layernorm_jvp(t->ln, A.residual2, t->residual, w.ln2w, tv->ln2w, tv->ln2b, A.ln2_mean, A.ln2_rstd, N, C);
+    ld__matmul_jvp(m->accel, t->fch, A.ln2, t->ln, w.fcw, tv->fcw, tv->fcb, N, C, I);
+    ld_gelu_jvp(t->fch_gelu, A.fch, t->fch, (size_t)N * I);
+    ld__matmul_jvp(m->accel, t->scratch, A.fch_gelu, t->fch_gelu, w.fcprojw, tv->fcprojw, tv->fcprojb, N, I, C);
+    ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+}
+
 static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
     const ld_config *c = &m->cfg;
-    int C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    int C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     int N = B * T;
-    size_t BTC = (size_t)N * C, BT = (size_t)N, BTT = (size_t)B * NH * T * T;
-    /* the per-layer stride of layered activations is set by the capacity */
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     ld_acts *a = &m->a;
     ld_params *w = &m->w;
-    (void)BTC; (void)BT; (void)BTT;
-
     m->cur_B = B; m->cur_T = T;
     for (int b = 0; b < B; b++) {
         m->len[b] = seqs[b].len;
         m->prompt_len[b] = seqs[b].prompt_len;
         for (int t = 0; t < T; t++) m->tokens[b * T + t] = t < seqs[b].len ? seqs[b].tokens[t] : c->eot_token;
     }
-
     ld_encoder_forward(a->encoded, m->tokens, w->wte, w->wpe, B, T, C);
-    for (int l = 0; l < L; l++) {
-        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
-        ld_float *ln1 = LD__LAYER(a->ln1, l, sC), *qkv = LD__LAYER(a->qkv, l, 3 * sC);
-        ld_float *att = LD__LAYER(a->att, l, sA), *atty = LD__LAYER(a->atty, l, sC);
-        ld_float *res2 = LD__LAYER(a->residual2, l, sC), *ln2 = LD__LAYER(a->ln2, l, sC);
-        ld_float *fch = LD__LAYER(a->fch, l, 4 * sC), *fchg = LD__LAYER(a->fch_gelu, l, 4 * sC);
-        ld_float *res3 = LD__LAYER(a->residual3, l, sC);
-        /* a = x + attn(LN1(x)) */
-        ld_layernorm_forward(ln1, LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), res,
-                             w->ln1w + l * C, w->ln1b + l * C, N, C, c->ln_eps);
-        ld__matmul_forward(m->accel, qkv, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, N, C, 3 * C);
-        ld_attention_forward(atty, att, qkv, B, T, C, NH);
-        ld__matmul_forward(m->accel, a->scratch, atty, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, N, C, C);
-        ld_residual_forward(res2, res, a->scratch, (size_t)N * C);
-        /* x' = a + mlp(LN2(a)) */
-        ld_layernorm_forward(ln2, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), res2,
-                             w->ln2w + l * C, w->ln2b + l * C, N, C, c->ln_eps);
-        ld__matmul_forward(m->accel, fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, N, C, 4 * C);
-        ld_gelu_forward(fchg, fch, (size_t)N * 4 * C);
-        ld__matmul_forward(m->accel, a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, N, 4 * C, C);
-        ld_residual_forward(res3, res2, a->scratch, (size_t)N * C);
-    }
-    ld_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, LD__LAYER(a->residual3, L - 1, sC),
+    ld__span all = { B, T, -1, -1 };
+    for (int l = 0; l < L; l++) ld__block_forward(m, l, all);
+    ld_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, ld__acts_at(m, L - 1).residual3,
                          w->lnfw, w->lnfb, N, C, c->ln_eps);
-    ld__matmul_forward(m->accel, a->logits, a->lnf, c->untied_head ? w->lmhead : w->wte, NULL, N, C, V);
-
+    ld__matmul_forward(m->accel, a->logits, a->lnf, ld__head(c, w), NULL, N, C, V);
     ld_logits_to_logprobs(m);
     if (m->d.logits) memset(m->d.logits, 0, sizeof(ld_float) * (size_t)N * V);
 }
@@ -2396,9 +2492,9 @@ LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
     if (!grad_out) return ld__fail(LD_ERR_ARG, "gradient buffer is NULL");
     if (m->cur_B == 0) return ld__fail(LD_ERR_ARG, "backward before any forward");
     const ld_config *c = &m->cfg;
-    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    ld__dims dims = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     int N = B * T;
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     size_t nC = (size_t)N * C;
     ld_acts *a = &m->a;
     ld_dacts *d = &m->d;
@@ -2407,36 +2503,13 @@ LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
 
     /* the head: z = LNf(x) · Wᵀ, W = wte (tied) or lm_head */
     memset(d->ln, 0, sizeof(ld_float) * nC);
-    ld__matmul_backward(m->accel, d->ln, c->untied_head ? g.lmhead : g.wte, NULL, d->logits, a->lnf,
-                       c->untied_head ? w->lmhead : w->wte, N, C, V);
+    ld__matmul_backward(m->accel, d->ln, ld__head(c, &g), NULL, d->logits, a->lnf, ld__head(c, w), N, C, V);
     memset(d->residual, 0, sizeof(ld_float) * nC);
-    ld_layernorm_backward(d->residual, g.lnfw, g.lnfb, d->ln, LD__LAYER(a->residual3, L - 1, sC),
+    ld_layernorm_backward(d->residual, g.lnfw, g.lnfb, d->ln, ld__acts_at(m, L - 1).residual3,
                           w->lnfw, a->lnf_mean, a->lnf_rstd, N, C);
     for (int l = L - 1; l >= 0; l--) {
-        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
-        /* d->residual holds ∂L/∂x' (block output); the skip passes it to a */
-        memset(d->fch_gelu, 0, sizeof(ld_float) * 4 * nC);
-        ld__matmul_backward(m->accel, d->fch_gelu, g.fcprojw + (size_t)l * 4 * C * C, g.fcprojb + l * C, d->residual,
-                           LD__LAYER(a->fch_gelu, l, 4 * sC), w->fcprojw + (size_t)l * 4 * C * C, N, 4 * C, C);
-        memset(d->fch, 0, sizeof(ld_float) * 4 * nC);
-        ld_gelu_backward(d->fch, LD__LAYER(a->fch, l, 4 * sC), d->fch_gelu, 4 * nC);
-        memset(d->ln, 0, sizeof(ld_float) * nC);
-        ld__matmul_backward(m->accel, d->ln, g.fcw + (size_t)l * 4 * C * C, g.fcb + l * 4 * C, d->fch,
-                           LD__LAYER(a->ln2, l, sC), w->fcw + (size_t)l * 4 * C * C, N, C, 4 * C);
-        ld_layernorm_backward(d->residual, g.ln2w + l * C, g.ln2b + l * C, d->ln, LD__LAYER(a->residual2, l, sC),
-                              w->ln2w + l * C, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), N, C);
-        /* now ∂L/∂a; the skip passes it to x */
-        memset(d->atty, 0, sizeof(ld_float) * nC);
-        ld__matmul_backward(m->accel, d->atty, g.attprojw + (size_t)l * C * C, g.attprojb + l * C, d->residual,
-                           LD__LAYER(a->atty, l, sC), w->attprojw + (size_t)l * C * C, N, C, C);
-        memset(d->qkv, 0, sizeof(ld_float) * 3 * nC);
-        ld_attention_backward(d->qkv, d->att, d->atty, LD__LAYER(a->qkv, l, 3 * sC), LD__LAYER(a->att, l, sA),
-                              B, T, C, NH);
-        memset(d->ln, 0, sizeof(ld_float) * nC);
-        ld__matmul_backward(m->accel, d->ln, g.qkvw + (size_t)l * 3 * C * C, g.qkvb + l * 3 * C, d->qkv,
-                           LD__LAYER(a->ln1, l, sC), w->qkvw + (size_t)l * 3 * C * C, N, C, 3 * C);
-        ld_layernorm_backward(d->residual, g.ln1w + l * C, g.ln1b + l * C, d->ln, res, w->ln1w + l * C,
-                              LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
+        ld__layer gl = ld__layer_at(&g, &dims, l);
+        ld__block_backward(m, l, &gl);
     }
     ld_encoder_backward(g.wte, g.wpe, d->residual, m->tokens, B, T, C);
     return LD_OK;
@@ -2453,9 +2526,9 @@ LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v) {
     if (!v) return ld__fail(LD_ERR_ARG, "direction is NULL");
     if (m->cur_B == 0) return ld__fail(LD_ERR_ARG, "JVP before any forward");
     const ld_config *c = &m->cfg;
-    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    ld__dims dims = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     int N = B * T;
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     ld_acts *a = &m->a;
     ld_dacts *t = &m->t;
     ld_params *w = &m->w, tv;
@@ -2464,31 +2537,12 @@ LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v) {
     /* t->residual carries the tangent of the residual stream, layer by layer */
     ld_encoder_jvp(t->residual, m->tokens, tv.wte, tv.wpe, B, T, C);
     for (int l = 0; l < L; l++) {
-        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
-        ld_layernorm_jvp(t->ln, res, t->residual, w->ln1w + l * C, tv.ln1w + l * C, tv.ln1b + l * C,
-                         LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
-        ld__matmul_jvp(m->accel, t->qkv, LD__LAYER(a->ln1, l, sC), t->ln, w->qkvw + (size_t)l * 3 * C * C,
-                      tv.qkvw + (size_t)l * 3 * C * C, tv.qkvb + l * 3 * C, N, C, 3 * C);
-        ld_attention_jvp(t->atty, t->att, LD__LAYER(a->qkv, l, 3 * sC), t->qkv, LD__LAYER(a->att, l, sA),
-                         B, T, C, NH);
-        ld__matmul_jvp(m->accel, t->scratch, LD__LAYER(a->atty, l, sC), t->atty, w->attprojw + (size_t)l * C * C,
-                      tv.attprojw + (size_t)l * C * C, tv.attprojb + l * C, N, C, C);
-        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
-        ld_layernorm_jvp(t->ln, LD__LAYER(a->residual2, l, sC), t->residual, w->ln2w + l * C,
-                         tv.ln2w + l * C, tv.ln2b + l * C, LD__LAYER(a->ln2_mean, l, sR),
-                         LD__LAYER(a->ln2_rstd, l, sR), N, C);
-        ld__matmul_jvp(m->accel, t->fch, LD__LAYER(a->ln2, l, sC), t->ln, w->fcw + (size_t)l * 4 * C * C,
-                      tv.fcw + (size_t)l * 4 * C * C, tv.fcb + l * 4 * C, N, C, 4 * C);
-        ld_gelu_jvp(t->fch_gelu, LD__LAYER(a->fch, l, 4 * sC), t->fch, (size_t)N * 4 * C);
-        ld__matmul_jvp(m->accel, t->scratch, LD__LAYER(a->fch_gelu, l, 4 * sC), t->fch_gelu,
-                      w->fcprojw + (size_t)l * 4 * C * C, tv.fcprojw + (size_t)l * 4 * C * C,
-                      tv.fcprojb + l * C, N, 4 * C, C);
-        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+        ld__layer tl = ld__layer_at(&tv, &dims, l);
+        ld__block_jvp(m, l, &tl);
     }
-    ld_layernorm_jvp(t->ln, LD__LAYER(a->residual3, L - 1, sC), t->residual, w->lnfw, tv.lnfw, tv.lnfb,
+    ld_layernorm_jvp(t->ln, ld__acts_at(m, L - 1).residual3, t->residual, w->lnfw, tv.lnfw, tv.lnfb,
                      a->lnf_mean, a->lnf_rstd, N, C);
-    ld__matmul_jvp(m->accel, t->logits, a->lnf, t->ln, c->untied_head ? w->lmhead : w->wte,
-                  c->untied_head ? tv.lmhead : tv.wte, NULL, N, C, V);
+    ld__matmul_jvp(m->accel, t->logits, a->lnf, t->ln, ld__head(c, w), ld__head(c, &tv), NULL, N, C, V);
     return LD_OK;
 }
 
@@ -2518,40 +2572,23 @@ static int ld__sample(const ld_float *z, int V, const ld_sample_opts *o, ld_rng 
 }
 
 /* The forward pass at one position t of batch row b only, after a forward
-   laid out with row stride cur_T: positions before t are read from the
-   activation buffers (the keys and values act as the cache). Same arithmetic
-   as the full forward, so the logits at (b, t) are bit for bit those of a
-   full forward on the sequence. Writes the logits at (b, t), not π. */
+   laid out with row stride cur_T: the blocks run on that one row (earlier
+   positions' keys and values are read back from the buffers), with the
+   same arithmetic as the full forward, so the logits at (b, t) are bit for
+   bit those of a full forward on the sequence. Writes the logits at (b, t),
+   not π. */
 static void ld__forward_pos(ld_model *m, int b, int t) {
     const ld_config *c = &m->cfg;
-    int T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    int T = m->cur_T, C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     size_t n = (size_t)b * T + t;
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     ld_acts *a = &m->a;
     ld_params *w = &m->w;
     ld_encoder_forward(a->encoded + n * C, m->tokens + n, w->wte, w->wpe + (size_t)t * C, 1, 1, C);
-    for (int l = 0; l < L; l++) {
-        const ld_float *res = (l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC)) + n * C;
-        ld_float *ln1 = LD__LAYER(a->ln1, l, sC) + n * C, *qkv = LD__LAYER(a->qkv, l, 3 * sC);
-        ld_float *atty = LD__LAYER(a->atty, l, sC), *res2 = LD__LAYER(a->residual2, l, sC) + n * C;
-        ld_float *ln2 = LD__LAYER(a->ln2, l, sC) + n * C, *fch = LD__LAYER(a->fch, l, 4 * sC) + n * 4 * C;
-        ld_float *fchg = LD__LAYER(a->fch_gelu, l, 4 * sC) + n * 4 * C, *res3 = LD__LAYER(a->residual3, l, sC) + n * C;
-        ld_layernorm_forward(ln1, LD__LAYER(a->ln1_mean, l, sR) + n, LD__LAYER(a->ln1_rstd, l, sR) + n, res,
-                             w->ln1w + l * C, w->ln1b + l * C, 1, C, c->ln_eps);
-        ld__matmul_forward(m->accel, qkv + n * 3 * C, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, 1, C, 3 * C);
-        ld__attention_query(atty, LD__LAYER(a->att, l, sA), qkv, b, t, T, C, NH);
-        ld__matmul_forward(m->accel, a->scratch, atty + n * C, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, 1, C, C);
-        ld_residual_forward(res2, res, a->scratch, (size_t)C);
-        ld_layernorm_forward(ln2, LD__LAYER(a->ln2_mean, l, sR) + n, LD__LAYER(a->ln2_rstd, l, sR) + n, res2,
-                             w->ln2w + l * C, w->ln2b + l * C, 1, C, c->ln_eps);
-        ld__matmul_forward(m->accel, fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, 1, C, 4 * C);
-        ld_gelu_forward(fchg, fch, (size_t)4 * C);
-        ld__matmul_forward(m->accel, a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, 1, 4 * C, C);
-        ld_residual_forward(res3, res2, a->scratch, (size_t)C);
-    }
-    ld_layernorm_forward(a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, LD__LAYER(a->residual3, L - 1, sC) + n * C,
+    ld__span one = { m->cur_B, T, b, t };
+    for (int l = 0; l < L; l++) ld__block_forward(m, l, one);
+    ld_layernorm_forward(a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, ld__acts_at(m, L - 1).residual3 + n * C,
                          w->lnfw, w->lnfb, 1, C, c->ln_eps);
-    ld__matmul_forward(m->accel, a->logits + n * V, a->lnf + n * C, c->untied_head ? w->lmhead : w->wte, NULL, 1, C, V);
+    ld__matmul_forward(m->accel, a->logits + n * V, a->lnf + n * C, ld__head(c, w), NULL, 1, C, V);
 }
 
 LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
