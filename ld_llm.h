@@ -191,24 +191,43 @@ LDDEF ld_status ld_set_failure(ld_status s, const char *reason);
    allocates it again.                                                      */
 LDDEF void ld_thread_cleanup(void);
 
-/* The model's sizes. Zero-initialise and set what you need; zero fields take
-   the defaults in brackets (ld_config_resolve fills them in).               */
+/* The model's description, one row per field, in one list that makes the
+   struct, ld_config_resolve, ld_config_equal and the description in error
+   messages. Zero-initialise and set what you need: a field left 0 takes the
+   default of its row (ld_config_resolve fills them in, top to bottom).
+   Columns: type, name, default, whether it is part of the model's identity
+   (ld_config_equal; a checkpoint must match it to resume), printf format.  */
+#define LD__CONFIG_LIST(X)                                                        \
+    X(int,    vocab_size,  257,                 1, "vocab_size %d")              \
+      /* V   [257: 256 bytes + <|endoftext|>]                                */  \
+    X(int,    context,     64,                  1, "context %d")                 \
+      /* T   [64] positions (GPT-2's n_positions)                            */  \
+    X(int,    n_layer,     2,                   1, "n_layer %d")                 \
+      /* L   [2]                                                             */  \
+    X(int,    n_head,      4,                   1, "n_head %d")                  \
+      /* NH  [4]  must divide n_embd                                         */  \
+    X(int,    n_embd,      64,                  1, "n_embd %d")                  \
+      /* C   [64]                                                            */  \
+    X(int,    untied_head, 0,                   1, "untied_head %d")             \
+      /* [0] 0: logits use wte (GPT-2); 1: own lm_head (V,C)                 */  \
+    X(int,    eot_token,   c.vocab_size - 1,    1, "eot_token %d")               \
+      /* [V-1] <|endoftext|>: starts prompts, ends answers                   */  \
+    X(double, init_std,    0.02,                0, "init_std %g")                \
+      /* [0.02] std of the initial weights (GPT-2's range)                   */  \
+    X(double, ln_eps,      1e-5,                1, "ln_eps %g")                  \
+      /* [1e-5] LayerNorm epsilon                                            */
+
 typedef struct {
-    int vocab_size;   /* V   [257: 256 bytes + <|endoftext|>]                */
-    int context;      /* T   [64] positions (GPT-2's n_positions)            */
-    int n_layer;      /* L   [2]                                             */
-    int n_head;       /* NH  [4]  must divide n_embd                         */
-    int n_embd;       /* C   [64]                                            */
-    int untied_head;  /* [0] 0: logits use wte (GPT-2); 1: own lm_head (V,C) */
-    int eot_token;    /* [V-1] <|endoftext|>: starts prompts, ends answers   */
-    double init_std;  /* [0.02] std of the initial weights (GPT-2's range)   */
-    double ln_eps;    /* [1e-5] LayerNorm epsilon                            */
+#define LD__X(type, name, def, ident, fmt) type name;
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
 } ld_config;
 
 /* Returns cfg with every zero field replaced by its default. */
 LDDEF ld_config ld_config_resolve(const ld_config *cfg);
 
-/* 1 if two (resolved) configs describe the same model, field by field. */
+/* 1 if two (resolved) configs describe the same model: every field of the
+   model's identity equal (init_std, how θ was first drawn, is not one).   */
 LDDEF int ld_config_equal(const ld_config *a, const ld_config *b);
 
 /* Checks a (resolved) config: positive sizes, NH divides C, V > eot_token,
@@ -226,37 +245,43 @@ LDDEF double   ld_rng_normal(ld_rng *r);    /* standard normal (Box-Muller) */
    >>arena — the model: θ, g and activations carved from one allocation
    ======================================================================== */
 
-/* Every parameter tensor, once: name, 1 for a vector or 2 for a matrix,
-   per-layer rows and columns, whether it
-   is stacked over the L layers, its Hugging Face GPT-2 name (%d = layer),
-   whether HF stores it transposed (Conv1D keeps weights as (in, out)), and
-   whether weight decay applies (matrices and embeddings, not biases or
-   LayerNorm). Our matrices are (out, in) like nn.Linear and llm.c.
-   V, T, C, U (= 1 if the head is untied, else 0) are in scope where used.  */
-#define LD__PARAM_LIST(X)                                                       \
-    /* name     dims rows  cols  layered HF name                   T  decay */ \
-    X(wte,      2,   V,    C,    0, "wte.weight",                  0, 1)        \
-    X(wpe,      2,   T,    C,    0, "wpe.weight",                  0, 1)        \
-    X(ln1w,     1,   1,    C,    1, "h.%d.ln_1.weight",            0, 0)        \
-    X(ln1b,     1,   1,    C,    1, "h.%d.ln_1.bias",              0, 0)        \
-    X(qkvw,     2,   3*C,  C,    1, "h.%d.attn.c_attn.weight",     1, 1)        \
-    X(qkvb,     1,   1,    3*C,  1, "h.%d.attn.c_attn.bias",       0, 0)        \
-    X(attprojw, 2,   C,    C,    1, "h.%d.attn.c_proj.weight",     1, 1)        \
-    X(attprojb, 1,   1,    C,    1, "h.%d.attn.c_proj.bias",       0, 0)        \
-    X(ln2w,     1,   1,    C,    1, "h.%d.ln_2.weight",            0, 0)        \
-    X(ln2b,     1,   1,    C,    1, "h.%d.ln_2.bias",              0, 0)        \
-    X(fcw,      2,   4*C,  C,    1, "h.%d.mlp.c_fc.weight",        1, 1)        \
-    X(fcb,      1,   1,    4*C,  1, "h.%d.mlp.c_fc.bias",          0, 0)        \
-    X(fcprojw,  2,   C,    4*C,  1, "h.%d.mlp.c_proj.weight",      1, 1)        \
-    X(fcprojb,  1,   1,    C,    1, "h.%d.mlp.c_proj.bias",        0, 0)        \
-    X(lnfw,     1,   1,    C,    0, "ln_f.weight",                 0, 0)        \
-    X(lnfb,     1,   1,    C,    0, "ln_f.bias",                   0, 0)        \
-    X(lmhead,   2,   U*V,  C,    0, "lm_head.weight",              0, 1)
+/* Every parameter tensor, once, in the order of θ: the embeddings, the
+   block's tensors (each stacked over the L layers: ln1w is (L,C), qkvw is
+   (L,QKV,C)), then the final norm and the head. Columns: name, 1 for a
+   vector or 2 for a matrix, per-layer rows and columns, whether weight
+   decay applies (matrices and embeddings, not biases or norm weights), how
+   it is initialised, and whether this config has it (an absent tensor has
+   size 0 and a NULL view). Our matrices are (out, in) like nn.Linear and
+   llm.c; how Hugging Face checkpoints store each one is in the family
+   tables (>>families). Letters: V, C, T = context, QKV = 3C (q | k | v),
+   I = 4C (the MLP's width); tied = the head is wte.                       */
+#define LD__EMBED_TENSORS(X)                                                      \
+    /* name      dims rows  cols  decay init            present         */       \
+    X(wte,       2,   V,    C,    1,    LD__INIT_STD,   1)                       \
+    X(wpe,       2,   T,    C,    1,    LD__INIT_STD,   1)
+#define LD__BLOCK_TENSORS(X)                                                      \
+    X(ln1w,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
+    X(ln1b,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(qkvw,      2,   QKV,  C,    1,    LD__INIT_STD,   1)                       \
+    X(qkvb,      1,   1,    QKV,  0,    LD__INIT_ZERO,  1)                       \
+    X(attprojw,  2,   C,    C,    1,    LD__INIT_RESID, 1)                       \
+    X(attprojb,  1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(ln2w,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
+    X(ln2b,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(fcw,       2,   I,    C,    1,    LD__INIT_STD,   1)                       \
+    X(fcb,       1,   1,    I,    0,    LD__INIT_ZERO,  1)                       \
+    X(fcprojw,   2,   C,    I,    1,    LD__INIT_RESID, 1)                       \
+    X(fcprojb,   1,   1,    C,    0,    LD__INIT_ZERO,  1)
+#define LD__HEAD_TENSORS(X)                                                       \
+    X(lnfw,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
+    X(lnfb,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(lmhead,    2,   V,    C,    1,    LD__INIT_STD,   !tied)
+#define LD__PARAM_LIST(X) LD__EMBED_TENSORS(X) LD__BLOCK_TENSORS(X) LD__HEAD_TENSORS(X)
 
-/* Pointers into one flat vector of P numbers (θ, its gradient, Δθ, ...).
-   Layered tensors are stacked: ln1w is (L,C), qkvw is (L,3C,C), and so on. */
+/* Pointers into one flat vector of P numbers (θ, its gradient, Δθ, ...),
+   one per tensor of the list above; NULL for a tensor the config lacks.   */
 typedef struct {
-#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) ld_float *name;
+#define LD__X(name, dims, rows, cols, decay, init, present) ld_float *name;
     LD__PARAM_LIST(LD__X)
 #undef LD__X
 } ld_params;
@@ -264,15 +289,17 @@ typedef struct {
 /* One parameter tensor, for code that walks them all (checkpoints, the
    per-layer split of the dynamics, tests). */
 typedef struct {
-    const char *name;     /* "qkvw"                                  */
-    const char *hf_name;  /* "h.%d.attn.c_attn.weight"               */
-    size_t offset;        /* first element in the flat vector        */
-    size_t size;          /* elements, all layers together           */
-    int dims;             /* 1: a vector (rows == 1), 2: a matrix    */
-    int rows, cols;       /* per layer                               */
-    int layered;          /* stacked over L layers                   */
-    int hf_transposed;    /* HF stores (cols, rows)                  */
-    int decay;            /* weight decay applies                    */
+    const char *name;     /* "qkvw"                                         */
+    const char *hf_name;  /* "transformer.h.%d.attn.c_attn.weight": the
+                             Hugging Face name (%d = layer) of the family's
+                             checkpoints                                   */
+    size_t offset;        /* first element in the flat vector               */
+    size_t size;          /* elements, all layers together (0: absent)      */
+    int dims;             /* 1: a vector (rows == 1), 2: a matrix           */
+    int rows, cols;       /* per layer                                      */
+    int layered;          /* stacked over L layers                          */
+    int hf_transposed;    /* HF stores (cols, rows) (GPT-2's Conv1D)        */
+    int decay;            /* weight decay applies                           */
 } ld_tensor_info;
 
 /* What to allocate beside θ and the forward activations. */
@@ -281,50 +308,62 @@ enum {
     LD_JVP   = 2    /* the forward-mode tangent buffers (dynamics)          */
 };
 
-/* Forward activations, allocated for the capacity: B = m->B rows of
-   T = m->T positions, as the shapes below say; layered ones hold every
-   layer (the backward needs them), each layer's slice B·T rows apart. A
-   forward of cur_B rows padded to cur_T positions fills the front of each
-   array (of each layer's slice) with row stride cur_T, not m->T: row b,
-   position t is row b·cur_T + t. ld_forward_row reads logits and π by row. */
+/* The forward activations, once: name, elements per (batch row, position),
+   and whether every layer keeps its own (the backward needs them: stacked
+   over L, each layer's slice sized by the capacity m->B·m->T rows). The
+   shapes are the capacity's, B = m->B and T = m->T; a forward of cur_B rows
+   padded to cur_T positions fills the front of each array (of each layer's
+   slice) with row stride cur_T, not m->T: row b, position t is row
+   b·cur_T + t. ld_forward_row reads one row without strides. Letters as
+   above, with NH·T for the attention probabilities (B,NH,T,T).            */
+#define LD__ACT_LIST(X)                                                          \
+    /* name       per row  layered                                    */        \
+    X(encoded,    C,       0)  /* (B,T,C)     token + position embeddings  */   \
+    X(ln1,        C,       1)  /* (L,B,T,C)                                */   \
+    X(ln1_mean,   1,       1)  /* (L,B,T)                                  */   \
+    X(ln1_rstd,   1,       1)  /* (L,B,T)                                  */   \
+    X(qkv,        QKV,     1)  /* (L,B,T,QKV)                              */   \
+    X(att,        NH * T,  1)  /* (L,B,NH,T,T) attention probabilities     */   \
+    X(atty,       C,       1)  /* (L,B,T,C)   attention output, heads concat */ \
+    X(residual2,  C,       1)  /* (L,B,T,C)   after the attention block    */   \
+    X(ln2,        C,       1)  /* (L,B,T,C)                                */   \
+    X(ln2_mean,   1,       1)  /* (L,B,T)                                  */   \
+    X(ln2_rstd,   1,       1)  /* (L,B,T)                                  */   \
+    X(fch,        I,       1)  /* (L,B,T,I)   MLP pre-activation           */   \
+    X(fch_gelu,   I,       1)  /* (L,B,T,I)   after the activation         */   \
+    X(residual3,  C,       1)  /* (L,B,T,C)   block output                 */   \
+    X(lnf,        C,       0)  /* (B,T,C)                                  */   \
+    X(lnf_mean,   1,       0)  /* (B,T)                                    */   \
+    X(lnf_rstd,   1,       0)  /* (B,T)                                    */   \
+    X(logits,     V,       0)  /* (B,T,V)     z, filled as (cur_B, cur_T, V) */ \
+    X(probs,      V,       0)  /* (B,T,V)     π = softmax(z), the same     */   \
+    X(scratch,    C,       0)  /* (B,T,C)     a projection before its residual */
+
 typedef struct {
-    ld_float *encoded;    /* (B,T,C)     token + position embeddings      */
-    ld_float *ln1;        /* (L,B,T,C)                                    */
-    ld_float *ln1_mean;   /* (L,B,T)                                      */
-    ld_float *ln1_rstd;   /* (L,B,T)                                      */
-    ld_float *qkv;        /* (L,B,T,3C)                                   */
-    ld_float *att;        /* (L,B,NH,T,T) attention probabilities         */
-    ld_float *atty;       /* (L,B,T,C)   attention output, heads concat   */
-    ld_float *residual2;  /* (L,B,T,C)   after the attention block        */
-    ld_float *ln2;        /* (L,B,T,C)                                    */
-    ld_float *ln2_mean;   /* (L,B,T)                                      */
-    ld_float *ln2_rstd;   /* (L,B,T)                                      */
-    ld_float *fch;        /* (L,B,T,4C)  MLP pre-activation               */
-    ld_float *fch_gelu;   /* (L,B,T,4C)                                   */
-    ld_float *residual3;  /* (L,B,T,C)   block output                     */
-    ld_float *lnf;        /* (B,T,C)                                      */
-    ld_float *lnf_mean;   /* (B,T)                                        */
-    ld_float *lnf_rstd;   /* (B,T)                                        */
-    ld_float *logits;     /* (B,T,V)     z, filled as (cur_B, cur_T, V)   */
-    ld_float *probs;      /* (B,T,V)     π = softmax(z), the same         */
-    ld_float *scratch;    /* (B,T,C)     a projection before its residual */
+#define LD__X(name, per, layered) ld_float *name;
+    LD__ACT_LIST(LD__X)
+#undef LD__X
 } ld_acts;
 
 /* Buffers of the backward pass (LD_TRAIN) and of the JVP (LD_JVP); one layer
    at a time, so no L axis. In the backward, each holds ∂L/∂(activation);
    in the JVP, the tangent J·v of the activation. Allocated as (B,T,…) for
    the capacity, filled as (cur_B, cur_T, …), row stride cur_T, like ld_acts. */
+#define LD__DACT_LIST(X)                                                         \
+    X(logits,     V)       /* (B,T,V)   G = ∂L/∂z written by a loss; JVP: J·v */ \
+    X(residual,   C)       /* (B,T,C)   the residual stream                */   \
+    X(ln,         C)       /* (B,T,C)   a norm's output                    */   \
+    X(qkv,        QKV)     /* (B,T,QKV)                                    */   \
+    X(att,        NH * T)  /* (B,NH,T,T)                                   */   \
+    X(atty,       C)       /* (B,T,C)                                      */   \
+    X(fch,        I)       /* (B,T,I)                                      */   \
+    X(fch_gelu,   I)       /* (B,T,I)                                      */   \
+    X(scratch,    C)       /* (B,T,C)                                      */
+
 typedef struct {
-    ld_float *logits;     /* (B,T,V)  backward: G = ∂L/∂z, written by a loss;
-                             JVP: J·v; filled as (cur_B, cur_T, V)          */
-    ld_float *residual;   /* (B,T,C)  the residual stream                   */
-    ld_float *ln;         /* (B,T,C)  a LayerNorm output                    */
-    ld_float *qkv;        /* (B,T,3C)                                       */
-    ld_float *att;        /* (B,NH,T,T)                                     */
-    ld_float *atty;       /* (B,T,C)                                        */
-    ld_float *fch;        /* (B,T,4C)                                       */
-    ld_float *fch_gelu;   /* (B,T,4C)                                       */
-    ld_float *scratch;    /* (B,T,C)                                        */
+#define LD__X(name, per) ld_float *name;
+    LD__DACT_LIST(LD__X)
+#undef LD__X
 } ld_dacts;
 
 /* A sequence χ = [x; y]: tokens[0..len) with the prompt x = tokens[0..prompt_len)
@@ -367,7 +406,6 @@ typedef struct {
     size_t P;             /* number of parameters                          */
     ld_float *theta;      /* (P) θ, in the order of LD__PARAM_LIST         */
     ld_float *grad;       /* (P) g = ∂L/∂θ, same layout (LD_TRAIN)         */
-    ld_float *tangent;    /* (P) scratch direction for the JVP (LD_JVP)    */
     ld_params w, g;       /* per-tensor views of theta and grad            */
     ld_acts a;            /* forward activations                          */
     ld_dacts d;           /* backward buffers (LD_TRAIN)                   */
@@ -1341,16 +1379,22 @@ LDDEF ld_status ld_set_failure(ld_status s, const char *reason) {
 LDDEF ld_config ld_config_resolve(const ld_config *cfg) {
     ld_config c;
     if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
-    if (c.vocab_size == 0) c.vocab_size = 257;
-    if (c.context == 0) c.context = 64;
-    if (c.n_layer == 0) c.n_layer = 2;
-    if (c.n_head == 0) c.n_head = 4;
-    if (c.n_embd == 0) c.n_embd = 64;
-    if (c.eot_token == 0) c.eot_token = c.vocab_size - 1;
-    if (c.init_std == 0) c.init_std = 0.02;
-    if (c.ln_eps == 0) c.ln_eps = 1e-5;
+#define LD__X(type, name, def, ident, fmt) if (c.name == 0) c.name = (type)(def);
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
     c.untied_head = c.untied_head ? 1 : 0;
     return c;
+}
+
+/* "vocab_size 257, context 64, ..." of a config, into buf (cap bytes). */
+LD__MAYBE_UNUSED static const char *ld__config_str(const ld_config *c, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = 0;
+#define LD__X(type, name, def, ident, fmt) \
+    if (n < cap) n += (size_t)snprintf(buf + n, cap - n, "%s" fmt, n ? ", " : "", c->name);
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
+    return buf;
 }
 
 LDDEF ld_status ld_config_check(const ld_config *c) {
@@ -1397,65 +1441,194 @@ LDDEF double ld_rng_normal(ld_rng *r) {
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-/* ----------------------------------------------------------------- >>arena */
+/* -------------------------------------------------------------- >>families */
 
-static const struct {
-    const char *name, *hf;
-    int dims, layered, tr, decay;
-} ld__ptab[] = {
-#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) { #name, hf, dims, layered, tr, decay },
+/* The roles: LD__R_wte, ..., one per tensor of LD__PARAM_LIST, in its order. */
+enum {
+#define LD__X(name, dims, rows, cols, decay, init, present) LD__R_##name,
     LD__PARAM_LIST(LD__X)
 #undef LD__X
+    LD__NTENSORS
 };
-#define LD__NTENSORS ((int)(sizeof ld__ptab / sizeof ld__ptab[0]))
+
+/* How a checkpoint lays out one of our tensors: as we do (out, in), or
+   transposed (in, out) as GPT-2's Conv1D.                                  */
+enum { LD__HF_SAME, LD__HF_T };
+
+/* One tensor of a family's checkpoints: our role, its layout, and its name
+   as save_pretrained writes it (%d = layer).                               */
+typedef struct { int role, layout; const char *hf; } ld__hf_tensor;
+
+static const ld__hf_tensor ld__gpt2_tensors[] = {
+    { LD__R_wte,      LD__HF_SAME, "transformer.wte.weight" },
+    { LD__R_wpe,      LD__HF_SAME, "transformer.wpe.weight" },
+    { LD__R_ln1w,     LD__HF_SAME, "transformer.h.%d.ln_1.weight" },
+    { LD__R_ln1b,     LD__HF_SAME, "transformer.h.%d.ln_1.bias" },
+    { LD__R_qkvw,     LD__HF_T,    "transformer.h.%d.attn.c_attn.weight" },
+    { LD__R_qkvb,     LD__HF_SAME, "transformer.h.%d.attn.c_attn.bias" },
+    { LD__R_attprojw, LD__HF_T,    "transformer.h.%d.attn.c_proj.weight" },
+    { LD__R_attprojb, LD__HF_SAME, "transformer.h.%d.attn.c_proj.bias" },
+    { LD__R_ln2w,     LD__HF_SAME, "transformer.h.%d.ln_2.weight" },
+    { LD__R_ln2b,     LD__HF_SAME, "transformer.h.%d.ln_2.bias" },
+    { LD__R_fcw,      LD__HF_T,    "transformer.h.%d.mlp.c_fc.weight" },
+    { LD__R_fcb,      LD__HF_SAME, "transformer.h.%d.mlp.c_fc.bias" },
+    { LD__R_fcprojw,  LD__HF_T,    "transformer.h.%d.mlp.c_proj.weight" },
+    { LD__R_fcprojb,  LD__HF_SAME, "transformer.h.%d.mlp.c_proj.bias" },
+    { LD__R_lnfw,     LD__HF_SAME, "transformer.ln_f.weight" },
+    { LD__R_lnfb,     LD__HF_SAME, "transformer.ln_f.bias" },
+    { LD__R_lmhead,   LD__HF_SAME, "lm_head.weight" },
+};
+/* buffers old checkpoints carry, ignored (name suffixes) */
+static const char *const ld__gpt2_ignore[] = { "attn.bias", "attn.masked_bias", NULL };
+
+/* A family: its Hugging Face names and its tensor table. The base model's
+   prefix ("transformer.") may be missing from a checkpoint's names, as
+   from_pretrained allows.                                                  */
+typedef struct {
+    const char *model_type, *hf_class, *base;
+    const ld__hf_tensor *tensors;
+    int n_tensors;
+    const char *const *ignore;
+} ld__family;
+
+static const ld__family ld__families[] = {
+    { "gpt2", "GPT2LMHeadModel", "transformer.", ld__gpt2_tensors,
+      (int)(sizeof ld__gpt2_tensors / sizeof ld__gpt2_tensors[0]), ld__gpt2_ignore },
+};
+
+static const ld__family *ld__family_of(const ld_config *c) { (void)c; return &ld__families[0]; }
+
+/* The sizes the tensor and activation lists speak of, for a resolved config. */
+typedef struct {
+    int V, T, C, L, NH, QKV, I;
+    int tied;
+} ld__dims;
+
+static ld__dims ld__dims_of(const ld_config *c) {
+    ld__dims d;
+    d.V = c->vocab_size; d.T = c->context; d.C = c->n_embd; d.L = c->n_layer; d.NH = c->n_head;
+    d.QKV = 3 * d.C; d.I = 4 * d.C;
+    d.tied = !c->untied_head;
+    return d;
+}
+
+/* The letters of the lists as local names (T given: the context for the
+   tensors, the capacity for the activations).                             */
+#define LD__LETTERS(d, T_)                                                     \
+    const int V = (d).V, T = (T_), C = (d).C, NH = (d).NH, QKV = (d).QKV,      \
+              I = (d).I, tied = (d).tied;                                      \
+    (void)V; (void)T; (void)C; (void)NH; (void)QKV; (void)I; (void)tied
+
+/* ----------------------------------------------------------------- >>arena */
+
+/* The init column: zeros, ones, N(0, init_std²), N(0, init_std²/2L). */
+enum { LD__INIT_ZERO, LD__INIT_ONE, LD__INIT_STD, LD__INIT_RESID };
+
+/* Each tensor's name, part of the model (0 the embeddings, 1 a block, 2 the
+   final norm and head), dims, decay and initialisation. */
+static const struct { const char *name; int part, dims, decay, init; } ld__ptab[] = {
+#define LD__X0(name, dims, rows, cols, decay, init, present) { #name, 0, dims, decay, init },
+#define LD__X1(name, dims, rows, cols, decay, init, present) { #name, 1, dims, decay, init },
+#define LD__X2(name, dims, rows, cols, decay, init, present) { #name, 2, dims, decay, init },
+    LD__EMBED_TENSORS(LD__X0) LD__BLOCK_TENSORS(LD__X1) LD__HEAD_TENSORS(LD__X2)
+#undef LD__X0
+#undef LD__X1
+#undef LD__X2
+};
 
 LDDEF int ld_tensor_count(void) { return LD__NTENSORS; }
 
-/* Per-layer rows and columns of tensor i, from the table. */
-static void ld__tensor_dims(const ld_config *c, int i, int *rows, int *cols) {
-    int V = c->vocab_size, T = c->context, C = c->n_embd, U = c->untied_head ? 1 : 0;
+/* Every tensor of config c, offsets and sizes resolved, into tab
+   (LD__NTENSORS entries). Returns P.                                      */
+static size_t ld__tensors(const ld_config *c, ld_tensor_info *tab) {
+    ld__dims d = ld__dims_of(c);
+    LD__LETTERS(d, d.T);
+    const ld__family *F = ld__family_of(c);
+    size_t off = 0;
     int k = 0;
-    *rows = *cols = 0;
-#define LD__X(name, dims, r, cc, layered, hf, tr, decay) \
-    if (k++ == i) { *rows = (r); *cols = (cc); return; }
+#define LD__X(name_, dims_, rows_, cols_, decay_, init_, present_)                        \
+    tab[k].rows = (rows_); tab[k].cols = (cols_);                                          \
+    tab[k].size = (present_) ? (size_t)tab[k].rows * tab[k].cols * (ld__ptab[k].part == 1 ? d.L : 1) : 0; \
+    k++;
     LD__PARAM_LIST(LD__X)
 #undef LD__X
-    (void)V; (void)T; (void)U;
+    for (k = 0; k < LD__NTENSORS; k++) {
+        ld_tensor_info *t = &tab[k];
+        t->name = ld__ptab[k].name;
+        t->offset = off;
+        off += t->size;
+        t->dims = ld__ptab[k].dims;
+        t->layered = ld__ptab[k].part == 1;
+        t->decay = ld__ptab[k].decay;
+        t->hf_name = "";
+        t->hf_transposed = 0;
+        for (int e = 0; e < F->n_tensors; e++)
+            if (F->tensors[e].role == k) {
+                t->hf_name = F->tensors[e].hf;
+                t->hf_transposed = F->tensors[e].layout == LD__HF_T;
+                break;
+            }
+    }
+    return off;
 }
 
 LDDEF int ld_tensor_info_get(const ld_config *cfg, int i, ld_tensor_info *out) {
+    if (i < 0 || i >= LD__NTENSORS || !out) return 0;
     ld_config c = ld_config_resolve(cfg);
-    size_t off = 0;
-    for (int k = 0; k < LD__NTENSORS; k++) {
-        int r, cc;
-        ld__tensor_dims(&c, k, &r, &cc);
-        size_t n = (size_t)r * cc * (ld__ptab[k].layered ? c.n_layer : 1);
-        if (k == i) {
-            out->name = ld__ptab[k].name; out->hf_name = ld__ptab[k].hf;
-            out->offset = off; out->size = n; out->dims = ld__ptab[k].dims;
-            out->rows = r; out->cols = cc; out->layered = ld__ptab[k].layered;
-            out->hf_transposed = ld__ptab[k].tr; out->decay = ld__ptab[k].decay;
-            return 1;
-        }
-        off += n;
-    }
-    return 0;
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(&c, tab);
+    *out = tab[i];
+    return 1;
 }
 
 LDDEF size_t ld_param_count(const ld_config *cfg) {
-    ld_tensor_info ti;
-    ld_tensor_info_get(cfg, LD__NTENSORS - 1, &ti);
-    return ti.offset + ti.size;
+    ld_config c = ld_config_resolve(cfg);
+    ld_tensor_info tab[LD__NTENSORS];
+    return ld__tensors(&c, tab);
 }
 
-/* Points the per-tensor views at a flat vector of P numbers. */
+/* Points the per-tensor views at a flat vector of P numbers (NULL where a
+   tensor is absent, or flat is NULL). */
 static void ld__param_views(ld_params *p, ld_float *flat, const ld_config *c) {
-    int i = 0;
-    ld_tensor_info ti;
-#define LD__X(name, dims, rows, cols, layered, hf, tr, decay) \
-    ld_tensor_info_get(c, i++, &ti); p->name = flat ? flat + ti.offset : NULL;
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(c, tab);
+#define LD__X(name, dims, rows, cols, decay, init, present) \
+    p->name = flat && tab[LD__R_##name].size ? flat + tab[LD__R_##name].offset : NULL;
     LD__PARAM_LIST(LD__X)
 #undef LD__X
+}
+
+/* Layer l's slices of the block's tensors in a view: what one block reads. */
+typedef struct {
+#define LD__X(name, dims, rows, cols, decay, init, present) ld_float *name;
+    LD__BLOCK_TENSORS(LD__X)
+#undef LD__X
+} ld__layer;
+
+static ld__layer ld__layer_at(const ld_params *p, const ld__dims *d, int l) {
+    LD__LETTERS(*d, d->T);
+    ld__layer w;
+#define LD__X(name, dims, rows, cols, decay, init, present) \
+    w.name = p->name ? p->name + (size_t)l * (size_t)(rows) * (size_t)(cols) : NULL;
+    LD__BLOCK_TENSORS(LD__X)
+#undef LD__X
+    return w;
+}
+
+/* The output head's matrix in a view: wte when tied, else lm_head (V,C). */
+static ld_float *ld__head(const ld_config *c, const ld_params *p) { return c->untied_head ? p->lmhead : p->wte; }
+
+/* Layer l's slice of every layered activation (the others as they are):
+   the rows of the (B,T) layout at capacity, each slice m->B·m->T rows.    */
+static ld_acts ld__acts_at(const ld_model *m, int l) {
+    ld__dims d = ld__dims_of(&m->cfg);
+    LD__LETTERS(d, m->T);
+    size_t rows = (size_t)m->B * m->T;
+    ld_acts a = m->a;
+#define LD__X(name, per, layered) if (layered) a.name += (size_t)l * rows * (size_t)(per);
+    LD__ACT_LIST(LD__X)
+#undef LD__X
+    return a;
 }
 
 /* Carves aligned pieces from one block; with base == NULL it only measures. */
@@ -1463,56 +1636,33 @@ typedef struct { char *base; size_t off; } ld__carver;
 static void *ld__take(ld__carver *cv, size_t bytes) {
     size_t o = (cv->off + 63) & ~(size_t)63;
     cv->off = o + bytes;
-    return cv->base ? (void *)(cv->base + o) : NULL;
+    return cv->base && bytes ? (void *)(cv->base + o) : NULL;
 }
 #define LD__TAKE(cv, type, n) ((type *)ld__take((cv), sizeof(type) * (size_t)(n)))
 
+/* θ | g | the activations of LD__ACT_LIST | the backward's and the JVP's
+   buffers of LD__DACT_LIST | the batch.                                    */
 static void ld__carve(ld_model *m, ld__carver *cv) {
-    const ld_config *c = &m->cfg;
-    size_t B = m->B, T = m->T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
-    size_t BT = B * T, P = m->P;
-    m->theta = LD__TAKE(cv, ld_float, P);
-    m->grad = (m->flags & LD_TRAIN) ? LD__TAKE(cv, ld_float, P) : NULL;
-    m->tangent = (m->flags & LD_JVP) ? LD__TAKE(cv, ld_float, P) : NULL;
-    ld_acts *a = &m->a;
-    a->encoded = LD__TAKE(cv, ld_float, BT * C);
-    a->ln1 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->ln1_mean = LD__TAKE(cv, ld_float, L * BT);
-    a->ln1_rstd = LD__TAKE(cv, ld_float, L * BT);
-    a->qkv = LD__TAKE(cv, ld_float, L * BT * 3 * C);
-    a->att = LD__TAKE(cv, ld_float, L * B * NH * T * T);
-    a->atty = LD__TAKE(cv, ld_float, L * BT * C);
-    a->residual2 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->ln2 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->ln2_mean = LD__TAKE(cv, ld_float, L * BT);
-    a->ln2_rstd = LD__TAKE(cv, ld_float, L * BT);
-    a->fch = LD__TAKE(cv, ld_float, L * BT * 4 * C);
-    a->fch_gelu = LD__TAKE(cv, ld_float, L * BT * 4 * C);
-    a->residual3 = LD__TAKE(cv, ld_float, L * BT * C);
-    a->lnf = LD__TAKE(cv, ld_float, BT * C);
-    a->lnf_mean = LD__TAKE(cv, ld_float, BT);
-    a->lnf_rstd = LD__TAKE(cv, ld_float, BT);
-    a->logits = LD__TAKE(cv, ld_float, BT * V);
-    a->probs = LD__TAKE(cv, ld_float, BT * V);
-    a->scratch = LD__TAKE(cv, ld_float, BT * C);
+    ld__dims d = ld__dims_of(&m->cfg);
+    LD__LETTERS(d, m->T);
+    size_t BT = (size_t)m->B * m->T, L = (size_t)d.L;
+    m->theta = LD__TAKE(cv, ld_float, m->P);
+    m->grad = (m->flags & LD_TRAIN) ? LD__TAKE(cv, ld_float, m->P) : NULL;
+#define LD__X(name, per, layered) m->a.name = LD__TAKE(cv, ld_float, ((layered) ? L : 1) * BT * (size_t)(per));
+    LD__ACT_LIST(LD__X)
+#undef LD__X
     for (int k = 0; k < 2; k++) {
-        ld_dacts *d = k == 0 ? &m->d : &m->t;
-        if (!(m->flags & (k == 0 ? LD_TRAIN : LD_JVP))) { memset(d, 0, sizeof *d); continue; }
-        d->logits = LD__TAKE(cv, ld_float, BT * V);
-        d->residual = LD__TAKE(cv, ld_float, BT * C);
-        d->ln = LD__TAKE(cv, ld_float, BT * C);
-        d->qkv = LD__TAKE(cv, ld_float, BT * 3 * C);
-        d->att = LD__TAKE(cv, ld_float, B * NH * T * T);
-        d->atty = LD__TAKE(cv, ld_float, BT * C);
-        d->fch = LD__TAKE(cv, ld_float, BT * 4 * C);
-        d->fch_gelu = LD__TAKE(cv, ld_float, BT * 4 * C);
-        d->scratch = LD__TAKE(cv, ld_float, BT * C);
+        ld_dacts *dd = k == 0 ? &m->d : &m->t;
+        if (!(m->flags & (k == 0 ? LD_TRAIN : LD_JVP))) { memset(dd, 0, sizeof *dd); continue; }
+#define LD__X(name, per) dd->name = LD__TAKE(cv, ld_float, BT * (size_t)(per));
+        LD__DACT_LIST(LD__X)
+#undef LD__X
     }
     m->tokens = LD__TAKE(cv, int, BT);
-    m->len = LD__TAKE(cv, int, B);
-    m->prompt_len = LD__TAKE(cv, int, B);
+    m->len = LD__TAKE(cv, int, m->B);
+    m->prompt_len = LD__TAKE(cv, int, m->B);
     m->tok_logp = LD__TAKE(cv, double, BT);
-    m->seq_logp = LD__TAKE(cv, double, B);
+    m->seq_logp = LD__TAKE(cv, double, m->B);
 }
 
 static ld_status ld__model_setup(ld_model *m, const ld_config *cfg, int B, int T, int flags) {
@@ -1537,24 +1687,24 @@ LDDEF size_t ld_model_memory_size(const ld_config *cfg, int B, int T, int flags)
     return cv.off + 64; /* room to align the base */
 }
 
-/* GPT-2's initialisation: N(0, std²) weights and embeddings, residual
-   projections (attn.c_proj, mlp.c_proj) N(0, std²/2L), biases 0, LN weights 1. */
+/* GPT-2's initialisation, by the init column: N(0, std²) weights and
+   embeddings, the residual projections N(0, std²/2L), biases 0, norm
+   weights 1; the normal draws in θ's order.                               */
 static void ld__init_weights(ld_model *m, uint64_t seed) {
     ld_rng r;
     ld_rng_seed(&r, seed);
     const ld_config *c = &m->cfg;
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(c, tab);
     for (int i = 0; i < LD__NTENSORS; i++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(c, i, &ti);
-        ld_float *p = m->theta + ti.offset;
-        const char *n = ti.name;
-        if (ti.dims == 1) {
-            ld_float v = (n[0] == 'l' && n[1] == 'n' && n[strlen(n) - 1] == 'w') ? 1 : 0;
-            for (size_t k = 0; k < ti.size; k++) p[k] = v;
+        ld_float *p = m->theta + tab[i].offset;
+        int init = ld__ptab[i].init;
+        if (init == LD__INIT_ZERO || init == LD__INIT_ONE) {
+            for (size_t k = 0; k < tab[i].size; k++) p[k] = init == LD__INIT_ONE ? 1 : 0;
         } else {
             double std = c->init_std;
-            if (!strcmp(n, "attprojw") || !strcmp(n, "fcprojw")) std /= sqrt(2.0 * c->n_layer);
-            for (size_t k = 0; k < ti.size; k++) p[k] = (ld_float)(std * ld_rng_normal(&r));
+            if (init == LD__INIT_RESID) std /= sqrt(2.0 * c->n_layer);
+            for (size_t k = 0; k < tab[i].size; k++) p[k] = (ld_float)(std * ld_rng_normal(&r));
         }
     }
 }
@@ -1604,9 +1754,10 @@ LDDEF void ld_model_free(ld_model *m) {
 }
 
 LDDEF int ld_config_equal(const ld_config *a, const ld_config *b) {
-    return a->vocab_size == b->vocab_size && a->context == b->context && a->n_layer == b->n_layer &&
-           a->n_head == b->n_head && a->n_embd == b->n_embd && (a->untied_head != 0) == (b->untied_head != 0) &&
-           a->eot_token == b->eot_token && a->init_std == b->init_std && a->ln_eps == b->ln_eps;
+#define LD__X(type, name, def, ident, fmt) if ((ident) && a->name != b->name) return 0;
+    LD__CONFIG_LIST(LD__X)
+#undef LD__X
+    return 1;
 }
 
 LDDEF ld_status ld_model_copy_params(ld_model *dst, const ld_model *src) {
@@ -2344,9 +2495,6 @@ LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, in
 
 /* ----------------------------------------------------------------- >>model */
 
-/* Pointer to layer l's slice of a layered activation of `per` elements per row. */
-#define LD__LAYER(ptr, l, size) ((ptr) + (size_t)(l) * (size))
-
 /* Checks n sequences, named in a failure as `what` and their index
    ("row 2", "observed sequence 2"); with need_response = 0 an empty
    response is allowed (generation only needs the prompt). Returns the
@@ -2380,51 +2528,117 @@ static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, i
     return ld__check_seqs(m, seqs, B, need_response, "row", Tb);
 }
 
+/* Which rows a block runs on: the whole batch (B rows of T positions, row
+   stride T), or, with b ≥ 0, the one position t of row b (incremental
+   decoding: the earlier positions' keys and values are read back from the
+   activation buffers, which act as the cache).                            */
+typedef struct { int B, T, b, t; } ld__span;
+
+/* Layer l of the forward, GPT-2's pre-norm block:
+
+       a  = x + attn(LN1(x))
+       x' = a + mlp(LN2(a)),   mlp(h) = W_proj · gelu(W_fc · h)
+
+   x is the embeddings (l = 0) or the previous block's output.             */
+static void ld__block_forward(ld_model *m, int l, ld__span sp) {
+    const ld_config *c = &m->cfg;
+    ld__dims d = ld__dims_of(c);
+    int C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    size_t n0 = sp.b < 0 ? 0 : (size_t)sp.b * sp.T + sp.t;  /* first row, and how many */
+    int N = sp.b < 0 ? sp.B * sp.T : 1;
+    ld_acts A = ld__acts_at(m, l);
+    ld__layer w = ld__layer_at(&m->w, &d, l);
+    const ld_float *x = (l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3) + n0 * C;
+    ld_float *ln1 = A.ln1 + n0 * C, *res2 = A.residual2 + n0 * C, *ln2 = A.ln2 + n0 * C;
+    ld_float *fch = A.fch + n0 * I, *fchg = A.fch_gelu + n0 * I, *res3 = A.residual3 + n0 * C;
+    ld_float *scratch = m->a.scratch;
+    /* a = x + attn(LN1(x)) */
+    ld_layernorm_forward(ln1, A.ln1_mean + n0, A.ln1_rstd + n0, x, w.ln1w, w.ln1b, N, C, c->ln_eps);
+    ld__matmul_forward(m->accel, A.qkv + n0 * QKV, ln1, w.qkvw, w.qkvb, N, C, QKV);
+    if (sp.b < 0) ld_attention_forward(A.atty, A.att, A.qkv, sp.B, sp.T, C, NH);
+    else ld__attention_query(A.atty, A.att, A.qkv, sp.b, sp.t, sp.T, C, NH);
+    ld__matmul_forward(m->accel, scratch, A.atty + n0 * C, w.attprojw, w.attprojb, N, C, C);
+    ld_residual_forward(res2, x, scratch, (size_t)N * C);
+    /* x' = a + mlp(LN2(a)) */
+    ld_layernorm_forward(ln2, A.ln2_mean + n0, A.ln2_rstd + n0, res2, w.ln2w, w.ln2b, N, C, c->ln_eps);
+    ld__matmul_forward(m->accel, fch, ln2, w.fcw, w.fcb, N, C, I);
+    ld_gelu_forward(fchg, fch, (size_t)N * I);
+    ld__matmul_forward(m->accel, scratch, fchg, w.fcprojw, w.fcprojb, N, I, C);
+    ld_residual_forward(res3, res2, scratch, (size_t)N * C);
+}
+
+/* Layer l of the backward, the block's steps in reverse: on entry
+   m->d.residual holds ∂L/∂x' (the block's output), on return ∂L/∂x; the
+   gradients of the layer's weights are ADDED into g.                       */
+static void ld__block_backward(ld_model *m, int l, const ld__layer *g) {
+    const ld_config *c = &m->cfg;
+    ld__dims d = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    int N = B * T;
+    ld_acts A = ld__acts_at(m, l);
+    ld__layer w = ld__layer_at(&m->w, &d, l);
+    ld_dacts *dd = &m->d;
+    const ld_float *x = l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3;
+    /* the MLP; the skip passes ∂L/∂x' on to a */
+    memset(dd->fch_gelu, 0, sizeof(ld_float) * (size_t)N * I);
+    ld__matmul_backward(m->accel, dd->fch_gelu, g->fcprojw, g->fcprojb, dd->residual, A.fch_gelu, w.fcprojw, N, I, C);
+    memset(dd->fch, 0, sizeof(ld_float) * (size_t)N * I);
+    ld_gelu_backward(dd->fch, A.fch, dd->fch_gelu, (size_t)N * I);
+    memset(dd->ln, 0, sizeof(ld_float) * (size_t)N * C);
+    ld__matmul_backward(m->accel, dd->ln, g->fcw, g->fcb, dd->fch, A.ln2, w.fcw, N, C, I);
+    ld_layernorm_backward(dd->residual, g->ln2w, g->ln2b, dd->ln, A.residual2, w.ln2w, A.ln2_mean, A.ln2_rstd, N, C);
+    /* now ∂L/∂a; the attention, and the skip passes it on to x */
+    memset(dd->atty, 0, sizeof(ld_float) * (size_t)N * C);
+    ld__matmul_backward(m->accel, dd->atty, g->attprojw, g->attprojb, dd->residual, A.atty, w.attprojw, N, C, C);
+    memset(dd->qkv, 0, sizeof(ld_float) * (size_t)N * QKV);
+    ld_attention_backward(dd->qkv, dd->att, dd->atty, A.qkv, A.att, B, T, C, NH);
+    memset(dd->ln, 0, sizeof(ld_float) * (size_t)N * C);
+    ld__matmul_backward(m->accel, dd->ln, g->qkvw, g->qkvb, dd->qkv, A.ln1, w.qkvw, N, C, QKV);
+    ld_layernorm_backward(dd->residual, g->ln1w, g->ln1b, dd->ln, x, w.ln1w, A.ln1_mean, A.ln1_rstd, N, C);
+}
+
+/* Layer l of the JVP: m->t.residual carries the tangent of the residual
+   stream, x's on entry and x''s on return, for the tangents tv of the
+   layer's weights; the forward's caches are read back.                     */
+static void ld__block_jvp(ld_model *m, int l, const ld__layer *tv) {
+    const ld_config *c = &m->cfg;
+    ld__dims d = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    int N = B * T;
+    ld_acts A = ld__acts_at(m, l);
+    ld__layer w = ld__layer_at(&m->w, &d, l);
+    ld_dacts *t = &m->t;
+    const ld_float *x = l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3;
+    ld_layernorm_jvp(t->ln, x, t->residual, w.ln1w, tv->ln1w, tv->ln1b, A.ln1_mean, A.ln1_rstd, N, C);
+    ld__matmul_jvp(m->accel, t->qkv, A.ln1, t->ln, w.qkvw, tv->qkvw, tv->qkvb, N, C, QKV);
+    ld_attention_jvp(t->atty, t->att, A.qkv, t->qkv, A.att, B, T, C, NH);
+    ld__matmul_jvp(m->accel, t->scratch, A.atty, t->atty, w.attprojw, tv->attprojw, tv->attprojb, N, C, C);
+    ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+    ld_layernorm_jvp(t->ln, A.residual2, t->residual, w.ln2w, tv->ln2w, tv->ln2b, A.ln2_mean, A.ln2_rstd, N, C);
+    ld__matmul_jvp(m->accel, t->fch, A.ln2, t->ln, w.fcw, tv->fcw, tv->fcb, N, C, I);
+    ld_gelu_jvp(t->fch_gelu, A.fch, t->fch, (size_t)N * I);
+    ld__matmul_jvp(m->accel, t->scratch, A.fch_gelu, t->fch_gelu, w.fcprojw, tv->fcprojw, tv->fcprojb, N, I, C);
+    ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+}
+
 static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
     const ld_config *c = &m->cfg;
-    int C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    int C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     int N = B * T;
-    size_t BTC = (size_t)N * C, BT = (size_t)N, BTT = (size_t)B * NH * T * T;
-    /* the per-layer stride of layered activations is set by the capacity */
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     ld_acts *a = &m->a;
     ld_params *w = &m->w;
-    (void)BTC; (void)BT; (void)BTT;
-
     m->cur_B = B; m->cur_T = T;
     for (int b = 0; b < B; b++) {
         m->len[b] = seqs[b].len;
         m->prompt_len[b] = seqs[b].prompt_len;
         for (int t = 0; t < T; t++) m->tokens[b * T + t] = t < seqs[b].len ? seqs[b].tokens[t] : c->eot_token;
     }
-
     ld_encoder_forward(a->encoded, m->tokens, w->wte, w->wpe, B, T, C);
-    for (int l = 0; l < L; l++) {
-        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
-        ld_float *ln1 = LD__LAYER(a->ln1, l, sC), *qkv = LD__LAYER(a->qkv, l, 3 * sC);
-        ld_float *att = LD__LAYER(a->att, l, sA), *atty = LD__LAYER(a->atty, l, sC);
-        ld_float *res2 = LD__LAYER(a->residual2, l, sC), *ln2 = LD__LAYER(a->ln2, l, sC);
-        ld_float *fch = LD__LAYER(a->fch, l, 4 * sC), *fchg = LD__LAYER(a->fch_gelu, l, 4 * sC);
-        ld_float *res3 = LD__LAYER(a->residual3, l, sC);
-        /* a = x + attn(LN1(x)) */
-        ld_layernorm_forward(ln1, LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), res,
-                             w->ln1w + l * C, w->ln1b + l * C, N, C, c->ln_eps);
-        ld__matmul_forward(m->accel, qkv, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, N, C, 3 * C);
-        ld_attention_forward(atty, att, qkv, B, T, C, NH);
-        ld__matmul_forward(m->accel, a->scratch, atty, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, N, C, C);
-        ld_residual_forward(res2, res, a->scratch, (size_t)N * C);
-        /* x' = a + mlp(LN2(a)) */
-        ld_layernorm_forward(ln2, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), res2,
-                             w->ln2w + l * C, w->ln2b + l * C, N, C, c->ln_eps);
-        ld__matmul_forward(m->accel, fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, N, C, 4 * C);
-        ld_gelu_forward(fchg, fch, (size_t)N * 4 * C);
-        ld__matmul_forward(m->accel, a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, N, 4 * C, C);
-        ld_residual_forward(res3, res2, a->scratch, (size_t)N * C);
-    }
-    ld_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, LD__LAYER(a->residual3, L - 1, sC),
+    ld__span all = { B, T, -1, -1 };
+    for (int l = 0; l < L; l++) ld__block_forward(m, l, all);
+    ld_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, ld__acts_at(m, L - 1).residual3,
                          w->lnfw, w->lnfb, N, C, c->ln_eps);
-    ld__matmul_forward(m->accel, a->logits, a->lnf, c->untied_head ? w->lmhead : w->wte, NULL, N, C, V);
-
+    ld__matmul_forward(m->accel, a->logits, a->lnf, ld__head(c, w), NULL, N, C, V);
     ld_logits_to_logprobs(m);
     if (m->d.logits) memset(m->d.logits, 0, sizeof(ld_float) * (size_t)N * V);
 }
@@ -2492,9 +2706,9 @@ LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
     if (!grad_out) return ld__fail(LD_ERR_ARG, "gradient buffer is NULL");
     if (m->cur_B == 0) return ld__fail(LD_ERR_ARG, "backward before any forward");
     const ld_config *c = &m->cfg;
-    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    ld__dims dims = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     int N = B * T;
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     size_t nC = (size_t)N * C;
     ld_acts *a = &m->a;
     ld_dacts *d = &m->d;
@@ -2503,36 +2717,13 @@ LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
 
     /* the head: z = LNf(x) · Wᵀ, W = wte (tied) or lm_head */
     memset(d->ln, 0, sizeof(ld_float) * nC);
-    ld__matmul_backward(m->accel, d->ln, c->untied_head ? g.lmhead : g.wte, NULL, d->logits, a->lnf,
-                       c->untied_head ? w->lmhead : w->wte, N, C, V);
+    ld__matmul_backward(m->accel, d->ln, ld__head(c, &g), NULL, d->logits, a->lnf, ld__head(c, w), N, C, V);
     memset(d->residual, 0, sizeof(ld_float) * nC);
-    ld_layernorm_backward(d->residual, g.lnfw, g.lnfb, d->ln, LD__LAYER(a->residual3, L - 1, sC),
+    ld_layernorm_backward(d->residual, g.lnfw, g.lnfb, d->ln, ld__acts_at(m, L - 1).residual3,
                           w->lnfw, a->lnf_mean, a->lnf_rstd, N, C);
     for (int l = L - 1; l >= 0; l--) {
-        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
-        /* d->residual holds ∂L/∂x' (block output); the skip passes it to a */
-        memset(d->fch_gelu, 0, sizeof(ld_float) * 4 * nC);
-        ld__matmul_backward(m->accel, d->fch_gelu, g.fcprojw + (size_t)l * 4 * C * C, g.fcprojb + l * C, d->residual,
-                           LD__LAYER(a->fch_gelu, l, 4 * sC), w->fcprojw + (size_t)l * 4 * C * C, N, 4 * C, C);
-        memset(d->fch, 0, sizeof(ld_float) * 4 * nC);
-        ld_gelu_backward(d->fch, LD__LAYER(a->fch, l, 4 * sC), d->fch_gelu, 4 * nC);
-        memset(d->ln, 0, sizeof(ld_float) * nC);
-        ld__matmul_backward(m->accel, d->ln, g.fcw + (size_t)l * 4 * C * C, g.fcb + l * 4 * C, d->fch,
-                           LD__LAYER(a->ln2, l, sC), w->fcw + (size_t)l * 4 * C * C, N, C, 4 * C);
-        ld_layernorm_backward(d->residual, g.ln2w + l * C, g.ln2b + l * C, d->ln, LD__LAYER(a->residual2, l, sC),
-                              w->ln2w + l * C, LD__LAYER(a->ln2_mean, l, sR), LD__LAYER(a->ln2_rstd, l, sR), N, C);
-        /* now ∂L/∂a; the skip passes it to x */
-        memset(d->atty, 0, sizeof(ld_float) * nC);
-        ld__matmul_backward(m->accel, d->atty, g.attprojw + (size_t)l * C * C, g.attprojb + l * C, d->residual,
-                           LD__LAYER(a->atty, l, sC), w->attprojw + (size_t)l * C * C, N, C, C);
-        memset(d->qkv, 0, sizeof(ld_float) * 3 * nC);
-        ld_attention_backward(d->qkv, d->att, d->atty, LD__LAYER(a->qkv, l, 3 * sC), LD__LAYER(a->att, l, sA),
-                              B, T, C, NH);
-        memset(d->ln, 0, sizeof(ld_float) * nC);
-        ld__matmul_backward(m->accel, d->ln, g.qkvw + (size_t)l * 3 * C * C, g.qkvb + l * 3 * C, d->qkv,
-                           LD__LAYER(a->ln1, l, sC), w->qkvw + (size_t)l * 3 * C * C, N, C, 3 * C);
-        ld_layernorm_backward(d->residual, g.ln1w + l * C, g.ln1b + l * C, d->ln, res, w->ln1w + l * C,
-                              LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
+        ld__layer gl = ld__layer_at(&g, &dims, l);
+        ld__block_backward(m, l, &gl);
     }
     ld_encoder_backward(g.wte, g.wpe, d->residual, m->tokens, B, T, C);
     return LD_OK;
@@ -2549,9 +2740,9 @@ LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v) {
     if (!v) return ld__fail(LD_ERR_ARG, "direction is NULL");
     if (m->cur_B == 0) return ld__fail(LD_ERR_ARG, "JVP before any forward");
     const ld_config *c = &m->cfg;
-    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    ld__dims dims = ld__dims_of(c);
+    int B = m->cur_B, T = m->cur_T, C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     int N = B * T;
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     ld_acts *a = &m->a;
     ld_dacts *t = &m->t;
     ld_params *w = &m->w, tv;
@@ -2560,31 +2751,12 @@ LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v) {
     /* t->residual carries the tangent of the residual stream, layer by layer */
     ld_encoder_jvp(t->residual, m->tokens, tv.wte, tv.wpe, B, T, C);
     for (int l = 0; l < L; l++) {
-        const ld_float *res = l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC);
-        ld_layernorm_jvp(t->ln, res, t->residual, w->ln1w + l * C, tv.ln1w + l * C, tv.ln1b + l * C,
-                         LD__LAYER(a->ln1_mean, l, sR), LD__LAYER(a->ln1_rstd, l, sR), N, C);
-        ld__matmul_jvp(m->accel, t->qkv, LD__LAYER(a->ln1, l, sC), t->ln, w->qkvw + (size_t)l * 3 * C * C,
-                      tv.qkvw + (size_t)l * 3 * C * C, tv.qkvb + l * 3 * C, N, C, 3 * C);
-        ld_attention_jvp(t->atty, t->att, LD__LAYER(a->qkv, l, 3 * sC), t->qkv, LD__LAYER(a->att, l, sA),
-                         B, T, C, NH);
-        ld__matmul_jvp(m->accel, t->scratch, LD__LAYER(a->atty, l, sC), t->atty, w->attprojw + (size_t)l * C * C,
-                      tv.attprojw + (size_t)l * C * C, tv.attprojb + l * C, N, C, C);
-        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
-        ld_layernorm_jvp(t->ln, LD__LAYER(a->residual2, l, sC), t->residual, w->ln2w + l * C,
-                         tv.ln2w + l * C, tv.ln2b + l * C, LD__LAYER(a->ln2_mean, l, sR),
-                         LD__LAYER(a->ln2_rstd, l, sR), N, C);
-        ld__matmul_jvp(m->accel, t->fch, LD__LAYER(a->ln2, l, sC), t->ln, w->fcw + (size_t)l * 4 * C * C,
-                      tv.fcw + (size_t)l * 4 * C * C, tv.fcb + l * 4 * C, N, C, 4 * C);
-        ld_gelu_jvp(t->fch_gelu, LD__LAYER(a->fch, l, 4 * sC), t->fch, (size_t)N * 4 * C);
-        ld__matmul_jvp(m->accel, t->scratch, LD__LAYER(a->fch_gelu, l, 4 * sC), t->fch_gelu,
-                      w->fcprojw + (size_t)l * 4 * C * C, tv.fcprojw + (size_t)l * 4 * C * C,
-                      tv.fcprojb + l * C, N, 4 * C, C);
-        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+        ld__layer tl = ld__layer_at(&tv, &dims, l);
+        ld__block_jvp(m, l, &tl);
     }
-    ld_layernorm_jvp(t->ln, LD__LAYER(a->residual3, L - 1, sC), t->residual, w->lnfw, tv.lnfw, tv.lnfb,
+    ld_layernorm_jvp(t->ln, ld__acts_at(m, L - 1).residual3, t->residual, w->lnfw, tv.lnfw, tv.lnfb,
                      a->lnf_mean, a->lnf_rstd, N, C);
-    ld__matmul_jvp(m->accel, t->logits, a->lnf, t->ln, c->untied_head ? w->lmhead : w->wte,
-                  c->untied_head ? tv.lmhead : tv.wte, NULL, N, C, V);
+    ld__matmul_jvp(m->accel, t->logits, a->lnf, t->ln, ld__head(c, w), ld__head(c, &tv), NULL, N, C, V);
     return LD_OK;
 }
 
@@ -2614,40 +2786,23 @@ static int ld__sample(const ld_float *z, int V, const ld_sample_opts *o, ld_rng 
 }
 
 /* The forward pass at one position t of batch row b only, after a forward
-   laid out with row stride cur_T: positions before t are read from the
-   activation buffers (the keys and values act as the cache). Same arithmetic
-   as the full forward, so the logits at (b, t) are bit for bit those of a
-   full forward on the sequence. Writes the logits at (b, t), not π. */
+   laid out with row stride cur_T: the blocks run on that one row (earlier
+   positions' keys and values are read back from the buffers), with the
+   same arithmetic as the full forward, so the logits at (b, t) are bit for
+   bit those of a full forward on the sequence. Writes the logits at (b, t),
+   not π. */
 static void ld__forward_pos(ld_model *m, int b, int t) {
     const ld_config *c = &m->cfg;
-    int T = m->cur_T, C = c->n_embd, L = c->n_layer, NH = c->n_head, V = c->vocab_size;
+    int T = m->cur_T, C = c->n_embd, L = c->n_layer, V = c->vocab_size;
     size_t n = (size_t)b * T + t;
-    size_t sC = (size_t)m->B * m->T * C, sR = (size_t)m->B * m->T, sA = (size_t)m->B * NH * m->T * m->T;
     ld_acts *a = &m->a;
     ld_params *w = &m->w;
     ld_encoder_forward(a->encoded + n * C, m->tokens + n, w->wte, w->wpe + (size_t)t * C, 1, 1, C);
-    for (int l = 0; l < L; l++) {
-        const ld_float *res = (l == 0 ? a->encoded : LD__LAYER(a->residual3, l - 1, sC)) + n * C;
-        ld_float *ln1 = LD__LAYER(a->ln1, l, sC) + n * C, *qkv = LD__LAYER(a->qkv, l, 3 * sC);
-        ld_float *atty = LD__LAYER(a->atty, l, sC), *res2 = LD__LAYER(a->residual2, l, sC) + n * C;
-        ld_float *ln2 = LD__LAYER(a->ln2, l, sC) + n * C, *fch = LD__LAYER(a->fch, l, 4 * sC) + n * 4 * C;
-        ld_float *fchg = LD__LAYER(a->fch_gelu, l, 4 * sC) + n * 4 * C, *res3 = LD__LAYER(a->residual3, l, sC) + n * C;
-        ld_layernorm_forward(ln1, LD__LAYER(a->ln1_mean, l, sR) + n, LD__LAYER(a->ln1_rstd, l, sR) + n, res,
-                             w->ln1w + l * C, w->ln1b + l * C, 1, C, c->ln_eps);
-        ld__matmul_forward(m->accel, qkv + n * 3 * C, ln1, w->qkvw + (size_t)l * 3 * C * C, w->qkvb + l * 3 * C, 1, C, 3 * C);
-        ld__attention_query(atty, LD__LAYER(a->att, l, sA), qkv, b, t, T, C, NH);
-        ld__matmul_forward(m->accel, a->scratch, atty + n * C, w->attprojw + (size_t)l * C * C, w->attprojb + l * C, 1, C, C);
-        ld_residual_forward(res2, res, a->scratch, (size_t)C);
-        ld_layernorm_forward(ln2, LD__LAYER(a->ln2_mean, l, sR) + n, LD__LAYER(a->ln2_rstd, l, sR) + n, res2,
-                             w->ln2w + l * C, w->ln2b + l * C, 1, C, c->ln_eps);
-        ld__matmul_forward(m->accel, fch, ln2, w->fcw + (size_t)l * 4 * C * C, w->fcb + l * 4 * C, 1, C, 4 * C);
-        ld_gelu_forward(fchg, fch, (size_t)4 * C);
-        ld__matmul_forward(m->accel, a->scratch, fchg, w->fcprojw + (size_t)l * 4 * C * C, w->fcprojb + l * C, 1, 4 * C, C);
-        ld_residual_forward(res3, res2, a->scratch, (size_t)C);
-    }
-    ld_layernorm_forward(a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, LD__LAYER(a->residual3, L - 1, sC) + n * C,
+    ld__span one = { m->cur_B, T, b, t };
+    for (int l = 0; l < L; l++) ld__block_forward(m, l, one);
+    ld_layernorm_forward(a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, ld__acts_at(m, L - 1).residual3 + n * C,
                          w->lnfw, w->lnfb, 1, C, c->ln_eps);
-    ld__matmul_forward(m->accel, a->logits + n * V, a->lnf + n * C, c->untied_head ? w->lmhead : w->wte, NULL, 1, C, V);
+    ld__matmul_forward(m->accel, a->logits + n * V, a->lnf + n * C, ld__head(c, w), NULL, 1, C, V);
 }
 
 LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
@@ -3022,9 +3177,10 @@ static int ld__optim_pass(ld_optim *o, ld_model *m, ld__upd k, ld_float clip_sca
     const ld_float big = LD__FLOAT_MAX;
     const int clip = clip_scale < 1, sgd_buf = k.mom > 0;
     int bad = 0;
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(&m->cfg, tab);
     for (int t = 0; t < LD__NTENSORS; t++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(&m->cfg, t, &ti);
+        ld_tensor_info ti = tab[t];
         k.wd = (ld_float)((ti.decay || c->decay_all) ? c->weight_decay : 0.0);
         ld_float *th = m->theta + ti.offset, *g = m->grad + ti.offset, *d = o->delta + ti.offset;
         ld_float *m1 = o->m1 + ti.offset, *m2 = o->m2 + ti.offset;
@@ -4189,13 +4345,20 @@ done:
     return st;
 }
 
-static int ld__st_find(ld__st_file *s, const char *name) {
+/* name without a leading base prefix (base may be NULL) */
+static const char *ld__strip(const char *name, const char *base) {
+    size_t n = base ? strlen(base) : 0;
+    return n && !strncmp(name, base, n) ? name + n : name;
+}
+
+/* The entry named `name`, or -1; with a base prefix ("transformer."), a
+   name with or without it matches one with or without it.                */
+static int ld__st_find(ld__st_file *s, const char *name, const char *base) {
     char buf[256];
+    const char *want = ld__strip(name, base);
     for (int i = 0; i < s->n; i++) {
         if (ld__json_str(&s->j, s->e[i].key, buf, sizeof buf - 1) < 0) continue;
-        const char *b = buf;
-        if (!strncmp(b, "transformer.", 12)) b += 12;
-        if (!strcmp(b, name)) return i;
+        if (!strcmp(ld__strip(buf, base), want)) return i;
     }
     return -1;
 }
@@ -4239,26 +4402,44 @@ static ld_status ld__st_read(ld__st_file *s, int ei, const char *name, int dims,
     return LD_OK;
 }
 
-/* Fills theta (P) from an open safetensors file for config cfg. */
+/* 1 if name ends with one of the NULL-terminated suffixes */
+static int ld__ends_with_any(const char *name, const char *const *suffixes) {
+    size_t n = strlen(name);
+    for (; suffixes && *suffixes; suffixes++) {
+        size_t k = strlen(*suffixes);
+        if (n >= k && !strcmp(name + n - k, *suffixes)) return 1;
+    }
+    return 0;
+}
+
+/* Fills theta (P) from an open safetensors file for config cfg, tensor by
+   tensor of the family's table. A tied model reads wte from the head's
+   name when the embedding is missing. Every tensor of the file must be
+   used, be the (tied) head, or be a buffer the family ignores.            */
 static ld_status ld__st_load(ld__st_file *s, const ld_config *cfg, ld_float *theta) {
+    const ld__family *F = ld__family_of(cfg);
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(cfg, tab);
+    const char *head = tab[LD__R_lmhead].hf_name;
     size_t maxbytes = 0;
     for (int i = 0; i < s->n; i++) maxbytes = LD__MAX(maxbytes, (size_t)(s->e[i].end - s->e[i].begin));
     void *scratch = LD_MALLOC(maxbytes ? maxbytes : 1);
     if (!scratch) return ld__fail(LD_ERR_OOM, "tensor read buffer of %zu bytes", maxbytes);
     ld_status st = LD_OK;
-    for (int k = 0; k < LD__NTENSORS && !st; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(cfg, k, &ti);
-        if (ti.size == 0) continue; /* lm_head of a tied model */
-        int nl = ti.layered ? cfg->n_layer : 1;
+    for (int e = 0; e < F->n_tensors && !st; e++) {
+        const ld__hf_tensor *h = &F->tensors[e];
+        const ld_tensor_info *ti = &tab[h->role];
+        if (ti->size == 0) continue; /* absent in this config (the head of a tied model) */
+        int nl = ti->layered ? cfg->n_layer : 1;
         for (int l = 0; l < nl && !st; l++) {
             char name[128];
-            snprintf(name, sizeof name, ti.hf_name, l);
-            int ei = ld__st_find(s, name);
-            if (ei < 0 && !strcmp(ti.name, "wte") && !cfg->untied_head) ei = ld__st_find(s, "lm_head.weight");
+            snprintf(name, sizeof name, h->hf, l);
+            int ei = ld__st_find(s, name, F->base);
+            if (ei < 0 && h->role == LD__R_wte && !cfg->untied_head) ei = ld__st_find(s, head, F->base);
             if (ei < 0) { st = ld__fail(LD_ERR_MISSING, "tensor %s is missing", name); break; }
-            size_t per = (size_t)ti.rows * ti.cols;
-            st = ld__st_read(s, ei, name, ti.dims, ti.rows, ti.cols, ti.hf_transposed, theta + ti.offset + per * l, scratch);
+            size_t per = (size_t)ti->rows * ti->cols;
+            st = ld__st_read(s, ei, name, ti->dims, ti->rows, ti->cols, h->layout == LD__HF_T,
+                             theta + ti->offset + per * l, scratch);
         }
     }
     LD_FREE(scratch);
@@ -4268,11 +4449,9 @@ static ld_status ld__st_load(ld__st_file *s, const ld_config *cfg, ld_float *the
         if (s->e[i].used) continue;
         char name[256];
         ld__json_str(&s->j, s->e[i].key, name, sizeof name - 1);
-        size_t nl = strlen(name);
-        int known = (nl >= 9 && !strcmp(name + nl - 9, "attn.bias")) ||
-                    (nl >= 16 && !strcmp(name + nl - 16, "attn.masked_bias")) ||
-                    (!cfg->untied_head && strstr(name, "lm_head.weight"));
-        if (!known) return ld__fail(LD_ERR_FORMAT, "unexpected tensor '%s': not part of a GPT-2 of this config", name);
+        int known = ld__ends_with_any(name, F->ignore) || (!cfg->untied_head && strstr(name, head));
+        if (!known)
+            return ld__fail(LD_ERR_FORMAT, "unexpected tensor '%s': not part of a %s model of this config", name, F->model_type);
     }
     return LD_OK;
 }
@@ -4493,27 +4672,27 @@ static ld_status ld__st_write(const char *path, const ld__st_out *t, int n, cons
     return ld__commit(f, tmp, path, ok);
 }
 
-/* The HF-named tensors of a model, in checkpoint order; returns the count.
-   out may be NULL to count only. */
+/* The HF-named tensors of a model, in the order of the family's table, as
+   save_pretrained writes them; returns the count. out may be NULL to count
+   only. */
 static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
+    const ld__family *F = ld__family_of(&m->cfg);
+    ld_tensor_info tab[LD__NTENSORS];
+    ld__tensors(&m->cfg, tab);
     int n = 0;
-    for (int k = 0; k < LD__NTENSORS; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(&m->cfg, k, &ti);
-        if (!ti.size) continue;
-        for (int l = 0; l < (ti.layered ? m->cfg.n_layer : 1); l++, n++) {
+    for (int e = 0; e < F->n_tensors; e++) {
+        const ld__hf_tensor *h = &F->tensors[e];
+        const ld_tensor_info *ti = &tab[h->role];
+        if (!ti->size) continue;
+        for (int l = 0; l < (ti->layered ? m->cfg.n_layer : 1); l++, n++) {
             if (!out) continue;
             ld__st_out *o = &out[n];
-            char hf[96];
-            snprintf(hf, sizeof hf, ti.hf_name, l);
-            /* as save_pretrained writes GPT2LMHeadModel: the base model under
-               "transformer.", the untied head as "lm_head.weight" */
-            snprintf(o->name, sizeof o->name, "%s%s", strcmp(ti.name, "lmhead") ? "transformer." : "", hf);
-            o->data = m->theta + ti.offset + (size_t)ti.rows * ti.cols * l;
+            snprintf(o->name, sizeof o->name, h->hf, l);
+            o->data = m->theta + ti->offset + (size_t)ti->rows * ti->cols * l;
             o->esize = (int)sizeof(ld_float);
-            o->rows = ti.dims == 1 ? 0 : ti.rows;
-            o->cols = ti.cols;
-            o->transpose = ti.hf_transposed;
+            o->rows = ti->dims == 1 ? 0 : ti->rows;
+            o->cols = ti->cols;
+            o->transpose = h->layout == LD__HF_T;
         }
     }
     return n;
@@ -4788,13 +4967,12 @@ LDDEF void ld_dyn_report_free(ld_dyn_report *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* Parameter group of flat index i: 0 embeddings, 1..L blocks, L+1 final. */
+/* The parameter group of each tensor: 0 the embeddings, 1 + l block l
+   (layered), L + 1 the final norm and the head. */
 static void ld__groups(const ld_config *c, int *first /* (ntensors) */, int *layered) {
     for (int k = 0; k < LD__NTENSORS; k++) {
-        ld_tensor_info ti;
-        ld_tensor_info_get(c, k, &ti);
-        layered[k] = ti.layered;
-        first[k] = ti.layered ? 1 : (!strcmp(ti.name, "wte") || !strcmp(ti.name, "wpe")) ? 0 : c->n_layer + 1;
+        layered[k] = ld__ptab[k].part == 1;
+        first[k] = ld__ptab[k].part == 0 ? 0 : ld__ptab[k].part == 1 ? 1 : c->n_layer + 1;
     }
 }
 
@@ -4869,9 +5047,10 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
             }
             double pred = 0;
             for (int gi = 0; gi < ng; gi++) r->pred_layer[(size_t)i * ng + gi] = 0;
+            ld_tensor_info tab[LD__NTENSORS];
+            ld__tensors(&m->cfg, tab);
             for (int k = 0; k < LD__NTENSORS; k++) {
-                ld_tensor_info ti;
-                ld_tensor_info_get(&m->cfg, k, &ti);
+                ld_tensor_info ti = tab[k];
                 int nl = ti.layered ? L : 1;
                 size_t per = ti.size / (size_t)(nl ? nl : 1);
                 for (int l = 0; l < nl && ti.size; l++) {
@@ -5100,7 +5279,7 @@ LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt,
 
 /* A flat tensor of n elements into ld_float (dst) or double (dstd). */
 static ld_status ld__st_read_flat(ld__st_file *s, const char *name, size_t n, ld_float *dst, double *dstd) {
-    int ei = ld__st_find(s, name);
+    int ei = ld__st_find(s, name, NULL);
     if (ei < 0) return ld__fail(LD_ERR_MISSING, "tensor %s is missing", name);
     ld__st_entry *e = &s->e[ei];
     if (e->dsize != 4 && e->dsize != 8) return ld__fail(LD_ERR_DTYPE, "tensor %s has dtype %s", name, e->dtype);
@@ -5196,12 +5375,11 @@ LDDEF ld_status ld_trainer_resume(ld_trainer *tr, const char *dir) {
         char cpath[4096];
         ld__path(cpath, sizeof cpath, dir, "config.json");
         st = ld_load_config(&cc, cpath);
-        if (!st && (cc.vocab_size != mc->vocab_size || cc.context != mc->context || cc.n_layer != mc->n_layer ||
-                    cc.n_head != mc->n_head || cc.n_embd != mc->n_embd || !cc.untied_head != !mc->untied_head ||
-                    cc.eot_token != mc->eot_token))
-            st = ld__fail(LD_ERR_SHAPE, "%s describes another model (V %d, context %d, %d layers, %d heads, %d channels, "
-                                        "%s head, eot %d)", cpath, cc.vocab_size, cc.context, cc.n_layer, cc.n_head,
-                          cc.n_embd, cc.untied_head ? "untied" : "tied", cc.eot_token);
+        if (!st && !ld_config_equal(&cc, mc)) {
+            char a[400], b[400];
+            st = ld__fail(LD_ERR_SHAPE, "%s describes another model (%s) than this one (%s)", cpath,
+                          ld__config_str(&cc, a, sizeof a), ld__config_str(mc, b, sizeof b));
+        }
     }
     if (!st) st = ld__st_read_flat(&s, "optim.m1", P, m1, NULL);
     if (!st) st = ld__st_read_flat(&s, "optim.m2", P, m1 + P, NULL);
