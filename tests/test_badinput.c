@@ -57,10 +57,13 @@ static void test_model_args(void) {
     /* a preference loss that overflows writes neither G nor coef */
     ld_forward(&m, s, 2);
     ld_float g0 = m.d.logits[3 * m.cfg.vocab_size];
-    double ref[2] = { 1e308, -1e308 }, coef[2] = { 111, 222 };
+    double ref[2] = { 1e308, -1e308 };
+    ld_row_coef coef[2];
+    memset(coef, 0, sizeof coef);
+    coef[0].c = 111; coef[1].c = 222;
     ld_pref_opts o = { 0 };
     EXPECT(ld_pref_loss(&m, &o, ref, NULL, coef), LD_ERR_NAN, "DPO with reference log-probs ±1e308");
-    CHECK_V(coef[0] == 111 && coef[1] == 222 && m.d.logits[3 * m.cfg.vocab_size] == g0,
+    CHECK_V(coef[0].c == 111 && coef[1].c == 222 && m.d.logits[3 * m.cfg.vocab_size] == g0,
             "  ... coef and G as they were");
     o.beta = -1;
     EXPECT(ld_pref_loss(&m, &o, ref, NULL, coef), LD_ERR_ARG, "DPO with β = −1");
