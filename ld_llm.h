@@ -37,8 +37,9 @@
        >>arena      the model: one allocation carved into θ | g | activations
        >>layers     forward / backward / jvp triples, llm.c argument order
        >>model      the transformer, per-sequence log-probs, generation
-       >>losses     SFT and the preference family (DPO, cDPO, IPO, hinge, DPOP,
-                    SimPO, ORPO, + RPO's NLL); each writes its residual G
+       >>losses     SFT, TRL's preference losses by name (and lists of them,
+                    f-divergences, LD-DPO, WPO), KTO, cDPO, IPO on sums,
+                    DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
        >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSONL data
@@ -95,6 +96,12 @@
                         refusals: an optimizer step that would overflow, a
                         non-finite forward, a checkpoint of another model,
                         and other hostile arguments (tests/test_badinput.c)
+       0.3  (next)      every loss_type of TRL's DPOTrainer and lists of them,
+                        f-divergences, LD-DPO, WPO, KTO on unpaired rows
+                        (LD_DATA_UNPAIRED); ld_pref_eval, ld_kto_eval;
+                        LD_IPO is now TRL's per-token IPO (LD_IPO_SUM the
+                        summed one); ld_pref_loss reports ld_row_coef;
+                        ld_pref_opts starts with beta (= {0} in C++)
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
@@ -674,8 +681,10 @@ typedef struct {
                                    response tokens where argmax z = y       */
     /* the header's own */
     double kl;                  /* kl   KTO's reference point z (0 otherwise) */
-    double coef_chosen;         /* mean c⁺ per pair (× N: the c of the table) */
-    double coef_rejected;       /* mean c⁻ per pair; < 0: y⁻ is pushed down */
+    double coef_chosen;         /* coef/chosen: the mean over the pairs of N·c⁺,
+                                   the per-pair c⁺ of the table above       */
+    double coef_rejected;       /* coef/rejected: the same of c⁻; < 0: a
+                                   negative gradient pushes y⁻ down         */
 } ld_pref_metrics;
 
 /* What a loss wrote on one row, so that the row's part of the gradient can

@@ -7,7 +7,13 @@
    c_r ⟨∇θ log π_o, η ∇θ log π_r⟩ (+ the tail's) must add up to the
    first-order prediction ⟨∇θ log π_o, Δθ⟩ exactly (drift ≈ 0), so the
    split into pred_chosen + pred_rejected accounts for the whole step; the
-   rows' roles follow the loss (KTO: by label; its KL rows share nothing). */
+   rows' roles follow the loss (KTO: by label; its KL rows share nothing).
+   And the trainer with these losses: KTO's KL rows pair each prompt with
+   the completion TRL would give it; a reference model queried each step
+   and reference log-probs precomputed once give the same run (KTO,
+   LD-DPO); save and resume reproduce a straight run bit for bit; bad
+   setups and bad statistics are refused.
+   Usage: test_pref_dynamics [scratch-dir] */
 #define LD_LLM_DOUBLE
 #define LD_LLM_IMPLEMENTATION
 #include "../ld_llm.h"
@@ -26,7 +32,119 @@ static const char *UNPAIRED =
     "{\"prompt\": \"ca\", \"completion\": \"aab\", \"label\": false}\n"
     "{\"prompt\": \"d\", \"completion\": \"bcdab\", \"label\": true}\n";
 
-int main(void) {
+static const char *dir = "build/tmp";
+
+/* Losses of 6 trainer steps (and θ), optionally with a reference model,
+   precomputed or not, optionally saving and resuming at step 3. */
+static void run(const ld_dataset *ds, const ld_pref_opts *lo, ld_model *ref, int precompute, int resume_at, double *loss, double *theta) {
+    ld_config c = {0};
+    c.context = 16; c.n_layer = 1; c.n_head = 2; c.n_embd = 8; c.init_std = 0.3;
+    ld_model m;
+    ld_model_init(&m, &c, 4, 16, LD_TRAIN, 9);
+    ld_optim o;
+    ld_optim_config oc = {0};
+    oc.lr = 3e-2;
+    ld_optim_init(&o, &m, &oc);
+    ld_train_config tc = {0};
+    tc.pref = 1; tc.batch = 2; tc.epochs = 3; tc.loss = *lo; tc.seed = 4; tc.ref_precompute = precompute;
+    ld_trainer tr;
+    ld_status st = ld_trainer_init(&tr, &m, &o, ds, &tc, ref);
+    CHECK(st == LD_OK, "trainer: %s", ld_failure_reason());
+    for (int k = 0; k < 6 && !st; k++) {
+        if (k == resume_at) {
+            CHECK(ld_trainer_save(&tr, dir) == LD_OK, "save: %s", ld_failure_reason());
+            ld_trainer_free(&tr); ld_optim_free(&o); ld_model_free(&m);
+            ld_model_init(&m, &c, 4, 16, LD_TRAIN, 9);
+            ld_optim_init(&o, &m, &oc);
+            ld_trainer_init(&tr, &m, &o, ds, &tc, ref);
+            st = ld_trainer_resume(&tr, dir);
+            CHECK(st == LD_OK, "resume: %s", ld_failure_reason());
+        }
+        if (!st) st = ld_trainer_step(&tr);
+        loss[k] = tr.loss;
+    }
+    memcpy(theta, m.theta, sizeof(double) * m.P);
+    ld_trainer_free(&tr); ld_optim_free(&o); ld_model_free(&m);
+}
+
+static void test_trainer(const ld_dataset *pd, const ld_dataset *ud) {
+    ld_config c = {0};
+    c.context = 16; c.n_layer = 1; c.n_head = 2; c.n_embd = 8; c.init_std = 0.3;
+    ld_model m, ref;
+    ld_model_init(&m, &c, 4, 16, LD_TRAIN, 9);
+    ld_model_init(&ref, &c, 4, 16, 0, 9);   /* the starting weights: the default reference */
+    ld_optim o;
+    ld_optim_config oc = {0};
+    ld_optim_init(&o, &m, &oc);
+    /* KTO's rows: completions, then each prompt with its partner's completion */
+    ld_train_config tc = {0};
+    tc.pref = 1; tc.batch = 2; tc.loss.kind = LD_KTO; tc.no_shuffle = 1;
+    ld_trainer tr;
+    CHECK(ld_trainer_init(&tr, &m, &o, ud, &tc, NULL) == LD_OK, "kto trainer: %s", ld_failure_reason());
+    ld_trainer_next_batch(&tr);
+    int ok = tr.n_rows == 4 && tr.row_label[0] == 1 && tr.row_label[1] == 0;
+    for (int i = 0; i < 2 && ok; i++) {
+        const ld_seq *a = &tr.rows[i], *k = &tr.rows[2 + i], *p = &tr.rows[1 - i];
+        /* same prompt as row i; the completion of the other example of the group */
+        ok &= k->prompt_len == a->prompt_len && !memcmp(k->tokens, a->tokens, sizeof(int) * a->prompt_len) &&
+              k->len - k->prompt_len == p->len - p->prompt_len &&
+              !memcmp(k->tokens + k->prompt_len, p->tokens + p->prompt_len, sizeof(int) * (p->len - p->prompt_len));
+    }
+    CHECK_V(ok, "kto: rows 0..n−1 the completions, rows n..2n−1 each prompt with its group partner's completion (TRL's KL pairs)");
+    ld_trainer_free(&tr);
+    tc.batch = 1;
+    CHECK_V(ld_trainer_init(&tr, &m, &o, ud, &tc, NULL) == LD_ERR_ARG, "kto with a batch of 1 refused: %s", ld_failure_reason());
+    tc.batch = 2;
+    CHECK_V(ld_trainer_init(&tr, &m, &o, pd, &tc, NULL) == LD_ERR_DATA, "kto on paired data refused: %s", ld_failure_reason());
+    tc.loss.kind = LD_DPO;
+    CHECK_V(ld_trainer_init(&tr, &m, &o, ud, &tc, NULL) == LD_ERR_DATA, "sigmoid on unpaired data refused: %s", ld_failure_reason());
+    ld_optim_free(&o);
+    ld_model_free(&m);
+
+    ld_pref_opts ko = {0}, lo = {0};
+    ko.kind = LD_KTO; ko.beta = 0.5;
+    lo.n_terms = 2; lo.terms[0] = LD_DPO; lo.terms[1] = LD_PREF_SFT; lo.weights[0] = 1; lo.weights[1] = 0.5;
+    lo.beta = 0.5; lo.ld_dpo = 1; lo.ld_alpha = 0.3; lo.wpo = 1;
+    struct { const char *name; const ld_dataset *ds; const ld_pref_opts *o; } runs[] = {
+        { "kto", ud, &ko }, { "sigmoid+sft, LD-DPO, WPO", pd, &lo } };
+    size_t P = ld_param_count(&c);
+    double *th = (double *)malloc(sizeof(double) * P * 4);
+    for (int k = 0; k < 2; k++) {
+        double l[4][6];
+        run(runs[k].ds, runs[k].o, NULL, 0, -1, l[0], th);
+        run(runs[k].ds, runs[k].o, &ref, 0, -1, l[1], th + P);
+        run(runs[k].ds, runs[k].o, &ref, 1, -1, l[2], th + 2 * P);
+        run(runs[k].ds, runs[k].o, NULL, 0, 3, l[3], th + 3 * P);
+        /* (with WPO the weights grow as the policy sharpens, so its loss need not fall) */
+        if (k == 0) CHECK_V(l[0][5] < l[0][0], "%s through the loop: loss %.5f → %.5f", runs[k].name, l[0][0], l[0][5]);
+        CHECK_V(!memcmp(l[0], l[1], sizeof l[0]) && !memcmp(l[1], l[2], sizeof l[0]) && !memcmp(th, th + P, sizeof(double) * P),
+                "%s: reference log-probs precomputed once = a reference model queried per step = precomputed from it", runs[k].name);
+        CHECK_V(!memcmp(l[0], l[3], sizeof l[0]) && !memcmp(th, th + 3 * P, sizeof(double) * P),
+                "%s: save at step 3, resume: losses and θ bit-identical", runs[k].name);
+    }
+    free(th);
+    ld_model_free(&ref);
+
+    /* bad statistics: refused, outputs untouched */
+    ld_pref_opts d = {0};
+    double s[2] = { -3, -4 }, q[2] = { -3, -4 }, cc[2] = { 7, 7 }, L = 7;
+    int len[2] = { 2, 2 }, len0[2] = { 2, 0 };
+    CHECK_V(ld_pref_eval(&d, 0, s, NULL, q, len, NULL, &L, cc, NULL) == LD_ERR_ARG, "ld_pref_eval with 0 pairs: %s", ld_failure_reason());
+    CHECK_V(ld_pref_eval(&d, 1, s, NULL, q, len0, NULL, &L, cc, NULL) == LD_ERR_LENGTH, "ld_pref_eval with an empty response: %s", ld_failure_reason());
+    s[1] = NAN;
+    CHECK_V(ld_pref_eval(&d, 1, s, NULL, q, len, NULL, &L, cc, NULL) == LD_ERR_NAN && L == 7 && cc[0] == 7,
+            "ld_pref_eval with a NaN log-prob: %s; outputs untouched", ld_failure_reason());
+    s[1] = -1e308; q[1] = 1e308;
+    d.kind = LD_SPPO_HARD;
+    CHECK_V(ld_pref_eval(&d, 1, s, NULL, q, len, NULL, &L, cc, NULL) == LD_ERR_NAN && L == 7 && cc[1] == 7,
+            "ld_pref_eval whose loss overflows: %s; outputs untouched", ld_failure_reason());
+    int lab[1] = { 1 };
+    d.kind = LD_KTO;
+    CHECK_V(ld_kto_eval(&d, 1, s, q, s, NULL, lab, &L, cc, NULL) == LD_ERR_ARG, "ld_kto_eval without KL reference log-probs: %s", ld_failure_reason());
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1) dir = argv[1];
     ld_config c = {0};
     c.context = 16; c.n_layer = 1; c.n_head = 2; c.n_embd = 8; c.init_std = 0.3;
     ld_dataset pd, ud;
@@ -114,6 +232,7 @@ int main(void) {
         ld_model_free(&m);
     }
     CHECK_V(ok_all, "%d losses: the chosen/rejected split of ld_dyn_step accounts for the whole SGD step (worst %.1e)", nc, worst);
+    test_trainer(&pd, &ud);
     ld_dataset_free(&pd);
     ld_dataset_free(&ud);
     return t_done();
