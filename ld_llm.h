@@ -2702,9 +2702,11 @@ LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
 }
 
 /* ---- the preference family ----
-   Written from TRL's DPOTrainer._compute_loss (TRL 1.1.0, with the later
+   Written from TRL's DPOTrainer._compute_loss (TRL 1.1.0), with the later
    sigmoid_norm of huggingface/trl#5406 and the raw log-ratios of #6559 for
-   nca_pair, bco_pair, sppo_hard, apo_down) and KTOTrainer.kto_loss. */
+   nca_pair, bco_pair, sppo_hard and apo_down, and from KTOTrainer.kto_loss
+   and _get_kl_dataset (trl/experimental/kto/kto_trainer.py at commit
+   b8a6c0b5d237ed33907bf308cdd973cbfcd0c8ea). */
 
 static const char *const ld__pref_names[LD_PREF_NKINDS] = {
     "sigmoid", "cdpo", "ipo_sum", "hinge", "dpop", "simpo", "orpo", "ipo", "exo_pair", "nca_pair", "robust",

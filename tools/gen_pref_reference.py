@@ -2,10 +2,12 @@
 """PyTorch reference for the preference losses of ld_llm.h.
 
 Each loss is written here from TRL's own code (trl/trainer/dpo_trainer.py,
-DPOTrainer._compute_loss, TRL 1.1.0; `sigmoid_norm` as added by
-huggingface/trl#5406; `nca_pair`, `bco_pair`, `sppo_hard` and `apo_down` on
-the raw log-ratios as huggingface/trl#6559 made them; KTO from
-trl/experimental/kto/kto_trainer.py, KTOTrainer.kto_loss), plus the
+DPOTrainer._compute_loss, TRL 1.1.0, read in a copy of that file versioned
+1.1.0; `sigmoid_norm` as added by huggingface/trl#5406; `nca_pair`,
+`bco_pair`, `sppo_hard` and `apo_down` on the raw log-ratios as
+huggingface/trl#6559 made them; KTO from trl/experimental/kto/kto_trainer.py
+at commit b8a6c0b5d237ed33907bf308cdd973cbfcd0c8ea, KTOTrainer.kto_loss),
+plus the
 header's own losses (cdpo, ipo_sum, dpop, simpo, orpo, RPO's NLL) from
 their definitions. It works at the level TRL's losses do: per-token
 log-probs of each response under the policy (which carry the gradient) and
