@@ -37,8 +37,9 @@
        >>arena      the model: one allocation carved into θ | g | activations
        >>layers     forward / backward / jvp triples, llm.c argument order
        >>model      the transformer, per-sequence log-probs, generation
-       >>losses     SFT and the preference family (DPO, cDPO, IPO, hinge, DPOP,
-                    SimPO, ORPO, + RPO's NLL); each writes its residual G
+       >>losses     SFT, TRL's preference losses by name (and lists of them,
+                    f-divergences, LD-DPO, WPO), KTO, cDPO, IPO on sums,
+                    DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
        >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSONL data
@@ -110,6 +111,12 @@
                         refusals: an optimizer step that would overflow, a
                         non-finite forward, a checkpoint of another model,
                         and other hostile arguments (tests/test_badinput.c)
+       0.3  (next)      every loss_type of TRL's DPOTrainer and lists of them,
+                        f-divergences, LD-DPO, WPO, KTO on unpaired rows
+                        (LD_DATA_UNPAIRED); ld_pref_eval, ld_kto_eval;
+                        LD_IPO is now TRL's per-token IPO (LD_IPO_SUM the
+                        summed one); ld_pref_loss reports ld_row_coef;
+                        ld_pref_opts starts with beta (= {0} in C++)
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
@@ -630,49 +637,130 @@ typedef enum {
    Needs LD_TRAIN. Returns L (NaN without a forward or LD_TRAIN).           */
 LDDEF double ld_sft_loss(ld_model *m, ld_norm norm);
 
-/* The preference losses. With s± = log π(y±|x) (sums over response tokens),
-   r± = s± − s±_ref, h = r⁺ − r⁻, u the argument of σ, L± the response
-   lengths in tokens, each pair's loss and the coefficients c± of its
-   residual G = c (π − y) on the chosen (+) and rejected (−) tokens:
+/* The preference losses, by TRL's names (DPOTrainer's loss_type, KTOTrainer)
+   and the header's own (cDPO, IPO on sums, DPOP, SimPO, ORPO, RPO's NLL).
+   Notation: s± = log π(y±|x) summed over the response tokens (LD-DPO:
+   shared part + α × the part past the shorter response), s_ref± the same
+   under the reference, r± = s± − s_ref±, L± the response lengths in tokens,
+   x the argument of σ. Scores φ(r) carry the f-divergence (reverse KL:
+   φ = r; forward KL: −e^(−r); JS: log σ(r); α-divergence:
+   e^((α−1)r)/(α−1)), Δ = φ(r⁺) − φ(r⁻), Δ̄ = φ(r⁺)/L⁺ − φ(r⁻)/L⁻, and
+   σ' = σ(1 − σ). Each pair's loss ℓ and the coefficients c± = −∂ℓ/∂s± of
+   its residual, G = c (π − y) on every response token of the row:
 
-     DPO    −log σ(βh)                        c⁺ = β(1−σ(βh)),   c⁻ = −c⁺
-     cDPO   −(1−ε)log σ(βh) − ε log σ(−βh)     c⁺ = β[(1−ε)(1−σ) − εσ], c⁻ = −c⁺
-     IPO    (h − 1/(2β))²                      c⁺ = 1/β − 2h,     c⁻ = −c⁺
-     hinge  max(0, 1 − βh)   (SLiC)           c⁺ = β·1[βh < 1],  c⁻ = −c⁺
-     DPOP   −log σ(β[h − λ max(0, s⁺_ref − s⁺)])   (Smaug)
-                                              c⁺ = β(1−σ)(1 + λ·1[s⁺ < s⁺_ref]), c⁻ = −β(1−σ)
-     SimPO  −log σ(β s⁺/L⁺ − β s⁻/L⁻ − γ)   (no reference)
-                                              c⁺ = (β/L⁺)(1−σ),  c⁻ = −(β/L⁻)(1−σ)
-     ORPO   −s⁺/L⁺ − λ log σ(o⁺ − o⁻),  o = log(p̄/(1−p̄)), p̄ = exp(s/L)   (no reference)
+     sigmoid  −log σ(βΔ)                      c± = ±k φ'(r±), k = β(1−σ(βΔ))
+     hinge    max(0, 1 − βΔ)                  k = β·1[βΔ < 1]
+     ipo      (Δ̄ − 1/(2β))²   (TRL: per token) c± = ±(1/β − 2Δ̄) φ'(r±)/L±
+     ipo_sum  (Δ − 1/(2β))²   (official DPO code, summed)  k = 1/β − 2Δ
+     exo_pair σ(x)(log σ(x) − log(1−ε)) + σ(−x)(log σ(−x) − log ε), x = βΔ
+                                              k = β σ'(x)(log((1−ε)/ε) − x)
+     robust   [−(1−ε) log σ(x) + ε log σ(−x)]/(1 − 2ε)
+                                              k = β[(1−ε)(1−σ(x)) + εσ(x)]/(1−2ε)
+     cdpo     −(1−ε) log σ(x) − ε log σ(−x)   k = β[(1−ε)(1−σ(x)) − εσ(x)]
+     discopop −log σ(x)(1 − m) + e^(−x) m, m = σ(x/τ)
+                                              k = β[(1−σ)(1−m) + e^(−x) m
+                                                    − m(1−m)(log σ(x) + e^(−x))/τ]
+     sigmoid_norm −log σ(βΔ̄)                   c± = ±β(1−σ(βΔ̄)) φ'(r±)/L±
+     nca_pair −log σ(βr⁺) − ½log σ(−βr⁺) − ½log σ(−βr⁻)
+                                              c⁺ = β[σ(−βr⁺) − ½σ(βr⁺)], c⁻ = −½βσ(βr⁻)
+     bco_pair −log σ(βr⁺) − log σ(−βr⁻)        c⁺ = βσ(−βr⁺), c⁻ = −βσ(βr⁻)
+     sppo_hard (r⁺ − 1/(2β))² + (r⁻ + 1/(2β))² c⁺ = 1/β − 2r⁺, c⁻ = −1/β − 2r⁻
+     aot      cdpo of d_j = sort(s⁺−s⁻)_j − sort(s_ref⁺−s_ref⁻)_j over the
+              batch; pair i takes the k of the rank of its s⁺−s⁻; c⁻ = −c⁺
+     aot_unpaired  cdpo of d_j = sort(r⁺)_j − sort(r⁻)_j; the chosen of rank j
+              takes c⁺ = k(d_j), the rejected of rank j c⁻ = −k(d_j)
+     apo_zero 1 − σ(βr⁺) + σ(βr⁻)             c⁺ = βσ'(βr⁺), c⁻ = −βσ'(βr⁻)
+     apo_down σ(βr⁺) + 1 − σ(β(r⁺ − r⁻))      c⁺ = β[σ'(β(r⁺−r⁻)) − σ'(βr⁺)],
+                                              c⁻ = −βσ'(β(r⁺−r⁻))
+     sft      −Σ_i s⁺_i / Σ_i L⁺_i (the batch's chosen tokens; TRL's
+              cross-entropy, plain sums even under LD-DPO)   c⁺ = N/Σ L⁺, c⁻ = 0
+     dpop     −log σ(β[r⁺ − r⁻ − λ max(0, −r⁺)])   (Smaug)
+                                              c⁺ = β(1−σ)(1 + λ·1[r⁺ < 0]), c⁻ = −β(1−σ)
+     simpo    −log σ(β s⁺/L⁺ − β s⁻/L⁻ − γ)   (no reference)
+                                              c⁺ = (β/L⁺)(1−σ), c⁻ = −(β/L⁻)(1−σ)
+     orpo     −s⁺/L⁺ − λ log σ(o⁺ − o⁻), o = log(p̄/(1−p̄)), p̄ = e^(s/L)  (no reference)
                                               c⁺ = 1/L⁺ + λ(1−σ)/(L⁺(1−p̄⁺)), c⁻ = −λ(1−σ)/(L⁻(1−p̄⁻))
-     + RPO  any of them + α·(−s⁺/L⁺)          c⁺ += α/L⁺
+     + RPO    any of them + α·(−s⁺/L⁺), plain sums     c⁺ += α/L⁺
+     kto      (unpaired; ld_kto_loss) desirable: w_D(1 − σ(β(r − z))),
+              undesirable: w_U(1 − σ(β(z − r))), z the KL estimate
+                                              c = w_D βσ'(β(r−z)) or −w_U βσ'(β(z−r))
 
-   c = −∂L/∂s: a negative c is a negative gradient that pushes a response
-   down. The batch loss is the mean over the N pairs, so every c above is
-   divided by N. Logps are sums over tokens (as in the official DPO code;
-   TRL's IPO averages them per token instead).                              */
+   where "c± = ±k φ'(r±)" means c⁺ = k φ'(r⁺), c⁻ = −k φ'(r⁻). A list of
+   losses (TRL's loss_type list) is summed with its weights: L = Σ_k w_k ·
+   mean over the pairs of ℓ_k, so every c above is multiplied by w_k/N (sft's
+   is already a batch mean). WPO multiplies each pair's ℓ_k by the detached
+   weight W = w⁺w⁻, w = exp(mean over the row's tokens of log π[y] −
+   log Σ_v π_v²); RPO's NLL is not weighted. LD-DPO weighs the tokens past
+   the shorter response of the pair by α: there G = (α c_s + c_plain)(π − y),
+   c_s the part of c that acts on s, c_plain the part on plain sums (sft,
+   RPO). c = −∂L/∂s: a negative c is a negative gradient that pushes its
+   response down — on a low-probability y⁻, the squeezing effect. The
+   f-divergence applies to the difference-based losses (sigmoid, hinge, ipo,
+   ipo_sum, exo_pair, robust, cdpo, discopop, sigmoid_norm, sft); the others
+   read the raw r± and refuse a non-default f-divergence, as TRL does.    */
 typedef enum {
-    LD_DPO = 0, LD_CDPO = 1, LD_IPO = 2, LD_HINGE = 3, LD_DPOP = 4, LD_SIMPO = 5, LD_ORPO = 6
+    LD_DPO = 0, LD_SIGMOID = 0,   /* "sigmoid" ("dpo" is its alias)            */
+    LD_CDPO = 1,                  /* "cdpo": sigmoid with label smoothing ε   */
+    LD_IPO_SUM = 2,               /* "ipo_sum": IPO on summed log-probs       */
+    LD_HINGE = 3, LD_DPOP = 4, LD_SIMPO = 5, LD_ORPO = 6,
+    LD_IPO = 7,                   /* "ipo": TRL's, per-token means            */
+    LD_EXO_PAIR = 8, LD_NCA_PAIR = 9, LD_ROBUST = 10, LD_BCO_PAIR = 11, LD_SPPO_HARD = 12,
+    LD_AOT = 13, LD_AOT_UNPAIRED = 14, LD_APO_ZERO = 15, LD_APO_DOWN = 16, LD_DISCOPOP = 17,
+    LD_SIGMOID_NORM = 18,
+    LD_PREF_SFT = 19,             /* "sft": NLL of the chosen, per token      */
+    LD_KTO = 20,                  /* "kto": unpaired rows (ld_kto_loss)       */
+    LD_PREF_NKINDS = 21
 } ld_pref_kind;
 
-/* Options; zero fields take the defaults in brackets. */
+/* TRL's f_divergence_type. */
+typedef enum { LD_FDIV_REVERSE_KL = 0, LD_FDIV_FORWARD_KL = 1, LD_FDIV_JS = 2, LD_FDIV_ALPHA = 3 } ld_fdiv;
+
+#define LD_PREF_MAX_TERMS 8
+
+/* Options; zero fields take the defaults in brackets (so `ld_pref_opts o =
+   {0};` is sigmoid DPO with β 0.1, in C and C++). TRL's DPOConfig names in
+   quotes.                                                                  */
 typedef struct {
-    ld_pref_kind kind;    /* [LD_DPO]                                        */
-    double beta;          /* β [0.1; SimPO 2.0]                              */
-    double eps;           /* cDPO label smoothing ε in [0, 0.5] [0]          */
+    double beta;          /* β "beta" [0.1; 2.0 when the loss is SimPO alone] */
+    ld_pref_kind kind;    /* the loss when n_terms = 0 [LD_DPO]              */
+    int n_terms;          /* > 0: a list of losses ("loss_type"), summed     */
+    ld_pref_kind terms[LD_PREF_MAX_TERMS];
+    double weights[LD_PREF_MAX_TERMS]; /* "loss_weights" [1; 0 means 1]      */
+    double eps;           /* label smoothing ε "label_smoothing": cdpo [0, 0.5],
+                             robust [0, 0.5), aot/aot_unpaired [0, 1],
+                             exo_pair (0, 1) [1e-3 for exo_pair, else 0]     */
     double lambda;        /* λ [DPOP 50; ORPO 0.1]                           */
     double gamma;         /* SimPO margin γ [0.5]                            */
     double nll_alpha;     /* RPO weight α of the NLL on the chosen [0]       */
+    ld_fdiv fdiv;         /* "f_divergence_type" [reverse KL]                */
+    double fdiv_alpha;    /* "f_alpha_divergence_coef" [0.5]                 */
+    int ld_dpo;           /* 1: LD-DPO's weighting with ld_alpha             */
+    double ld_alpha;      /* "ld_alpha" in [0, 1]: weight of the tokens past
+                             the shorter response of the pair (when ld_dpo)  */
+    int wpo;              /* 1: WPO's weights ("use_weighting")              */
+    double discopop_tau;  /* "discopop_tau" [0.05]                           */
+    double desirable_weight, undesirable_weight; /* KTO w_D, w_U [1, 1]      */
 } ld_pref_opts;
 
-/* Resolves the defaults of o for its kind. */
+/* Resolves the defaults of o: afterwards n_terms ≥ 1, terms[0] = kind and
+   every weight is set.                                                     */
 LDDEF ld_pref_opts ld_pref_opts_resolve(const ld_pref_opts *o);
 
-/* True if the kind compares against a reference model (all but SimPO, ORPO). */
-LDDEF int ld_pref_needs_ref(ld_pref_kind kind);
+/* TRL's name of a loss ("sigmoid", "ipo", "kto", ...; the header's own:
+   "cdpo", "ipo_sum", "dpop", "simpo", "orpo"); NULL outside the enum.     */
+LDDEF const char *ld_pref_kind_name(ld_pref_kind kind);
+/* The loss of a name (also "dpo" for sigmoid), or −1.                      */
+LDDEF int ld_pref_kind_from_name(const char *name);
 
-/* TRL's metric names; means over the pairs of the batch. For the losses
-   without a reference the rewards are β·s/L (SimPO) or λ·s/L (ORPO).     */
+/* True if the kind compares against a reference model (all but SimPO, ORPO
+   and sft); for a list, ld_pref_opts_needs_ref.                            */
+LDDEF int ld_pref_needs_ref(ld_pref_kind kind);
+LDDEF int ld_pref_opts_needs_ref(const ld_pref_opts *o);
+
+/* TRL's metric names; means over the pairs of the batch. Without a
+   reference (SimPO, ORPO, sft alone) the rewards are β·s/L (ORPO: λ·s/L).
+   For KTO "chosen" means desirable and "rejected" undesirable (NaN when
+   the batch has none), and rewards_accuracies is NaN (TRL has none).      */
 typedef struct {
     double loss;
     double rewards_chosen;      /* rewards/chosen     β(s⁺ − s⁺_ref)       */
@@ -681,16 +769,80 @@ typedef struct {
     double rewards_accuracies;  /* rewards/accuracies  share with chosen > rejected */
     double logps_chosen;        /* logps/chosen       mean s⁺              */
     double logps_rejected;      /* logps/rejected     mean s⁻              */
+    double logits_chosen;       /* logits/chosen   over the chosen response
+                                   tokens, the mean of the vocabulary-mean logit */
+    double logits_rejected;     /* logits/rejected                          */
+    double entropy;             /* entropy   mean over all response tokens of H(π) */
+    double mean_token_accuracy; /* mean_token_accuracy  share of the chosen
+                                   response tokens where argmax z = y       */
+    /* the header's own */
+    double kl;                  /* kl   KTO's reference point z (0 otherwise) */
+    double coef_chosen;         /* coef/chosen: the mean over the pairs of N·c⁺,
+                                   the per-pair c⁺ of the table above       */
+    double coef_rejected;       /* coef/rejected: the same of c⁻; < 0: a
+                                   negative gradient pushes y⁻ down         */
 } ld_pref_metrics;
+
+/* What a loss wrote on one row, so that the row's part of the gradient can
+   be rebuilt: G = c (π − y) on the first `head` response tokens and
+   c_tail (π − y) on the rest (LD-DPO's tail; head = the row's length
+   otherwise).                                                              */
+enum { LD_ROW_CHOSEN = 0, LD_ROW_REJECTED = 1, LD_ROW_NONE = 2 };
+typedef struct {
+    double c, c_tail;
+    int head;
+    int role;             /* LD_ROW_CHOSEN (also SFT, KTO desirable),
+                             LD_ROW_REJECTED (KTO undesirable), LD_ROW_NONE
+                             (no gradient: KTO's KL rows)                   */
+    double weight;        /* the row's WPO weight w (1 without WPO)         */
+} ld_row_coef;
+
+/* The preference loss on sequence statistics alone, without a model: N
+   pairs, chosen at 0..N−1, rejected at N..2N−1 (row i pairs with i+N).
+   logp (2N): s, LD-weighted if LD-DPO is on; logp_plain (2N): the plain
+   sums (NULL: logp); ref_logp (2N, weighted as logp; NULL for losses
+   without a reference); len (2N) response tokens; weight (2N) WPO's w
+   (NULL: 1; read only with o->wpo). Writes the loss, c (2N) = −∂L/∂logp
+   and c_plain (2N, may be NULL) = −∂L/∂logp_plain. Errors (options out of
+   range, a NaN, a non-finite result): nothing is written.                 */
+LDDEF ld_status ld_pref_eval(const ld_pref_opts *o, int N, const double *logp, const double *logp_plain,
+                             const double *ref_logp, const int *len, const double *weight,
+                             double *loss, double *c, double *c_plain);
 
 /* A preference loss over the last ld_forward, which must hold 2N rows: the
    chosen responses in rows 0..N−1 and the rejected in rows N..2N−1 (row i
    pairs with row i+N, same prompt). ref_logp (2N): log π_ref of the same
-   rows (NULL for SimPO and ORPO). Writes G into m->d.logits, the metrics
-   into *out, and, if coef is not NULL, each row's c (2N), so that G on
-   row b's response tokens is coef[b]·(π − y). Needs LD_TRAIN.             */
+   rows — LD-DPO-weighted when o->ld_dpo (ld_pref_ref_logps) — or NULL for
+   losses without a reference. Writes G into m->d.logits, the metrics into
+   *out (may be NULL) and, if rows is not NULL, what it wrote on each row
+   (2N). Needs LD_TRAIN. On error m->d.logits and the outputs are as they
+   were.                                                                    */
 LDDEF ld_status ld_pref_loss(ld_model *m, const ld_pref_opts *o, const double *ref_logp,
-                             ld_pref_metrics *out, double *coef);
+                             ld_pref_metrics *out, ld_row_coef *rows);
+
+/* The log-probs a preference loss reads from the last forward of 2N paired
+   rows (on the policy or the reference): out (2N) = s, with LD-DPO's
+   weights when o->ld_dpo. Use it on the reference model's forward to make
+   ld_pref_loss's ref_logp.                                                 */
+LDDEF ld_status ld_pref_ref_logps(const ld_model *m, const ld_pref_opts *o, double *out);
+
+/* KTO on sequence statistics: n rows with logp, ref_logp (n) and label (n:
+   1 desirable, 0 undesirable), and the KL rows' kl_logp, kl_ref_logp (n):
+   z = max(0, mean(kl_logp − kl_ref_logp)), detached. L = mean over the
+   rows of the weighted losses (table above). Writes loss, c (n) and z
+   (may be NULL). Errors: nothing is written.                               */
+LDDEF ld_status ld_kto_eval(const ld_pref_opts *o, int n, const double *logp, const double *ref_logp,
+                            const double *kl_logp, const double *kl_ref_logp, const int *label,
+                            double *loss, double *c, double *z);
+
+/* KTO over the last ld_forward of 2n rows: the completions in rows 0..n−1
+   (label (n): 1 desirable, 0 undesirable) and the KL rows in n..2n−1 (row
+   n+i: the prompt of row i with another row's completion, as TRL pairs
+   them; their log-probs are read, they get no gradient). ref_logp (2n)
+   the reference's log-probs of all 2n rows. Writes G, the metrics (may be
+   NULL) and the rows (2n, may be NULL). Needs LD_TRAIN.                   */
+LDDEF ld_status ld_kto_loss(ld_model *m, const ld_pref_opts *o, const double *ref_logp, const int *label,
+                            ld_pref_metrics *out, ld_row_coef *rows);
 
 /* Recomputes π (m->a.probs), m->tok_logp and m->seq_logp from m->a.logits,
    as ld_forward does at its end; for callers who edit the logits (finite
@@ -839,6 +991,8 @@ LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap);
 /* Datasets: JSONL with TRL's field names, one JSON object per line.
      LD_DATA_SFT     "prompt", "completion"
      LD_DATA_PREF    "prompt", "chosen", "rejected"
+     LD_DATA_UNPAIRED "prompt", "completion", "label" (true: desirable,
+                     false: undesirable; TRL's unpaired preference rows, KTO)
      LD_DATA_PROBES  "prompt" and any other string fields: the paper's probe
                      types ("chosen", "rejected", "chosen_gptsemantic",
                      "chosen_gptformat", "reject_gptsemantic",
@@ -850,7 +1004,7 @@ LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap);
    field that is not a string, invalid UTF-8, an empty response — stops the
    load with its line number, or with LD_DATA_SKIP_BAD is skipped and
    counted (n_skipped, first_skip).                                        */
-typedef enum { LD_DATA_SFT = 0, LD_DATA_PREF = 1, LD_DATA_PROBES = 2 } ld_data_kind;
+typedef enum { LD_DATA_SFT = 0, LD_DATA_PREF = 1, LD_DATA_PROBES = 2, LD_DATA_UNPAIRED = 3 } ld_data_kind;
 enum { LD_DATA_SKIP_BAD = 1 };
 
 typedef struct {
@@ -863,6 +1017,8 @@ typedef struct {
     size_t *start;        /* (n, n_fields) first token of each field         */
     int *len;             /* (n, n_fields) its length in tokens; −1: absent  */
     int *line;            /* (n) 1-based line in the source                  */
+    int *label;           /* (n) LD_DATA_UNPAIRED: 1 desirable, 0 undesirable;
+                             NULL for the other kinds                        */
     int n_skipped;        /* malformed lines skipped (LD_DATA_SKIP_BAD)      */
     char first_skip[256]; /* why the first of them was skipped               */
 } ld_dataset;
@@ -944,13 +1100,14 @@ typedef enum { LD_SCHED_CONSTANT = 0, LD_SCHED_LINEAR = 1, LD_SCHED_COSINE = 2 }
 
 /* Zero fields take the defaults in brackets. */
 typedef struct {
-    int pref;                   /* 0: SFT; 1: the preference loss `loss`      */
+    int pref;                   /* 0: SFT; 1: the preference loss `loss`
+                                   (LD_KTO: unpaired rows, LD_DATA_UNPAIRED) */
     const char *sft_fields[4];  /* SFT: response columns, one row per example
                                    and column [{"completion"}, or {"chosen"}
                                    for a preference dataset]; {"chosen",
                                    "rejected"} trains on both               */
     ld_norm norm;               /* SFT normalisation [LD_NORM_SEQ_SUM]        */
-    ld_pref_opts loss;          /* preference loss [DPO, β 0.1]               */
+    ld_pref_opts loss;          /* preference loss [sigmoid, β 0.1]           */
     int ref_precompute;         /* 1: reference log-probs once per example
                                    before training (always so without a
                                    reference model: then the policy's
@@ -974,8 +1131,11 @@ typedef struct {
     ld_optim *opt;
     const ld_dataset *ds;
     ld_model *ref;              /* frozen reference, or NULL                  */
-    int fields[4], n_fields;    /* response columns: SFT's, or chosen|rejected */
-    double *ref_logp;           /* (n, 2) precomputed reference log-probs     */
+    int fields[4], n_fields;    /* response columns: SFT's, or chosen|rejected
+                                   (KTO: completion)                          */
+    double *ref_logp;           /* (n, 2) precomputed reference log-probs:
+                                   chosen, rejected (LD-DPO-weighted when on);
+                                   KTO: the completion, its KL row            */
     long step;                  /* optimizer steps taken                      */
     long total_steps, steps_per_epoch;
     int epoch, cursor;          /* position in this epoch's order             */
@@ -990,20 +1150,27 @@ typedef struct {
     int n_rows;
     int *buf;                   /* (m->B, m->T) their tokens                  */
     double *row_ref;            /* (m->B) reference log-probs of the rows     */
-    double *row_coef;           /* (m->B) each row's c of the last step: its
-                                   G = c (π − y), its gradient −c ∇θ log π(y) */
+    int *row_label;             /* (m->B) KTO: the labels of the batch's rows */
+    ld_row_coef *row_coef;      /* (m->B) what the last step's loss wrote on
+                                   each row: G = c (π − y) (c_tail past
+                                   `head`), its gradient −c ∇θ log π(y)     */
     /* the last step */
     double loss, lr, grad_norm;
     ld_pref_metrics metrics;    /* preference steps                           */
     long tokens;                /* tokens forwarded so far                    */
 } ld_trainer;
 
-/* Sets up training of model m with optimizer opt on dataset ds (SFT or
-   preference data). ref: a frozen reference model for the preference
-   losses that need one, or NULL: then π_ref is the policy's own starting
-   weights, whose log-probs of every pair are computed here, once, before
-   the first step (as with ref_precompute). Errors: a batch that does not
-   fit in m->B rows, missing columns, a reference of the wrong size. The
+/* Sets up training of model m with optimizer opt on dataset ds (SFT,
+   preference data, or for KTO unpaired rows). ref: a frozen reference
+   model for the preference losses that need one, or NULL: then π_ref is
+   the policy's own starting weights, whose log-probs of every example are
+   computed here, once, before the first step (as with ref_precompute). A
+   preference batch of n examples takes 2n rows: chosen then rejected;
+   KTO's takes its n completions, then n KL rows: each example's prompt
+   with the completion of the example before it in its group of `batch`
+   consecutive examples of the file (the last with the first), as TRL's
+   KTOTrainer pairs them. Errors: a batch that does not fit in m->B rows,
+   missing columns, a reference of the wrong size, KTO with batch < 2. The
    trainer keeps pointers to m, opt, ds and ref: they must outlive it.    */
 LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
                                 const ld_train_config *cfg, ld_model *ref);
@@ -1040,7 +1207,9 @@ LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
      pred[o]   = ⟨∇θ log π_o, Δθ⟩                 the first-order change
      share[r][o] = c_r ⟨∇θ log π_o, P ⊙ ∇θ log π_r⟩  row r's part, P the
                    optimizer's preconditioner (ld_optim_precond): the
-                   sequence-level −η A K G of Prop. 1
+                   sequence-level −η A K G of Prop. 1; under LD-DPO
+                   + (c_tail − c_r) ⟨∇θ log π_o, P ⊙ ∇θ log π_r(tail)⟩,
+                   the tail's tokens weighted as the loss weighs them
      drift[o]  = pred − Σ_r share                 momentum and weight decay
      meas[o]   = log π_o after the step − before
    Why share is −η Σ_m e_{y_m}ᵀ A_m Σ_l K_{m,l} G_l (the sum over o's
@@ -1050,7 +1219,9 @@ LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
      ∇θ log π_o = Σ_m J_mᵀ A_mᵀ e_{y_m}, so ⟨∇θ log π_o, Δθ_r⟩ = Σ_m e_{y_m}ᵀ A_m J_m Δθ_r
        = −Σ_m e_{y_m}ᵀ A_m Σ_l (J_m P J_lᵀ) G_l, and with SGD P = η, J_m J_lᵀ = K_{m,l}.
    For a preference batch, pred_chosen and pred_rejected sum the shares of
-   the chosen and the rejected rows (the paper's K·G⁺ and K·G⁻ terms).
+   the chosen and the rejected rows (the paper's K·G⁺ and K·G⁻ terms); for
+   KTO those of the desirable and the undesirable rows (its KL rows take no
+   gradient and no share).
    pred_layer splits pred by parameter group: 0 the embeddings (wte, wpe;
    wte is also the tied head), 1..L the blocks, L+1 the final LayerNorm
    and an untied head.
@@ -1066,9 +1237,9 @@ typedef struct {
     double *drift;         /* (n_obs)                                          */
     double *pred_layer;    /* (n_obs, n_groups) n_groups = L + 2               */
     double *share;         /* (n_rows, n_obs)                                  */
-    double *row_coef;      /* (n_rows) c_r                                     */
+    ld_row_coef *row_coef; /* (n_rows) c_r (and c_tail, role, weight)          */
     int *row_example;      /* (n_rows) the dataset example of each row         */
-    int *row_rejected;     /* (n_rows) 1 for a rejected row                    */
+    int *row_rejected;     /* (n_rows) 1 for a rejected (undesirable) row      */
     ld_float *dtheta;      /* (P) the step Δθ                                  */
     double loss;           /* the step's loss                                  */
 } ld_dyn_report;
@@ -2873,17 +3044,22 @@ static ld_status ld__need_forward(const ld_model *m, const char *what) {
     return LD_OK;
 }
 
-/* G_l = c (π_l − e_{y_l}) on every response token of row b. */
-static void ld__write_residual(ld_model *m, int b, double c) {
-    int T = m->cur_T, V = m->cfg.vocab_size;
-    for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) {
+/* G = c (π − e_y) on the first `head` response tokens of row b and
+   c_tail (π − e_y) on the rest. */
+static void ld__write_residual2(ld_model *m, int b, double c, int head, double c_tail) {
+    int T = m->cur_T, V = m->cfg.vocab_size, t0 = m->prompt_len[b] - 1;
+    for (int t = t0; t < m->len[b] - 1; t++) {
         size_t row = ((size_t)b * T + t) * V;
         ld_float *g = m->d.logits + row;
         const ld_float *p = m->a.probs + row;
-        for (int v = 0; v < V; v++) g[v] = (ld_float)(c * p[v]);
-        g[m->tokens[b * T + t + 1]] -= (ld_float)c;
+        double k = t - t0 < head ? c : c_tail;
+        for (int v = 0; v < V; v++) g[v] = (ld_float)(k * p[v]);
+        g[m->tokens[b * T + t + 1]] -= (ld_float)k;
     }
 }
+
+/* G_l = c (π_l − e_{y_l}) on every response token of row b. */
+static void ld__write_residual(ld_model *m, int b, double c) { ld__write_residual2(m, b, c, m->len[b], c); }
 
 LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
     if (ld__need_forward(m, "the SFT loss")) return NAN;
@@ -2903,131 +3079,542 @@ LDDEF double ld_sft_loss(ld_model *m, ld_norm norm) {
     return loss * c;
 }
 
-LDDEF int ld_pref_needs_ref(ld_pref_kind kind) { return kind != LD_SIMPO && kind != LD_ORPO; }
+/* ---- the preference family ----
+   Written from TRL's DPOTrainer._compute_loss (TRL 1.1.0), with the later
+   sigmoid_norm of huggingface/trl#5406 and the raw log-ratios of #6559 for
+   nca_pair, bco_pair, sppo_hard and apo_down, and from KTOTrainer.kto_loss
+   and _get_kl_dataset (trl/experimental/kto/kto_trainer.py at commit
+   b8a6c0b5d237ed33907bf308cdd973cbfcd0c8ea). */
+
+static const char *const ld__pref_names[LD_PREF_NKINDS] = {
+    "sigmoid", "cdpo", "ipo_sum", "hinge", "dpop", "simpo", "orpo", "ipo", "exo_pair", "nca_pair", "robust",
+    "bco_pair", "sppo_hard", "aot", "aot_unpaired", "apo_zero", "apo_down", "discopop", "sigmoid_norm", "sft", "kto" };
+
+LDDEF const char *ld_pref_kind_name(ld_pref_kind kind) {
+    return (int)kind >= 0 && kind < LD_PREF_NKINDS ? ld__pref_names[kind] : NULL;
+}
+
+LDDEF int ld_pref_kind_from_name(const char *name) {
+    if (!name) return -1;
+    if (!strcmp(name, "dpo")) return LD_DPO;
+    for (int k = 0; k < LD_PREF_NKINDS; k++)
+        if (!strcmp(name, ld__pref_names[k])) return k;
+    return -1;
+}
+
+LDDEF int ld_pref_needs_ref(ld_pref_kind kind) { return kind != LD_SIMPO && kind != LD_ORPO && kind != LD_PREF_SFT; }
+
+static int ld__pref_has(const ld_pref_opts *o, ld_pref_kind k) {
+    for (int i = 0; i < o->n_terms && i < LD_PREF_MAX_TERMS; i++)
+        if (o->terms[i] == k) return 1;
+    return 0;
+}
+
+LDDEF int ld_pref_opts_needs_ref(const ld_pref_opts *opts) {
+    ld_pref_opts o = ld_pref_opts_resolve(opts);
+    for (int i = 0; i < o.n_terms && i < LD_PREF_MAX_TERMS; i++)
+        if (ld_pref_needs_ref(o.terms[i])) return 1;
+    return 0;
+}
 
 LDDEF ld_pref_opts ld_pref_opts_resolve(const ld_pref_opts *o) {
     ld_pref_opts r;
     if (o) r = *o; else memset(&r, 0, sizeof r);
-    if (r.beta == 0) r.beta = r.kind == LD_SIMPO ? 2.0 : 0.1;
-    if (r.lambda == 0) r.lambda = r.kind == LD_DPOP ? 50.0 : r.kind == LD_ORPO ? 0.1 : 0.0;
-    if (r.gamma == 0 && r.kind == LD_SIMPO) r.gamma = 0.5;
+    if (r.n_terms == 0) { r.n_terms = 1; r.terms[0] = r.kind; }
+    if (r.n_terms < 1 || r.n_terms > LD_PREF_MAX_TERMS) return r; /* refused by the check */
+    r.kind = r.terms[0];
+    for (int i = 0; i < r.n_terms; i++) if (r.weights[i] == 0) r.weights[i] = 1;
+    if (r.beta == 0) r.beta = r.n_terms == 1 && r.kind == LD_SIMPO ? 2.0 : 0.1;
+    for (int i = 0; i < r.n_terms && r.lambda == 0; i++)
+        r.lambda = r.terms[i] == LD_DPOP ? 50.0 : r.terms[i] == LD_ORPO ? 0.1 : 0.0;
+    if (r.gamma == 0 && ld__pref_has(&r, LD_SIMPO)) r.gamma = 0.5;
+    if (r.eps == 0 && ld__pref_has(&r, LD_EXO_PAIR)) r.eps = 1e-3;
+    if (r.fdiv_alpha == 0) r.fdiv_alpha = 0.5;
+    if (r.discopop_tau == 0) r.discopop_tau = 0.05;
+    if (r.desirable_weight == 0) r.desirable_weight = 1;
+    if (r.undesirable_weight == 0) r.undesirable_weight = 1;
     return r;
+}
+
+/* The losses that read the f-divergence scores φ(r): TRL's difference-based ones. */
+static int ld__pref_fdiv_ok(ld_pref_kind k) {
+    switch (k) {
+    case LD_DPO: case LD_CDPO: case LD_IPO_SUM: case LD_HINGE: case LD_IPO: case LD_EXO_PAIR:
+    case LD_ROBUST: case LD_DISCOPOP: case LD_SIGMOID_NORM: case LD_PREF_SFT: return 1;
+    default: return 0;
+    }
 }
 
 /* Resolved preference options in range, or LD_ERR_ARG and why. */
 static ld_status ld__pref_opts_check(const ld_pref_opts *o) {
-    if ((int)o->kind < 0 || o->kind > LD_ORPO) return ld__fail(LD_ERR_ARG, "unknown preference loss %d", (int)o->kind);
-    if (!(o->beta > 0) || !isfinite(o->beta) || !(o->eps >= 0 && o->eps <= 0.5) || !(o->lambda >= 0) ||
+    if (o->n_terms < 1 || o->n_terms > LD_PREF_MAX_TERMS)
+        return ld__fail(LD_ERR_ARG, "a list of %d losses; it takes 1..%d", o->n_terms, LD_PREF_MAX_TERMS);
+    for (int i = 0; i < o->n_terms; i++) {
+        ld_pref_kind k = o->terms[i];
+        if ((int)k < 0 || k >= LD_PREF_NKINDS) return ld__fail(LD_ERR_ARG, "unknown preference loss %d", (int)k);
+        if (!isfinite(o->weights[i])) return ld__fail(LD_ERR_ARG, "the weight of %s is %g", ld__pref_names[k], o->weights[i]);
+        if (k == LD_KTO && o->n_terms > 1) return ld__fail(LD_ERR_ARG, "kto reads unpaired rows: it cannot share a list with other losses");
+        if ((int)o->fdiv != LD_FDIV_REVERSE_KL && !ld__pref_fdiv_ok(k))
+            return ld__fail(LD_ERR_ARG, "%s reads the raw log-ratios: an f-divergence other than reverse KL applies only to "
+                            "sigmoid, hinge, ipo, ipo_sum, exo_pair, robust, cdpo, discopop, sigmoid_norm and sft", ld__pref_names[k]);
+        if (k == LD_CDPO && o->eps > 0.5) return ld__fail(LD_ERR_ARG, "cdpo: label smoothing ε %g outside [0, 0.5]", o->eps);
+        if (k == LD_ROBUST && !(o->eps < 0.5)) return ld__fail(LD_ERR_ARG, "robust: label smoothing ε %g outside [0, 0.5)", o->eps);
+        if ((k == LD_AOT || k == LD_AOT_UNPAIRED) && o->eps > 1) return ld__fail(LD_ERR_ARG, "%s: label smoothing ε %g outside [0, 1]", ld__pref_names[k], o->eps);
+        if (k == LD_EXO_PAIR && !(o->eps > 0 && o->eps < 1)) return ld__fail(LD_ERR_ARG, "exo_pair: label smoothing ε %g outside (0, 1)", o->eps);
+    }
+    if (o->kind == LD_KTO && (o->ld_dpo || o->wpo || o->nll_alpha != 0 || (int)o->fdiv != LD_FDIV_REVERSE_KL))
+        return ld__fail(LD_ERR_ARG, "kto takes none of LD-DPO, WPO, RPO's NLL or an f-divergence");
+    if (!(o->beta > 0) || !isfinite(o->beta) || !(o->eps >= 0) || !isfinite(o->eps) || !(o->lambda >= 0) ||
         !isfinite(o->lambda) || !isfinite(o->gamma) || !(o->nll_alpha >= 0) || !isfinite(o->nll_alpha))
-        return ld__fail(LD_ERR_ARG, "preference options out of range (β %g > 0, ε %g in [0, 0.5], λ %g ≥ 0, γ %g, α %g ≥ 0)",
+        return ld__fail(LD_ERR_ARG, "preference options out of range (β %g > 0, ε %g ≥ 0, λ %g ≥ 0, γ %g, α %g ≥ 0)",
                         o->beta, o->eps, o->lambda, o->gamma, o->nll_alpha);
+    if ((int)o->fdiv < 0 || o->fdiv > LD_FDIV_ALPHA || !isfinite(o->fdiv_alpha))
+        return ld__fail(LD_ERR_ARG, "f-divergence %d with α %g: unknown", (int)o->fdiv, o->fdiv_alpha);
+    if (o->ld_dpo && !(o->ld_alpha >= 0 && o->ld_alpha <= 1))
+        return ld__fail(LD_ERR_ARG, "LD-DPO's α %g outside [0, 1]", o->ld_alpha);
+    if (!(o->discopop_tau > 0) || !isfinite(o->discopop_tau) || !(o->desirable_weight > 0) || !isfinite(o->desirable_weight) ||
+        !(o->undesirable_weight > 0) || !isfinite(o->undesirable_weight))
+        return ld__fail(LD_ERR_ARG, "discopop τ %g, KTO weights %g, %g: each must be > 0 and finite",
+                        o->discopop_tau, o->desirable_weight, o->undesirable_weight);
     return LD_OK;
 }
 
 static double ld__sigmoid(double u) { return u >= 0 ? 1 / (1 + exp(-u)) : exp(u) / (1 + exp(u)); }
 static double ld__log_sigmoid(double u) { return u >= 0 ? -log1p(exp(-u)) : u - log1p(exp(u)); }
+/* σ'(u) = σ(u) σ(−u) */
+static double ld__dsigmoid(double u) { return ld__sigmoid(u) * ld__sigmoid(-u); }
+
+/* The f-divergence score φ(r) and φ'(r) (TRL: chosen_scores, rejected_scores). */
+static double ld__fdiv_score(const ld_pref_opts *o, double r, double *d) {
+    switch (o->fdiv) {
+    case LD_FDIV_FORWARD_KL: { double e = exp(-r); *d = e; return -e; }       /* f'(t) = 1 − 1/t, less its constant */
+    case LD_FDIV_JS: *d = ld__sigmoid(-r); return ld__log_sigmoid(r);          /* f'(t) = log(2t/(t+1)), less log 2 */
+    case LD_FDIV_ALPHA: {                                                      /* f'(t) = (t^(α−1) − 1)/(α−1)       */
+        double a = o->fdiv_alpha, t = (a - 1) * r;
+        if (fabs(a - 1) < 1e-6) { *d = 1; return r; }                          /* the limit: reverse KL */
+        if (t > 80) { *d = 0; return exp(80.0) / (a - 1); }                    /* TRL clamps the exponent at 80 */
+        *d = exp(t);
+        return *d / (a - 1);
+    }
+    default: *d = 1; return r;
+    }
+}
+
+/* One pair's loss ℓ and c± = −∂ℓ/∂s± for the losses local to a pair. s are
+   the policy's log-probs, q the reference's (0 without one), L the lengths. */
+static double ld__pref_pair(const ld_pref_opts *o, ld_pref_kind kind, double sc, double sr, double qc, double qr,
+                            double Lc, double Lr, double *cc, double *cr) {
+    const double beta = o->beta, eps = o->eps;
+    double rc = sc - qc, rr = sr - qr, dc, dr;
+    double pc = ld__fdiv_score(o, rc, &dc), pr = ld__fdiv_score(o, rr, &dr);
+    double D = pc - pr, x = beta * D, loss, k; /* k = −∂ℓ/∂Δ */
+    switch (kind) {
+    case LD_DPO: loss = -ld__log_sigmoid(x); k = beta * ld__sigmoid(-x); break;
+    case LD_CDPO:
+        loss = -(1 - eps) * ld__log_sigmoid(x) - eps * ld__log_sigmoid(-x);
+        k = beta * ((1 - eps) * ld__sigmoid(-x) - eps * ld__sigmoid(x));
+        break;
+    case LD_IPO_SUM: { double d = D - 1 / (2 * beta); loss = d * d; k = -2 * d; break; }
+    case LD_HINGE: loss = x < 1 ? 1 - x : 0; k = x < 1 ? beta : 0; break;
+    case LD_EXO_PAIR: {
+        /* KL(softmax(βΔ, 0) ‖ (1−ε, ε)); dℓ/dx = σ'(x)(x − log(1−ε) + log ε) */
+        double qw = ld__sigmoid(x), ql = ld__sigmoid(-x);
+        loss = qw * (ld__log_sigmoid(x) - log1p(-eps)) + ql * (ld__log_sigmoid(-x) - log(eps));
+        k = beta * qw * ql * (log1p(-eps) - log(eps) - x);
+        break;
+    }
+    case LD_ROBUST:
+        loss = (-(1 - eps) * ld__log_sigmoid(x) + eps * ld__log_sigmoid(-x)) / (1 - 2 * eps);
+        k = beta * ((1 - eps) * ld__sigmoid(-x) + eps * ld__sigmoid(x)) / (1 - 2 * eps);
+        break;
+    case LD_DISCOPOP: {
+        double m = ld__sigmoid(x / o->discopop_tau), e = exp(-x), ls = ld__log_sigmoid(x);
+        loss = -ls * (1 - m) + e * m;
+        k = -beta * (-ld__sigmoid(-x) * (1 - m) - e * m + m * (1 - m) / o->discopop_tau * (ls + e));
+        break;
+    }
+    case LD_IPO: case LD_SIGMOID_NORM: {
+        /* per-token means of the scores */
+        double Dn = pc / Lc - pr / Lr;
+        if (kind == LD_IPO) { double d = Dn - 1 / (2 * beta); loss = d * d; k = -2 * d; }
+        else { loss = -ld__log_sigmoid(beta * Dn); k = beta * ld__sigmoid(-beta * Dn); }
+        *cc = k * dc / Lc; *cr = -k * dr / Lr;
+        return loss;
+    }
+    /* the raw log-ratios */
+    case LD_NCA_PAIR:
+        loss = -ld__log_sigmoid(beta * rc) - 0.5 * ld__log_sigmoid(-beta * rc) - 0.5 * ld__log_sigmoid(-beta * rr);
+        *cc = beta * (ld__sigmoid(-beta * rc) - 0.5 * ld__sigmoid(beta * rc));
+        *cr = -0.5 * beta * ld__sigmoid(beta * rr);
+        return loss;
+    case LD_BCO_PAIR:
+        loss = -ld__log_sigmoid(beta * rc) - ld__log_sigmoid(-beta * rr);
+        *cc = beta * ld__sigmoid(-beta * rc); *cr = -beta * ld__sigmoid(beta * rr);
+        return loss;
+    case LD_SPPO_HARD: {
+        double a = rc - 0.5 / beta, b = rr + 0.5 / beta;
+        loss = a * a + b * b;
+        *cc = -2 * a; *cr = -2 * b;
+        return loss;
+    }
+    case LD_APO_ZERO:
+        loss = 1 - ld__sigmoid(beta * rc) + ld__sigmoid(beta * rr);
+        *cc = beta * ld__dsigmoid(beta * rc); *cr = -beta * ld__dsigmoid(beta * rr);
+        return loss;
+    case LD_APO_DOWN: {
+        double h = rc - rr;
+        loss = ld__sigmoid(beta * rc) + 1 - ld__sigmoid(beta * h);
+        *cc = beta * (ld__dsigmoid(beta * h) - ld__dsigmoid(beta * rc)); *cr = -beta * ld__dsigmoid(beta * h);
+        return loss;
+    }
+    case LD_DPOP: {
+        double below = rc < 0 ? 1 : 0, u = beta * (rc - rr - o->lambda * below * -rc);
+        loss = -ld__log_sigmoid(u);
+        *cc = beta * ld__sigmoid(-u) * (1 + o->lambda * below); *cr = -beta * ld__sigmoid(-u);
+        return loss;
+    }
+    case LD_SIMPO: {
+        double u = beta * sc / Lc - beta * sr / Lr - o->gamma;
+        loss = -ld__log_sigmoid(u);
+        *cc = beta / Lc * ld__sigmoid(-u); *cr = -beta / Lr * ld__sigmoid(-u);
+        return loss;
+    }
+    case LD_ORPO: {
+        /* o = log p̄ − log(1 − p̄) with log p̄ = s/L; log(1 − e^a) = log(−expm1(a));
+           p̄ = 1 (a = 0) would make o infinite: keep a a hair below 0 */
+        double ac = LD__MIN(sc / Lc, -1e-12), ar = LD__MIN(sr / Lr, -1e-12);
+        double u = (ac - log(-expm1(ac))) - (ar - log(-expm1(ar))), sgm = ld__sigmoid(-u);
+        loss = -ac - o->lambda * ld__log_sigmoid(u);
+        *cc = 1 / Lc + o->lambda * sgm / (Lc * -expm1(ac));
+        *cr = -o->lambda * sgm / (Lr * -expm1(ar));
+        return loss;
+    }
+    default: *cc = *cr = 0; return 0; /* aot, aot_unpaired, sft, kto: not local to a pair */
+    }
+    *cc = k * dc; *cr = -k * dr;
+    return loss;
+}
+
+/* idx[0..n) sorted by v[idx] ascending; ties keep the index order. */
+static void ld__argsort(const double *v, int n, int *idx) {
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        while (j > 0 && v[idx[j - 1]] > v[i]) { idx[j] = idx[j - 1]; j--; }
+        idx[j] = i;
+    }
+}
+
+LDDEF ld_status ld_pref_eval(const ld_pref_opts *opts, int N, const double *logp, const double *logp_plain,
+                             const double *ref_logp, const int *len, const double *weight,
+                             double *loss_out, double *c_out, double *cp_out) {
+    if (N < 1 || !logp || !len || !loss_out || !c_out) return ld__fail(LD_ERR_ARG, "ld_pref_eval: %d pairs, or a NULL argument", N);
+    ld_pref_opts o = ld_pref_opts_resolve(opts);
+    ld_status st = ld__pref_opts_check(&o);
+    if (st) return st;
+    if (o.kind == LD_KTO) return ld__fail(LD_ERR_ARG, "kto takes unpaired rows: use ld_kto_eval or ld_kto_loss");
+    int need_ref = ld_pref_opts_needs_ref(&o);
+    if (need_ref && !ref_logp) return ld__fail(LD_ERR_ARG, "this loss compares against a reference: ref_logp is NULL");
+    const double *sp = logp_plain ? logp_plain : logp;
+    for (int b = 0; b < 2 * N; b++) {
+        if (len[b] < 1) return ld__fail(LD_ERR_LENGTH, "row %d has a response of %d tokens", b, len[b]);
+        if (!isfinite(logp[b]) || !isfinite(sp[b])) return ld__fail(LD_ERR_NAN, "the log-prob of row %d is %g", b, logp[b]);
+        if (need_ref && !isfinite(ref_logp[b])) return ld__fail(LD_ERR_NAN, "reference log-prob of row %d is %g", b, ref_logp[b]);
+        if (o.wpo && weight && !(weight[b] >= 0 && isfinite(weight[b]))) return ld__fail(LD_ERR_NAN, "the WPO weight of row %d is %g", b, weight[b]);
+    }
+    /* c on s (cs), c on the plain sums (cp), the sort keys of aot (a, bb) */
+    double *cs = (double *)LD_MALLOC(sizeof(double) * 6 * N);
+    int *idx = (int *)LD_MALLOC(sizeof(int) * 2 * N);
+    if (!cs || !idx) { LD_FREE(cs); LD_FREE(idx); return ld__fail(LD_ERR_OOM, "%d coefficients", 2 * N); }
+    double *cp = cs + 2 * N, *a = cs + 4 * N, *bb = cs + 5 * N;
+    for (int b = 0; b < 4 * N; b++) cs[b] = 0;
+    double L = 0, meanW = 0;
+#define LD__W(i) (o.wpo && weight ? weight[i] * weight[(i) + N] : 1.0)
+    for (int i = 0; i < N; i++) meanW += LD__W(i) / N;
+    for (int t = 0; t < o.n_terms; t++) {
+        ld_pref_kind kind = o.terms[t];
+        double w = o.weights[t] / N;
+        if (kind == LD_AOT || kind == LD_AOT_UNPAIRED) {
+            /* sort the batch's log-ratios: aot s⁺−s⁻ against s_ref⁺−s_ref⁻, aot_unpaired r⁺ against r⁻ */
+            for (int i = 0; i < N; i++) {
+                if (kind == LD_AOT) { a[i] = logp[i] - logp[i + N]; bb[i] = ref_logp[i] - ref_logp[i + N]; }
+                else { a[i] = logp[i] - ref_logp[i]; bb[i] = logp[i + N] - ref_logp[i + N]; }
+            }
+            ld__argsort(a, N, idx);
+            ld__argsort(bb, N, idx + N);
+            for (int j = 0; j < N; j++) {
+                /* position j carries pair j's WPO weight, as TRL multiplies them */
+                double x = o.beta * (a[idx[j]] - bb[idx[N + j]]), Wj = LD__W(j);
+                L += w * Wj * (-(1 - o.eps) * ld__log_sigmoid(x) - o.eps * ld__log_sigmoid(-x));
+                double k = w * Wj * o.beta * ((1 - o.eps) * ld__sigmoid(-x) - o.eps * ld__sigmoid(x));
+                /* aot: pair idx[j] takes k on s⁺ − s⁻; aot_unpaired: the chosen of rank j
+                   (row idx[j]) +k, the rejected of rank j (row idx[N+j] + N) −k */
+                cs[idx[j]] += k;
+                cs[(kind == LD_AOT ? idx[j] : idx[N + j]) + N] -= k;
+            }
+            continue;
+        }
+        if (kind == LD_PREF_SFT) {
+            /* TRL's cross-entropy over the batch's chosen tokens, times each pair's weight, averaged */
+            double sum = 0, ntok = 0;
+            for (int i = 0; i < N; i++) { sum += sp[i]; ntok += len[i]; }
+            L += o.weights[t] * meanW * (-sum / ntok);
+            for (int i = 0; i < N; i++) cp[i] += o.weights[t] * meanW / ntok;
+            continue;
+        }
+        for (int i = 0; i < N; i++) {
+            double cc, cr, Wi = LD__W(i);
+            double l = ld__pref_pair(&o, kind, logp[i], logp[i + N], need_ref ? ref_logp[i] : 0, need_ref ? ref_logp[i + N] : 0,
+                                     len[i], len[i + N], &cc, &cr);
+            L += w * Wi * l;
+            cs[i] += w * Wi * cc;
+            cs[i + N] += w * Wi * cr;
+        }
+    }
+#undef LD__W
+    if (o.nll_alpha > 0)
+        for (int i = 0; i < N; i++) { L += o.nll_alpha * (-sp[i] / len[i]) / N; cp[i] += o.nll_alpha / len[i] / N; }
+    int bad = !isfinite(L);
+    for (int b = 0; b < 4 * N; b++) bad |= !isfinite(cs[b]);
+    if (bad) {
+        LD_FREE(cs); LD_FREE(idx);
+        return ld__fail(LD_ERR_NAN, "the preference loss is %g (or a coefficient is not finite)", L);
+    }
+    *loss_out = L;
+    for (int b = 0; b < 2 * N; b++) {
+        if (cp_out) { c_out[b] = cs[b]; cp_out[b] = cp[b]; }
+        else c_out[b] = cs[b] + cp[b];
+    }
+    LD_FREE(cs); LD_FREE(idx);
+    return LD_OK;
+}
+
+/* Response tokens of the pair partner's response: LD-DPO's shared part of
+   row b is its first min(L_b, L_partner) tokens. */
+static int ld__pref_head(const ld_model *m, int b, int N) {
+    int p = b < N ? b + N : b - N;
+    return LD__MIN(m->len[b] - m->prompt_len[b], m->len[p] - m->prompt_len[p]);
+}
+
+/* s of row b with the tokens from `head` on weighted by alpha. */
+static double ld__row_logp(const ld_model *m, int b, int head, double alpha) {
+    int T = m->cur_T, t0 = m->prompt_len[b] - 1;
+    double s = 0, tail = 0;
+    for (int t = t0; t < m->len[b] - 1; t++) {
+        if (t - t0 < head) s += m->tok_logp[(size_t)b * T + t];
+        else tail += m->tok_logp[(size_t)b * T + t];
+    }
+    return s + alpha * tail;
+}
+
+/* WPO's weight of row b: exp(mean over its tokens of log π[y] − log Σ_v π_v²),
+   TRL's (per_token_logps − (logsumexp(2z) − 2 logsumexp(z))) averaged. */
+static double ld__wpo_weight(const ld_model *m, int b) {
+    int T = m->cur_T, V = m->cfg.vocab_size, t0 = m->prompt_len[b] - 1;
+    double s = 0;
+    for (int t = t0; t < m->len[b] - 1; t++) {
+        const ld_float *p = m->a.probs + ((size_t)b * T + t) * V;
+        double q = 0;
+        for (int v = 0; v < V; v++) q += (double)p[v] * p[v];
+        s += m->tok_logp[(size_t)b * T + t] - log(q);
+    }
+    return exp(s / (m->len[b] - 1 - t0));
+}
+
+/* TRL's token metrics of row b: Σ over its response tokens of the
+   vocabulary-mean logit and of the entropy of π, and how many of them
+   have argmax z = y. */
+static void ld__token_stats(const ld_model *m, int b, double *zmean, double *ent, long *hits) {
+    int T = m->cur_T, V = m->cfg.vocab_size;
+    for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) {
+        size_t row = ((size_t)b * T + t) * V;
+        const ld_float *z = m->a.logits + row, *p = m->a.probs + row;
+        int y = m->tokens[(size_t)b * T + t + 1], am = 0;
+        double sz = 0, pz = 0;
+        for (int v = 0; v < V; v++) {
+            sz += z[v];
+            pz += (double)p[v] * z[v];
+            if (z[v] > z[am]) am = v;
+        }
+        /* H = log Σ e^z − Σ π z, with log Σ e^z = z_y − log π_y */
+        *zmean += sz / V;
+        *ent += ((double)z[y] - m->tok_logp[(size_t)b * T + t]) - pz;
+        *hits += am == y;
+    }
+}
+
+static ld_status ld__pref_model_check(const ld_model *m, const char *what) {
+    char name[64];
+    snprintf(name, sizeof name, "the %s loss", what);
+    if (ld__need_forward(m, name)) return LD_ERR_ARG;
+    if (m->cur_B % 2)
+        return ld__fail(LD_ERR_ARG, "a %s batch has 2N rows (%s); got %d", what,
+                        strcmp(what, "KTO") ? "chosen, then rejected" : "completions, then their KL rows", m->cur_B);
+    return LD_OK;
+}
+
+LDDEF ld_status ld_pref_ref_logps(const ld_model *m, const ld_pref_opts *opts, double *out) {
+    if (!m || m->cur_B == 0 || m->cur_B % 2 || !out) return ld__fail(LD_ERR_ARG, "needs the forward of 2N paired rows and an output");
+    ld_pref_opts o = ld_pref_opts_resolve(opts);
+    int N = m->cur_B / 2;
+    for (int b = 0; b < 2 * N; b++)
+        out[b] = o.ld_dpo ? ld__row_logp(m, b, ld__pref_head(m, b, N), o.ld_alpha) : m->seq_logp[b];
+    return LD_OK;
+}
 
 LDDEF ld_status ld_pref_loss(ld_model *m, const ld_pref_opts *opts, const double *ref_logp,
-                             ld_pref_metrics *out, double *coef) {
-    if (!m || !m->d.logits || m->cur_B == 0)
-        return ld__fail(LD_ERR_ARG, "the preference loss needs a forward pass on a model made with LD_TRAIN");
-    if (m->cur_B % 2) return ld__fail(LD_ERR_ARG, "a preference batch has 2N rows (chosen, then rejected); got %d", m->cur_B);
+                             ld_pref_metrics *out, ld_row_coef *rows) {
+    ld_status st = ld__pref_model_check(m, "preference");
+    if (st) return st;
     ld_pref_opts o = ld_pref_opts_resolve(opts);
-    ld_status os = ld__pref_opts_check(&o);
-    if (os) return os;
-    int N = m->cur_B / 2;
-    int need_ref = ld_pref_needs_ref(o.kind);
-    if (need_ref && !ref_logp) return ld__fail(LD_ERR_ARG, "this loss compares against a reference: ref_logp is NULL");
-    if (need_ref)
-        for (int b = 0; b < 2 * N; b++)
-            if (!isfinite(ref_logp[b])) return ld__fail(LD_ERR_NAN, "reference log-prob of row %d is %g", b, ref_logp[b]);
+    if ((st = ld__pref_opts_check(&o))) return st;
+    int N = m->cur_B / 2, need_ref = ld_pref_opts_needs_ref(&o);
+    /* s (LD-weighted), the lengths, WPO's weights; then c on s and on the plain sums */
+    double *s = (double *)LD_MALLOC(sizeof(double) * 8 * N);
+    int *len = (int *)LD_MALLOC(sizeof(int) * 4 * N);
+    if (!s || !len) { LD_FREE(s); LD_FREE(len); return ld__fail(LD_ERR_OOM, "%d rows of statistics", 2 * N); }
+    double *w = s + 2 * N, *cs = s + 4 * N, *cp = s + 6 * N;
+    int *head = len + 2 * N;
+    for (int b = 0; b < 2 * N; b++) {
+        len[b] = m->len[b] - m->prompt_len[b];
+        head[b] = o.ld_dpo ? ld__pref_head(m, b, N) : len[b];
+        s[b] = o.ld_dpo ? ld__row_logp(m, b, head[b], o.ld_alpha) : m->seq_logp[b];
+        w[b] = o.wpo ? ld__wpo_weight(m, b) : 1.0;
+    }
+    double loss = 0;
+    st = ld_pref_eval(&o, N, s, m->seq_logp, need_ref ? ref_logp : NULL, len, w, &loss, cs, cp);
+    if (st) { LD_FREE(s); LD_FREE(len); return st; }
+    /* metrics: TRL's rewards are β(s − s_ref) of the (LD-weighted) log-probs */
     ld_pref_metrics mt;
     memset(&mt, 0, sizeof mt);
-    const double beta = o.beta;
-    /* the per-row coefficients, checked before anything of the caller's is written */
-    double *cf = (double *)LD_MALLOC(sizeof(double) * 2 * N);
-    if (!cf) return ld__fail(LD_ERR_OOM, "%d coefficients", 2 * N);
+    mt.loss = loss;
+    double zsum[2] = { 0, 0 }, ent = 0;
+    long hits = 0, ntok[2] = { 0, 0 }, junk = 0;
     for (int i = 0; i < N; i++) {
-        int bc = i, br = i + N;
-        double sc = m->seq_logp[bc], sr = m->seq_logp[br];
-        double Lc = m->len[bc] - m->prompt_len[bc], Lr = m->len[br] - m->prompt_len[br];
-        double h = need_ref ? (sc - ref_logp[bc]) - (sr - ref_logp[br]) : 0;
-        double loss = 0, cc = 0, cr = 0, rc, rr;
-        switch (o.kind) {
-        case LD_DPO: {
-            double u = beta * h;
-            loss = -ld__log_sigmoid(u);
-            cc = beta * ld__sigmoid(-u); cr = -cc;
-            break;
-        }
-        case LD_CDPO: {
-            double u = beta * h;
-            loss = -(1 - o.eps) * ld__log_sigmoid(u) - o.eps * ld__log_sigmoid(-u);
-            cc = beta * ((1 - o.eps) * ld__sigmoid(-u) - o.eps * ld__sigmoid(u)); cr = -cc;
-            break;
-        }
-        case LD_IPO: {
-            double d = h - 1 / (2 * beta);
-            loss = d * d;
-            cc = 1 / beta - 2 * h; cr = -cc;
-            break;
-        }
-        case LD_HINGE:
-            loss = beta * h < 1 ? 1 - beta * h : 0;
-            cc = beta * h < 1 ? beta : 0; cr = -cc;
-            break;
-        case LD_DPOP: {
-            double below = sc < ref_logp[bc] ? 1 : 0, pen = below * (ref_logp[bc] - sc);
-            double u = beta * (h - o.lambda * pen);
-            loss = -ld__log_sigmoid(u);
-            cc = beta * ld__sigmoid(-u) * (1 + o.lambda * below);
-            cr = -beta * ld__sigmoid(-u);
-            break;
-        }
-        case LD_SIMPO: {
-            double u = beta * sc / Lc - beta * sr / Lr - o.gamma;
-            loss = -ld__log_sigmoid(u);
-            cc = beta / Lc * ld__sigmoid(-u); cr = -beta / Lr * ld__sigmoid(-u);
-            break;
-        }
-        case LD_ORPO: {
-            /* o = log p̄ − log(1 − p̄) with log p̄ = s/L; log(1 − e^a) = log(−expm1(a)) */
-            /* p̄ = 1 (a = 0) would make o infinite: keep a a hair below 0 */
-            double ac = LD__MIN(sc / Lc, -1e-12), ar = LD__MIN(sr / Lr, -1e-12);
-            double oc = ac - log(-expm1(ac)), orr = ar - log(-expm1(ar));
-            double u = oc - orr, sgm = ld__sigmoid(-u);
-            loss = -ac - o.lambda * ld__log_sigmoid(u);
-            cc = 1 / Lc + o.lambda * sgm / (Lc * -expm1(ac));
-            cr = -o.lambda * sgm / (Lr * -expm1(ar));
-            break;
-        }
-        }
-        if (o.nll_alpha > 0) { loss += o.nll_alpha * (-sc / Lc); cc += o.nll_alpha / Lc; }
-        if (need_ref) { rc = beta * (sc - ref_logp[bc]); rr = beta * (sr - ref_logp[br]); }
+        double rc, rr;
+        if (need_ref) { rc = o.beta * (s[i] - ref_logp[i]); rr = o.beta * (s[i + N] - ref_logp[i + N]); }
         else {
-            double k = o.kind == LD_ORPO ? o.lambda : beta;
-            rc = k * sc / Lc; rr = k * sr / Lr;
+            double k = o.kind == LD_ORPO ? o.lambda : o.beta;
+            rc = k * s[i] / len[i]; rr = k * s[i + N] / len[i + N];
         }
-        mt.loss += loss;
         mt.rewards_chosen += rc; mt.rewards_rejected += rr;
         mt.rewards_accuracies += rc > rr;
-        mt.logps_chosen += sc; mt.logps_rejected += sr;
-        cf[bc] = cc / N; cf[br] = cr / N;
+        mt.logps_chosen += s[i]; mt.logps_rejected += s[i + N];
+        mt.coef_chosen += cs[i] + cp[i]; mt.coef_rejected += cs[i + N] + cp[i + N];
+        ld__token_stats(m, i, &zsum[0], &ent, &hits);
+        ld__token_stats(m, i + N, &zsum[1], &ent, &junk);
+        ntok[0] += len[i]; ntok[1] += len[i + N];
     }
-    mt.loss /= N; mt.rewards_chosen /= N; mt.rewards_rejected /= N; mt.rewards_accuracies /= N;
+    mt.rewards_chosen /= N; mt.rewards_rejected /= N; mt.rewards_accuracies /= N;
     mt.logps_chosen /= N; mt.logps_rejected /= N;
     mt.rewards_margins = mt.rewards_chosen - mt.rewards_rejected;
-    int bad = !isfinite(mt.loss);
-    for (int b = 0; b < 2 * N; b++) bad |= !isfinite(cf[b]);
-    if (bad) {
-        LD_FREE(cf);
-        return ld__fail(LD_ERR_NAN, "the preference loss is %g (or a residual is not finite); G left as it was", mt.loss);
-    }
+    mt.logits_chosen = zsum[0] / ntok[0]; mt.logits_rejected = zsum[1] / ntok[1];
+    mt.entropy = ent / (ntok[0] + ntok[1]);
+    mt.mean_token_accuracy = (double)hits / ntok[0];
+    /* G: (c_s + c_plain)(π − y) on the shared part, (α c_s + c_plain)(π − y) on LD-DPO's tail */
     for (int b = 0; b < 2 * N; b++) {
-        ld__write_residual(m, b, cf[b]);
-        if (coef) coef[b] = cf[b];
+        double c = cs[b] + cp[b], ct = o.ld_dpo ? o.ld_alpha * cs[b] + cp[b] : c;
+        ld__write_residual2(m, b, c, head[b], ct);
+        if (rows) {
+            rows[b].c = c; rows[b].c_tail = ct; rows[b].head = head[b];
+            rows[b].role = b < N ? LD_ROW_CHOSEN : LD_ROW_REJECTED;
+            rows[b].weight = w[b];
+        }
     }
-    LD_FREE(cf);
+    LD_FREE(s); LD_FREE(len);
+    if (out) *out = mt;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_kto_eval(const ld_pref_opts *opts, int n, const double *logp, const double *ref_logp,
+                            const double *kl_logp, const double *kl_ref_logp, const int *label,
+                            double *loss_out, double *c_out, double *z_out) {
+    if (n < 1 || !logp || !ref_logp || !kl_logp || !kl_ref_logp || !label || !loss_out || !c_out)
+        return ld__fail(LD_ERR_ARG, "ld_kto_eval: %d rows, or a NULL argument", n);
+    ld_pref_opts o = ld_pref_opts_resolve(opts);
+    ld_status st = ld__pref_opts_check(&o);
+    if (st) return st;
+    if (o.kind != LD_KTO) return ld__fail(LD_ERR_ARG, "ld_kto_eval computes kto, not %s", ld__pref_names[o.kind]);
+    double z = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(logp[i]) || !isfinite(ref_logp[i]) || !isfinite(kl_logp[i]) || !isfinite(kl_ref_logp[i]))
+            return ld__fail(LD_ERR_NAN, "row %d: a log-prob is not finite (%g, reference %g, KL row %g, %g)", i, logp[i],
+                            ref_logp[i], kl_logp[i], kl_ref_logp[i]);
+        if (label[i] != 0 && label[i] != 1) return ld__fail(LD_ERR_ARG, "row %d has label %d (1 desirable, 0 undesirable)", i, label[i]);
+        z += (kl_logp[i] - kl_ref_logp[i]) / n;
+    }
+    if (z < 0) z = 0; /* TRL: the mean, detached, clamped at 0 */
+    double *c = (double *)LD_MALLOC(sizeof(double) * n), L = 0;
+    if (!c) return ld__fail(LD_ERR_OOM, "%d coefficients", n);
+    for (int i = 0; i < n; i++) {
+        double r = logp[i] - ref_logp[i];
+        if (label[i]) {
+            double u = o.beta * (r - z);
+            L += o.desirable_weight * ld__sigmoid(-u) / n;       /* 1 − σ(u) */
+            c[i] = o.desirable_weight * o.beta * ld__dsigmoid(u) / n;
+        } else {
+            double v = o.beta * (z - r);
+            L += o.undesirable_weight * ld__sigmoid(-v) / n;
+            c[i] = -o.undesirable_weight * o.beta * ld__dsigmoid(v) / n;
+        }
+    }
+    if (!isfinite(L)) { LD_FREE(c); return ld__fail(LD_ERR_NAN, "the KTO loss is %g", L); }
+    *loss_out = L;
+    memcpy(c_out, c, sizeof(double) * n);
+    if (z_out) *z_out = z;
+    LD_FREE(c);
+    return LD_OK;
+}
+
+LDDEF ld_status ld_kto_loss(ld_model *m, const ld_pref_opts *opts, const double *ref_logp, const int *label,
+                            ld_pref_metrics *out, ld_row_coef *rows) {
+    ld_status st = ld__pref_model_check(m, "KTO");
+    if (st) return st;
+    if (!ref_logp || !label) return ld__fail(LD_ERR_ARG, "KTO needs the reference log-probs and the labels");
+    int n = m->cur_B / 2;
+    double *c = (double *)LD_MALLOC(sizeof(double) * n), loss = 0, z = 0;
+    if (!c) return ld__fail(LD_ERR_OOM, "%d coefficients", n);
+    st = ld_kto_eval(opts, n, m->seq_logp, ref_logp, m->seq_logp + n, ref_logp + n, label, &loss, c, &z);
+    if (st) { LD_FREE(c); return st; }
+    ld_pref_opts o = ld_pref_opts_resolve(opts);
+    ld_pref_metrics mt;
+    memset(&mt, 0, sizeof mt);
+    mt.loss = loss;
+    mt.kl = z;
+    double zsum[2] = { 0, 0 }, ent = 0;
+    long hits = 0, junk = 0, ntok[2] = { 0, 0 }, cnt[2] = { 0, 0 };
+    for (int i = 0; i < n; i++) {
+        int u = !label[i], L = m->len[i] - m->prompt_len[i];
+        double r = o.beta * (m->seq_logp[i] - ref_logp[i]);
+        if (u) mt.rewards_rejected += r; else mt.rewards_chosen += r;
+        if (u) mt.logps_rejected += m->seq_logp[i]; else mt.logps_chosen += m->seq_logp[i];
+        if (u) mt.coef_rejected += c[i]; else mt.coef_chosen += c[i];
+        ld__token_stats(m, i, &zsum[u], &ent, u ? &junk : &hits);
+        ntok[u] += L; cnt[u]++;
+    }
+    /* per row: c × n is the coefficient of the table */
+    mt.coef_chosen = cnt[0] ? mt.coef_chosen * n / cnt[0] : NAN;
+    mt.coef_rejected = cnt[1] ? mt.coef_rejected * n / cnt[1] : NAN;
+    mt.rewards_chosen = cnt[0] ? mt.rewards_chosen / cnt[0] : NAN;
+    mt.rewards_rejected = cnt[1] ? mt.rewards_rejected / cnt[1] : NAN;
+    mt.logps_chosen = cnt[0] ? mt.logps_chosen / cnt[0] : NAN;
+    mt.logps_rejected = cnt[1] ? mt.logps_rejected / cnt[1] : NAN;
+    mt.rewards_margins = mt.rewards_chosen - mt.rewards_rejected;
+    mt.rewards_accuracies = NAN;
+    mt.logits_chosen = ntok[0] ? zsum[0] / ntok[0] : NAN;
+    mt.logits_rejected = ntok[1] ? zsum[1] / ntok[1] : NAN;
+    mt.entropy = ent / (ntok[0] + ntok[1]);
+    mt.mean_token_accuracy = ntok[0] ? (double)hits / ntok[0] : NAN;
+    for (int b = 0; b < 2 * n; b++) {
+        double cb = b < n ? c[b] : 0.0;   /* the KL rows are read, not trained */
+        ld__write_residual(m, b, cb);
+        if (rows) {
+            rows[b].c = rows[b].c_tail = cb;
+            rows[b].head = m->len[b] - m->prompt_len[b];
+            rows[b].role = b >= n ? LD_ROW_NONE : label[b] ? LD_ROW_CHOSEN : LD_ROW_REJECTED;
+            rows[b].weight = 1;
+        }
+    }
+    LD_FREE(c);
     if (out) *out = mt;
     return LD_OK;
 }
@@ -3860,6 +4447,7 @@ LDDEF void ld_dataset_free(ld_dataset *ds) {
     if (!ds) return;
     if (ds->fields) for (int f = 0; f < ds->n_fields; f++) LD_FREE(ds->fields[f]);
     LD_FREE(ds->fields); LD_FREE(ds->tokens); LD_FREE(ds->start); LD_FREE(ds->len); LD_FREE(ds->line);
+    LD_FREE(ds->label);
     memset(ds, 0, sizeof *ds);
 }
 
@@ -3911,6 +4499,7 @@ static int ld__ds_add_field(ld_dataset *ds, const char *name, size_t *rowcap) {
 typedef struct {
     ld_dataset *ds;
     size_t rowcap, tokcap, linecap;   /* room in start/len, tokens, line */
+    size_t labelcap;                  /* room in label (LD_DATA_UNPAIRED) */
     size_t row_tok0;                  /* ds->n_tokens when the row opened */
 } ld__dsb;
 
@@ -3919,7 +4508,7 @@ static const char *const *ld__kind_cols(ld_data_kind kind) {
     static const char *const sft[] = { "prompt", "completion", NULL };
     static const char *const pref[] = { "prompt", "chosen", "rejected", NULL };
     static const char *const probes[] = { "prompt", NULL };
-    return kind == LD_DATA_SFT ? sft : kind == LD_DATA_PREF ? pref : probes;
+    return kind == LD_DATA_SFT || kind == LD_DATA_UNPAIRED ? sft : kind == LD_DATA_PREF ? pref : probes;
 }
 
 static ld_status ld__dsb_row(ld__dsb *b) {
@@ -3936,6 +4525,8 @@ static ld_status ld__dsb_row(ld__dsb *b) {
         ds->start = st2; ds->len = ln2; b->rowcap = nr;
     }
     if (ld__grow((void **)&ds->line, &b->linecap, (size_t)ds->n + 1, sizeof(int))) return ld__fail(LD_ERR_OOM, "dataset");
+    if (ds->kind == LD_DATA_UNPAIRED && ld__grow((void **)&ds->label, &b->labelcap, (size_t)ds->n + 1, sizeof(int)))
+        return ld__fail(LD_ERR_OOM, "dataset");
     for (size_t f = 0; f < nf; f++) {
         ds->start[(size_t)ds->n * nf + f] = ds->n_tokens;
         ds->len[(size_t)ds->n * nf + f] = -1;
@@ -3958,7 +4549,11 @@ static ld_status ld__dsb_put(ld__dsb *b, int f, const int *tok, const unsigned c
     ds->n_tokens += n;
     return LD_OK;
 }
-static void ld__dsb_commit(ld__dsb *b, int line) { b->ds->line[b->ds->n++] = line; }
+/* label: LD_DATA_UNPAIRED's (1 desirable, 0 undesirable); ignored for other kinds */
+static void ld__dsb_commit(ld__dsb *b, int line, int label) {
+    if (b->ds->label) b->ds->label[b->ds->n] = label;
+    b->ds->line[b->ds->n++] = line;
+}
 static void ld__dsb_drop(ld__dsb *b) { b->ds->n_tokens = b->row_tok0; }
 
 /* Opens a dataset of a kind with columns cols (NULL: the kind's own);
@@ -3967,7 +4562,7 @@ static ld_status ld__dsb_open(ld__dsb *b, ld_dataset *ds, ld_data_kind kind, con
     memset(b, 0, sizeof *b);
     b->ds = ds;
     memset(ds, 0, sizeof *ds);
-    if ((int)kind < 0 || kind > LD_DATA_PROBES) return ld__fail(LD_ERR_ARG, "unknown dataset kind %d", (int)kind);
+    if ((int)kind < 0 || kind > LD_DATA_UNPAIRED) return ld__fail(LD_ERR_ARG, "unknown dataset kind %d", (int)kind);
     ds->kind = kind;
     const char *const *need = ld__kind_cols(kind);
     if (!cols) { cols = need; for (n_cols = 0; need[n_cols]; n_cols++) {} }
@@ -4000,6 +4595,8 @@ static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const cha
     ld_config c = ld_config_resolve(cfg);
     int nf = ds->n_fields;
     if (!st && (n < 1 || (!texts && !toks) || (toks && !lens))) st = ld__fail(LD_ERR_ARG, "%d examples, or no cells", n);
+    if (!st && kind == LD_DATA_UNPAIRED)
+        st = ld__fail(LD_ERR_ARG, "unpaired (KTO) rows carry labels, which these constructors do not take; parse them from JSONL");
     if (!st && texts && c.vocab_size < 256)
         st = ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
     for (int i = 0; i < n && !st; i++) {
@@ -4032,7 +4629,7 @@ static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const cha
                 if (!st) st = ld__dsb_put(&b, f, toks[k], NULL, len);
             }
         }
-        if (!st) ld__dsb_commit(&b, i + 1);
+        if (!st) ld__dsb_commit(&b, i + 1, 0);
     }
     if (st) ld_dataset_free(ds);
     return st;
@@ -4090,6 +4687,13 @@ LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, c
                     snprintf(why, sizeof why, "field \"%s\" is empty (a response needs at least one token)", need[f]);
             }
         }
+        int label = 0;
+        if (!why[0] && kind == LD_DATA_UNPAIRED) { /* TRL's boolean "label" */
+            int v = ld__json_get(&j, 0, "label");
+            if (v < 0) snprintf(why, sizeof why, "missing field \"label\"");
+            else if (j.nodes[v].type != 't' && j.nodes[v].type != 'f') snprintf(why, sizeof why, "field \"label\" is not true or false");
+            else label = j.nodes[v].type == 't';
+        }
         if (!why[0] && kind == LD_DATA_PROBES) { /* every other string field is a probe */
             for (int i = 0, kk = 1; i < j.nodes[0].n / 2 && !why[0]; i++) {
                 int v = j.nodes[kk].skip;
@@ -4115,7 +4719,7 @@ LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, c
             if (nb > (1L << 30)) { snprintf(why, sizeof why, "field \"%s\" is too long", ds->fields[f]); break; }
             st = ld__dsb_put(&b, f, NULL, (const unsigned char *)sbuf, (size_t)nb);
         }
-        if (!st && !why[0]) ld__dsb_commit(&b, lineno);
+        if (!st && !why[0]) ld__dsb_commit(&b, lineno, label);
         else if (!st) ld__dsb_drop(&b);
         ld__json_free(&j);
         if (why[0] && !st) {
@@ -4756,6 +5360,7 @@ static uint64_t ld__dataset_hash(const ld_dataset *ds) {
     LD__MIX(ds->n); LD__MIX(ds->n_fields);
     for (size_t i = 0; i < (size_t)ds->n * ds->n_fields; i++) LD__MIX((uint32_t)ds->len[i]);
     for (size_t i = 0; i < ds->n_tokens; i++) LD__MIX((uint32_t)ds->tokens[i]);
+    if (ds->label) for (int i = 0; i < ds->n; i++) LD__MIX((uint32_t)ds->label[i] + 2);
 #undef LD__MIX
     return h;
 }
@@ -4771,10 +5376,44 @@ static void ld__shuffle(ld_trainer *tr) {
     }
 }
 
+/* KTO's KL partner of example i: the example before it in its group of
+   `batch` consecutive examples (the first takes the last), as TRL's
+   _get_kl_dataset rotates the completions of each batch. */
+static int ld__kl_partner(const ld_trainer *tr, int i) {
+    int B = tr->cfg.batch, start = i / B * B, size = LD__MIN(B, tr->ds->n - start);
+    return start + (i - start - 1 + size) % size;
+}
+
+/* The prompt of example i (cut as ld_dataset_seq cuts it) followed by the
+   completion of example j and eot, cut at the end to fit in T. */
+static ld_status ld__mismatched_seq(const ld_trainer *tr, int i, int j, int *buf, ld_seq *out) {
+    const ld_dataset *ds = tr->ds;
+    int T = tr->m->T, f = tr->fields[0], eot = tr->m->cfg.eot_token;
+    ld_status st = ld_dataset_seq(ds, i, f, T, tr->cfg.max_prompt, eot, buf, out);
+    if (st) return st;
+    int p = out->prompt_len, y = ds->len[(size_t)j * ds->n_fields + f], r = LD__MIN(y + 1, T - p);
+    memcpy(buf + p, ds->tokens + ds->start[(size_t)j * ds->n_fields + f], sizeof(int) * LD__MIN(y, r));
+    if (r == y + 1) buf[p + y] = eot;
+    out->len = p + r;
+    return LD_OK;
+}
+
 /* Builds the rows of examples idx[0..n): SFT: one row per (field, example);
-   preference: chosen rows 0..n−1, rejected rows n..2n−1. */
+   preference: chosen rows 0..n−1, rejected rows n..2n−1; KTO: the
+   completions, then their KL rows. */
 static ld_status ld__build_rows(ld_trainer *tr, const int *idx, int n) {
     int T = tr->m->T, r = 0;
+    if (tr->cfg.pref && tr->cfg.loss.kind == LD_KTO) {
+        for (int i = 0; i < n; i++) {
+            ld_status st = ld_dataset_seq(tr->ds, idx[i], tr->fields[0], T, tr->cfg.max_prompt, tr->m->cfg.eot_token,
+                                          tr->buf + (size_t)i * T, &tr->rows[i]);
+            if (!st) st = ld__mismatched_seq(tr, idx[i], ld__kl_partner(tr, idx[i]), tr->buf + (size_t)(n + i) * T, &tr->rows[n + i]);
+            if (st) return st;
+            tr->row_label[i] = tr->ds->label[idx[i]];
+        }
+        tr->n_rows = 2 * n;
+        return LD_OK;
+    }
     for (int f = 0; f < tr->n_fields; f++)
         for (int i = 0; i < n; i++, r++) {
             ld_status st = ld_dataset_seq(tr->ds, idx[i], tr->fields[f], T, tr->cfg.max_prompt,
@@ -4788,7 +5427,7 @@ static ld_status ld__build_rows(ld_trainer *tr, const int *idx, int n) {
 LDDEF void ld_trainer_free(ld_trainer *tr) {
     if (!tr) return;
     LD_FREE(tr->ref_logp); LD_FREE(tr->order); LD_FREE(tr->batch_idx); LD_FREE(tr->rows);
-    LD_FREE(tr->buf); LD_FREE(tr->row_ref); LD_FREE(tr->row_coef);
+    LD_FREE(tr->buf); LD_FREE(tr->row_ref); LD_FREE(tr->row_coef); LD_FREE(tr->row_label);
     memset(tr, 0, sizeof *tr);
 }
 
@@ -4813,14 +5452,24 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
         return ld__fail(LD_ERR_ARG, "the trainer needs a model made with LD_TRAIN, an optimizer and a non-empty dataset");
     ld_train_config c = *cfg;
     tr->m = m; tr->opt = opt; tr->ds = ds; tr->ref = ref;
+    int kto = 0, rows_per = 1;
     if (c.pref) {
-        tr->fields[0] = ld_dataset_field(ds, "chosen");
-        tr->fields[1] = ld_dataset_field(ds, "rejected");
-        tr->n_fields = 2;
-        if (tr->fields[0] < 0 || tr->fields[1] < 0) return ld__fail(LD_ERR_DATA, "preference training needs \"chosen\" and \"rejected\" columns");
         c.loss = ld_pref_opts_resolve(&c.loss);
         ld_status os = ld__pref_opts_check(&c.loss);
         if (os) return os;
+        kto = c.loss.kind == LD_KTO;
+        if (kto) {
+            tr->fields[0] = ld_dataset_field(ds, "completion");
+            tr->n_fields = 1;
+            if (tr->fields[0] < 1 || !ds->label)
+                return ld__fail(LD_ERR_DATA, "kto trains on unpaired rows: \"prompt\", \"completion\", \"label\" (LD_DATA_UNPAIRED)");
+        } else {
+            tr->fields[0] = ld_dataset_field(ds, "chosen");
+            tr->fields[1] = ld_dataset_field(ds, "rejected");
+            tr->n_fields = 2;
+            if (tr->fields[0] < 0 || tr->fields[1] < 0) return ld__fail(LD_ERR_DATA, "preference training needs \"chosen\" and \"rejected\" columns");
+        }
+        rows_per = 2;
     } else {
         for (int f = 0; f < 4 && c.sft_fields[f]; f++) {
             tr->fields[f] = ld_dataset_field(ds, c.sft_fields[f]);
@@ -4833,11 +5482,14 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
             if (tr->fields[0] < 1) return ld__fail(LD_ERR_DATA, "SFT needs a \"completion\" (or \"chosen\") column");
             tr->n_fields = 1;
         }
+        rows_per = tr->n_fields;
     }
-    if (c.batch == 0) c.batch = LD__MIN(m->B / tr->n_fields, ds->n);
-    if (c.batch < 1 || (long)c.batch * tr->n_fields > m->B)
+    if (c.batch == 0) c.batch = LD__MIN(m->B / rows_per, ds->n);
+    if (c.batch < 1 || (long)c.batch * rows_per > m->B)
         return ld__fail(LD_ERR_ARG, "a batch of %d examples needs %ld rows; the model holds %d", c.batch,
-                        (long)c.batch * tr->n_fields, m->B);
+                        (long)c.batch * rows_per, m->B);
+    if (kto && c.batch < 2)
+        return ld__fail(LD_ERR_ARG, "kto needs a batch of at least 2 examples: with 1 its KL row is its own completion");
     if (c.epochs == 0) c.epochs = 1;
     if (c.lr == 0) c.lr = opt->cfg.lr;
     if (c.epochs < 0 || c.max_steps < 0 || !(c.lr > 0) || !isfinite(c.lr) || c.warmup < 0 ||
@@ -4849,7 +5501,7 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
     tr->steps_per_epoch = (ds->n + c.batch - 1) / c.batch;
     tr->total_steps = c.max_steps ? c.max_steps : c.epochs * tr->steps_per_epoch;
     tr->data_hash = ld__dataset_hash(ds);
-    int need_ref = c.pref && ld_pref_needs_ref(c.loss.kind);
+    int need_ref = c.pref && ld_pref_opts_needs_ref(&c.loss);
     if (need_ref && ref && (ref->B < 2 * c.batch || ref->T < m->T || !ld_config_equal(&ref->cfg, &m->cfg)))
         return ld__fail(LD_ERR_ARG, "the reference model must share the policy's config and hold %d rows of %d tokens", 2 * c.batch, m->T);
     tr->order = (int *)LD_MALLOC(sizeof(int) * ds->n);
@@ -4857,12 +5509,13 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
     tr->rows = (ld_seq *)LD_MALLOC(sizeof(ld_seq) * m->B);
     tr->buf = (int *)LD_MALLOC(sizeof(int) * (size_t)m->B * m->T);
     tr->row_ref = (double *)LD_MALLOC(sizeof(double) * m->B);
-    tr->row_coef = (double *)LD_MALLOC(sizeof(double) * m->B);
-    if (!tr->order || !tr->batch_idx || !tr->rows || !tr->buf || !tr->row_ref || !tr->row_coef) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "trainer buffers"); }
+    tr->row_coef = (ld_row_coef *)LD_MALLOC(sizeof(ld_row_coef) * m->B);
+    tr->row_label = (int *)LD_MALLOC(sizeof(int) * m->B);
+    if (!tr->order || !tr->batch_idx || !tr->rows || !tr->buf || !tr->row_ref || !tr->row_coef || !tr->row_label) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "trainer buffers"); }
     ld_rng_seed(&tr->rng, c.seed);
     ld__shuffle(tr);
     if (need_ref && (c.ref_precompute || !ref)) {
-        /* log π_ref of every (chosen, rejected), once, in the file's order */
+        /* log π_ref of every (chosen, rejected) — KTO: (completion, KL row) — once, in the file's order */
         ld_model *rm = ref ? ref : m;
         tr->ref_logp = (double *)LD_MALLOC(sizeof(double) * 2 * ds->n);
         if (!tr->ref_logp) { ld_trainer_free(tr); return ld__fail(LD_ERR_OOM, "reference log-probs"); }
@@ -4875,9 +5528,11 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
             for (int i = 0; i < n; i++) idx[i] = i0 + i;
             st = ld__build_rows(tr, idx, n);
             if (!st) st = ld_forward(rm, tr->rows, 2 * n);
+            if (!st) st = kto ? (memcpy(tr->row_ref, rm->seq_logp, sizeof(double) * 2 * n), LD_OK)
+                              : ld_pref_ref_logps(rm, &c.loss, tr->row_ref);
             for (int i = 0; i < n && !st; i++) {
-                tr->ref_logp[2 * (i0 + i)] = rm->seq_logp[i];
-                tr->ref_logp[2 * (i0 + i) + 1] = rm->seq_logp[n + i];
+                tr->ref_logp[2 * (i0 + i)] = tr->row_ref[i];
+                tr->ref_logp[2 * (i0 + i) + 1] = tr->row_ref[n + i];
             }
         }
         LD_FREE(idx);
@@ -4909,7 +5564,8 @@ LDDEF ld_status ld_trainer_step(ld_trainer *tr) {
     if (st) return st;
     ld_model *m = tr->m;
     int n = tr->batch_n;
-    if (tr->cfg.pref && ld_pref_needs_ref(tr->cfg.loss.kind)) {
+    int kto = tr->cfg.pref && tr->cfg.loss.kind == LD_KTO;
+    if (tr->cfg.pref && ld_pref_opts_needs_ref(&tr->cfg.loss)) {
         if (tr->ref_logp) {
             for (int i = 0; i < n; i++) {
                 tr->row_ref[i] = tr->ref_logp[2 * tr->batch_idx[i]];
@@ -4917,20 +5573,29 @@ LDDEF ld_status ld_trainer_step(ld_trainer *tr) {
             }
         } else {
             if ((st = ld_forward(tr->ref, tr->rows, tr->n_rows))) return st;
-            memcpy(tr->row_ref, tr->ref->seq_logp, sizeof(double) * tr->n_rows);
+            if (kto) memcpy(tr->row_ref, tr->ref->seq_logp, sizeof(double) * tr->n_rows);
+            else if ((st = ld_pref_ref_logps(tr->ref, &tr->cfg.loss, tr->row_ref))) return st;
         }
     }
     if ((st = ld_forward(m, tr->rows, tr->n_rows))) return st;
-    if (tr->cfg.pref) {
-        st = ld_pref_loss(m, &tr->cfg.loss, tr->row_ref, &tr->metrics, tr->row_coef);
-        if (st) return st;
+    if (kto) {
+        if ((st = ld_kto_loss(m, &tr->cfg.loss, tr->row_ref, tr->row_label, &tr->metrics, tr->row_coef))) return st;
+        tr->loss = tr->metrics.loss;
+    } else if (tr->cfg.pref) {
+        if ((st = ld_pref_loss(m, &tr->cfg.loss, tr->row_ref, &tr->metrics, tr->row_coef))) return st;
         tr->loss = tr->metrics.loss;
     } else {
         tr->loss = ld_sft_loss(m, tr->cfg.norm);
         if (!isfinite(tr->loss)) return ld__fail(LD_ERR_NAN, "the SFT loss is %g at step %ld", tr->loss, tr->step);
         long ntok = 0;
         for (int r = 0; r < tr->n_rows; r++) ntok += tr->rows[r].len - tr->rows[r].prompt_len;
-        for (int r = 0; r < tr->n_rows; r++) tr->row_coef[r] = tr->cfg.norm == LD_NORM_TOKEN_MEAN ? 1.0 / ntok : 1.0 / tr->n_rows;
+        for (int r = 0; r < tr->n_rows; r++) {
+            ld_row_coef *rc = &tr->row_coef[r];
+            rc->c = rc->c_tail = tr->cfg.norm == LD_NORM_TOKEN_MEAN ? 1.0 / ntok : 1.0 / tr->n_rows;
+            rc->head = tr->rows[r].len - tr->rows[r].prompt_len;
+            rc->role = LD_ROW_CHOSEN;
+            rc->weight = 1;
+        }
     }
     ld_zero_grad(m);
     if ((st = ld_backward(m))) return st;
@@ -4999,22 +5664,46 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
     r->drift = (double *)LD_MALLOC(sizeof(double) * no);
     r->pred_layer = (double *)LD_MALLOC(sizeof(double) * no * ng);
     r->share = (double *)LD_MALLOC(sizeof(double) * no * nr);
-    r->row_coef = (double *)LD_MALLOC(sizeof(double) * nr);
+    r->row_coef = (ld_row_coef *)LD_MALLOC(sizeof(ld_row_coef) * nr);
     r->row_example = (int *)LD_MALLOC(sizeof(int) * nr);
     r->row_rejected = (int *)LD_MALLOC(sizeof(int) * nr);
     r->dtheta = (ld_float *)LD_MALLOC(sizeof(ld_float) * P);
-    /* gradients: observed, then rows; the preconditioner; a snapshot to undo */
-    ld_float *g = (ld_float *)LD_MALLOC(sizeof(ld_float) * P * ((size_t)n_obs + nr + 1 + (apply ? 0 : 4)));
+    /* each row's role, known before the step, and LD-DPO's split of it */
+    int n_ex = tr->batch_n, kto = tr->cfg.pref && tr->cfg.loss.kind == LD_KTO, n_tail = 0;
+    int *role = (int *)LD_MALLOC(sizeof(int) * 3 * (size_t)nr), *head = role + nr, *tail_at = role + 2 * nr;
+    if (role)
+        for (int i = 0; i < nr; i++) {
+            int len = tr->rows[i].len - tr->rows[i].prompt_len, q = i < n_ex ? i + n_ex : i - n_ex;
+            role[i] = kto ? (i >= n_ex ? LD_ROW_NONE : tr->row_label[i] ? LD_ROW_CHOSEN : LD_ROW_REJECTED)
+                          : tr->cfg.pref && i >= n_ex ? LD_ROW_REJECTED : LD_ROW_CHOSEN;
+            head[i] = tr->cfg.pref && !kto && tr->cfg.loss.ld_dpo ? LD__MIN(len, tr->rows[q].len - tr->rows[q].prompt_len) : len;
+            tail_at[i] = head[i] < len ? n_tail++ : -1;
+        }
+    /* gradients: observed, rows, LD-DPO's tails; the preconditioner; a snapshot to undo */
+    ld_float *g = role ? (ld_float *)LD_MALLOC(sizeof(ld_float) * P * ((size_t)n_obs + nr + n_tail + 1 + (apply ? 0 : 4))) : NULL;
     if (!r->logp || !r->pred || !r->meas || !r->pred_chosen || !r->pred_rejected || !r->drift || !r->pred_layer ||
-        !r->share || !r->row_coef || !r->row_example || !r->row_rejected || !r->dtheta || !g) {
-        LD_FREE(g);
+        !r->share || !r->row_coef || !r->row_example || !r->row_rejected || !r->dtheta || !role || !g) {
+        LD_FREE(g); LD_FREE(role);
         ld_dyn_report_free(r);
         return ld__fail(LD_ERR_OOM, "dynamics buffers for %d gradients of %zu parameters", n_obs + nr, P);
     }
-    ld_float *gobs = g, *grow = g + P * n_obs, *pc = grow + P * nr, *snap = pc + P;
+    ld_float *gobs = g, *grow = g + P * n_obs, *gtail = grow + P * nr, *pc = gtail + P * n_tail, *snap = pc + P;
     for (int i = 0; i < n_obs && !st; i++) st = ld_dyn_seq_grad(m, &obs[i], gobs + P * i, &r->logp[i]);
-    for (int i = 0; i < nr && !st; i++) st = ld_dyn_seq_grad(m, &tr->rows[i], grow + P * i, NULL);
-    if (st) { LD_FREE(g); ld_dyn_report_free(r); return st; }
+    for (int i = 0; i < nr && !st; i++) {
+        if (role[i] == LD_ROW_NONE) { memset(grow + P * i, 0, sizeof(ld_float) * P); continue; }
+        st = ld_dyn_seq_grad(m, &tr->rows[i], grow + P * i, NULL);
+        if (!st && tail_at[i] >= 0) {
+            /* ∇θ of the log-probs of the tokens from head[i] on */
+            ld_float *gt = gtail + P * tail_at[i];
+            st = ld_forward(m, &tr->rows[i], 1);
+            if (!st) {
+                ld__write_residual2(m, 0, 0.0, head[i], -1.0);
+                memset(gt, 0, sizeof(ld_float) * P);
+                st = ld_backward_into(m, gt);
+            }
+        }
+    }
+    if (st) { LD_FREE(g); LD_FREE(role); ld_dyn_report_free(r); return st; }
     ld_trainer save_tr = *tr;
     ld_optim save_opt = *o;
     if (!apply) {
@@ -5023,24 +5712,25 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
         memcpy(snap + 2 * P, o->m2, sizeof(ld_float) * P);
         memcpy(snap + 3 * P, o->delta, sizeof(ld_float) * P);
     }
-    int n_ex = tr->batch_n;
     for (int i = 0; i < nr; i++) {
         r->row_example[i] = tr->batch_idx[i % n_ex];
-        r->row_rejected[i] = tr->cfg.pref && i >= n_ex;
+        r->row_rejected[i] = role[i] == LD_ROW_REJECTED;
     }
     st = ld_trainer_step(tr);
     if (!st) st = ld_optim_precond(o, pc);
     if (!st) {
         r->loss = tr->loss;
         memcpy(r->dtheta, o->delta, sizeof(ld_float) * P);
-        memcpy(r->row_coef, tr->row_coef, sizeof(double) * nr);
+        memcpy(r->row_coef, tr->row_coef, sizeof(ld_row_coef) * nr);
         int first[LD__NTENSORS], layered[LD__NTENSORS];
         ld__groups(&m->cfg, first, layered);
         for (int i = 0; i < n_obs; i++) {
             const ld_float *go = gobs + P * i;
             double sum = 0, ch = 0, rj = 0;
             for (int k = 0; k < nr; k++) {
-                double sh = r->row_coef[k] * ld__dot(go, grow + P * k, pc, P);
+                const ld_row_coef *rc = &r->row_coef[k];
+                double sh = role[k] == LD_ROW_NONE ? 0 : rc->c * ld__dot(go, grow + P * k, pc, P);
+                if (tail_at[k] >= 0) sh += (rc->c_tail - rc->c) * ld__dot(go, gtail + P * tail_at[k], pc, P);
                 r->share[(size_t)k * n_obs + i] = sh;
                 sum += sh;
                 if (r->row_rejected[k]) rj += sh; else ch += sh;
@@ -5084,7 +5774,7 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
         *tr = save_tr;
         tr->batch_ready = 1;
     }
-    LD_FREE(g);
+    LD_FREE(g); LD_FREE(role);
     if (st) ld_dyn_report_free(r);
     return st;
 }

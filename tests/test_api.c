@@ -195,8 +195,8 @@ static void test_pair_step(void) {
     if (st) { ld_model_free(&m); return; }
     CHECK_V(fnv(m.theta, sizeof(ld_float) * m.P) == before, "θ is left as it was");
     /* at π = π_ref, h = 0: c⁺ = β(1 − σ(0)) = β/2 = 0.05, c⁻ = −c⁺ */
-    CHECK_V(fabs(r.row_coef[0] - 0.05) < 1e-12 && fabs(r.row_coef[1] + 0.05) < 1e-12,
-            "DPO's residual coefficients at the start: c⁺ = %.6f, c⁻ = %.6f (β/2 = 0.05)", r.row_coef[0], r.row_coef[1]);
+    CHECK_V(fabs(r.row_coef[0].c - 0.05) < 1e-12 && fabs(r.row_coef[1].c + 0.05) < 1e-12,
+            "DPO's residual coefficients at the start: c⁺ = %.6f, c⁻ = %.6f (β/2 = 0.05)", r.row_coef[0].c, r.row_coef[1].c);
     CHECK_V(r.pred[1] < 0 && r.meas[1] < 0, "y⁻ falls: predicted %+.3e, measured %+.3e", r.pred[1], r.meas[1]);
     double worst = 0;
     for (int i = 0; i < 2; i++) worst = fmax(worst, fabs(r.meas[i] - r.pred[i]) / fabs(r.pred[i]));

@@ -57,10 +57,13 @@ static void test_model_args(void) {
     /* a preference loss that overflows writes neither G nor coef */
     ld_forward(&m, s, 2);
     ld_float g0 = m.d.logits[3 * m.cfg.vocab_size];
-    double ref[2] = { 1e308, -1e308 }, coef[2] = { 111, 222 };
+    double ref[2] = { 1e308, -1e308 };
+    ld_row_coef coef[2];
+    memset(coef, 0, sizeof coef);
+    coef[0].c = 111; coef[1].c = 222;
     ld_pref_opts o = { 0 };
     EXPECT(ld_pref_loss(&m, &o, ref, NULL, coef), LD_ERR_NAN, "DPO with reference log-probs ±1e308");
-    CHECK_V(coef[0] == 111 && coef[1] == 222 && m.d.logits[3 * m.cfg.vocab_size] == g0,
+    CHECK_V(coef[0].c == 111 && coef[1].c == 222 && m.d.logits[3 * m.cfg.vocab_size] == g0,
             "  ... coef and G as they were");
     o.beta = -1;
     EXPECT(ld_pref_loss(&m, &o, ref, NULL, coef), LD_ERR_ARG, "DPO with β = −1");
@@ -227,6 +230,7 @@ static int set_meta(const char *path, const char *key, const char *value) {
         memset(close, ' ', padded - len);
     }
     f = fopen(path, "wb");
+    if (!f) return -1;
     unsigned char lb[8];
     for (int i = 0; i < 8; i++) lb[i] = (unsigned char)(padded >> (8 * i));
     fwrite(lb, 1, 8, f);
@@ -242,6 +246,7 @@ static void test_config(void) {
     char path[600];
     snprintf(path, sizeof path, "%s/dup_config.json", dir);
     FILE *f = fopen(path, "w");
+    if (!f) { CHECK(0, "cannot write %s (does the scratch directory exist?)", path); return; }
     fputs("{\"vocab_size\": 257, \"n_positions\": 16, \"n_layer\": 2, \"n_l\\u0061yer\": 12, \"n_head\": 2, \"n_embd\": 16}", f);
     fclose(f);
     ld_config c;

@@ -24,10 +24,10 @@ expect 2 "unknown command" $L bogus
 expect 2 "unknown option '--bogus'" $L sft --bogus 1
 expect 2 "wants a number" $L sft --lr abc
 expect 2 "required" $L sft --model x
-expect 2 "must be one of" $L pref --model x --data y --out z --loss nope
+expect 2 "comma-separated list of sigmoid|" $L pref --model x --data y --out z --loss nope
 expect 1 "does not divide" $L init --out "$s/bad" --heads 3
 expect 1 "cannot open nope/config.json" $L sft --model nope --data $D/sft.jsonl --out "$s/o"
-for c in init sft pref logprobs generate dynamics; do check "ldllm $c --help exits 0" "$L $c --help >/dev/null"; done
+for c in init sft pref logprobs generate dynamics losses; do check "ldllm $c --help exits 0" "$L $c --help >/dev/null"; done
 
 check "init" "$L init --out $s/m0 --layers 1 --channels 32 --heads 2 --context 48 >/dev/null"
 head -n 2 $D/sft.jsonl > "$s/broken.jsonl"
@@ -46,10 +46,32 @@ check "resume from checkpoint-3 reproduces steps 4-6 (losses, lr, grad norms)" \
        [ \"\$(cut -d, -f1-5 $s/sft/metrics.csv | sed -n 5,7p)\" = \"\$(cut -d, -f1-5 $s/sft2/metrics.csv | sed -n 2,4p)\" ]"
 check "resumed final model equals the straight run's" "cmp -s $s/sft/model.safetensors $s/sft2/model.safetensors"
 
-for loss in dpo cdpo ipo hinge dpop simpo orpo; do
+# every preference loss by its name (TRL's, and the header's own), then KTO on unpaired rows
+for loss in dpo sigmoid hinge ipo exo_pair nca_pair robust bco_pair sppo_hard aot aot_unpaired apo_zero apo_down discopop \
+            sigmoid_norm sft cdpo ipo_sum dpop simpo orpo; do
     check "pref --loss $loss: 2 steps" "$L pref --model $s/sft --data $D/pref.jsonl --out $s/p_$loss --loss $loss --max-steps 2 --batch 2 --eps 0.1 >/dev/null && [ \$(wc -l < $s/p_$loss/metrics.csv) -eq 3 ]"
 done
-check "pref header has TRL's metric names" "head -n 1 $s/p_dpo/metrics.csv | grep -q 'rewards/chosen,rewards/rejected,rewards/margins,rewards/accuracies,logps/chosen,logps/rejected'"
+check "pref --loss kto on unpaired rows (prompt, completion, label): 2 steps" \
+      "$L pref --model $s/sft --data $D/kto.jsonl --out $s/p_kto --loss kto --max-steps 2 --batch 4 >/dev/null && [ \$(wc -l < $s/p_kto/metrics.csv) -eq 3 ]"
+check "pref header has TRL's metric names" "head -n 1 $s/p_dpo/metrics.csv | grep -q 'rewards/chosen,rewards/rejected,rewards/margins,rewards/accuracies,logps/chosen,logps/rejected,logits/chosen,logits/rejected,entropy,mean_token_accuracy,num_tokens'"
+# the first logged step's loss is the loss at the starting model (the reference): known values at r = 0
+first() { sed -n 2p "$s/$1/metrics.csv" | cut -d, -f4; }
+check "first logged loss at the starting model: sigmoid log 2, hinge 1, ipo and ipo_sum 1/(2β)² = 25, sppo_hard 50, kto 1/2" \
+      "[ \$(first p_sigmoid) = 0.69314718 ] && [ \$(first p_hinge) = 1 ] && [ \$(first p_ipo) = 25 ] && [ \$(first p_ipo_sum) = 25 ] && [ \$(first p_sppo_hard) = 50 ] && [ \$(first p_kto) = 0.5 ]"
+check "pref: a list of losses with weights, LD-DPO, WPO and an f-divergence" \
+      "$L pref --model $s/sft --data $D/pref.jsonl --out $s/p_list --loss sigmoid,sft --loss-weights 1,0.5 --ld-alpha 0.5 --wpo --f-divergence js_divergence --max-steps 2 --batch 2 | grep -q 'loss sigmoid×1+sft×0.5, .*f-divergence js_divergence, LD-DPO α 0.5, WPO'"
+expect 2 "gives 1 weights for 2 losses" $L pref --model "$s/sft" --data $D/pref.jsonl --out "$s/o" --loss sigmoid,sft --loss-weights 1
+expect 2 "comma-separated list of" $L pref --model "$s/sft" --data $D/pref.jsonl --out "$s/o" --loss sigmoid,nope
+expect 2 "must be one of reverse_kl" $L pref --model "$s/sft" --data $D/pref.jsonl --out "$s/o" --f-divergence nope
+expect 1 "reads the raw log-ratios" $L pref --model "$s/sft" --data $D/pref.jsonl --out "$s/o" --loss nca_pair --f-divergence forward_kl
+expect 1 "missing field \"completion\"" $L pref --model "$s/sft" --data $D/pref.jsonl --out "$s/o" --loss kto
+# which losses squeeze: one row per loss, and the README's table is this output
+$L losses > "$s/losses.md" 2>"$s/err"
+check "ldllm losses: a row for each of the 21 losses" "[ \$(grep -c '^| \`' $s/losses.md) -eq 21 ]"
+check "ldllm losses: sigmoid always pushes y⁻ down, sft never touches it" \
+      "grep -q '^| \`sigmoid\` (β 0.1) | -0.0599 |.*| always |' $s/losses.md && grep -q '^| \`sft\` .* no gradient |' $s/losses.md"
+sed -n '/^<!-- ldllm losses -->$/,/^<!-- \/ldllm losses -->$/p' README.md | sed '1d;$d' > "$s/readme_losses.md"
+check "the README's loss table is the output of ldllm losses" "[ -s $s/readme_losses.md ] && cmp -s $s/losses.md $s/readme_losses.md"
 check "pref with a reference model directory" "$L pref --model $s/sft --ref $s/m0 --data $D/pref.jsonl --out $s/p_ref --max-steps 2 --batch 2 >/dev/null"
 
 check "sft --probes: scored at steps 0, 3, 6" \
@@ -66,6 +88,13 @@ check "dynamics: predicted within 10% of measured at η = 1e-4 (float build)" \
       "awk -F, 'NR > 1 { d = \$3 - \$2; if (d < 0) d = -d; a = \$2; if (a < 0) a = -a; if (d > 0.1 * a + 1e-5) bad = 1 } END { exit bad }' $s/dyn.csv"
 check "dynamics table with an SFT step (update file with chosen only)" \
       "$L dynamics --model $s/sft --update $s/upd.jsonl --observe $s/upd.jsonl --lr 1e-3 | grep -q 'top tokens gaining probability'"
+check "dynamics --loss sigmoid reports the step's residual coefficients and the loss's row of ldllm losses" \
+      "$L dynamics --model $s/sft --update $s/upd.jsonl --observe $s/upd.jsonl --lr 1e-3 --loss sigmoid > $s/dyn_sig.txt &&
+       grep -q '^3 *0 *rejected *-' $s/dyn_sig.txt && grep -q '^| \`sigmoid\` (β 0.1) | ' $s/dyn_sig.txt"
+head -n 4 $D/kto.jsonl > "$s/upd_kto.jsonl"
+check "dynamics --loss kto on unpaired rows: desirable, undesirable and KL rows" \
+      "$L dynamics --model $s/sft --update $s/upd_kto.jsonl --observe $s/upd.jsonl --lr 1e-3 --loss kto --undesirable-weight 1.33 > $s/dyn_kto.txt &&
+       grep -q ' desirable ' $s/dyn_kto.txt && grep -q ' undesirable ' $s/dyn_kto.txt && grep -q 'KL (none)' $s/dyn_kto.txt"
 check "dynamics leaves the model directory unchanged" "cmp -s $s/sft/model.safetensors $s/sft2/model.safetensors"
 expect 2 "required" $L dynamics --model "$s/sft"
 

@@ -35,6 +35,14 @@ int main() {
     ok = ok && ld_optim_config_resolve(&oc).kind == LD_OPT_ADAMW && ld_optim_config_resolve(&oc).lr == 1e-3;
     ld_model_free(&m);
     std::printf("%s: C++ build, layer self-test (%d failed), = {0} for every public struct\n", ok ? "OK  " : "FAIL", fails);
-    std::printf("%d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
-    return ok ? 0 : 1;
+    // zero-initialised preference options, as in C, mean sigmoid DPO, β 0.1;
+    // `= {}` is C++'s own spelling
+    ld_pref_opts po = {0};
+    ld_pref_opts pe = {};
+    ld_pref_opts pr1 = ld_pref_opts_resolve(&po), pr2 = ld_pref_opts_resolve(&pe);
+    bool ok2 = pr1.kind == LD_DPO && pr1.n_terms == 1 && pr1.beta == 0.1 && pr2.kind == LD_DPO && pr2.beta == 0.1;
+    std::printf("%s: ld_pref_opts o = {0} compiles as C++ and means sigmoid DPO, beta 0.1\n", ok2 ? "OK  " : "FAIL");
+    int np = (ok ? 1 : 0) + (ok2 ? 1 : 0);
+    std::printf("%d passed, %d failed\n", np, 2 - np);
+    return np == 2 ? 0 : 1;
 }

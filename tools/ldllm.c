@@ -3,10 +3,11 @@
 
      ldllm init     --out DIR [--layers N --heads N --channels N --context N --seed S]
      ldllm sft      --model DIR --data sft.jsonl --out DIR [--lr --epochs --batch ...]
-     ldllm pref     --model DIR --data pref.jsonl --out DIR --loss dpo|cdpo|ipo|hinge|dpop|simpo|orpo [...]
+     ldllm pref     --model DIR --data pref.jsonl --out DIR --loss NAME[,NAME...] [--loss-weights W,...] [...]
      ldllm logprobs --model DIR --data FILE.jsonl
      ldllm generate --model DIR --prompt TEXT [--greedy | --temperature T --top-k K]
      ldllm dynamics --model DIR --update FILE --observe FILE --lr ETA [--loss ... --csv]
+     ldllm losses   [--loss NAME,... --margins D,... --beta B ...]
 
    Errors print one line on stderr: exit status 2 for a wrong command line,
    1 for anything that failed while running. */
@@ -155,6 +156,243 @@ static int cmd_init(int argc, char **argv) {
     return 0;
 }
 
+/* ------------------------------------------------- the preference losses */
+
+static const char *const fdiv_names[] = { "reverse_kl", "forward_kl", "js_divergence", "alpha_divergence" };
+
+/* The loss options every command that trains a preference loss takes. */
+typedef struct {
+    const char *loss, *weights, *fdiv;
+    double beta, eps, lambda, gamma, nll, fdiv_alpha, ld_alpha, tau, dw, uw;
+    int wpo;
+} loss_args;
+
+#define LOSS_OPTS(a)                                                                                                   \
+    { "--loss-weights", 's', &(a).weights, "weights of a list of losses, comma-separated (TRL's loss_weights) [1 each]" }, \
+    { "--beta", 'd', &(a).beta, "β [0.1; simpo alone 2.0]" },                                                            \
+    { "--eps", 'd', &(a).eps, "label smoothing ε: cdpo, robust, exo_pair [1e-3], aot, aot_unpaired" },                  \
+    { "--lambda", 'd', &(a).lambda, "DPOP λ [50] / ORPO λ [0.1]" },                                                      \
+    { "--gamma", 'd', &(a).gamma, "SimPO margin γ [0.5]" },                                                              \
+    { "--nll-alpha", 'd', &(a).nll, "RPO: add α × NLL of the chosen" },                                                  \
+    { "--f-divergence", 's', &(a).fdiv, "reverse_kl|forward_kl|js_divergence|alpha_divergence [reverse_kl]" },           \
+    { "--f-alpha", 'd', &(a).fdiv_alpha, "α of the alpha_divergence [0.5]" },                                             \
+    { "--ld-alpha", 'd', &(a).ld_alpha, "LD-DPO: weight in [0, 1] of the tokens past the shorter response [off]" },     \
+    { "--wpo", 'f', &(a).wpo, "WPO's weights (TRL's use_weighting)" },                                                   \
+    { "--discopop-tau", 'd', &(a).tau, "DiscoPOP's τ [0.05]" },                                                          \
+    { "--desirable-weight", 'd', &(a).dw, "KTO's weight of the desirable rows [1]" },                                    \
+    { "--undesirable-weight", 'd', &(a).uw, "KTO's weight of the undesirable rows [1]" }
+
+static void loss_args_init(loss_args *a, const char *loss) {
+    memset(a, 0, sizeof *a);
+    a->loss = loss;
+    a->ld_alpha = -1;
+}
+
+/* The loss names of the header, for --help and error lines. */
+static void loss_names(char *out, size_t n) {
+    size_t k = 0;
+    for (int i = 0; i < LD_PREF_NKINDS && k < n; i++) k += (size_t)snprintf(out + k, n - k, "%s%s", i ? "|" : "", ld_pref_kind_name((ld_pref_kind)i));
+}
+
+/* --loss NAME[,NAME…] with its options into o. Returns 0, or 2 after printing why. */
+static int parse_losses(const char *cmd, const loss_args *a, ld_pref_opts *o) {
+    memset(o, 0, sizeof *o);
+    char buf[512], names[512];
+    snprintf(buf, sizeof buf, "%s", a->loss);
+    int n = 0;
+    for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+        int k = ld_pref_kind_from_name(t);
+        loss_names(names, sizeof names);
+        if (k < 0) return fail(2, "%s: --loss must be a comma-separated list of %s (dpo = sigmoid), not '%s'", cmd, names, t);
+        if (n == LD_PREF_MAX_TERMS) return fail(2, "%s: --loss lists at most %d losses", cmd, LD_PREF_MAX_TERMS);
+        o->terms[n++] = (ld_pref_kind)k;
+    }
+    if (!n) return fail(2, "%s: --loss is empty", cmd);
+    o->n_terms = n;
+    o->kind = o->terms[0];
+    if (a->weights) {
+        snprintf(buf, sizeof buf, "%s", a->weights);
+        int nw = 0;
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+            char *end;
+            double w = strtod(t, &end);
+            if (*end || end == t || !isfinite(w) || w == 0) return fail(2, "%s: --loss-weights wants non-zero numbers, not '%s'", cmd, t);
+            if (nw < LD_PREF_MAX_TERMS) o->weights[nw] = w;
+            nw++;
+        }
+        if (nw != n) return fail(2, "%s: --loss-weights gives %d weights for %d losses", cmd, nw, n);
+    }
+    int f = 0;
+    if (a->fdiv && pick(cmd, "--f-divergence", a->fdiv, fdiv_names, 4, &f)) return 2;
+    o->fdiv = (ld_fdiv)f;
+    o->beta = a->beta; o->eps = a->eps; o->lambda = a->lambda; o->gamma = a->gamma; o->nll_alpha = a->nll;
+    o->fdiv_alpha = a->fdiv_alpha; o->wpo = a->wpo; o->discopop_tau = a->tau;
+    o->desirable_weight = a->dw; o->undesirable_weight = a->uw;
+    if (a->ld_alpha != -1) { o->ld_dpo = 1; o->ld_alpha = a->ld_alpha; }
+    return 0;
+}
+
+/* "sigmoid", or "sigmoid×1+sft×0.5" for a list. */
+static void loss_label(const ld_pref_opts *opts, char *out, size_t n) {
+    ld_pref_opts o = ld_pref_opts_resolve(opts);
+    size_t k = 0;
+    for (int i = 0; i < o.n_terms && k < n; i++) {
+        k += (size_t)snprintf(out + k, n - k, "%s%s", i ? "+" : "", ld_pref_kind_name(o.terms[i]));
+        if (o.n_terms > 1 && k < n) k += (size_t)snprintf(out + k, n - k, "×%g", o.weights[i]);
+    }
+}
+
+/* The coefficients c⁺, c⁻ = −∂ℓ/∂s± of one pair at margin Δ = r⁺ − r⁻,
+   with r± = ±Δ/2 around a reference log-prob of SQ_REF over SQ_LEN tokens
+   each. KTO: its desirable row at r = Δ/2, its undesirable at −Δ/2, z = 0. */
+#define SQ_LEN 10
+#define SQ_REF (-40.0)
+static int pair_coef(const ld_pref_opts *o, double D, double *cp, double *cm) {
+    double s[2] = { SQ_REF + D / 2, SQ_REF - D / 2 }, q[2] = { SQ_REF, SQ_REF }, c[2], L, z;
+    if (o->kind == LD_KTO) {
+        int lab[2] = { 1, 0 };
+        if (ld_kto_eval(o, 2, s, q, q, q, lab, &L, c, &z)) return -1;
+        *cp = 2 * c[0]; *cm = 2 * c[1];   /* the mean over 2 rows: ×2 is each row's own */
+        return 0;
+    }
+    int len[2] = { SQ_LEN, SQ_LEN };
+    if (ld_pref_eval(o, 1, s, NULL, q, len, NULL, &L, c, NULL)) return -1;
+    *cp = c[0]; *cm = c[1];
+    return 0;
+}
+
+/* Where, on Δ ∈ [−60, 60], the coefficient (c⁻ if minus, else c⁺) is
+   negative: "always", "never", "no gradient" (zero throughout), or the
+   intervals, their ends found by bisection between grid points. */
+static void negative_where(const ld_pref_opts *o, int minus, char *out, size_t n) {
+    const double lo = -60, hi = 60, step = 0.01;
+    int steps = (int)((hi - lo) / step + 0.5), inside = 0, any_nonzero = 0, n_iv = 0;
+    double start = lo, iv[16][2];
+    for (int i = 0; i <= steps; i++) {
+        double D = lo + i * step, cp, cm;
+        if (pair_coef(o, D, &cp, &cm)) { snprintf(out, n, "(not defined)"); return; }
+        double c = minus ? cm : cp;
+        any_nonzero |= c != 0;
+        int neg = c < 0;
+        if (i > 0 && neg != inside) {
+            double a = D - step, b = D; /* the sign changes in (a, b] */
+            for (int it = 0; it < 60; it++) {
+                double mid = (a + b) / 2, mp = 0, mm = 0;
+                pair_coef(o, mid, &mp, &mm);
+                if (((minus ? mm : mp) < 0) == inside) a = mid; else b = mid;
+            }
+            if (neg) start = (a + b) / 2;
+            else if (n_iv < 16) { iv[n_iv][0] = start; iv[n_iv][1] = (a + b) / 2; n_iv++; }
+        } else if (i == 0 && neg) start = lo;
+        inside = neg;
+    }
+    if (inside && n_iv < 16) { iv[n_iv][0] = start; iv[n_iv][1] = hi; n_iv++; }
+    if (n_iv == 0) { snprintf(out, n, any_nonzero ? "never" : "no gradient"); return; }
+    if (n_iv == 1 && iv[0][0] == lo && iv[0][1] == hi) { snprintf(out, n, "always"); return; }
+    /* an end within bisection's rounding of 0 is 0 */
+    for (int j = 0; j < n_iv; j++) for (int e = 0; e < 2; e++) if (fabs(iv[j][e]) < 1e-5) iv[j][e] = 0;
+    if (n_iv == 2 && iv[0][0] == lo && iv[1][1] == hi && iv[0][1] == iv[1][0]) { snprintf(out, n, "Δ ≠ %.3g", iv[0][1]); return; }
+    size_t k = 0;
+    for (int j = 0; j < n_iv && k < n; j++) {
+        const char *sep = j ? " or " : "";
+        if (iv[j][0] == lo) k += (size_t)snprintf(out + k, n - k, "%sΔ < %.3g", sep, iv[j][1]);
+        else if (iv[j][1] == hi) k += (size_t)snprintf(out + k, n - k, "%sΔ > %.3g", sep, iv[j][0]);
+        else k += (size_t)snprintf(out + k, n - k, "%s%.3g < Δ < %.3g", sep, iv[j][0], iv[j][1]);
+    }
+}
+
+static const double sq_margins_default[] = { -4, -1, 0, 1, 4 };
+
+/* One row of the squeeze table: the loss, c⁻ at the margins, where c⁻ < 0,
+   c⁺ at the margins, where c⁺ < 0. */
+static void squeeze_row(const ld_pref_opts *o, const double *mg, int nm) {
+    char name[160], wm[160], wp[160];
+    loss_label(o, name, sizeof name);
+    ld_pref_opts r = ld_pref_opts_resolve(o);
+    char extra[64] = "";
+    if (r.kind == LD_SIMPO) snprintf(extra, sizeof extra, ", γ %g", r.gamma);
+    else if (r.kind == LD_DPOP || r.kind == LD_ORPO) snprintf(extra, sizeof extra, ", λ %g", r.lambda);
+    else if (r.eps > 0) snprintf(extra, sizeof extra, ", ε %g", r.eps);
+    else if (r.kind == LD_DISCOPOP) snprintf(extra, sizeof extra, ", τ %g", r.discopop_tau);
+    printf("| `%s` (β %g%s) |", name, r.beta, extra);
+    for (int i = 0; i < nm; i++) { double cp, cm; pair_coef(o, mg[i], &cp, &cm); printf(" %+.3g |", cm); }
+    negative_where(o, 1, wm, sizeof wm);
+    printf(" %s |", wm);
+    for (int i = 0; i < nm; i++) { double cp, cm; pair_coef(o, mg[i], &cp, &cm); printf(" %+.3g |", cp); }
+    negative_where(o, 0, wp, sizeof wp);
+    printf(" %s |\n", wp);
+}
+
+static void squeeze_header(const double *mg, int nm) {
+    printf("| loss |");
+    for (int i = 0; i < nm; i++) printf(" c⁻ at Δ = %g |", mg[i]);
+    printf(" c⁻ < 0 (y⁻ pushed down) for |");
+    for (int i = 0; i < nm; i++) printf(" c⁺ at Δ = %g |", mg[i]);
+    printf(" c⁺ < 0 (y⁺ pushed down) for |\n|---|");
+    for (int i = 0; i < 2 * nm + 2; i++) printf("---|");
+    printf("\n");
+}
+
+static int parse_margins(const char *cmd, const char *s, double *mg, int *nm) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    *nm = 0;
+    for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+        char *end;
+        double v = strtod(t, &end);
+        if (*end || end == t || !isfinite(v) || fabs(v) > 60) return fail(2, "%s: --margins wants numbers in [−60, 60], not '%s'", cmd, t);
+        if (*nm == 8) return fail(2, "%s: --margins takes at most 8", cmd);
+        mg[(*nm)++] = v;
+    }
+    return *nm ? 0 : fail(2, "%s: --margins is empty", cmd);
+}
+
+static int cmd_losses(int argc, char **argv) {
+    loss_args a;
+    loss_args_init(&a, NULL);
+    const char *margins = NULL;
+    opt_t opts[] = {
+        { "--loss", 's', &a.loss, "the losses to show, comma-separated, each alone [every loss of the header]" },
+        { "--margins", 's', &margins, "margins Δ = r⁺ − r⁻ in nats, comma-separated [-4,-1,0,1,4]" },
+        LOSS_OPTS(a),
+        { NULL, 0, NULL, NULL } };
+    int r = parse(argc, argv, opts, "losses",
+                  "Which losses squeeze: for each loss, the coefficient c⁻ = −∂ℓ/∂s⁻ of its residual on the rejected\n"
+                  "response (G = c⁻(π − y⁻)) and c⁺ on the chosen, per pair, at a few margins; c < 0 is a negative\n"
+                  "gradient that pushes that response down (on a low-probability y⁻: the squeezing effect).\n"
+                  "Prints a Markdown table (the README's is this command's output).");
+    if (r) return r;
+    double mg[8];
+    int nm = 5;
+    memcpy(mg, sq_margins_default, sizeof sq_margins_default);
+    if (margins && (r = parse_margins("losses", margins, mg, &nm))) return r;
+    ld_pref_kind kinds[LD_PREF_NKINDS];
+    int nk = 0;
+    if (a.loss) {
+        ld_pref_opts o;
+        if ((r = parse_losses("losses", &a, &o))) return r;
+        for (int i = 0; i < o.n_terms; i++) kinds[nk++] = o.terms[i];
+    } else
+        for (int k = 0; k < LD_PREF_NKINDS; k++) kinds[nk++] = (ld_pref_kind)k;
+    printf("One pair, r± = s± − s±_ref = ±Δ/2, s±_ref = %g nats over L± = %d tokens (KTO: its desirable row at\n"
+           "r = Δ/2, its undesirable at −Δ/2, z = 0); each loss at its defaults unless given (cdpo, robust, aot,\n"
+           "aot_unpaired at ε 0.1; aot's sort is trivial for one pair); c = −∂ℓ/∂s per pair; \"for\" lists where\n"
+           "c < 0 on Δ ∈ [−60, 60].\n\n", SQ_REF, SQ_LEN);
+    squeeze_header(mg, nm);
+    for (int i = 0; i < nk; i++) {
+        a.loss = ld_pref_kind_name(kinds[i]);
+        ld_pref_opts o;
+        loss_args b = a;
+        b.weights = NULL;
+        if (b.eps == 0 && (kinds[i] == LD_CDPO || kinds[i] == LD_ROBUST || kinds[i] == LD_AOT || kinds[i] == LD_AOT_UNPAIRED)) b.eps = 0.1;
+        if ((r = parse_losses("losses", &b, &o))) return r;
+        double cp, cm;
+        if (pair_coef(&o, 0, &cp, &cm)) return fail(1, "losses: %s: %s", a.loss, ld_failure_reason());
+        squeeze_row(&o, mg, nm);
+    }
+    return 0;
+}
+
 /* -------------------------------------------------------- sft and pref */
 
 /* Scores the probes; appends the long and the mean CSV rows; one line. */
@@ -182,16 +420,19 @@ static int probe(ld_model *m, const ld_dataset *pds, int max_prompt, long step, 
 static int cmd_train(int argc, char **argv, int pref) {
     const char *cmd = pref ? "pref" : "sft";
     const char *model = NULL, *data = NULL, *out = NULL, *ref_dir = NULL, *resume = NULL;
-    const char *optim = "adamw", *norm = "sum", *sched = "constant", *loss = "dpo", *fields = NULL;
+    const char *optim = "adamw", *norm = "sum", *sched = "constant", *fields = NULL;
     double lr = pref ? 1e-4 : 1e-3, wd = 0, clip = 1.0, momentum = 0, beta1 = 0.9, beta2 = 0, eps = 1e-8;
-    double min_lr = 0, beta = 0, ls_eps = 0, lambda = 0, gamma = 0, nll = 0;
+    double min_lr = 0;
+    loss_args la;
+    loss_args_init(&la, "sigmoid");
     int epochs = 1, batch = 8, max_prompt = 0, log_every = 10, save_every = 0, skip_bad = 0, ref_pre = 0, no_shuffle = 0;
     int probe_every = 0;
     const char *probes = NULL;
     long max_steps = 0, warmup = 0, seed = 1234;
     opt_t common[] = {
         { "--model", 's', &model, "model directory to start from (required)" },
-        { "--data", 's', &data, pref ? "JSONL with prompt, chosen, rejected (required)" : "JSONL with prompt, completion (required)" },
+        { "--data", 's', &data, pref ? "JSONL with prompt, chosen, rejected (kto: prompt, completion, label) (required)"
+                                     : "JSONL with prompt, completion (required)" },
         { "--out", 's', &out, "output directory: final model, trainer state, metrics.csv (required)" },
         { "--lr", 'd', &lr, "peak learning rate η" },
         { "--epochs", 'i', &epochs, "passes over the data" },
@@ -222,17 +463,15 @@ static int cmd_train(int argc, char **argv, int pref) {
         { "--fields", 's', &fields, "response columns to train on, comma-separated [completion]" },
         { NULL, 0, NULL, NULL } };
     opt_t pref_only[] = {
-        { "--loss", 's', &loss, "dpo|cdpo|ipo|hinge|dpop|simpo|orpo" },
-        { "--beta", 'd', &beta, "β [0.1; simpo 2.0]" },
-        { "--eps", 'd', &ls_eps, "cDPO label smoothing ε" },
-        { "--lambda", 'd', &lambda, "DPOP λ [50] / ORPO λ [0.1]" },
-        { "--gamma", 'd', &gamma, "SimPO margin γ [0.5]" },
-        { "--nll-alpha", 'd', &nll, "RPO: add α × NLL of the chosen" },
+        { "--loss", 's', &la.loss, "NAME[,NAME...]: TRL's sigmoid (dpo), hinge, ipo, exo_pair, nca_pair, robust, bco_pair, "
+                                    "sppo_hard, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, sft, kto; "
+                                    "the header's cdpo, ipo_sum, dpop, simpo, orpo (ldllm losses shows them all) [sigmoid]" },
+        LOSS_OPTS(la),
         { "--ref", 's', &ref_dir, "reference model directory (default: the starting model)" },
         { "--ref-precompute", 'f', &ref_pre, "compute the reference log-probs once, before training" },
         { NULL, 0, NULL, NULL } };
     /* the command's table: the common options, then its own */
-    opt_t all[48];
+    opt_t all[64];
     int na = 0;
     for (const opt_t *o = common; o->name; o++) all[na++] = *o;
     for (const opt_t *o = pref ? pref_only : sft_only; ; o++) { all[na++] = *o; if (!o->name) break; }
@@ -243,12 +482,14 @@ static int cmd_train(int argc, char **argv, int pref) {
     static const char *const optims[] = { "adamw", "sgd", "rmsprop" };
     static const char *const norms[] = { "sum", "mean" };
     static const char *const scheds[] = { "constant", "linear", "cosine" };
-    static const char *const losses[] = { "dpo", "cdpo", "ipo", "hinge", "dpop", "simpo", "orpo" };
-    int k_optim, k_norm = 0, k_sched, k_loss = 0;
+    int k_optim, k_norm = 0, k_sched;
     if ((r = pick(cmd, "--optim", optim, optims, 3, &k_optim)) || (r = pick(cmd, "--sched", sched, scheds, 3, &k_sched)))
         return r;
     if (!pref && (r = pick(cmd, "--norm", norm, norms, 2, &k_norm))) return r;
-    if (pref && (r = pick(cmd, "--loss", loss, losses, 7, &k_loss))) return r;
+    ld_pref_opts po;
+    memset(&po, 0, sizeof po);
+    if (pref && (r = parse_losses(cmd, &la, &po))) return r;
+    int kto = pref && po.kind == LD_KTO;
     if (batch < 1 || epochs < 1 || log_every < 1 || save_every < 0) return fail(2, "%s: --batch, --epochs, --log-every must be ≥ 1", cmd);
 
     /* the data */
@@ -257,7 +498,7 @@ static int cmd_train(int argc, char **argv, int pref) {
     snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
     if (ld_load_config(&probe_cfg, cfgpath)) return fail(1, "%s: %s", cmd, ld_failure_reason());
     ld_dataset ds;
-    if (ld_dataset_load(&ds, data, &probe_cfg, pref ? LD_DATA_PREF : LD_DATA_SFT, skip_bad ? LD_DATA_SKIP_BAD : 0))
+    if (ld_dataset_load(&ds, data, &probe_cfg, kto ? LD_DATA_UNPAIRED : pref ? LD_DATA_PREF : LD_DATA_SFT, skip_bad ? LD_DATA_SKIP_BAD : 0))
         return fail(1, "%s: %s", cmd, ld_failure_reason());
     if (ds.n_skipped) fprintf(stderr, "ldllm: %s: skipped %d malformed lines (first: %s)\n", cmd, ds.n_skipped, ds.first_skip);
     ld_dataset pds;
@@ -282,14 +523,13 @@ static int cmd_train(int argc, char **argv, int pref) {
     tc.pref = pref; tc.norm = (ld_norm)k_norm; tc.batch = batch; tc.epochs = epochs; tc.max_steps = max_steps;
     tc.lr = lr; tc.warmup = warmup; tc.sched = (ld_sched)k_sched; tc.min_lr_ratio = min_lr; tc.max_prompt = max_prompt;
     tc.seed = (uint64_t)seed; tc.no_shuffle = no_shuffle; tc.ref_precompute = ref_pre;
-    tc.loss.kind = (ld_pref_kind)k_loss; tc.loss.beta = beta; tc.loss.eps = ls_eps; tc.loss.lambda = lambda;
-    tc.loss.gamma = gamma; tc.loss.nll_alpha = nll;
+    tc.loss = po;
     int rows = pref ? 2 * batch : batch * nf;
 
     ld_model m, ref;
     int have_ref = 0, code = 0;
     if (ld_load(&m, model, rows, 0, LD_TRAIN)) { ld_dataset_free(&ds); ld_dataset_free(&pds); return fail(1, "%s: %s", cmd, ld_failure_reason()); }
-    if (pref && ref_dir && ld_pref_needs_ref((ld_pref_kind)k_loss)) {
+    if (pref && ref_dir && ld_pref_opts_needs_ref(&po)) {
         if (ld_load(&ref, ref_dir, rows, m.T, 0)) { code = fail(1, "%s: reference: %s", cmd, ld_failure_reason()); goto done_model; }
         have_ref = 1;
     }
@@ -310,15 +550,21 @@ static int cmd_train(int argc, char **argv, int pref) {
     if (!csv) { code = fail(1, "%s: cannot write %s", cmd, path); goto done_tr; }
     if (!resume || ftell(csv) == 0)
         fprintf(csv, pref ? "step,epoch,lr,loss,grad_norm,rewards/chosen,rewards/rejected,rewards/margins,"
-                            "rewards/accuracies,logps/chosen,logps/rejected,tokens,seconds\n"
+                            "rewards/accuracies,logps/chosen,logps/rejected,logits/chosen,logits/rejected,entropy,"
+                            "mean_token_accuracy,num_tokens,kl,coef/chosen,coef/rejected,seconds\n"
                           : "step,epoch,lr,loss,grad_norm,tokens,seconds\n");
     printf("%s: %d examples, %d per step, %ld steps; model %d layers × %d channels (%zu parameters)%s\n", cmd, ds.n,
            tr.cfg.batch, tr.total_steps, m.cfg.n_layer, m.cfg.n_embd, m.P, resume ? ", resumed" : "");
     if (pref) {
-        ld_pref_opts po = ld_pref_opts_resolve(&tc.loss);
-        printf("%s: loss %s, β %g, ε %g, λ %g, γ %g, α %g; reference: %s\n", cmd, losses[k_loss], po.beta, po.eps,
-               po.lambda, po.gamma, po.nll_alpha,
-               !ld_pref_needs_ref(po.kind) ? "none" : have_ref ? ref_dir : "the starting model (precomputed)");
+        ld_pref_opts ro = ld_pref_opts_resolve(&tc.loss);
+        char name[256];
+        loss_label(&ro, name, sizeof name);
+        printf("%s: loss %s, β %g, ε %g, λ %g, γ %g, α %g, f-divergence %s", cmd, name, ro.beta, ro.eps, ro.lambda, ro.gamma,
+               ro.nll_alpha, fdiv_names[ro.fdiv]);
+        if (ro.ld_dpo) printf(", LD-DPO α %g", ro.ld_alpha);
+        if (ro.wpo) printf(", WPO");
+        if (kto) printf(", KTO weights %g/%g", ro.desirable_weight, ro.undesirable_weight);
+        printf("; reference: %s\n", !ld_pref_opts_needs_ref(&ro) ? "none" : have_ref ? ref_dir : "the starting model (precomputed)");
     }
     FILE *pcsv = NULL, *pmean = NULL;
     if (pds.n) {
@@ -336,10 +582,13 @@ static int cmd_train(int argc, char **argv, int pref) {
     while (!ld_trainer_done(&tr)) {
         if (ld_trainer_step(&tr)) { code = fail(1, "%s: step %ld: %s", cmd, tr.step, ld_failure_reason()); break; }
         double el = now_s() - t0;
-        if (pref)
-            fprintf(csv, "%ld,%d,%.6g,%.8g,%.6g,%.6g,%.6g,%.6g,%.4g,%.6g,%.6g,%ld,%.3f\n", tr.step, tr.epoch, tr.lr, tr.loss,
-                    tr.grad_norm, tr.metrics.rewards_chosen, tr.metrics.rewards_rejected, tr.metrics.rewards_margins,
-                    tr.metrics.rewards_accuracies, tr.metrics.logps_chosen, tr.metrics.logps_rejected, tr.tokens, el);
+        if (pref) {
+            const ld_pref_metrics *mt = &tr.metrics;
+            fprintf(csv, "%ld,%d,%.6g,%.8g,%.6g,%.6g,%.6g,%.6g,%.4g,%.6g,%.6g,%.6g,%.6g,%.6g,%.4g,%ld,%.6g,%.6g,%.6g,%.3f\n", tr.step,
+                    tr.epoch, tr.lr, tr.loss, tr.grad_norm, mt->rewards_chosen, mt->rewards_rejected, mt->rewards_margins,
+                    mt->rewards_accuracies, mt->logps_chosen, mt->logps_rejected, mt->logits_chosen, mt->logits_rejected,
+                    mt->entropy, mt->mean_token_accuracy, tr.tokens, mt->kl, mt->coef_chosen, mt->coef_rejected, el);
+        }
         else
             fprintf(csv, "%ld,%d,%.6g,%.8g,%.6g,%ld,%.3f\n", tr.step, tr.epoch, tr.lr, tr.loss, tr.grad_norm, tr.tokens, el);
         if (tr.step % log_every == 0 || ld_trainer_done(&tr)) {
@@ -347,7 +596,11 @@ static int cmd_train(int argc, char **argv, int pref) {
             double per = el / (double)(tr.step - step0);
             fmt_time(eta, sizeof eta, per * (double)(tr.total_steps - tr.step));
             fmt_time(spent, sizeof spent, el);
-            if (pref)
+            if (kto)
+                printf("step %5ld/%ld | loss %.5f | kl %.4f | rewards desirable %+.4f undesirable %+.4f | lr %.2e | %.0f tok/s | %s, left %s\n",
+                       tr.step, tr.total_steps, tr.loss, tr.metrics.kl, tr.metrics.rewards_chosen, tr.metrics.rewards_rejected, tr.lr,
+                       (tr.tokens - tok0) / el, spent, eta);
+            else if (pref)
                 printf("step %5ld/%ld | loss %.5f | margins %+.4f acc %.2f | chosen %.2f rejected %.2f | lr %.2e | %.0f tok/s | %s, left %s\n",
                        tr.step, tr.total_steps, tr.loss, tr.metrics.rewards_margins, tr.metrics.rewards_accuracies,
                        tr.metrics.logps_chosen, tr.metrics.logps_rejected, tr.lr, (tr.tokens - tok0) / el, spent, eta);
@@ -442,22 +695,21 @@ static int cmd_logprobs(int argc, char **argv) {
 
 /* A token as text for a table: printable ASCII as itself, else \xNN or <eot>. */
 static int cmd_dynamics(int argc, char **argv) {
-    const char *model = NULL, *update = NULL, *observe = NULL, *loss = "sft", *optim = "sgd";
-    double lr = 0.01, beta = 0, ls_eps = 0, lambda = 0, gamma = 0, nll = 0;
+    const char *model = NULL, *update = NULL, *observe = NULL, *optim = "sgd";
+    double lr = 0.01;
+    loss_args la;
+    loss_args_init(&la, "sft");
     int csv = 0, top = 3, max_prompt = 0, batch = 0;
     opt_t opts[] = {
         { "--model", 's', &model, "model directory (required)" },
-        { "--update", 's', &update, "JSONL of the training batch: prompt and completion (or chosen) for sft, chosen and rejected otherwise (required)" },
+        { "--update", 's', &update, "JSONL of the training batch: prompt and completion (or chosen) for sft, chosen and rejected "
+                                    "for the preference losses, prompt, completion and label for kto (required)" },
         { "--observe", 's', &observe, "JSONL of the observed responses: a prompt and any response fields (required)" },
         { "--lr", 'd', &lr, "η of the step" },
-        { "--loss", 's', &loss, "sft|dpo|cdpo|ipo|hinge|dpop|simpo|orpo" },
+        { "--loss", 's', &la.loss, "sft (plain SFT), or a preference loss NAME[,NAME...] as ldllm pref takes" },
         { "--optim", 's', &optim, "sgd|adamw|rmsprop (a fresh optimizer: one step)" },
         { "--batch", 'i', &batch, "use the first N examples of --update [all]" },
-        { "--beta", 'd', &beta, "β [0.1; simpo 2.0]" },
-        { "--eps", 'd', &ls_eps, "cDPO label smoothing ε" },
-        { "--lambda", 'd', &lambda, "DPOP λ [50] / ORPO λ [0.1]" },
-        { "--gamma", 'd', &gamma, "SimPO margin γ [0.5]" },
-        { "--nll-alpha", 'd', &nll, "RPO: add α × NLL of the chosen" },
+        LOSS_OPTS(la),
         { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
         { "--top", 'i', &top, "tokens listed that gained the most probability" },
         { "--csv", 'f', &csv, "one row per observed response: example,predicted,measured (example = N:field)" },
@@ -466,22 +718,29 @@ static int cmd_dynamics(int argc, char **argv) {
                   "One optimizer step on the --update batch, taken on a copy: for every observed response,\n"
                   "the predicted Δ log π(y|χ) = ⟨∇θ log π, Δθ⟩ (−η A K G, Prop. 1 of Ren & Sutherland),\n"
                   "its parts through the chosen and rejected rows, the measured change after the step,\n"
-                  "and the tokens that gained the most probability. The model on disk is not changed.");
+                  "and the tokens that gained the most probability; then each row's residual coefficient c\n"
+                  "(G = c(π − y); c < 0 pushes the response down) and, for a preference loss, its c⁻ and c⁺\n"
+                  "at a few margins (as ldllm losses). The model on disk is not changed.");
     if (r) return r;
     if (!model || !update || !observe) return fail(2, "dynamics: --model, --update and --observe are required");
-    static const char *const kinds[] = { "sft", "dpo", "cdpo", "ipo", "hinge", "dpop", "simpo", "orpo" };
     static const char *const optims[] = { "sgd", "adamw", "rmsprop" };
-    int k_loss, k_opt;
-    if ((r = pick("dynamics", "--loss", loss, kinds, 8, &k_loss)) || (r = pick("dynamics", "--optim", optim, optims, 3, &k_opt))) return r;
+    int k_opt;
+    if ((r = pick("dynamics", "--optim", optim, optims, 3, &k_opt))) return r;
     if (!(lr > 0) || top < 0 || batch < 0) return fail(2, "dynamics: --lr > 0, --top ≥ 0, --batch ≥ 0");
-    int pref = k_loss > 0;
+    int pref = strcmp(la.loss, "sft") != 0;
+    ld_pref_opts po;
+    memset(&po, 0, sizeof po);
+    if (pref && (r = parse_losses("dynamics", &la, &po))) return r;
+    int kto = pref && po.kind == LD_KTO;
+    char lname[256] = "sft";
+    if (pref) loss_label(&po, lname, sizeof lname);
     char cfgpath[4096];
     ld_config cfg;
     snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
     if (ld_load_config(&cfg, cfgpath)) return fail(1, "dynamics: %s", ld_failure_reason());
     ld_dataset ud, od;
     /* any columns: SFT takes "completion" (or "chosen"), preferences "chosen" and "rejected" */
-    if (ld_dataset_load(&ud, update, &cfg, LD_DATA_PROBES, 0)) return fail(1, "dynamics: update: %s", ld_failure_reason());
+    if (ld_dataset_load(&ud, update, &cfg, kto ? LD_DATA_UNPAIRED : LD_DATA_PROBES, 0)) return fail(1, "dynamics: update: %s", ld_failure_reason());
     if (ld_dataset_load(&od, observe, &cfg, LD_DATA_PROBES, 0)) { ld_dataset_free(&ud); return fail(1, "dynamics: observe: %s", ld_failure_reason()); }
     int n_ex = batch && batch < ud.n ? batch : ud.n, rows = pref ? 2 * n_ex : n_ex, code = 0;
     ld_model m;
@@ -506,8 +765,7 @@ static int cmd_dynamics(int argc, char **argv) {
     ld_train_config tc;
     memset(&tc, 0, sizeof tc);
     tc.pref = pref; tc.batch = n_ex; tc.no_shuffle = 1; tc.max_prompt = max_prompt;
-    tc.loss.kind = (ld_pref_kind)(pref ? k_loss - 1 : 0); tc.loss.beta = beta; tc.loss.eps = ls_eps;
-    tc.loss.lambda = lambda; tc.loss.gamma = gamma; tc.loss.nll_alpha = nll;
+    tc.loss = po;
     ld_trainer tr;
     ld_dyn_report rep;
     memset(&rep, 0, sizeof rep);
@@ -518,7 +776,7 @@ static int cmd_dynamics(int argc, char **argv) {
         printf("example,predicted,measured\n");
         for (int i = 0; i < n_obs; i++) printf("%d:%s,%.8g,%.8g\n", oi[2 * i], od.fields[oi[2 * i + 1]], rep.pred[i], rep.meas[i]);
     } else if (!code) {
-        printf("one %s step (%s, η %g) on %d examples; loss %.5f\n", kinds[k_loss], optims[k_opt], lr, n_ex, rep.loss);
+        printf("one %s step (%s, η %g) on %d examples; loss %.5f\n", lname, optims[k_opt], lr, n_ex, rep.loss);
         printf("Δ log π(y|χ) of each observed response, nats: predicted ⟨∇θ log π, Δθ⟩ and measured%s\n\n",
                pref ? "; the prediction's parts through the chosen and rejected rows" : "");
         printf("%-4s %-20s %10s %10s %10s %9s", "ex", "response", "log π", "predicted", "measured", "gap");
@@ -549,6 +807,23 @@ static int cmd_dynamics(int argc, char **argv) {
             printf("\n");
         }
         free(dl); free(mass); free(pv); free(tt); free(tg);
+        /* the residual of the step, row by row, and whether the loss squeezes */
+        printf("\nthe step's residual: G = c (π − y) on each row's response (c_tail past LD-DPO's shared part);\n"
+               "c < 0 is a negative gradient, pushing that response down\n\n");
+        printf("%-4s %-4s %-12s %12s %12s %8s\n", "row", "ex", "role", "c", "c_tail", "WPO w");
+        static const char *const roles[] = { "chosen", "rejected", "KL (none)" };
+        for (int k = 0; k < rep.n_rows; k++) {
+            const ld_row_coef *rc = &rep.row_coef[k];
+            const char *role = !pref ? "sft" : kto && rc->role == LD_ROW_CHOSEN ? "desirable" : kto && rc->role == LD_ROW_REJECTED ? "undesirable" : roles[rc->role];
+            printf("%-4d %-4d %-12s %+12.4e %+12.4e %8.4f\n", k, rep.row_example[k], role, rc->c, rc->c_tail, rc->weight);
+        }
+        if (pref) {
+            int nm = 5;
+            printf("\n%s per pair at margins Δ = r⁺ − r⁻ (one pair, s_ref = %g nats over %d tokens; as ldllm losses):\n\n",
+                   lname, SQ_REF, SQ_LEN);
+            squeeze_header(sq_margins_default, nm);
+            squeeze_row(&po, sq_margins_default, nm);
+        }
     }
     ld_dyn_report_free(&rep);
     ld_trainer_free(&tr);
@@ -614,10 +889,11 @@ int main(int argc, char **argv) {
         "ldllm — finetune and inspect small GPT-2 models with ld_llm.h\n\n"
         "  ldllm init      create a model\n"
         "  ldllm sft       supervised finetuning (prompt/completion JSONL)\n"
-        "  ldllm pref      preference finetuning: DPO, cDPO, IPO, hinge, DPOP, SimPO, ORPO\n"
+        "  ldllm pref      preference finetuning: TRL's DPO losses (and lists of them), KTO, cDPO, DPOP, SimPO, ORPO\n"
         "  ldllm logprobs  log π(y|x) of responses in a JSONL file, as CSV\n"
         "  ldllm generate  continue a prompt\n"
-        "  ldllm dynamics  one step on a copy: predicted vs measured Δ log π of observed responses\n\n"
+        "  ldllm dynamics  one step on a copy: predicted vs measured Δ log π of observed responses\n"
+        "  ldllm losses    which losses squeeze: each loss's residual coefficients on y⁻ and y⁺ at a few margins\n\n"
         "ldllm COMMAND --help shows a command's options.\n";
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(help, argc < 2 ? stderr : stdout);
@@ -630,5 +906,6 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "logprobs")) return cmd_logprobs(argc - 2, argv + 2);
     if (!strcmp(c, "generate")) return cmd_generate(argc - 2, argv + 2);
     if (!strcmp(c, "dynamics")) return cmd_dynamics(argc - 2, argv + 2);
+    if (!strcmp(c, "losses")) return cmd_losses(argc - 2, argv + 2);
     return fail(2, "unknown command '%s' (ldllm --help lists them)", c);
 }
