@@ -988,24 +988,148 @@ LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
    [0, V) (then the text is <|bad id N|>).                                   */
 LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap);
 
-/* Datasets: JSONL with TRL's field names, one JSON object per line.
+/* ---- chat templates: conversations as text ----
+
+   A conversation is a list of {"role", "content"} messages (roles
+   "system", "user", "assistant"). A template renders it as a model's chat
+   template does (transformers' apply_chat_template, tokenize=False):
+     plain   the contents, one message after another, separated by "\n";
+             the generation prompt is the "\n" before the next message
+     hh      Anthropic-HH: "\n\nHuman: " + content for the user, "\n\nAssistant: "
+             + content for the assistant; generation prompt "\n\nAssistant:";
+             no system messages
+     chatml  "<|im_start|>" role "\n" content "<|im_end|>\n" per message;
+             generation prompt "<|im_start|>assistant\n". Qwen2.5-Instruct's
+             and SmolLM2-Instruct's templates are this with a default system
+             message put first when a conversation has none: the names
+             "qwen2.5" and "smollm2" add theirs, "chatml" adds none
+     llama3  Llama-3-Instruct: "<|start_header_id|>" role "<|end_header_id|>\n\n"
+             + content with surrounding white space trimmed + "<|eot_id|>";
+             generation prompt "<|start_header_id|>assistant<|end_header_id|>\n\n".
+             The template's leading <|begin_of_text|> is not written: the
+             sequence's first token (ld_dataset_seq) stands in its place.
+   Special tokens are written as their text; the tokenizer maps them.       */
+typedef enum { LD_CHAT_NONE = 0, LD_CHAT_PLAIN, LD_CHAT_HH, LD_CHAT_CHATML, LD_CHAT_LLAMA3 } ld_chat_kind;
+typedef struct {
+    ld_chat_kind kind;
+    char name[32];          /* "plain", "hh", "chatml", "qwen2.5", ...        */
+    char system[512];       /* chatml: system message put first when a
+                               conversation has none ("": none)             */
+} ld_chat_template;
+typedef struct { const char *role, *content; } ld_chat_message;
+
+/* A built-in template by name: plain, hh, chatml, llama3, qwen2.5 (chatml
+   with "You are Qwen, created by Alibaba Cloud. You are a helpful
+   assistant."), smollm2 (chatml with "You are a helpful AI assistant named
+   SmolLM, trained by Hugging Face"). LD_ERR_ARG naming the choices.        */
+LDDEF ld_status ld_chat_template_named(ld_chat_template *t, const char *name);
+/* The built-in template that renders exactly as the Jinja source jinja[0..len)
+   (a tokenizer_config.json's "chat_template", JSON escapes resolved) does,
+   compared byte for byte after Jinja's "\n" escape is read as the newline it
+   stands for: Llama-3-Instruct's, Qwen2.5-Instruct's, the ChatML template of
+   the transformers documentation, and the family of SmolLM2-Instruct,
+   Qwen2-Instruct and Qwen1.5-Chat (ChatML with "{% if loop.first and
+   messages[0]['role'] != 'system' %}" putting a fixed system message first;
+   that message becomes t->system). Any other template: LD_ERR_FORMAT, and
+   the reason says to choose one by name.                                  */
+LDDEF ld_status ld_chat_template_recognise(ld_chat_template *t, const char *jinja, size_t len);
+/* Renders n messages into out (at most cap bytes with a NUL); *n_out gets
+   the length. add_generation_prompt: append the template's opening of an
+   assistant turn. Errors (LD_ERR_DATA): an unknown role, a role the
+   template cannot render (hh has no system), a NULL content; LD_ERR_LENGTH
+   if cap is too small.                                                     */
+LDDEF ld_status ld_chat_render(const ld_chat_template *t, const ld_chat_message *msgs, int n,
+                               int add_generation_prompt, char *out, size_t cap, size_t *n_out);
+
+/* Datasets: JSONL, one JSON object per line, in the forms users have.
      LD_DATA_SFT     "prompt", "completion"
      LD_DATA_PREF    "prompt", "chosen", "rejected"
      LD_DATA_UNPAIRED "prompt", "completion", "label" (true: desirable,
                      false: undesirable; TRL's unpaired preference rows, KTO)
-     LD_DATA_PROBES  "prompt" and any other string fields: the paper's probe
-                     types ("chosen", "rejected", "chosen_gptsemantic",
-                     "chosen_gptformat", "reject_gptsemantic",
-                     "reject_gptformat", "irr_train", "irr_test", "irr_hum",
-                     "random_permute", "random_nonhum", ...), each optional
-   Strings are decoded as JSON (\n, \", \uXXXX with surrogate pairs) and must
-   be valid UTF-8; each byte is then one token. Blank lines are skipped.
-   Other fields are ignored. A malformed line — bad JSON, a missing field, a
-   field that is not a string, invalid UTF-8, an empty response — stops the
-   load with its line number, or with LD_DATA_SKIP_BAD is skipped and
-   counted (n_skipped, first_skip).                                        */
+     LD_DATA_PROBES  "prompt" and any other fields of the same form: the paper's
+                     probe types ("chosen", "chosen_initial", "chosen_selfr",
+                     "chosen_gptsemantic", "chosen_gptformat", "rejected",
+                     "reject_gptsemantic", "reject_gptformat", "irr_train",
+                     "irr_test", "irr_hum", "random_permute", "random_nonhum",
+                     ...), each optional
+   Forms of a row (TRL's dataset formats):
+     standard        strings. Without "prompt", "chosen" and "rejected" hold
+                     the whole text (Anthropic-HH): the prompt is chosen up to
+                     and including its last "\n\nAssistant:" (the official DPO
+                     code's extract_anthropic_prompt), and rejected must begin
+                     with that prompt; without that marker, TRL's
+                     extract_prompt: the longest common prefix (of code
+                     points), one character shorter when the character before
+                     the split is a space, so the space starts the responses
+     conversational  lists of {"role", "content"} messages rendered with the
+                     chat template of the options (none given: refused): the
+                     prompt as the template writes it with the generation
+                     prompt (or, ending with an assistant message, up to its
+                     trimmed content, to be continued), a response as what the
+                     template writes for prompt + response past the prompt;
+                     the latter must begin with the former. Without "prompt"
+                     (or with a text "prompt" beside conversational
+                     responses, as UltraFeedback-binarized has), the prompt
+                     is the messages chosen and rejected begin with alike, as
+                     TRL's extract_prompt finds them. A row of "messages"
+                     alone is a prompt (all but the last message) and its last
+                     message, which must be the assistant's, as the response
+   SFT also takes preference rows and trains on "chosen" (the DPO code's SFT
+   target). The prompt's text becomes tokens, and so does the text of prompt
+   + response; the latter must begin with the former's tokens (TRL's check),
+   and the response is the rest. Strings are decoded as JSON (\n, \",
+   \uXXXX with surrogate pairs) and must be valid UTF-8; today each byte is
+   one token. Blank lines are skipped; other fields are ignored.
+   Well-formed but unusable, never fatal, and counted in ds->skips by reason
+   and field: an empty probe is left out of its row; an SFT or preference
+   row with an empty response is skipped. Malformed — bad JSON, a missing
+   field, a field of the wrong type, invalid UTF-8, an unknown role, a
+   content that is not a string, a template that cannot render the roles, a
+   rejected that does not begin with the HH prompt, a prompt whose tokens
+   are not a prefix — stops the load with its line number, or with
+   LD_DATA_SKIP_BAD is skipped and counted (n_skipped, first_skip, skips). */
 typedef enum { LD_DATA_SFT = 0, LD_DATA_PREF = 1, LD_DATA_PROBES = 2, LD_DATA_UNPAIRED = 3 } ld_data_kind;
 enum { LD_DATA_SKIP_BAD = 1 };
+
+/* How ld_dataset_seq cuts an example that does not fit in T tokens.
+     LD_TRUNC_KEEP_END    the official DPO code's truncation_mode "keep_end"
+                          (its mode for Anthropic-HH): when the prompt and the
+                          example's longest response do not fit, the prompt
+                          keeps its last max_prompt tokens; a response that
+                          still does not fit keeps its first tokens. Chosen,
+                          rejected and all probes share one prompt cut.
+                          (The DPO code then cuts every response to
+                          max_length − max_prompt_length; here a response
+                          keeps all that fits after the prompt as cut, which
+                          is more when the prompt was already shorter than
+                          max_prompt.) The default.
+     LD_TRUNC_KEEP_START  the same with the prompt keeping its first tokens
+                          (the DPO code's "keep_start", its mode for SHP/SE)
+     LD_TRUNC_TRL         TRL's DPOTrainer and SFTTrainer (truncation_mode
+                          "keep_start", their default): the sequence keeps its
+                          first T tokens, so a long response loses its end and
+                          a prompt that fills T leaves none (an error). With
+                          max_prompt > 0 the prompt first keeps its last
+                          max_prompt tokens, as TRL's DPO max_prompt_length
+                          did (512 by default before TRL removed it).
+     LD_TRUNC_TRL_KEEP_END  TRL's truncation_mode "keep_end" (the DPOTrainer
+                          default until TRL deprecated it): the sequence keeps
+                          its last T tokens, each sequence on its own; with
+                          max_prompt > 0 as above.                         */
+typedef enum { LD_TRUNC_KEEP_END = 0, LD_TRUNC_KEEP_START = 1, LD_TRUNC_TRL = 2, LD_TRUNC_TRL_KEEP_END = 3 } ld_truncation;
+
+/* What a load left out, one entry per (reason, field). */
+typedef enum {
+    LD_SKIP_MALFORMED = 0,      /* a malformed line (LD_DATA_SKIP_BAD); field "" */
+    LD_SKIP_EMPTY_RESPONSE = 1, /* an SFT or preference row whose response `field` is empty */
+    LD_SKIP_EMPTY_PROBE = 2     /* an empty probe `field`, left out of its row */
+} ld_skip_reason;
+typedef struct {
+    ld_skip_reason reason;
+    char field[64];
+    int n;                /* how many                                        */
+    int first_line;       /* the first line it happened on                   */
+} ld_data_skip;
 
 typedef struct {
     int n;                /* examples                                       */
@@ -1021,12 +1145,30 @@ typedef struct {
                              NULL for the other kinds                        */
     int n_skipped;        /* malformed lines skipped (LD_DATA_SKIP_BAD)      */
     char first_skip[256]; /* why the first of them was skipped               */
+    int n_skips;          /* entries in skips                                */
+    ld_data_skip *skips;  /* (n_skips) all that was left out, in the order
+                             first met                                      */
+    ld_truncation truncation; /* how ld_dataset_seq cuts; may be changed  */
 } ld_dataset;
 
+/* Options of ld_dataset_parse_opts; zero fields take the defaults. */
+typedef struct {
+    int flags;                      /* LD_DATA_SKIP_BAD                       */
+    const ld_chat_template *chat;   /* renders conversational rows [none]     */
+    ld_truncation truncation;       /* becomes ds->truncation [KEEP_END]      */
+} ld_data_opts;
+
 /* Parses JSONL text[0..len). On failure *ds is empty and the reason names
-   the line. cfg gives the tokenizer (byte-level: V ≥ 256).                */
+   the line. cfg gives the tokenizer (byte-level: V ≥ 256). opts may be NULL. */
+LDDEF ld_status ld_dataset_parse_opts(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
+                                      ld_data_kind kind, const ld_data_opts *opts);
+/* ld_dataset_parse_opts with only flags (no chat template). */
 LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
                                  ld_data_kind kind, int flags);
+/* What ds->skips holds, as one line of text, e.g.
+     left out 21 empty "chosen_initial" (first: line 7); skipped 2 malformed lines (first: line 3: bad JSON ...)
+   Writes at most cap bytes with a NUL; returns the length (0: nothing).    */
+LDDEF int ld_dataset_skips_string(const ld_dataset *ds, char *out, int cap);
 /* Builds a dataset from C data instead of JSONL text: n examples of n_cols
    columns named cols (column 0 is "prompt"; the kind's columns must be
    among them, as ld_dataset_parse needs them). cols = NULL takes the kind's
@@ -1055,14 +1197,11 @@ LDDEF void ld_dataset_free(ld_dataset *ds);
 LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name);
 
 /* Builds χ = [eot; prompt; response; eot] for example i with its response
-   from column `field`, into buf (T ints), and describes it in *out.
-   Truncation follows the official DPO code: when the prompt and the
-   example's longest response do not fit in T, the prompt keeps its last
-   max_prompt − 1 tokens (max_prompt ≤ 0 means T/2); a response that still
-   does not fit is cut at the end (and loses its final eot). The same
-   prompt cut applies to every response of the example, so chosen and
-   rejected (and all probes) share one prompt. LD_ERR_MISSING if the
-   example lacks the field.                                                 */
+   from column `field`, into buf (T ints), and describes it in *out. An
+   example that does not fit in T is cut as ds->truncation says
+   (ld_truncation; max_prompt ≤ 0 means T/2 for the DPO code's modes and no
+   prompt limit for TRL's). LD_ERR_MISSING if the example lacks the field;
+   LD_ERR_LENGTH if nothing of the response would be left.                  */
 LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, int max_prompt,
                                int eot, int *buf, ld_seq *out);
 
@@ -1080,9 +1219,18 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir);
    model's context. On failure *m is zeroed, nothing stays allocated.       */
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags);
 
-/* Reads a JSONL file; see ld_dataset_parse. */
+/* Reads a JSONL file; see ld_dataset_parse_opts (opts may be NULL). */
+LDDEF ld_status ld_dataset_load_opts(ld_dataset *ds, const char *path, const ld_config *cfg,
+                                     ld_data_kind kind, const ld_data_opts *opts);
+/* ld_dataset_load_opts with only flags. */
 LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_config *cfg,
                                 ld_data_kind kind, int flags);
+
+/* The chat template of a model's tokenizer_config.json ("chat_template":
+   a string, or a list of {"name", "template"} of which "default" is
+   taken), recognised as ld_chat_template_recognise does. A config without
+   one (GPT-2's): LD_ERR_MISSING, and the reason says to choose one by name. */
+LDDEF ld_status ld_chat_template_load(ld_chat_template *t, const char *tokenizer_config_path);
 
 /* Reads a config.json into *cfg (resolved). */
 LDDEF ld_status ld_load_config(ld_config *cfg, const char *path);
@@ -4441,20 +4589,7 @@ static long ld__json_str(const ld__json *j, int i, char *out, size_t cap) {
     return (long)k;
 }
 
-/* ---- datasets ---- */
-
-LDDEF void ld_dataset_free(ld_dataset *ds) {
-    if (!ds) return;
-    if (ds->fields) for (int f = 0; f < ds->n_fields; f++) LD_FREE(ds->fields[f]);
-    LD_FREE(ds->fields); LD_FREE(ds->tokens); LD_FREE(ds->start); LD_FREE(ds->len); LD_FREE(ds->line);
-    LD_FREE(ds->label);
-    memset(ds, 0, sizeof *ds);
-}
-
-LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name) {
-    for (int f = 0; ds && name && f < ds->n_fields; f++) if (!strcmp(ds->fields[f], name)) return f;
-    return -1;
-}
+/* ---- text helpers: growable bytes, code points, Python's white space ---- */
 
 /* Grows *p (elements of size es) to hold at least need; doubles. */
 static int ld__grow(void **p, size_t *cap, size_t need, size_t es) {
@@ -4468,6 +4603,330 @@ static int ld__grow(void **p, size_t *cap, size_t need, size_t es) {
     *p = q;
     *cap = nc;
     return 0;
+}
+
+/* Bytes that grow; always NUL-terminated once anything was put. */
+typedef struct { char *p; size_t n, cap; } ld__buf;
+static int ld__buf_put(ld__buf *b, const void *s, size_t n) {
+    if (ld__grow((void **)&b->p, &b->cap, b->n + n + 1, 1)) return -1;
+    if (n) memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+    return 0;
+}
+static int ld__buf_puts(ld__buf *b, const char *s) { return ld__buf_put(b, s, strlen(s)); }
+static void ld__buf_free(ld__buf *b) { LD_FREE(b->p); memset(b, 0, sizeof *b); }
+
+/* The code point of the valid k-byte UTF-8 sequence at s. */
+static unsigned ld__utf8_cp(const unsigned char *s, int k) {
+    if (k == 1) return s[0];
+    unsigned cp = s[0] & (0xFFu >> (k + 1));
+    for (int i = 1; i < k; i++) cp = (cp << 6) | (s[i] & 0x3F);
+    return cp;
+}
+
+/* Python's str.isspace for one code point: what str.strip() and Jinja's
+   trim filter remove. */
+static int ld__py_space(unsigned cp) {
+    return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+           (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+           cp == 0x3000;
+}
+
+/* Narrows s[*a..*b) to what Python's str.strip() leaves (an invalid byte
+   counts as a non-space character). */
+static void ld__py_strip(const unsigned char *s, size_t *a, size_t *b) {
+    while (*a < *b) {
+        int k = ld__utf8_len(s + *a, (int)LD__MIN(*b - *a, 4));
+        if (!k || !ld__py_space(ld__utf8_cp(s + *a, k))) break;
+        *a += (size_t)k;
+    }
+    while (*b > *a) {
+        size_t q = *b - 1;
+        while (q > *a && (s[q] & 0xC0) == 0x80 && *b - q < 4) q--;
+        int k = ld__utf8_len(s + q, (int)(*b - q));
+        if (k != (int)(*b - q) || !ld__py_space(ld__utf8_cp(s + q, k))) break;
+        *b = q;
+    }
+}
+
+/* Where the last occurrence of needle[0..nn) starts in hay[0..nh), or −1
+   (Python's str.rindex; an empty needle is found at nh). */
+static long ld__rfind(const char *hay, size_t nh, const char *needle, size_t nn) {
+    if (nn > nh) return -1;
+    for (size_t p = nh - nn + 1; p-- > 0;)
+        if (!memcmp(hay + p, needle, nn)) return (long)p;
+    return -1;
+}
+
+/* ---- chat templates ---- */
+
+enum { LD__ROLE_SYSTEM = 0, LD__ROLE_USER = 1, LD__ROLE_ASSISTANT = 2 };
+static const char *const ld__role_names[3] = { "system", "user", "assistant" };
+
+/* One message: its role and its content, bytes [off, off + n) of an arena. */
+typedef struct { int role; size_t off, n; } ld__msg;
+
+/* The role named s[0..n), or −1. */
+static int ld__role_of(const char *s, size_t n) {
+    for (int r = 0; r < 3; r++)
+        if (strlen(ld__role_names[r]) == n && !memcmp(s, ld__role_names[r], n)) return r;
+    return -1;
+}
+
+/* Appends the rendering of messages m[0..n) (contents in arena) to out, as
+   the template t writes them. gen: then the generation prompt. cont: the
+   last message is to be continued, as transformers' continue_final_message
+   does it: the text is cut just after the last occurrence of that message's
+   content stripped of white space. 0, or −1 with the reason in why.       */
+static int ld__chat_write(const ld_chat_template *t, const char *arena, const ld__msg *m, int n, int gen, int cont,
+                          ld__buf *out, char *why, size_t wn) {
+    size_t s0 = out->n;
+    int bad = 0;
+    if (t->kind == LD_CHAT_CHATML && t->system[0] && n > 0 && m[0].role != LD__ROLE_SYSTEM) {
+        bad |= ld__buf_puts(out, "<|im_start|>system\n") | ld__buf_puts(out, t->system) | ld__buf_puts(out, "<|im_end|>\n");
+    }
+    for (int i = 0; i < n && !bad; i++) {
+        const char *c = arena + m[i].off, *role = ld__role_names[m[i].role];
+        switch (t->kind) {
+        case LD_CHAT_PLAIN:
+            if (i > 0) bad |= ld__buf_puts(out, "\n");
+            bad |= ld__buf_put(out, c, m[i].n);
+            break;
+        case LD_CHAT_HH:
+            if (m[i].role == LD__ROLE_SYSTEM) {
+                snprintf(why, wn, "the hh template has no place for a \"system\" message (message %d)", i + 1);
+                return -1;
+            }
+            bad |= ld__buf_puts(out, m[i].role == LD__ROLE_USER ? "\n\nHuman: " : "\n\nAssistant: ");
+            bad |= ld__buf_put(out, c, m[i].n);
+            break;
+        case LD_CHAT_CHATML:
+            bad |= ld__buf_puts(out, "<|im_start|>") | ld__buf_puts(out, role) | ld__buf_puts(out, "\n");
+            bad |= ld__buf_put(out, c, m[i].n) | ld__buf_puts(out, "<|im_end|>\n");
+            break;
+        case LD_CHAT_LLAMA3: {
+            size_t a = 0, b = m[i].n;
+            ld__py_strip((const unsigned char *)c, &a, &b);  /* message['content'] | trim */
+            bad |= ld__buf_puts(out, "<|start_header_id|>") | ld__buf_puts(out, role) | ld__buf_puts(out, "<|end_header_id|>\n\n");
+            bad |= ld__buf_put(out, c + a, b - a) | ld__buf_puts(out, "<|eot_id|>");
+            break;
+        }
+        default:
+            snprintf(why, wn, "no chat template");
+            return -1;
+        }
+    }
+    if (gen && !bad) {
+        static const char *const open[5] = { "", "\n", "\n\nAssistant:", "<|im_start|>assistant\n",
+                                             "<|start_header_id|>assistant<|end_header_id|>\n\n" };
+        bad |= ld__buf_puts(out, open[t->kind]);
+    }
+    if (bad) { snprintf(why, wn, "out of memory"); return -2; }
+    if (cont && n > 0) {
+        size_t a = 0, b = m[n - 1].n;
+        ld__py_strip((const unsigned char *)arena + m[n - 1].off, &a, &b);
+        long at = ld__rfind(out->p + s0, out->n - s0, arena + m[n - 1].off + a, b - a);
+        if (at < 0) { snprintf(why, wn, "the template does not write the last message's content"); return -1; }
+        out->n = s0 + (size_t)at + (b - a);
+        out->p[out->n] = 0;
+    }
+    return 0;
+}
+
+LDDEF ld_status ld_chat_template_named(ld_chat_template *t, const char *name) {
+    static const struct { const char *name; ld_chat_kind kind; const char *system; } tab[] = {
+        { "plain", LD_CHAT_PLAIN, "" },
+        { "hh", LD_CHAT_HH, "" },
+        { "chatml", LD_CHAT_CHATML, "" },
+        { "llama3", LD_CHAT_LLAMA3, "" },
+        { "qwen2.5", LD_CHAT_CHATML, "You are Qwen, created by Alibaba Cloud. You are a helpful assistant." },
+        { "smollm2", LD_CHAT_CHATML, "You are a helpful AI assistant named SmolLM, trained by Hugging Face" },
+    };
+    if (!t) return ld__fail(LD_ERR_ARG, "template is NULL");
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; name && i < sizeof tab / sizeof tab[0]; i++)
+        if (!strcmp(name, tab[i].name)) {
+            t->kind = tab[i].kind;
+            snprintf(t->name, sizeof t->name, "%s", tab[i].name);
+            snprintf(t->system, sizeof t->system, "%s", tab[i].system);
+            return LD_OK;
+        }
+    return ld__fail(LD_ERR_ARG, "no chat template named \"%s\" (plain, hh, chatml, llama3, qwen2.5, smollm2)",
+                    name ? name : "(null)");
+}
+
+/* The Jinja sources recognised, as a tokenizer_config.json holds them once
+   its JSON escapes are resolved (a "\n" in these C strings is the newline
+   that Jinja's "\n" escape or a raw newline gives).                       */
+static const char ld__jinja_llama3[] =
+    "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
+    "message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+    "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+static const char ld__jinja_chatml[] =
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + "
+    "'\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+/* SmolLM2-Instruct, Qwen2-Instruct, Qwen1.5-Chat: this, a system message
+   without quotes or backslashes, then ld__jinja_chatml_first_b */
+static const char ld__jinja_chatml_first_a[] =
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n";
+static const char ld__jinja_chatml_first_b[] =
+    "<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + "
+    "'\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+static const char ld__jinja_qwen2_5[] =
+    "{%- if tools %}\n    {{- '<|im_start|>system\n' }}\n    {%- if messages[0]['role'] == 'system' %}\n        "
+    "{{- messages[0]['content'] }}\n    {%- else %}\n        {{- 'You are Qwen, created by Alibaba Cloud. You are a "
+    "helpful assistant.' }}\n    {%- endif %}\n    {{- \"\n\n# Tools\n\nYou may call one or more functions to assist "
+    "with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\" }}"
+    "\n    {%- for tool in tools %}\n        {{- \"\n\" }}\n        {{- tool | tojson }}\n    {%- endfor %}\n    "
+    "{{- \"\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
+    "<tool_call></tool_call> XML tags:\n<tool_call>\n{\\\"name\\\": <function-name>, \\\"arguments\\\": "
+    "<args-json-object>}\n</tool_call><|im_end|>\n\" }}\n{%- else %}\n    {%- if messages[0]['role'] == 'system' %}\n"
+    "        {{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}\n    {%- else %}\n        "
+    "{{- '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n' }}\n"
+    "    {%- endif %}\n{%- endif %}\n{%- for message in messages %}\n    {%- if (message.role == \"user\") or "
+    "(message.role == \"system\" and not loop.first) or (message.role == \"assistant\" and not message.tool_calls) %}"
+    "\n        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}\n    "
+    "{%- elif message.role == \"assistant\" %}\n        {{- '<|im_start|>' + message.role }}\n        "
+    "{%- if message.content %}\n            {{- '\n' + message.content }}\n        {%- endif %}\n        "
+    "{%- for tool_call in message.tool_calls %}\n            {%- if tool_call.function is defined %}\n                "
+    "{%- set tool_call = tool_call.function %}\n            {%- endif %}\n            {{- '\n<tool_call>\n{\"name\": \"' }}"
+    "\n            {{- tool_call.name }}\n            {{- '\", \"arguments\": ' }}\n            "
+    "{{- tool_call.arguments | tojson }}\n            {{- '}\n</tool_call>' }}\n        {%- endfor %}\n        "
+    "{{- '<|im_end|>\n' }}\n    {%- elif message.role == \"tool\" %}\n        {%- if (loop.index0 == 0) or "
+    "(messages[loop.index0 - 1].role != \"tool\") %}\n            {{- '<|im_start|>user' }}\n        {%- endif %}\n"
+    "        {{- '\n<tool_response>\n' }}\n        {{- message.content }}\n        {{- '\n</tool_response>' }}\n"
+    "        {%- if loop.last or (messages[loop.index0 + 1].role != \"tool\") %}\n            {{- '<|im_end|>\n' }}\n"
+    "        {%- endif %}\n    {%- endif %}\n{%- endfor %}\n{%- if add_generation_prompt %}\n    "
+    "{{- '<|im_start|>assistant\n' }}\n{%- endif %}\n";
+
+LDDEF ld_status ld_chat_template_recognise(ld_chat_template *t, const char *jinja, size_t len) {
+    if (!t || !jinja) return ld__fail(LD_ERR_ARG, "NULL argument");
+    memset(t, 0, sizeof *t);
+    /* Jinja's "\n" escape is the newline it stands for */
+    char *s = (char *)LD_MALLOC(len + 1);
+    if (!s) return ld__fail(LD_ERR_OOM, "chat template");
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (jinja[i] == '\\' && i + 1 < len && jinja[i + 1] == 'n') { s[n++] = '\n'; i++; }
+        else s[n++] = jinja[i];
+    }
+    s[n] = 0;
+    ld_status st = LD_OK;
+    size_t na = sizeof ld__jinja_chatml_first_a - 1, nb = sizeof ld__jinja_chatml_first_b - 1;
+    if (n == sizeof ld__jinja_llama3 - 1 && !memcmp(s, ld__jinja_llama3, n)) st = ld_chat_template_named(t, "llama3");
+    else if (n == sizeof ld__jinja_qwen2_5 - 1 && !memcmp(s, ld__jinja_qwen2_5, n)) st = ld_chat_template_named(t, "qwen2.5");
+    else if (n == sizeof ld__jinja_chatml - 1 && !memcmp(s, ld__jinja_chatml, n)) st = ld_chat_template_named(t, "chatml");
+    else if (n > na + nb && !memcmp(s, ld__jinja_chatml_first_a, na) && !memcmp(s + n - nb, ld__jinja_chatml_first_b, nb) &&
+             n - na - nb < sizeof t->system && !memchr(s + na, '\'', n - na - nb) && !memchr(s + na, '\\', n - na - nb)) {
+        ld_chat_template_named(t, "chatml");
+        memcpy(t->system, s + na, n - na - nb);
+        t->system[n - na - nb] = 0;
+        if (!strcmp(t->system, "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
+            snprintf(t->name, sizeof t->name, "smollm2");
+    } else
+        st = ld__fail(LD_ERR_FORMAT, "the chat template is none of the built-in ones (chatml as Qwen2.5 and "
+                                     "SmolLM2-Instruct write it, llama3): choose one by name (--template plain, hh, "
+                                     "chatml, llama3, qwen2.5 or smollm2)");
+    LD_FREE(s);
+    return st;
+}
+
+LDDEF ld_status ld_chat_render(const ld_chat_template *t, const ld_chat_message *msgs, int n,
+                               int add_generation_prompt, char *out, size_t cap, size_t *n_out) {
+    if (n_out) *n_out = 0;
+    if (!t || (!msgs && n > 0) || n < 0 || !out || cap < 1) return ld__fail(LD_ERR_ARG, "NULL argument or n < 0");
+    if (t->kind <= LD_CHAT_NONE || t->kind > LD_CHAT_LLAMA3) return ld__fail(LD_ERR_ARG, "unknown chat template kind %d", (int)t->kind);
+    ld__buf arena = { 0, 0, 0 }, text = { 0, 0, 0 };
+    ld__msg *m = (ld__msg *)LD_MALLOC(sizeof(ld__msg) * (size_t)(n > 0 ? n : 1));
+    ld_status st = m ? LD_OK : ld__fail(LD_ERR_OOM, "chat render");
+    for (int i = 0; i < n && !st; i++) {
+        if (!msgs[i].role || !msgs[i].content) { st = ld__fail(LD_ERR_DATA, "message %d has no role or no content", i + 1); break; }
+        m[i].role = ld__role_of(msgs[i].role, strlen(msgs[i].role));
+        if (m[i].role < 0) { st = ld__fail(LD_ERR_DATA, "message %d: unknown role \"%s\" (system, user, assistant)", i + 1, msgs[i].role); break; }
+        m[i].off = arena.n;
+        m[i].n = strlen(msgs[i].content);
+        if (ld__buf_put(&arena, msgs[i].content, m[i].n)) st = ld__fail(LD_ERR_OOM, "chat render");
+    }
+    char why[200] = "";
+    if (!st) {
+        int r = ld__chat_write(t, arena.p ? arena.p : "", m, n, add_generation_prompt, 0, &text, why, sizeof why);
+        if (r == -2) st = ld__fail(LD_ERR_OOM, "chat render");
+        else if (r) st = ld__fail(LD_ERR_DATA, "%s", why);
+    }
+    if (!st && text.n + 1 > cap) st = ld__fail(LD_ERR_LENGTH, "the rendering needs %zu bytes, have %zu", text.n + 1, cap);
+    if (!st) {
+        if (text.n) memcpy(out, text.p, text.n);
+        out[text.n] = 0;
+        if (n_out) *n_out = text.n;
+    }
+    LD_FREE(m);
+    ld__buf_free(&arena);
+    ld__buf_free(&text);
+    return st;
+}
+
+/* ---- datasets ---- */
+
+LDDEF void ld_dataset_free(ld_dataset *ds) {
+    if (!ds) return;
+    if (ds->fields) for (int f = 0; f < ds->n_fields; f++) LD_FREE(ds->fields[f]);
+    LD_FREE(ds->fields); LD_FREE(ds->tokens); LD_FREE(ds->start); LD_FREE(ds->len); LD_FREE(ds->line);
+    LD_FREE(ds->skips); LD_FREE(ds->label);
+    memset(ds, 0, sizeof *ds);
+}
+
+LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name) {
+    for (int f = 0; ds && name && f < ds->n_fields; f++) if (!strcmp(ds->fields[f], name)) return f;
+    return -1;
+}
+
+/* Counts one skip of (reason, field) on line `line`. 0, or −1 out of memory. */
+static int ld__skip_add(ld_dataset *ds, ld_skip_reason reason, const char *field, int line) {
+    for (int k = 0; k < ds->n_skips; k++)
+        if (ds->skips[k].reason == reason && !strcmp(ds->skips[k].field, field)) { ds->skips[k].n++; return 0; }
+    ld_data_skip *s = (ld_data_skip *)LD_MALLOC(sizeof(ld_data_skip) * (size_t)(ds->n_skips + 1));
+    if (!s) return -1;
+    if (ds->n_skips) memcpy(s, ds->skips, sizeof(ld_data_skip) * (size_t)ds->n_skips);
+    LD_FREE(ds->skips);
+    ds->skips = s;
+    memset(&s[ds->n_skips], 0, sizeof s[0]);
+    s[ds->n_skips].reason = reason;
+    snprintf(s[ds->n_skips].field, sizeof s[0].field, "%s", field);
+    s[ds->n_skips].n = 1;
+    s[ds->n_skips].first_line = line;
+    ds->n_skips++;
+    return 0;
+}
+
+LDDEF int ld_dataset_skips_string(const ld_dataset *ds, char *out, int cap) {
+    char buf[2048] = "";
+    size_t k = 0;
+    for (int i = 0; ds && i < ds->n_skips && k < sizeof buf; i++) {
+        const ld_data_skip *s = &ds->skips[i];
+        char where[300];
+        if (s->reason == LD_SKIP_MALFORMED) snprintf(where, sizeof where, "%s", ds->first_skip);
+        else snprintf(where, sizeof where, "line %d", s->first_line);
+        const char *sep = k ? "; " : "", *first = s->n > 1 ? "first: " : "";
+        int w;
+        if (s->reason == LD_SKIP_MALFORMED)
+            w = snprintf(buf + k, sizeof buf - k, "%sskipped %d malformed line%s (%s%s)", sep, s->n, s->n > 1 ? "s" : "", first, where);
+        else if (s->reason == LD_SKIP_EMPTY_RESPONSE)
+            w = snprintf(buf + k, sizeof buf - k, "%sskipped %d example%s with an empty \"%s\" (%s%s)", sep, s->n,
+                         s->n > 1 ? "s" : "", s->field, first, where);
+        else
+            w = snprintf(buf + k, sizeof buf - k, "%sleft out %d empty \"%s\" (%s%s)", sep, s->n, s->field, first, where);
+        if (w < 0) break;
+        k += (size_t)w;
+    }
+    if (k >= sizeof buf) k = sizeof buf - 1;
+    if (out && cap > 0) {
+        size_t c = LD__MIN(k, (size_t)cap - 1);
+        memcpy(out, buf, c);
+        out[c] = 0;
+    }
+    return (int)k;
 }
 
 /* Adds a column; the (n, n_fields) tables are re-laid with the new stride. */
@@ -4493,14 +4952,44 @@ static int ld__ds_add_field(ld_dataset *ds, const char *name, size_t *rowcap) {
     return 0;
 }
 
+/* Text → token ids: the one place where text becomes tokens. Today each
+   byte is one token (V ≥ 256). Writes *n_ids ids into *ids (grown).
+   LD_DATA_TEST_TOKENIZER(s, n, out), if a test defines it, stands in for
+   the tokenizer (out has room for n ids; it returns how many it wrote), so
+   that the prefix check below can meet a tokenizer that merges across the
+   prompt's end.                                                            */
+static ld_status ld__text_ids(const unsigned char *s, size_t n, int **ids, size_t *cap, size_t *n_ids) {
+    if (n > (1u << 30)) return ld__fail(LD_ERR_DATA, "a text of %zu bytes is too long", n);
+    if (ld__grow((void **)ids, cap, n + 1, sizeof(int))) return ld__fail(LD_ERR_OOM, "dataset");
+#ifdef LD_DATA_TEST_TOKENIZER
+    *n_ids = (size_t)LD_DATA_TEST_TOKENIZER(s, n, *ids);
+#else
+    for (size_t q = 0; q < n; q++) (*ids)[q] = s[q];
+    *n_ids = n;
+#endif
+    return LD_OK;
+}
+
+/* How many leading ids p[0..np) and q[0..nq) share: np when p is a prefix
+   of q (TRL's check that the prompt's ids begin the prompt + completion's). */
+static size_t ld__ids_common(const int *p, size_t np, const int *q, size_t nq) {
+    size_t k = 0;
+    while (k < np && k < nq && p[k] == q[k]) k++;
+    return k;
+}
+
 /* Building a dataset row by row (the JSONL parser and the C constructors):
    ld__dsb_row opens a row with every cell absent, ld__dsb_put fills one
-   cell, then ld__dsb_commit keeps the row or ld__dsb_drop forgets it.     */
+   cell with ids (ld__dsb_put_prompt and ld__dsb_put_response with text),
+   then ld__dsb_commit keeps the row or ld__dsb_drop forgets it.           */
 typedef struct {
     ld_dataset *ds;
     size_t rowcap, tokcap, linecap;   /* room in start/len, tokens, line */
     size_t labelcap;                  /* room in label (LD_DATA_UNPAIRED) */
     size_t row_tok0;                  /* ds->n_tokens when the row opened */
+    ld__buf prompt, text;             /* the row's prompt text; prompt + a response */
+    int *pids, *ids;                  /* their ids */
+    size_t npids, pidcap, idcap;
 } ld__dsb;
 
 /* The columns every dataset of a kind has, in order (NULL-terminated). */
@@ -4535,26 +5024,58 @@ static ld_status ld__dsb_row(ld__dsb *b) {
     return LD_OK;
 }
 
-/* Cell f of the open row: n ids from tok, or else n bytes (one token each). */
-static ld_status ld__dsb_put(ld__dsb *b, int f, const int *tok, const unsigned char *bytes, size_t n) {
+/* Cell f of the open row: n ids. */
+static ld_status ld__dsb_put(ld__dsb *b, int f, const int *tok, size_t n) {
     ld_dataset *ds = b->ds;
     if (n > (1u << 30)) return ld__fail(LD_ERR_DATA, "a field of %zu tokens is too long", n);
     if (ld__grow((void **)&ds->tokens, &b->tokcap, ds->n_tokens + n, sizeof(int))) return ld__fail(LD_ERR_OOM, "dataset");
-    int *d = ds->tokens + ds->n_tokens;
-    if (tok) memcpy(d, tok, sizeof(int) * n);
-    else for (size_t q = 0; q < n; q++) d[q] = bytes[q];
+    if (n) memcpy(ds->tokens + ds->n_tokens, tok, sizeof(int) * n);
     size_t cell = (size_t)ds->n * ds->n_fields + f;
     ds->start[cell] = ds->n_tokens;
     ds->len[cell] = (int)n;
     ds->n_tokens += n;
     return LD_OK;
 }
+
+/* Cell 0 of the open row: the prompt's text P[0..n), as ids. */
+static ld_status ld__dsb_put_prompt(ld__dsb *b, const char *P, size_t n) {
+    b->prompt.n = 0;
+    if (ld__buf_put(&b->prompt, P, n)) return ld__fail(LD_ERR_OOM, "dataset");
+    ld_status st = ld__text_ids((const unsigned char *)P, n, &b->pids, &b->pidcap, &b->npids);
+    return st ? st : ld__dsb_put(b, 0, b->pids, b->npids);
+}
+
+/* Cell f of the open row: the response R[0..n) after the row's prompt. The
+   text prompt + response becomes ids, which must begin with the prompt's
+   ids; the cell holds the ids after them. If they do not begin so, why
+   says where they part and nothing is put.                                */
+static ld_status ld__dsb_put_response(ld__dsb *b, int f, const char *R, size_t n, char *why, size_t wn) {
+    b->text.n = 0;
+    if (ld__buf_put(&b->text, b->prompt.p ? b->prompt.p : "", b->prompt.n) || ld__buf_put(&b->text, R, n))
+        return ld__fail(LD_ERR_OOM, "dataset");
+    size_t nids = 0;
+    ld_status st = ld__text_ids((const unsigned char *)b->text.p, b->text.n, &b->ids, &b->idcap, &nids);
+    if (st) return st;
+    size_t k = ld__ids_common(b->pids, b->npids, b->ids, nids);
+    if (k < b->npids) {
+        snprintf(why, wn, "the prompt's %zu tokens are not a prefix of the tokens of prompt + \"%s\" (they part at "
+                 "token %zu): the tokenizer joins the prompt's end to the response's start", b->npids, b->ds->fields[f], k);
+        return LD_OK;
+    }
+    return ld__dsb_put(b, f, b->ids + b->npids, nids - b->npids);
+}
+
 /* label: LD_DATA_UNPAIRED's (1 desirable, 0 undesirable); ignored for other kinds */
 static void ld__dsb_commit(ld__dsb *b, int line, int label) {
     if (b->ds->label) b->ds->label[b->ds->n] = label;
     b->ds->line[b->ds->n++] = line;
 }
 static void ld__dsb_drop(ld__dsb *b) { b->ds->n_tokens = b->row_tok0; }
+static void ld__dsb_close(ld__dsb *b) {
+    ld__buf_free(&b->prompt); ld__buf_free(&b->text);
+    LD_FREE(b->pids); LD_FREE(b->ids);
+    b->pids = b->ids = NULL;
+}
 
 /* Opens a dataset of a kind with columns cols (NULL: the kind's own);
    checks that column 0 is "prompt" and the kind's columns are there. */
@@ -4620,17 +5141,21 @@ static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const cha
                     if (!w) st = ld__fail(LD_ERR_DATA, "example %d: \"%s\" is not valid UTF-8 at byte %zu", i, name, q);
                     q += w ? (size_t)w : 1;
                 }
-                if (!st) st = ld__dsb_put(&b, f, NULL, u, len);
+                char why[300] = "";
+                if (!st && f == 0) st = ld__dsb_put_prompt(&b, texts[k], len);
+                else if (!st) st = ld__dsb_put_response(&b, f, texts[k], len, why, sizeof why);
+                if (!st && why[0]) st = ld__fail(LD_ERR_DATA, "example %d: %s", i, why);
             } else {
                 for (size_t q = 0; q < len && !st; q++)
                     if (toks[k][q] < 0 || toks[k][q] >= c.vocab_size)
                         st = ld__fail(LD_ERR_TOKEN, "example %d: \"%s\" token %zu is %d, outside [0, %d)", i, name, q,
                                       toks[k][q], c.vocab_size);
-                if (!st) st = ld__dsb_put(&b, f, toks[k], NULL, len);
+                if (!st) st = ld__dsb_put(&b, f, toks[k], len);
             }
         }
         if (!st) ld__dsb_commit(&b, i + 1, 0);
     }
+    ld__dsb_close(&b);
     if (st) ld_dataset_free(ds);
     return st;
 }
@@ -4647,19 +5172,380 @@ LDDEF ld_status ld_dataset_from_tokens(ld_dataset *ds, ld_data_kind kind, const 
     return ld__dataset_from_c(ds, kind, cols, n_cols, NULL, cells, lens, n, cfg);
 }
 
-LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
-                                 ld_data_kind kind, int flags) {
+/* ---- rows as users have them: one prompt text and its response texts ---- */
+
+/* One response of a row: the column it goes to, its text in the row's R. */
+typedef struct { char name[128]; size_t off, n; } ld__resp;
+
+/* A row read from JSON, reduced to text (what TRL's maybe_extract_prompt
+   and maybe_apply_chat_template leave): P, and responses in R. */
+typedef struct {
+    const ld__json *j;
+    const ld_chat_template *chat;
+    char *why;                  /* the reason a row is malformed */
+    size_t wn;
+    ld__buf P, R, arena;        /* prompt; responses; decoded message contents */
+    ld__resp *r;
+    int nr, rcap;
+    ld__msg *m;                 /* messages read so far (of several fields) */
+    int nm, mcap;
+} ld__row;
+
+static void ld__row_free(ld__row *w) {
+    ld__buf_free(&w->P); ld__buf_free(&w->R); ld__buf_free(&w->arena);
+    LD_FREE(w->r); LD_FREE(w->m);
+    w->r = NULL; w->m = NULL; w->rcap = w->mcap = 0;
+}
+
+#define LD__ROW_FAIL(w, ...) (snprintf((w)->why, (w)->wn, __VA_ARGS__), -1)
+#define LD__ROW_OOM(w) (snprintf((w)->why, (w)->wn, "out of memory"), -2)
+
+/* Appends string node v, decoded, to b; its length, or −1 (lone surrogate). */
+static long ld__json_text(const ld__json *j, int v, ld__buf *b) {
+    size_t raw = (size_t)(j->nodes[v].end - j->nodes[v].start);
+    if (ld__grow((void **)&b->p, &b->cap, b->n + raw + 1, 1)) return -2;
+    long n = ld__json_str(j, v, b->p + b->n, raw);
+    if (n < 0) return -1;
+    b->n += (size_t)n;
+    b->p[b->n] = 0;
+    return n;
+}
+
+/* Node v's form: 's' text, 'c' a conversation (a list of objects, maybe
+   empty), 0 anything else. */
+static int ld__form(const ld__json *j, int v) {
+    if (v < 0) return 0;
+    if (j->nodes[v].type == 's') return 's';
+    if (j->nodes[v].type != 'a') return 0;
+    for (int k = 0, c = v + 1; k < j->nodes[v].n; k++, c = j->nodes[c].skip)
+        if (j->nodes[c].type != 'o') return 0;
+    return 'c';
+}
+
+/* Reads field `name` (node v, a conversation) as messages appended to w->m;
+   *first gets the index of the first. 0, −1 malformed, −2 out of memory. */
+static int ld__row_conv(ld__row *w, int v, const char *name, int *first) {
+    const ld__json *j = w->j;
+    *first = w->nm;
+    for (int k = 0, c = v + 1; k < j->nodes[v].n; k++, c = j->nodes[c].skip) {
+        int vr = ld__json_get(j, c, "role"), vc = ld__json_get(j, c, "content");
+        if (vr < 0 || j->nodes[vr].type != 's') return LD__ROW_FAIL(w, "message %d of \"%s\" has no \"role\" string", k + 1, name);
+        char role[32];
+        long rn = ld__json_str(j, vr, role, sizeof role - 1);
+        int r = rn < 0 ? -1 : ld__role_of(role, (size_t)rn);
+        if (r < 0) {
+            int q = j->nodes[vr].end - j->nodes[vr].start;
+            return LD__ROW_FAIL(w, "message %d of \"%s\": unknown role \"%.*s\" (system, user, assistant)", k + 1, name,
+                                q > 40 ? 40 : q, j->src + j->nodes[vr].start);
+        }
+        if (vc < 0) return LD__ROW_FAIL(w, "message %d of \"%s\" has no \"content\"", k + 1, name);
+        if (j->nodes[vc].type != 's') return LD__ROW_FAIL(w, "message %d of \"%s\": \"content\" is not a string", k + 1, name);
+        if (w->nm == w->mcap) {
+            size_t cap = (size_t)w->mcap;
+            if (ld__grow((void **)&w->m, &cap, (size_t)w->nm + 1, sizeof(ld__msg))) return LD__ROW_OOM(w);
+            w->mcap = (int)cap;
+        }
+        size_t off = w->arena.n;
+        long n = ld__json_text(j, vc, &w->arena);
+        if (n == -2) return LD__ROW_OOM(w);
+        if (n < 0) return LD__ROW_FAIL(w, "message %d of \"%s\": \"content\" has a lone UTF-16 surrogate", k + 1, name);
+        w->m[w->nm].role = r; w->m[w->nm].off = off; w->m[w->nm].n = (size_t)n;
+        w->nm++;
+    }
+    return 0;
+}
+
+/* Appends a response of column `name` with text s[0..n). */
+static int ld__row_add(ld__row *w, const char *name, const char *s, size_t n) {
+    if (w->nr == w->rcap) {
+        size_t cap = (size_t)w->rcap;
+        if (ld__grow((void **)&w->r, &cap, (size_t)w->nr + 1, sizeof(ld__resp))) return LD__ROW_OOM(w);
+        w->rcap = (int)cap;
+    }
+    ld__resp *r = &w->r[w->nr++];
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->off = w->R.n;
+    r->n = n;
+    return ld__buf_put(&w->R, s, n) ? LD__ROW_OOM(w) : 0;
+}
+
+/* Do messages a and b say the same (role and content)? */
+static int ld__msg_same(const ld__row *w, const ld__msg *a, const ld__msg *b) {
+    return a->role == b->role && a->n == b->n && !memcmp(w->arena.p + a->off, w->arena.p + b->off, a->n);
+}
+
+/* TRL's extract_prompt on two sequences of lengths na, nb whose element k
+   compares with same(k): the index of the first difference, one less when
+   the element before it is a space (space(k−1)); when none differs within
+   the shorter, the last index of the shorter (its loop variable's last
+   value). (At a difference at index 0 TRL's code looks at the last element
+   instead; there the prompt is taken as empty.)                           */
+static size_t ld__extract_split(size_t na, size_t nb, int (*same)(const void *, size_t), int (*space)(const void *, size_t),
+                                const void *ctx) {
+    size_t m = LD__MIN(na, nb);
+    for (size_t k = 0; k < m; k++)
+        if (!same(ctx, k)) return k > 0 && space(ctx, k - 1) ? k - 1 : k;
+    return m ? m - 1 : 0;
+}
+
+/* Code points of two texts, for ld__extract_split. */
+typedef struct { const unsigned char *a, *b; const size_t *oa, *ob; } ld__cps;
+static int ld__cps_same(const void *c, size_t k) {
+    const ld__cps *p = (const ld__cps *)c;
+    size_t la = p->oa[k + 1] - p->oa[k], lb = p->ob[k + 1] - p->ob[k];
+    return la == lb && !memcmp(p->a + p->oa[k], p->b + p->ob[k], la);
+}
+static int ld__cps_space(const void *c, size_t k) {
+    const ld__cps *p = (const ld__cps *)c;
+    return p->oa[k + 1] - p->oa[k] == 1 && p->a[p->oa[k]] == ' ';
+}
+/* Messages of two conversations, for ld__extract_split. */
+typedef struct { const ld__row *w; int a, b; } ld__convs;
+static int ld__convs_same(const void *c, size_t k) {
+    const ld__convs *p = (const ld__convs *)c;
+    return ld__msg_same(p->w, &p->w->m[p->a + (int)k], &p->w->m[p->b + (int)k]);
+}
+static int ld__convs_space(const void *c, size_t k) { (void)c; (void)k; return 0; }
+
+/* Byte offsets of the code points of s[0..n) (valid UTF-8) into *o (n + 1
+   entries at most); their count. */
+static size_t ld__cp_offsets(const unsigned char *s, size_t n, size_t *o) {
+    size_t c = 0;
+    for (size_t q = 0; q < n;) {
+        o[c++] = q;
+        int k = ld__utf8_len(s + q, (int)LD__MIN(n - q, 4));
+        q += k ? (size_t)k : 1;
+    }
+    o[c] = n;
+    return c;
+}
+
+/* The conversational prompt m[p0 .. p0+np) and responses (first message,
+   count) rendered: P as the template writes the prompt with the generation
+   prompt (or continued, when it ends with the assistant), each response as
+   the template writes prompt + response past P. As TRL's
+   apply_chat_template, the latter must begin with P.                       */
+static int ld__row_render(ld__row *w, int p0, int np, const char *const *names, const int *r0, const int *nr, int n_resp) {
+    if (!w->chat || w->chat->kind == LD_CHAT_NONE)
+        return LD__ROW_FAIL(w, "a conversation, and no chat template to render it (ld_data_opts.chat; ldllm --template "
+                               "plain, hh, chatml, llama3, qwen2.5 or smollm2)");
+    if (np < 1) return LD__ROW_FAIL(w, "the prompt is an empty conversation");
+    int last = w->m[p0 + np - 1].role;
+    if (last == LD__ROLE_SYSTEM) return LD__ROW_FAIL(w, "the prompt's last message is a system message (user or assistant expected)");
+    int rc = ld__chat_write(w->chat, w->arena.p, w->m + p0, np, last == LD__ROLE_USER, last == LD__ROLE_ASSISTANT, &w->P, w->why, w->wn);
+    if (rc) return rc;
+    ld__buf full = { 0, 0, 0 };
+    ld__msg *both = (ld__msg *)LD_MALLOC(sizeof(ld__msg) * (size_t)(w->nm + 1));
+    if (!both) return LD__ROW_OOM(w);
+    for (int k = 0; k < n_resp && !rc; k++) {
+        if (nr[k] == 0) { rc = ld__row_add(w, names[k], "", 0); continue; }  /* an empty response */
+        memcpy(both, w->m + p0, sizeof(ld__msg) * (size_t)np);
+        memcpy(both + np, w->m + r0[k], sizeof(ld__msg) * (size_t)nr[k]);
+        full.n = 0;
+        rc = ld__chat_write(w->chat, w->arena.p, both, np + nr[k], 0, 0, &full, w->why, w->wn);
+        if (!rc && (full.n < w->P.n || memcmp(full.p, w->P.p, w->P.n)))
+            rc = LD__ROW_FAIL(w, "the chat template applied to the prompt + \"%s\" does not begin with the template "
+                                 "applied to the prompt alone", names[k]);
+        if (!rc) rc = ld__row_add(w, names[k], full.p + w->P.n, full.n - w->P.n);
+    }
+    LD_FREE(both);
+    ld__buf_free(&full);
+    return rc;
+}
+
+/* A row with an explicit prompt (node vp) and responses nodes v[k] going to
+   columns names[k]: texts, or conversations rendered with the template. */
+static int ld__row_explicit(ld__row *w, int vp, const char *const *names, const int *v, int n) {
+    const ld__json *j = w->j;
+    int form = ld__form(j, vp);
+    if (form == 's') {
+        long k = ld__json_text(j, vp, &w->P);
+        if (k == -2) return LD__ROW_OOM(w);
+        if (k < 0) return LD__ROW_FAIL(w, "field \"prompt\" has a lone UTF-16 surrogate");
+        for (int i = 0; i < n; i++) {
+            if (ld__form(j, v[i]) != 's')
+                return LD__ROW_FAIL(w, ld__form(j, v[i]) == 'c' ? "field \"%s\" is a conversation but \"prompt\" is text"
+                                                               : "field \"%s\" is not a string", names[i]);
+            size_t off = w->arena.n;
+            long q = ld__json_text(j, v[i], &w->arena);
+            if (q == -2) return LD__ROW_OOM(w);
+            if (q < 0) return LD__ROW_FAIL(w, "field \"%s\" has a lone UTF-16 surrogate", names[i]);
+            int rc = ld__row_add(w, names[i], w->arena.p + off, (size_t)q);
+            if (rc) return rc;
+        }
+        return 0;
+    }
+    if (form != 'c') return LD__ROW_FAIL(w, "field \"prompt\" is not a string or a list of messages");
+    int p0, rc = ld__row_conv(w, vp, "prompt", &p0), np = w->nm - p0;
+    int r0[64], nr[64];
+    if (n > 64) return LD__ROW_FAIL(w, "more than 64 conversational responses in a row");
+    for (int i = 0; i < n && !rc; i++) {
+        if (ld__form(j, v[i]) != 'c')
+            return LD__ROW_FAIL(w, ld__form(j, v[i]) == 's' ? "field \"%s\" is text but \"prompt\" is a conversation"
+                                                           : "field \"%s\" is not a list of messages", names[i]);
+        rc = ld__row_conv(w, v[i], names[i], &r0[i]);
+        nr[i] = w->nm - r0[i];
+    }
+    return rc ? rc : ld__row_render(w, p0, np, names, r0, nr, n);
+}
+
+/* A row without a prompt: chosen (node vc) and rejected (vr; −1 for SFT on
+   an HH transcript) hold it. Text: the HH rule, else TRL's extract_prompt;
+   conversations: TRL's extract_prompt on the messages. keep_rejected: the
+   row's responses are both (else chosen alone, as "completion"). */
+static int ld__row_implicit(ld__row *w, int vc, int vr, int keep_rejected) {
+    const ld__json *j = w->j;
+    int fc = ld__form(j, vc), fr = vr >= 0 ? ld__form(j, vr) : fc;
+    const char *nc = keep_rejected ? "chosen" : "completion";
+    if (!fc) return LD__ROW_FAIL(w, "field \"chosen\" is not a string or a list of messages");
+    if (fr != fc) return LD__ROW_FAIL(w, "fields \"chosen\" and \"rejected\" are not of one form (text, or messages)");
+    if (fc == 'c') {
+        int c0, r0 = 0, rc = ld__row_conv(w, vc, "chosen", &c0), ncm = w->nm - c0, nrm = 0;
+        if (!rc && vr >= 0) { rc = ld__row_conv(w, vr, "rejected", &r0); nrm = w->nm - r0; }
+        if (rc) return rc;
+        size_t split;
+        if (vr >= 0) {
+            ld__convs cv = { w, c0, r0 };
+            split = ld__extract_split((size_t)ncm, (size_t)nrm, ld__convs_same, ld__convs_space, &cv);
+        } else {
+            if (ncm < 2 || w->m[c0 + ncm - 1].role != LD__ROLE_ASSISTANT)
+                return LD__ROW_FAIL(w, "\"chosen\" must end with the assistant's message");
+            split = (size_t)ncm - 1;
+        }
+        if (split == 0) return LD__ROW_FAIL(w, "\"chosen\" and \"rejected\" share no first message: there is no prompt");
+        const char *names[2] = { nc, "rejected" };
+        int rs[2] = { c0 + (int)split, r0 + (int)split }, ns[2] = { ncm - (int)split, nrm - (int)split };
+        return ld__row_render(w, c0, (int)split, names, rs, ns, keep_rejected ? 2 : 1);
+    }
+    /* text: decode both into R, then split */
+    size_t a0 = w->arena.n;
+    long lc = ld__json_text(j, vc, &w->arena), lr = 0;
+    if (lc == -2) return LD__ROW_OOM(w);
+    if (lc < 0) return LD__ROW_FAIL(w, "field \"chosen\" has a lone UTF-16 surrogate");
+    if (vr >= 0) {
+        lr = ld__json_text(j, vr, &w->arena);
+        if (lr == -2) return LD__ROW_OOM(w);
+        if (lr < 0) return LD__ROW_FAIL(w, "field \"rejected\" has a lone UTF-16 surrogate");
+    }
+    const char *C = w->arena.p + a0, *Rj = C + lc;
+    size_t split;
+    static const char marker[] = "\n\nAssistant:";
+    long at = ld__rfind(C, (size_t)lc, marker, sizeof marker - 1);
+    if (at >= 0) { /* the official DPO code's extract_anthropic_prompt */
+        split = (size_t)at + sizeof marker - 1;
+        if (vr >= 0 && ((size_t)lr < split || memcmp(Rj, C, split)))
+            return LD__ROW_FAIL(w, "\"rejected\" does not begin with the prompt of \"chosen\" (its text up to its last "
+                                   "\"\\n\\nAssistant:\")");
+    } else if (vr >= 0) { /* TRL's extract_prompt, on code points */
+        size_t *oa = (size_t *)LD_MALLOC(sizeof(size_t) * ((size_t)lc + 1)), *ob = (size_t *)LD_MALLOC(sizeof(size_t) * ((size_t)lr + 1));
+        if (!oa || !ob) { LD_FREE(oa); LD_FREE(ob); return LD__ROW_OOM(w); }
+        size_t na = ld__cp_offsets((const unsigned char *)C, (size_t)lc, oa), nb = ld__cp_offsets((const unsigned char *)Rj, (size_t)lr, ob);
+        ld__cps cp = { (const unsigned char *)C, (const unsigned char *)Rj, oa, ob };
+        size_t k = ld__extract_split(na, nb, ld__cps_same, ld__cps_space, &cp);
+        split = oa[k];
+        LD_FREE(oa); LD_FREE(ob);
+    } else
+        return LD__ROW_FAIL(w, "\"chosen\" has no \"\\n\\nAssistant:\" to take the prompt from, and there is no "
+                               "\"rejected\" to compare it with");
+    if (ld__buf_put(&w->P, C, split)) return LD__ROW_OOM(w);
+    int rc = ld__row_add(w, nc, C + split, (size_t)lc - split);
+    if (!rc && keep_rejected) rc = ld__row_add(w, "rejected", Rj + split, (size_t)lr - split);
+    return rc;
+}
+
+/* A row of "messages" alone (node vm): all but the last message are the
+   prompt, the last (the assistant's) the response "completion". */
+static int ld__row_messages(ld__row *w, int vm) {
+    if (ld__form(w->j, vm) != 'c') return LD__ROW_FAIL(w, "field \"messages\" is not a list of messages");
+    int m0, rc = ld__row_conv(w, vm, "messages", &m0), n = w->nm - m0;
+    if (rc) return rc;
+    if (n < 2 || w->m[m0 + n - 1].role != LD__ROLE_ASSISTANT)
+        return LD__ROW_FAIL(w, "\"messages\" must end with the assistant's message, after at least one other");
+    const char *name = "completion";
+    int r0 = m0 + n - 1, one = 1;
+    return ld__row_render(w, m0, n - 1, &name, &r0, &one, 1);
+}
+
+/* Reads JSON object 0 of w->j as a row of `kind` into w->P and w->r.
+   0, −1 malformed (w->why), −2 out of memory. */
+static int ld__row_read(ld__row *w, ld_data_kind kind) {
+    const ld__json *j = w->j;
+    w->P.n = w->R.n = w->arena.n = 0;
+    w->nr = w->nm = 0;
+    int vp = ld__json_get(j, 0, "prompt"), vc = ld__json_get(j, 0, "completion"), vch = ld__json_get(j, 0, "chosen"),
+        vrj = ld__json_get(j, 0, "rejected"), vm = ld__json_get(j, 0, "messages");
+    int pf = ld__form(j, vp);
+    if (kind == LD_DATA_UNPAIRED) {   /* KTO's rows: a prompt and one completion (its label is read apart) */
+        static const char *const name[1] = { "completion" };
+        if (vp < 0) return LD__ROW_FAIL(w, "missing field \"prompt\"");
+        if (vc < 0) return LD__ROW_FAIL(w, "missing field \"completion\"");
+        return ld__row_explicit(w, vp, name, &vc, 1);
+    }
+    if (kind == LD_DATA_SFT) {
+        static const char *const name[1] = { "completion" };
+        if (vc >= 0) {
+            if (vp < 0) return LD__ROW_FAIL(w, "missing field \"prompt\"");
+            return ld__row_explicit(w, vp, name, &vc, 1);
+        }
+        if (vch >= 0) { /* a preference row: SFT on chosen */
+            if (vp >= 0 && pf == ld__form(j, vch)) return ld__row_explicit(w, vp, name, &vch, 1);
+            return ld__row_implicit(w, vch, vrj, 0);
+        }
+        if (vm >= 0 && vp < 0) return ld__row_messages(w, vm);
+        return LD__ROW_FAIL(w, "missing field \"completion\"");
+    }
+    if (kind == LD_DATA_PREF) {
+        static const char *const names[2] = { "chosen", "rejected" };
+        if (vch < 0) return LD__ROW_FAIL(w, "missing field \"chosen\"");
+        if (vrj < 0) return LD__ROW_FAIL(w, "missing field \"rejected\"");
+        int v[2] = { vch, vrj };
+        if (vp >= 0 && pf == ld__form(j, vch)) return ld__row_explicit(w, vp, names, v, 2);
+        return ld__row_implicit(w, vch, vrj, 1);
+    }
+    /* probes */
+    if (vch >= 0 && vrj >= 0 && (vp < 0 || pf != ld__form(j, vch))) return ld__row_implicit(w, vch, vrj, 1);
+    if (vp < 0) {
+        if (vm >= 0) return ld__row_messages(w, vm);
+        return LD__ROW_FAIL(w, "missing field \"prompt\"");
+    }
+    if (!pf) return LD__ROW_FAIL(w, "field \"prompt\" is not a string or a list of messages");
+    /* every other field of the prompt's form is a probe ("messages" is a whole conversation, never one) */
+    const char *names[64];
+    char namebuf[64][128];
+    int v[64], n = 0;
+    for (int i = 0, kk = 1; i < j->nodes[0].n / 2; i++) {
+        int val = j->nodes[kk].skip;
+        if (ld__form(j, val) == pf && val != vp && val != vm) {
+            if (n == 64) return LD__ROW_FAIL(w, "more than 64 probes in a row");
+            if (ld__json_str(j, kk, namebuf[n], sizeof namebuf[n] - 1) < 0) return LD__ROW_FAIL(w, "a field name is too long");
+            int dup = 0;  /* a key given twice: its first value counts, as in ld__json_get */
+            for (int q = 0; q < n; q++) dup |= !strcmp(names[q], namebuf[n]);
+            if (!dup && strcmp(namebuf[n], "prompt")) { names[n] = namebuf[n]; v[n] = val; n++; }
+        }
+        kk = j->nodes[val].skip;
+    }
+    return ld__row_explicit(w, vp, names, v, n);
+}
+
+LDDEF ld_status ld_dataset_parse_opts(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
+                                      ld_data_kind kind, const ld_data_opts *opts) {
     if (!ds) return ld__fail(LD_ERR_ARG, "dataset is NULL");
     memset(ds, 0, sizeof *ds);
     if (!text) return ld__fail(LD_ERR_ARG, "text is NULL");
+    ld_data_opts o;
+    memset(&o, 0, sizeof o);
+    if (opts) o = *opts;
+    if ((int)o.truncation < 0 || o.truncation > LD_TRUNC_TRL_KEEP_END)
+        return ld__fail(LD_ERR_ARG, "unknown truncation %d", (int)o.truncation);
     ld_config c = ld_config_resolve(cfg);
     if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
     ld__dsb b;
     ld_status st = ld__dsb_open(&b, ds, kind, NULL, 0);
-    if (st) { ld_dataset_free(ds); return st; }
-    const char *const *need = ld__kind_cols(kind);
-    char *sbuf = NULL;
-    size_t sbufcap = 0;
+    if (st) { ld__dsb_close(&b); ld_dataset_free(ds); return st; }
+    ds->truncation = o.truncation;
+    ld__row w;
+    memset(&w, 0, sizeof w);
+    w.chat = o.chat;
     int lineno = 0;
     for (size_t pos = 0; pos < len && !st;) {
         size_t e = pos;
@@ -4671,99 +5557,136 @@ LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, c
         size_t k = 0;
         while (k < ll && (ln[k] == ' ' || ln[k] == '\t' || ln[k] == '\r')) k++;
         if (k == ll) continue; /* blank line */
-        char why[200] = "";
+        char why[300] = "";
         ld__json j;
         memset(&j, 0, sizeof j);
+        w.j = &j; w.why = why; w.wn = sizeof why;
+        int rc = 0;
         if (ll > 0x7FFFFFF0u) snprintf(why, sizeof why, "line too long");
         else if (ld__json_parse(&j, ln, ll)) snprintf(why, sizeof why, "bad JSON: %s", j.err);
         else if (j.nodes[0].type != 'o') snprintf(why, sizeof why, "not a JSON object");
-        if (!why[0]) {
-            /* every required field present and a string; responses non-empty */
-            for (int f = 0; need[f] && !why[0]; f++) {
-                int v = ld__json_get(&j, 0, need[f]);
-                if (v < 0) snprintf(why, sizeof why, "missing field \"%s\"", need[f]);
-                else if (j.nodes[v].type != 's') snprintf(why, sizeof why, "field \"%s\" is not a string", need[f]);
-                else if (f > 0 && j.nodes[v].end == j.nodes[v].start)
-                    snprintf(why, sizeof why, "field \"%s\" is empty (a response needs at least one token)", need[f]);
-            }
-        }
+        else rc = ld__row_read(&w, kind);
+        if (rc == -2) st = ld__fail(LD_ERR_OOM, "dataset");
         int label = 0;
-        if (!why[0] && kind == LD_DATA_UNPAIRED) { /* TRL's boolean "label" */
+        if (!st && !why[0] && kind == LD_DATA_UNPAIRED) { /* TRL's boolean "label" */
             int v = ld__json_get(&j, 0, "label");
             if (v < 0) snprintf(why, sizeof why, "missing field \"label\"");
             else if (j.nodes[v].type != 't' && j.nodes[v].type != 'f') snprintf(why, sizeof why, "field \"label\" is not true or false");
             else label = j.nodes[v].type == 't';
         }
-        if (!why[0] && kind == LD_DATA_PROBES) { /* every other string field is a probe */
-            for (int i = 0, kk = 1; i < j.nodes[0].n / 2 && !why[0]; i++) {
-                int v = j.nodes[kk].skip;
-                if (j.nodes[v].type == 's') {
-                    char name[128];
-                    if (ld__json_str(&j, kk, name, sizeof name - 1) < 0) snprintf(why, sizeof why, "a field name is too long");
-                    else if (strcmp(name, "prompt") && j.nodes[v].end == j.nodes[v].start)
-                        snprintf(why, sizeof why, "probe \"%s\" is empty", name);
-                    else if (ld_dataset_field(ds, name) < 0 && ld__ds_add_field(ds, name, &b.rowcap))
-                        { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
-                }
-                kk = j.nodes[v].skip;
-            }
+        /* an empty response: a probe is left out; an SFT or preference row is skipped */
+        int empty_resp = -1;
+        for (int r = 0; r < w.nr && !why[0] && kind != LD_DATA_PROBES; r++)
+            if (!w.r[r].n && empty_resp < 0) empty_resp = r;
+        if (!st && !why[0] && empty_resp >= 0) {
+            if (ld__skip_add(ds, LD_SKIP_EMPTY_RESPONSE, w.r[empty_resp].name, lineno)) st = ld__fail(LD_ERR_OOM, "dataset");
+            ld__json_free(&j);
+            continue;
         }
+        for (int r = 0; r < w.nr && !st && !why[0]; r++) /* a probe type met for the first time */
+            if (ld_dataset_field(ds, w.r[r].name) < 0 && ld__ds_add_field(ds, w.r[r].name, &b.rowcap))
+                st = ld__fail(LD_ERR_OOM, "dataset");
         if (!why[0] && !st) st = ld__dsb_row(&b);
-        for (int f = 0; f < ds->n_fields && !st && !why[0]; f++) {
-            int v = ld__json_get(&j, 0, ds->fields[f]);
-            if (v < 0 || j.nodes[v].type != 's') continue;
-            size_t raw = (size_t)(j.nodes[v].end - j.nodes[v].start);
-            if (ld__grow((void **)&sbuf, &sbufcap, raw + 1, 1)) { st = ld__fail(LD_ERR_OOM, "dataset"); break; }
-            long nb = ld__json_str(&j, v, sbuf, sbufcap - 1);
-            if (nb < 0) { snprintf(why, sizeof why, "field \"%s\" has a lone UTF-16 surrogate", ds->fields[f]); break; }
-            if (nb > (1L << 30)) { snprintf(why, sizeof why, "field \"%s\" is too long", ds->fields[f]); break; }
-            st = ld__dsb_put(&b, f, NULL, (const unsigned char *)sbuf, (size_t)nb);
-        }
-        if (!st && !why[0]) ld__dsb_commit(&b, lineno, label);
-        else if (!st) ld__dsb_drop(&b);
+        if (!why[0] && !st) st = ld__dsb_put_prompt(&b, w.P.p ? w.P.p : "", w.P.n);
+        for (int r = 0; r < w.nr && !st && !why[0]; r++)
+            if (w.r[r].n) st = ld__dsb_put_response(&b, ld_dataset_field(ds, w.r[r].name), w.R.p + w.r[r].off, w.r[r].n, why, sizeof why);
+        if (!st && !why[0]) {
+            ld__dsb_commit(&b, lineno, label);
+            for (int r = 0; r < w.nr && !st; r++)
+                if (!w.r[r].n && ld__skip_add(ds, LD_SKIP_EMPTY_PROBE, w.r[r].name, lineno)) st = ld__fail(LD_ERR_OOM, "dataset");
+        } else if (!st) ld__dsb_drop(&b);
         ld__json_free(&j);
         if (why[0] && !st) {
-            if (flags & LD_DATA_SKIP_BAD) {
-                if (!ds->n_skipped++) snprintf(ds->first_skip, sizeof ds->first_skip, "line %d: %s", lineno, why);
+            if (o.flags & LD_DATA_SKIP_BAD) {
+                if (!ds->n_skipped++) snprintf(ds->first_skip, sizeof ds->first_skip, "line %d: %.230s", lineno, why);
+                if (ld__skip_add(ds, LD_SKIP_MALFORMED, "", lineno)) st = ld__fail(LD_ERR_OOM, "dataset");
             } else st = ld__fail(LD_ERR_DATA, "line %d: %s", lineno, why);
         }
     }
-    LD_FREE(sbuf);
-    if (!st && ds->n == 0)
-        st = ld__fail(LD_ERR_DATA, ds->n_skipped ? "no usable examples (%d malformed lines skipped; %s)" : "no examples", ds->n_skipped, ds->first_skip);
+    ld__row_free(&w);
+    ld__dsb_close(&b);
+    if (!st && ds->n == 0) {
+        char sk[600];
+        if (ld_dataset_skips_string(ds, sk, sizeof sk)) st = ld__fail(LD_ERR_DATA, "no usable examples (%s)", sk);
+        else st = ld__fail(LD_ERR_DATA, "no examples");
+    }
     if (st) ld_dataset_free(ds);
     return st;
+}
+
+LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
+                                 ld_data_kind kind, int flags) {
+    ld_data_opts o;
+    memset(&o, 0, sizeof o);
+    o.flags = flags;
+    return ld_dataset_parse_opts(ds, text, len, cfg, kind, &o);
+}
+
+/* Writes tokens [a, b) of χ = [eot; x; y; eot] (x of nx tokens, y of ny) to out. */
+static void ld__chi_copy(int eot, const int *x, int nx, const int *y, int ny, int a, int b, int *out) {
+    for (int k = a; k < b; k++) *out++ = k == 0 ? eot : k <= nx ? x[k - 1] : k <= nx + ny ? y[k - 1 - nx] : eot;
 }
 
 LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, int max_prompt,
                                int eot, int *buf, ld_seq *out) {
     if (!ds || !buf || !out || i < 0 || i >= ds->n || field < 1 || field >= ds->n_fields || T < 3)
         return ld__fail(LD_ERR_ARG, "example %d, field %d, T %d: out of range", i, field, T);
+    if ((int)ds->truncation < 0 || ds->truncation > LD_TRUNC_TRL_KEEP_END)
+        return ld__fail(LD_ERR_ARG, "unknown truncation %d", (int)ds->truncation);
     const int *len = ds->len + (size_t)i * ds->n_fields;
     const size_t *start = ds->start + (size_t)i * ds->n_fields;
     if (len[field] < 0) return ld__fail(LD_ERR_MISSING, "example %d (line %d) has no \"%s\"", i, ds->line[i], ds->fields[field]);
-    if (max_prompt <= 0) max_prompt = T / 2;
-    if (max_prompt > T - 1) max_prompt = T - 1;
     /* χ = [eot; x; y; eot]: the prompt part [eot; x] and the response part [y; eot] */
-    int longest_response = 0;
-    for (int f = 1; f < ds->n_fields; f++) longest_response = LD__MAX(longest_response, len[f]);
-    int x_full = LD__MAX(len[0], 0);
-    int x_kept = x_full, prompt_part = 1 + x_full;
-    /* rule 1 (keep_end, as the official DPO code): if the prompt and the
-       example's longest response do not fit, the prompt keeps only its
-       last max_prompt − 1 tokens */
-    int fits = prompt_part + longest_response + 1 <= T;
-    if (!fits && prompt_part > max_prompt) { x_kept = max_prompt - 1; prompt_part = max_prompt; }
-    const int *x_end = ds->tokens + start[0] + (x_full - x_kept);
-    buf[0] = eot;
-    memcpy(buf + 1, x_end, sizeof(int) * x_kept);
-    /* rule 2: a response that still does not fit is cut at its end, losing its eot */
-    int y = len[field], response_part = LD__MIN(y + 1, T - prompt_part);
-    memcpy(buf + prompt_part, ds->tokens + start[field], sizeof(int) * LD__MIN(y, response_part));
-    if (response_part == y + 1) buf[prompt_part + y] = eot;
+    int x_full = LD__MAX(len[0], 0), y = len[field];
+    const int *x = ds->tokens + start[0], *yt = ds->tokens + start[field];
+    int trl = ds->truncation == LD_TRUNC_TRL || ds->truncation == LD_TRUNC_TRL_KEEP_END;
+    if (!trl) {
+        if (max_prompt <= 0) max_prompt = T / 2;
+        if (max_prompt > T - 1) max_prompt = T - 1;
+        int longest_response = 0;
+        for (int f = 1; f < ds->n_fields; f++) longest_response = LD__MAX(longest_response, len[f]);
+        int x_kept = x_full, prompt_part = 1 + x_full;
+        /* rule 1 (the official DPO code): if the prompt and the example's
+           longest response do not fit, the prompt keeps max_prompt − 1
+           tokens, its last (keep_end) or its first (keep_start) */
+        int fits = prompt_part + longest_response + 1 <= T;
+        if (!fits && prompt_part > max_prompt) { x_kept = max_prompt - 1; prompt_part = max_prompt; }
+        const int *xk = x + (ds->truncation == LD_TRUNC_KEEP_END ? x_full - x_kept : 0);
+        /* rule 2: a response that still does not fit is cut at its end, losing its eot */
+        int response_part = LD__MIN(y + 1, T - prompt_part);
+        ld__chi_copy(eot, xk, x_kept, yt, y, 0, prompt_part + response_part, buf);
+        out->len = prompt_part + response_part;
+        out->prompt_len = prompt_part;
+    } else {
+        /* TRL: the prompt first keeps its last max_prompt tokens when asked
+           (max_prompt_length), then the sequence keeps its first T tokens
+           (keep_start) or its last (keep_end) */
+        int x_kept = x_full;
+        if (max_prompt > 0 && 1 + x_full > max_prompt) x_kept = max_prompt - 1;
+        const int *xk = x + (x_full - x_kept);
+        int L = 1 + x_kept + y + 1, prompt_part = 1 + x_kept;
+        if (L <= T) {
+            ld__chi_copy(eot, xk, x_kept, yt, y, 0, L, buf);
+            out->len = L;
+            out->prompt_len = prompt_part;
+        } else if (ds->truncation == LD_TRUNC_TRL) {
+            if (prompt_part >= T)
+                return ld__fail(LD_ERR_LENGTH, "example %d (line %d): its prompt fills all %d positions, so nothing of "
+                                "\"%s\" is left (TRL's keep_start truncation; a prompt limit or keep_end would keep some)",
+                                i, ds->line[i], T, ds->fields[field]);
+            ld__chi_copy(eot, xk, x_kept, yt, y, 0, T, buf);
+            out->len = T;
+            out->prompt_len = prompt_part;
+        } else {
+            /* keep the last T tokens; if the cut reaches into the response,
+               its first kept token is the context of the rest */
+            int cut = L - T;
+            ld__chi_copy(eot, xk, x_kept, yt, y, cut, L, buf);
+            out->len = T;
+            out->prompt_len = LD__MAX(prompt_part - cut, 1);
+        }
+    }
     out->tokens = buf;
-    out->len = prompt_part + response_part;
-    out->prompt_len = prompt_part;
     return LD_OK;
 }
 
@@ -5155,17 +6078,64 @@ LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     return LD_OK;
 }
 
-LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_config *cfg,
-                                ld_data_kind kind, int flags) {
+LDDEF ld_status ld_dataset_load_opts(ld_dataset *ds, const char *path, const ld_config *cfg,
+                                     ld_data_kind kind, const ld_data_opts *opts) {
     if (ds) memset(ds, 0, sizeof *ds);
     if (!ds || !path) return ld__fail(LD_ERR_ARG, "NULL argument");
     char *txt = NULL;
     size_t n = 0;
     ld_status st = ld__read_file(path, (size_t)1 << 34, &txt, &n);
     if (st) return st;
-    st = ld_dataset_parse(ds, txt, n, cfg, kind, flags);
+    st = ld_dataset_parse_opts(ds, txt, n, cfg, kind, opts);
     LD_FREE(txt);
     return st ? ld__fail_context(st, "%s", path) : LD_OK;
+}
+
+LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_config *cfg,
+                                ld_data_kind kind, int flags) {
+    ld_data_opts o;
+    memset(&o, 0, sizeof o);
+    o.flags = flags;
+    return ld_dataset_load_opts(ds, path, cfg, kind, &o);
+}
+
+LDDEF ld_status ld_chat_template_load(ld_chat_template *t, const char *tokenizer_config_path) {
+    if (t) memset(t, 0, sizeof *t);
+    if (!t || !tokenizer_config_path) return ld__fail(LD_ERR_ARG, "NULL argument");
+    const char *path = tokenizer_config_path;
+    char *txt = NULL;
+    size_t n = 0;
+    ld_status st = ld__read_file(path, (size_t)1 << 28, &txt, &n);
+    if (st) return st;
+    ld__json j;
+    int v = -1;
+    if (ld__json_parse(&j, txt, n) || j.nodes[0].type != 'o') st = ld__fail(LD_ERR_FORMAT, "%s: not a JSON object (%s)", path, j.err);
+    else if ((v = ld__json_get(&j, 0, "chat_template")) < 0 || j.nodes[v].type == 'z')
+        st = ld__fail(LD_ERR_MISSING, "%s has no chat_template (a base model's tokenizer, as GPT-2's, has none): choose "
+                      "one by name (--template plain, hh, chatml, llama3, qwen2.5 or smollm2)", path);
+    else if (j.nodes[v].type == 'a') { /* [{"name", "template"}, ...]: the "default" one */
+        int found = -1;
+        for (int k = 0, c = v + 1; k < j.nodes[v].n; k++, c = j.nodes[c].skip) {
+            int nm = ld__json_get(&j, c, "name"), tp = ld__json_get(&j, c, "template");
+            if (nm >= 0 && tp >= 0 && ld__json_is(&j, nm, "default")) found = tp;
+        }
+        if (found < 0) st = ld__fail(LD_ERR_MISSING, "%s: chat_template lists no \"default\" template", path);
+        v = found;
+    }
+    if (!st && j.nodes[v].type != 's') st = ld__fail(LD_ERR_FORMAT, "%s: chat_template is not a string", path);
+    if (!st) {
+        size_t raw = (size_t)(j.nodes[v].end - j.nodes[v].start);
+        char *src = (char *)LD_MALLOC(raw + 1);
+        long k = src ? ld__json_str(&j, v, src, raw) : -2;
+        if (k == -2) st = ld__fail(LD_ERR_OOM, "chat template");
+        else if (k < 0) st = ld__fail(LD_ERR_FORMAT, "%s: chat_template has a lone UTF-16 surrogate", path);
+        else st = ld_chat_template_recognise(t, src, (size_t)k);
+        if (st && st != LD_ERR_OOM && k >= 0) ld__fail_context(st, "%s", path);
+        LD_FREE(src);
+    }
+    ld__json_free(&j);
+    LD_FREE(txt);
+    return st;
 }
 
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags) {
@@ -5361,6 +6331,7 @@ static uint64_t ld__dataset_hash(const ld_dataset *ds) {
     for (size_t i = 0; i < (size_t)ds->n * ds->n_fields; i++) LD__MIX((uint32_t)ds->len[i]);
     for (size_t i = 0; i < ds->n_tokens; i++) LD__MIX((uint32_t)ds->tokens[i]);
     if (ds->label) for (int i = 0; i < ds->n; i++) LD__MIX((uint32_t)ds->label[i] + 2);
+    if (ds->truncation) LD__MIX(0x7472756e63ull + (uint64_t)ds->truncation);  /* the default leaves old hashes as they were */
 #undef LD__MIX
     return h;
 }

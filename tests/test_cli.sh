@@ -35,7 +35,7 @@ echo '{"prompt": "x", "completion": 5}' >> "$s/broken.jsonl"
 tail -n 3 $D/sft.jsonl >> "$s/broken.jsonl"
 expect 1 "line 3: field \"completion\" is not a string" $L sft --model "$s/m0" --data "$s/broken.jsonl" --out "$s/o"
 check "--skip-bad trains on the good lines and says it skipped one" \
-      "$L sft --model $s/m0 --data $s/broken.jsonl --out $s/skip --max-steps 2 --batch 2 --skip-bad 2>&1 | grep -q 'skipped 1 malformed lines (first: line 3'"
+      "$L sft --model $s/m0 --data $s/broken.jsonl --out $s/skip --max-steps 2 --batch 2 --skip-bad 2>&1 | grep -q 'skipped 1 malformed line (line 3: field'"
 
 check "sft: 6 steps, checkpoint every 3" \
       "$L sft --model $s/m0 --data $D/sft.jsonl --out $s/sft --max-steps 6 --batch 4 --lr 3e-3 --save-every 3 --warmup 2 --sched cosine >/dev/null"
@@ -105,6 +105,64 @@ check "logprobs: per-token values sum to the sequence log-prob" \
 check "generate --greedy continues the prompt" "$L generate --model $s/sft --prompt 'Q: What does the cow say? A:' --greedy | grep -q '^Q: What does the cow say? A:'"
 check "generate: same seed, same samples" "[ \"\$($L generate --model $s/sft --prompt Q: --n 3 --seed 5 --top-k 10)\" = \"\$($L generate --model $s/sft --prompt Q: --n 3 --seed 5 --top-k 10)\" ]"
 expect 1 "room for" $L generate --model "$s/sft" --prompt "$(head -c 100 /dev/zero | tr '\0' 'x')"
+
+# --- data as users have it --------------------------------------------------
+# Anthropic-HH transcripts (no prompt field) score and train as the same rows with an explicit prompt
+H='\\n\\nHuman:'; A='\\n\\nAssistant:'
+for q in "What does the cow say?|moo|oink" "What does the dog say?|woof|hoot" "What colour is the sky?|blue|green" "Name a fruit.|apple|stone"; do
+    Q=${q%%|*}; r=${q#*|}; C=${r%%|*}; R=${r#*|}
+    echo "{\"chosen\": \"$H $Q$A It is $C.\", \"rejected\": \"$H $Q$A It is $R.\"}" >> "$s/hh.jsonl"
+    echo "{\"prompt\": \"$H $Q$A\", \"chosen\": \" It is $C.\", \"rejected\": \" It is $R.\"}" >> "$s/hh_explicit.jsonl"
+done
+check "logprobs: HH transcripts score as with an explicit prompt" \
+      "$L logprobs --model $s/m0 --data $s/hh.jsonl > $s/hh.csv && $L logprobs --model $s/m0 --data $s/hh_explicit.jsonl > $s/hhx.csv && cmp -s $s/hh.csv $s/hhx.csv && [ \$(wc -l < $s/hh.csv) -eq 9 ]"
+check "pref: HH transcripts train as with an explicit prompt (same metrics)" \
+      "$L pref --model $s/m0 --data $s/hh.jsonl --out $s/phh --max-steps 2 --batch 2 --no-shuffle >/dev/null &&
+       $L pref --model $s/m0 --data $s/hh_explicit.jsonl --out $s/phx --max-steps 2 --batch 2 --no-shuffle >/dev/null &&
+       [ \"\$(cut -d, -f1-12 $s/phh/metrics.csv)\" = \"\$(cut -d, -f1-12 $s/phx/metrics.csv)\" ]"
+check "sft on HH transcripts trains on chosen" "$L sft --model $s/m0 --data $s/hh.jsonl --out $s/shh --max-steps 1 --batch 2 | grep -q '^sft: 4 examples'"
+head -n 1 "$s/hh.jsonl" > "$s/hh_bad.jsonl"
+echo "{\"chosen\": \"$H Hi$A Yes.\", \"rejected\": \"$H Bye$A No.\"}" >> "$s/hh_bad.jsonl"
+expect 1 "line 2: \"rejected\" does not begin with the prompt" $L pref --model "$s/m0" --data "$s/hh_bad.jsonl" --out "$s/o"
+check "--skip-bad in logprobs too: one line says what was skipped" \
+      "$L logprobs --model $s/m0 --data $s/hh_bad.jsonl --skip-bad 2>&1 >/dev/null | grep -q 'hh_bad.jsonl: skipped 1 malformed line (line 2'"
+# empty responses: a probe is left out, a pair is skipped, both counted by field
+printf '%s\n' '{"prompt": "Q:", "chosen": " a", "rejected": "", "irr_hum": "x"}' '{"prompt": "Q:", "chosen": " b", "rejected": " c", "irr_hum": ""}' > "$s/empty.jsonl"
+$L logprobs --model $s/m0 --data $s/empty.jsonl > "$s/empty.csv" 2> "$s/err"
+check "logprobs: empty probes left out and counted" "[ \$(wc -l < $s/empty.csv) -eq 5 ] && [ \$(wc -l < $s/err) -eq 1 ] && grep -q 'left out 1 empty \"rejected\" (line 1); left out 1 empty \"irr_hum\" (line 2)' $s/err"
+check "pref: a pair with an empty response is skipped and counted" \
+      "$L pref --model $s/m0 --data $s/empty.jsonl --out $s/pe --max-steps 1 --batch 1 2>&1 | grep -q 'skipped 1 example with an empty \"rejected\" (line 1)'"
+# TRL's conversational rows: --template, or the model's tokenizer_config.json
+printf '%s\n' '{"prompt": [{"role": "user", "content": "What does the cow say?"}], "completion": [{"role": "assistant", "content": "Moo."}]}' \
+               '{"prompt": [{"role": "user", "content": "And the dog?"}], "completion": [{"role": "assistant", "content": "Woof."}]}' > "$s/conv.jsonl"
+expect 1 "no chat template" $L sft --model "$s/m0" --data "$s/conv.jsonl" --out "$s/o"
+check "sft --template chatml on conversational rows" "$L sft --model $s/m0 --data $s/conv.jsonl --out $s/sc --max-steps 1 --batch 2 --template chatml >/dev/null"
+expect 2 "no chat template named" $L sft --model "$s/m0" --data "$s/conv.jsonl" --out "$s/o" --template vicuna
+$L init --out "$s/m_smol" --layers 1 --channels 32 --heads 2 --context 256 >/dev/null
+cp tests/data/tokenizer_config_smollm2.json "$s/m_smol/tokenizer_config.json"
+check "the model's tokenizer_config.json (SmolLM2's template) is used, with its system message" \
+      "$L logprobs --model $s/m_smol --data $s/conv.jsonl --truncation trl_keep_start > $s/conv.csv && [ \$(wc -l < $s/conv.csv) -eq 3 ] &&
+       $L logprobs --model $s/m_smol --data $s/conv.jsonl --template smollm2 --truncation trl_keep_start | cmp -s - $s/conv.csv &&
+       ! $L logprobs --model $s/m_smol --data $s/conv.jsonl --template chatml --truncation trl_keep_start | cmp -s - $s/conv.csv"
+expect 1 "its prompt fills all 40 positions" $L logprobs --model "$s/m_smol" --data "$s/conv.jsonl" --truncation trl_keep_start --max-length 40
+cp -r "$s/m0" "$s/m_other" && echo '{"chat_template": "{{ messages }}"}' > "$s/m_other/tokenizer_config.json"
+expect 1 "none of the built-in ones" $L logprobs --model "$s/m_other" --data "$s/conv.jsonl"
+expect 2 "must be one of" $L logprobs --model "$s/m0" --data "$s/hh.jsonl" --truncation sideways
+check "--max-length: sequences of at most N tokens" "$L logprobs --model $s/m0 --data $s/hh.jsonl --max-length 20 | awk -F, 'NR > 1 && \$4 > 19 { bad = 1 } END { exit bad }'"
+# the paper's own probe files, as they are
+P=../shared/fixtures/paper
+if [ -f "$P/formal_prob_train.jsonl" ]; then
+    $L logprobs --model "$s/m0" --data "$P/formal_prob_train.jsonl" > "$s/paper.csv" 2> "$s/err"
+    check "logprobs on formal_prob_train.jsonl: 500 × 13 − 21 rows" "[ \$(wc -l < $s/paper.csv) -eq \$((500 * 13 - 21 + 1)) ]"
+    check "... and one line on stderr: 21 empty chosen_initial" "[ \$(wc -l < $s/err) -eq 1 ] && grep -q 'left out 21 empty \"chosen_initial\" (first: line 7)' $s/err"
+    head -n 40 "$P/formal_prob_train.jsonl" > "$s/paper40.jsonl"   # scratch only, never committed
+    check "sft --probes with the paper's file: every probe type scored" \
+          "$L sft --model $s/m0 --data $D/sft.jsonl --out $s/pp --max-steps 1 --batch 4 --probes $s/paper40.jsonl 2>$s/err >/dev/null &&
+           [ \$(tail -n +2 $s/pp/probes_mean.csv | cut -d, -f2 | sort -u | wc -l) -eq 15 ] && grep -q 'left out 2 empty \"chosen_initial\"' $s/err"
+    check "pref on the paper's file (its prompt, chosen, rejected)" "$L pref --model $s/m0 --data $s/paper40.jsonl --out $s/pp2 --max-steps 1 --batch 2 >/dev/null"
+else
+    echo "paper probe files: skipped: ../shared/fixtures is absent"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -124,6 +124,68 @@ static int pick(const char *cmd, const char *flag, const char *v, const char *co
     return fail(2, "%s: %s must be one of %s, not '%s'", cmd, flag, list, v);
 }
 
+/* ------------------------------------------------------------ the data */
+
+/* The options of every subcommand that reads data. */
+typedef struct {
+    int skip_bad, max_length;
+    const char *tmpl, *truncation;
+    ld_chat_template chat;
+    ld_data_opts opts;
+    char chat_note[600];     /* why the model's own chat template was not taken */
+} data_args;
+
+#define DATA_OPTS(d)                                                                                              \
+    { "--skip-bad", 'f', &(d).skip_bad, "skip malformed lines (counted) instead of stopping" },                  \
+    { "--template", 's', &(d).tmpl, "chat template for conversational rows: plain|hh|chatml|llama3|qwen2.5|smollm2, " \
+                                    "or a tokenizer_config.json [the model's tokenizer_config.json]" },           \
+    { "--truncation", 's', &(d).truncation, "dpo_keep_end|dpo_keep_start|trl_keep_start|trl_keep_end [dpo_keep_end]" }, \
+    { "--max-length", 'i', &(d).max_length, "tokens per sequence, prompt and response (0: the model's context)" }
+
+/* Resolves the template and the truncation. 0, or 2 after printing why. */
+static int data_setup(const char *cmd, const char *model, data_args *d) {
+    memset(&d->opts, 0, sizeof d->opts);
+    d->opts.flags = d->skip_bad ? LD_DATA_SKIP_BAD : 0;
+    d->chat_note[0] = 0;
+    if (d->max_length < 0) return fail(2, "%s: --max-length must be ≥ 0", cmd);
+    if (d->truncation) {
+        static const char *const modes[] = { "dpo_keep_end", "dpo_keep_start", "trl_keep_start", "trl_keep_end" };
+        int k, r = pick(cmd, "--truncation", d->truncation, modes, 4, &k);
+        if (r) return r;
+        d->opts.truncation = (ld_truncation)k;
+    }
+    if (d->tmpl) {
+        int is_file = strchr(d->tmpl, '/') || strstr(d->tmpl, ".json");
+        if ((is_file ? ld_chat_template_load(&d->chat, d->tmpl) : ld_chat_template_named(&d->chat, d->tmpl)))
+            return fail(2, "%s: --template: %s", cmd, ld_failure_reason());
+        d->opts.chat = &d->chat;
+    } else if (model) {  /* the model's own template, when it is one of the built-in ones */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/tokenizer_config.json", model);
+        FILE *f = fopen(path, "rb");
+        if (!f) snprintf(d->chat_note, sizeof d->chat_note, "%s has no tokenizer_config.json: choose one with --template", model);
+        else {
+            fclose(f);
+            if (ld_chat_template_load(&d->chat, path)) snprintf(d->chat_note, sizeof d->chat_note, "%s", ld_failure_reason());
+            else d->opts.chat = &d->chat;
+        }
+    }
+    return 0;
+}
+
+/* Loads a data file; on success says on stderr, in one line, what it left out. */
+static int load_data(const char *cmd, const char *what, const char *path, const ld_config *cfg, ld_data_kind kind,
+                     const data_args *d, ld_dataset *ds) {
+    if (ld_dataset_load_opts(ds, path, cfg, kind, &d->opts)) {
+        const char *r = ld_failure_reason();
+        if (strstr(r, "no chat template") && d->chat_note[0]) return fail(1, "%s: %s%s (%s)", cmd, what, r, d->chat_note);
+        return fail(1, "%s: %s%s", cmd, what, r);
+    }
+    char sk[1200];
+    if (ld_dataset_skips_string(ds, sk, sizeof sk)) fprintf(stderr, "ldllm: %s: %s: %s\n", cmd, path, sk);
+    return 0;
+}
+
 /* --------------------------------------------------------------- init */
 
 static int cmd_init(int argc, char **argv) {
@@ -425,14 +487,16 @@ static int cmd_train(int argc, char **argv, int pref) {
     double min_lr = 0;
     loss_args la;
     loss_args_init(&la, "sigmoid");
-    int epochs = 1, batch = 8, max_prompt = 0, log_every = 10, save_every = 0, skip_bad = 0, ref_pre = 0, no_shuffle = 0;
+    int epochs = 1, batch = 8, max_prompt = 0, log_every = 10, save_every = 0, ref_pre = 0, no_shuffle = 0;
+    data_args da;
+    memset(&da, 0, sizeof da);
     int probe_every = 0;
     const char *probes = NULL;
     long max_steps = 0, warmup = 0, seed = 1234;
     opt_t common[] = {
         { "--model", 's', &model, "model directory to start from (required)" },
-        { "--data", 's', &data, pref ? "JSONL with prompt, chosen, rejected (kto: prompt, completion, label) (required)"
-                                     : "JSONL with prompt, completion (required)" },
+        { "--data", 's', &data, pref ? "JSONL: prompt, chosen, rejected; HH transcripts; TRL's formats; kto: prompt, completion, label (required)"
+                                     : "JSONL: prompt, completion; messages; preference rows (chosen) (required)" },
         { "--out", 's', &out, "output directory: final model, trainer state, metrics.csv (required)" },
         { "--lr", 'd', &lr, "peak learning rate η" },
         { "--epochs", 'i', &epochs, "passes over the data" },
@@ -451,7 +515,7 @@ static int cmd_train(int argc, char **argv, int pref) {
         { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
         { "--seed", 'l', &seed, "order of the examples" },
         { "--no-shuffle", 'f', &no_shuffle, "keep the file's order" },
-        { "--skip-bad", 'f', &skip_bad, "skip malformed lines (counted) instead of stopping" },
+        DATA_OPTS(da),
         { "--log-every", 'i', &log_every, "progress line every N steps" },
         { "--save-every", 'i', &save_every, "checkpoint to OUT/checkpoint-STEP every N steps (0: only at the end)" },
         { "--resume", 's', &resume, "continue from a checkpoint directory (bit for bit)" },
@@ -497,15 +561,13 @@ static int cmd_train(int argc, char **argv, int pref) {
     char cfgpath[4096];
     snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
     if (ld_load_config(&probe_cfg, cfgpath)) return fail(1, "%s: %s", cmd, ld_failure_reason());
-    ld_dataset ds;
-    if (ld_dataset_load(&ds, data, &probe_cfg, kto ? LD_DATA_UNPAIRED : pref ? LD_DATA_PREF : LD_DATA_SFT, skip_bad ? LD_DATA_SKIP_BAD : 0))
-        return fail(1, "%s: %s", cmd, ld_failure_reason());
-    if (ds.n_skipped) fprintf(stderr, "ldllm: %s: skipped %d malformed lines (first: %s)\n", cmd, ds.n_skipped, ds.first_skip);
-    ld_dataset pds;
+    if ((r = data_setup(cmd, model, &da))) return r;
+    ld_dataset ds, pds;
     memset(&pds, 0, sizeof pds);
-    if (probes && ld_dataset_load(&pds, probes, &probe_cfg, LD_DATA_PROBES, 0)) {
+    if ((r = load_data(cmd, "", data, &probe_cfg, kto ? LD_DATA_UNPAIRED : pref ? LD_DATA_PREF : LD_DATA_SFT, &da, &ds))) return r;
+    if (probes && (r = load_data(cmd, "probes: ", probes, &probe_cfg, LD_DATA_PROBES, &da, &pds))) {
         ld_dataset_free(&ds);
-        return fail(1, "%s: probes: %s", cmd, ld_failure_reason());
+        return r;
     }
     if (probe_every < 0) { ld_dataset_free(&ds); ld_dataset_free(&pds); return fail(2, "%s: --probe-every must be ≥ 0", cmd); }
 
@@ -528,7 +590,7 @@ static int cmd_train(int argc, char **argv, int pref) {
 
     ld_model m, ref;
     int have_ref = 0, code = 0;
-    if (ld_load(&m, model, rows, 0, LD_TRAIN)) { ld_dataset_free(&ds); ld_dataset_free(&pds); return fail(1, "%s: %s", cmd, ld_failure_reason()); }
+    if (ld_load(&m, model, rows, da.max_length, LD_TRAIN)) { ld_dataset_free(&ds); ld_dataset_free(&pds); return fail(1, "%s: %s", cmd, ld_failure_reason()); }
     if (pref && ref_dir && ld_pref_opts_needs_ref(&po)) {
         if (ld_load(&ref, ref_dir, rows, m.T, 0)) { code = fail(1, "%s: reference: %s", cmd, ld_failure_reason()); goto done_model; }
         have_ref = 1;
@@ -645,11 +707,15 @@ done_model:
 static int cmd_logprobs(int argc, char **argv) {
     const char *model = NULL, *data = NULL;
     int max_prompt = 0, batch = 16;
+    data_args da;
+    memset(&da, 0, sizeof da);
     opt_t opts[] = {
         { "--model", 's', &model, "model directory (required)" },
-        { "--data", 's', &data, "JSONL: a prompt and any response fields (completion, chosen, rejected, probes...)" },
+        { "--data", 's', &data, "JSONL: a prompt and any response fields (completion, chosen, rejected, the paper's "
+                                "probes...), HH transcripts, TRL's conversational rows" },
         { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
         { "--batch", 'i', &batch, "sequences per forward pass" },
+        DATA_OPTS(da),
         { NULL, 0, NULL, NULL } };
     int r = parse(argc, argv, opts, "logprobs",
                   "Prints, as CSV on stdout, log π(y|x) of every response field of every example, and\n"
@@ -657,10 +723,11 @@ static int cmd_logprobs(int argc, char **argv) {
     if (r) return r;
     if (!model || !data) return fail(2, "logprobs: --model and --data are required");
     if (batch < 1) return fail(2, "logprobs: --batch must be ≥ 1");
+    if ((r = data_setup("logprobs", model, &da))) return r;
     ld_model m;
-    if (ld_load(&m, model, batch, 0, 0)) return fail(1, "logprobs: %s", ld_failure_reason());
+    if (ld_load(&m, model, batch, da.max_length, 0)) return fail(1, "logprobs: %s", ld_failure_reason());
     ld_dataset ds;
-    if (ld_dataset_load(&ds, data, &m.cfg, LD_DATA_PROBES, 0)) { ld_model_free(&m); return fail(1, "logprobs: %s", ld_failure_reason()); }
+    if ((r = load_data("logprobs", "", data, &m.cfg, LD_DATA_PROBES, &da, &ds))) { ld_model_free(&m); return r; }
     /* every (example, field) present, in order, then forward passes of `batch` of them */
     size_t np = 0;
     int *pairs = (int *)malloc(sizeof(int) * 2 * ((size_t)ds.n * ds.n_fields + 1));
@@ -673,9 +740,11 @@ static int cmd_logprobs(int argc, char **argv) {
     int code = 0;
     for (size_t p0 = 0; p0 < np && !code; p0 += batch) {
         int n = (int)(np - p0 < (size_t)batch ? np - p0 : (size_t)batch);
-        for (int b = 0; b < n; b++)
-            ld_dataset_seq(&ds, pairs[2 * (p0 + b)], pairs[2 * (p0 + b) + 1], m.T, max_prompt, m.cfg.eot_token,
-                           buf + (size_t)b * m.T, &rows[b]);
+        for (int b = 0; b < n && !code; b++)
+            if (ld_dataset_seq(&ds, pairs[2 * (p0 + b)], pairs[2 * (p0 + b) + 1], m.T, max_prompt, m.cfg.eot_token,
+                               buf + (size_t)b * m.T, &rows[b]))
+                code = fail(1, "logprobs: %s", ld_failure_reason());
+        if (code) break;
         if (ld_forward(&m, rows, n)) { code = fail(1, "logprobs: %s", ld_failure_reason()); break; }
         for (int b = 0; b < n; b++) {
             int i = pairs[2 * (p0 + b)], f = pairs[2 * (p0 + b) + 1];
@@ -700,6 +769,8 @@ static int cmd_dynamics(int argc, char **argv) {
     loss_args la;
     loss_args_init(&la, "sft");
     int csv = 0, top = 3, max_prompt = 0, batch = 0;
+    data_args da;
+    memset(&da, 0, sizeof da);
     opt_t opts[] = {
         { "--model", 's', &model, "model directory (required)" },
         { "--update", 's', &update, "JSONL of the training batch: prompt and completion (or chosen) for sft, chosen and rejected "
@@ -713,6 +784,7 @@ static int cmd_dynamics(int argc, char **argv) {
         { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
         { "--top", 'i', &top, "tokens listed that gained the most probability" },
         { "--csv", 'f', &csv, "one row per observed response: example,predicted,measured (example = N:field)" },
+        DATA_OPTS(da),
         { NULL, 0, NULL, NULL } };
     int r = parse(argc, argv, opts, "dynamics",
                   "One optimizer step on the --update batch, taken on a copy: for every observed response,\n"
@@ -738,13 +810,14 @@ static int cmd_dynamics(int argc, char **argv) {
     ld_config cfg;
     snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
     if (ld_load_config(&cfg, cfgpath)) return fail(1, "dynamics: %s", ld_failure_reason());
+    if ((r = data_setup("dynamics", model, &da))) return r;
     ld_dataset ud, od;
     /* any columns: SFT takes "completion" (or "chosen"), preferences "chosen" and "rejected" */
-    if (ld_dataset_load(&ud, update, &cfg, kto ? LD_DATA_UNPAIRED : LD_DATA_PROBES, 0)) return fail(1, "dynamics: update: %s", ld_failure_reason());
-    if (ld_dataset_load(&od, observe, &cfg, LD_DATA_PROBES, 0)) { ld_dataset_free(&ud); return fail(1, "dynamics: observe: %s", ld_failure_reason()); }
+    if ((r = load_data("dynamics", "update: ", update, &cfg, kto ? LD_DATA_UNPAIRED : LD_DATA_PROBES, &da, &ud))) return r;
+    if ((r = load_data("dynamics", "observe: ", observe, &cfg, LD_DATA_PROBES, &da, &od))) { ld_dataset_free(&ud); return r; }
     int n_ex = batch && batch < ud.n ? batch : ud.n, rows = pref ? 2 * n_ex : n_ex, code = 0;
     ld_model m;
-    if (ld_load(&m, model, rows < 2 ? 2 : rows, 0, LD_TRAIN | LD_JVP)) { ld_dataset_free(&ud); ld_dataset_free(&od); return fail(1, "dynamics: %s", ld_failure_reason()); }
+    if (ld_load(&m, model, rows < 2 ? 2 : rows, da.max_length, LD_TRAIN | LD_JVP)) { ld_dataset_free(&ud); ld_dataset_free(&od); return fail(1, "dynamics: %s", ld_failure_reason()); }
     /* the observed responses */
     int n_obs = 0;
     for (int i = 0; i < od.n; i++) for (int f = 1; f < od.n_fields; f++) n_obs += od.len[(size_t)i * od.n_fields + f] >= 0;
@@ -754,7 +827,8 @@ static int cmd_dynamics(int argc, char **argv) {
     for (int i = 0; i < od.n; i++)
         for (int f = 1; f < od.n_fields; f++)
             if (od.len[(size_t)i * od.n_fields + f] >= 0) {
-                ld_dataset_seq(&od, i, f, m.T, max_prompt, m.cfg.eot_token, obuf + (size_t)k * m.T, &obs[k]);
+                if (ld_dataset_seq(&od, i, f, m.T, max_prompt, m.cfg.eot_token, obuf + (size_t)k * m.T, &obs[k]) && !code)
+                    code = fail(1, "dynamics: observe: %s", ld_failure_reason());
                 oi[2 * k] = i; oi[2 * k + 1] = f; k++;
             }
     ld_optim opt;
@@ -769,6 +843,7 @@ static int cmd_dynamics(int argc, char **argv) {
     ld_trainer tr;
     ld_dyn_report rep;
     memset(&rep, 0, sizeof rep);
+    if (code) goto out;
     if (ld_optim_init(&opt, &m, &oc)) { code = fail(1, "dynamics: %s", ld_failure_reason()); goto out; }
     if (ld_trainer_init(&tr, &m, &opt, &ud, &tc, NULL)) { code = fail(1, "dynamics: %s", ld_failure_reason()); ld_optim_free(&opt); goto out; }
     if (ld_dyn_step(&tr, obs, n_obs, 0, &rep)) code = fail(1, "dynamics: %s", ld_failure_reason());
