@@ -1148,6 +1148,13 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #define LD__TLS
 #endif
 
+/* For private helpers that some configurations (LD_NO_STDIO) do not call. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LD__MAYBE_UNUSED __attribute__((unused))
+#else
+#define LD__MAYBE_UNUSED
+#endif
+
 #define LD__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LD__MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -3071,34 +3078,7 @@ LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int
     }
 }
 
-/* -------------------------------------------------------------------- >>io */
-
-LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
-                            int *out, int cap, int *n_out) {
-    ld_config c = ld_config_resolve(cfg);
-    if (!text || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL text or output");
-    if (cap < 0) return ld__fail(LD_ERR_ARG, "capacity %d is negative", cap);
-    if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
-    size_t n = len < 0 ? strlen(text) : (size_t)len;
-    if (n > (size_t)cap) {
-        *n_out = 0;
-        return ld__fail(LD_ERR_LENGTH, "text of %zu bytes needs %zu tokens; room for %d", n, n, cap);
-    }
-    for (size_t i = 0; i < n; i++) out[i] = (unsigned char)text[i];
-    *n_out = (int)n;
-    return LD_OK;
-}
-
-LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *out, int cap) {
-    (void)cfg;
-    if (!out || cap < 1) return 0;
-    if (!tokens) n = 0;
-    int k = 0;
-    for (int i = 0; i < n && k < cap - 1; i++)
-        if (tokens[i] >= 0 && tokens[i] < 256) out[k++] = (char)tokens[i];
-    out[k] = 0;
-    return k;
-}
+/* ------------------------------------------------------------------ >>json */
 
 /* A small JSON parser: the document becomes an array of nodes in preorder.
    A container's children follow it; node.skip is the index just past its
@@ -3341,7 +3321,7 @@ static int ld__json_get(const ld__json *j, int o, const char *key) {
 }
 
 /* Do string nodes a and b spell the same key? */
-static int ld__json_same_key(const ld__json *j, int a, int b) {
+LD__MAYBE_UNUSED static int ld__json_same_key(const ld__json *j, int a, int b) {
     char ba[256], bb[256];
     size_t na, nb;
     const char *ka = ld__json_key(j, a, ba, &na), *kb = ld__json_key(j, b, bb, &nb);
@@ -3403,6 +3383,68 @@ static long ld__json_str(const ld__json *j, int i, char *out, size_t cap) {
     }
     if (out) out[k] = 0;
     return (long)k;
+}
+
+/* Does string node i equal `lit` (no escapes in lit)? */
+LD__MAYBE_UNUSED static int ld__json_is(const ld__json *j, int i, const char *lit) {
+    char buf[64];
+    long n = ld__json_str(j, i, buf, sizeof buf - 1);
+    return n >= 0 && (size_t)n == strlen(lit) && !memcmp(buf, lit, (size_t)n);
+}
+
+/* A non-negative integer without fraction or exponent; 0 on success. */
+LD__MAYBE_UNUSED static int ld__json_u64(const ld__json *j, int i, uint64_t *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    uint64_t v = 0;
+    for (int p = j->nodes[i].start; p < j->nodes[i].end; p++) {
+        char c = j->src[p];
+        if (c < '0' || c > '9') return -1;
+        if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10) return -1;
+        v = v * 10 + (uint64_t)(c - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* A number node as a double; 0 on success. */
+LD__MAYBE_UNUSED static int ld__json_num(const ld__json *j, int i, double *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    char buf[64];
+    int n = j->nodes[i].end - j->nodes[i].start;
+    if (n >= (int)sizeof buf) return -1;
+    memcpy(buf, j->src + j->nodes[i].start, n);
+    buf[n] = 0;
+    *out = strtod(buf, NULL);
+    return 0;
+}
+
+/* -------------------------------------------------------------------- >>io */
+
+LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
+                            int *out, int cap, int *n_out) {
+    ld_config c = ld_config_resolve(cfg);
+    if (!text || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL text or output");
+    if (cap < 0) return ld__fail(LD_ERR_ARG, "capacity %d is negative", cap);
+    if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
+    size_t n = len < 0 ? strlen(text) : (size_t)len;
+    if (n > (size_t)cap) {
+        *n_out = 0;
+        return ld__fail(LD_ERR_LENGTH, "text of %zu bytes needs %zu tokens; room for %d", n, n, cap);
+    }
+    for (size_t i = 0; i < n; i++) out[i] = (unsigned char)text[i];
+    *n_out = (int)n;
+    return LD_OK;
+}
+
+LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *out, int cap) {
+    (void)cfg;
+    if (!out || cap < 1) return 0;
+    if (!tokens) n = 0;
+    int k = 0;
+    for (int i = 0; i < n && k < cap - 1; i++)
+        if (tokens[i] >= 0 && tokens[i] < 256) out[k++] = (char)tokens[i];
+    out[k] = 0;
+    return k;
 }
 
 /* ---- datasets ---- */
@@ -3589,39 +3631,6 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
 }
 
 #ifndef LD_NO_STDIO
-
-/* Does string node i equal `lit` (no escapes in lit)? */
-static int ld__json_is(const ld__json *j, int i, const char *lit) {
-    char buf[64];
-    long n = ld__json_str(j, i, buf, sizeof buf - 1);
-    return n >= 0 && (size_t)n == strlen(lit) && !memcmp(buf, lit, (size_t)n);
-}
-
-/* A non-negative integer without fraction or exponent; 0 on success. */
-static int ld__json_u64(const ld__json *j, int i, uint64_t *out) {
-    if (i < 0 || j->nodes[i].type != 'n') return -1;
-    uint64_t v = 0;
-    for (int p = j->nodes[i].start; p < j->nodes[i].end; p++) {
-        char c = j->src[p];
-        if (c < '0' || c > '9') return -1;
-        if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10) return -1;
-        v = v * 10 + (uint64_t)(c - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* A number node as a double; 0 on success. */
-static int ld__json_num(const ld__json *j, int i, double *out) {
-    if (i < 0 || j->nodes[i].type != 'n') return -1;
-    char buf[64];
-    int n = j->nodes[i].end - j->nodes[i].start;
-    if (n >= (int)sizeof buf) return -1;
-    memcpy(buf, j->src + j->nodes[i].start, n);
-    buf[n] = 0;
-    *out = strtod(buf, NULL);
-    return 0;
-}
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 static ld_status ld__read_file(const char *path, size_t max, char **out, size_t *n) {
