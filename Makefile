@@ -36,7 +36,8 @@ EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
-           test_cuda_fake test_cuda_fake_double test_badinput
+           test_cuda_fake test_cuda_fake_double test_badinput test_tokenizer \
+           test_tokenizer_live
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
@@ -86,6 +87,10 @@ $(1)/test_train: tests/test_train.c $(HDR) tests/t.h | $(1)
 $(1)/test_io: tests/test_io.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_badinput: tests/test_badinput.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_tokenizer: tests/test_tokenizer.c tests/tok_common.h $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_tokenizer_live: tests/test_tokenizer_live.c tests/tok_common.h $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_determinism: tests/test_determinism.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)

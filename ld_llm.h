@@ -41,7 +41,8 @@
                     SimPO, ORPO, + RPO's NLL); each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
-       >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSONL data
+       >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE)
+       >>io         safetensors (Hugging Face GPT-2 layout), JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
        >>cuda       the optional GPU unit ld_llm_cuda.cu (LD_LLM_CUDA)
@@ -719,7 +720,7 @@ LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_flo
 LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int k, int *top, double *gain);
 
 /* ===========================================================================
-   >>io — tokenizer, checkpoints (safetensors + config.json), JSON
+   >>tokenizer — text ↔ token ids: bytes, or a Hugging Face tokenizer.json
    ======================================================================== */
 
 /* Byte-level tokenizer: each byte is its own token, eot_token ends a text.
@@ -731,6 +732,121 @@ LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
    NUL; at most cap bytes including the NUL. Returns the length written.    */
 LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
                         char *out, int cap);
+
+/* A real model's tokenizer: byte-level BPE as Hugging Face `tokenizers`
+   runs it (GPT-2, Pythia/GPT-NeoX, SmolLM2, Llama-3, Qwen2), read from a
+   tokenizer.json or from GPT-2's vocab.json + merges.txt. Encoding gives
+   the ids that library gives with add_special_tokens=False, id for id
+   (tests/test_tokenizer.c; the README says on how many strings).
+
+   The pipeline, in the library's order:
+     1. added tokens that are not `normalized` are cut out of the text,
+        leftmost-longest (with their lstrip, rstrip and single_word);
+     2. each remaining piece is normalized: none, or NFC;
+     3. added tokens that are `normalized` are cut out of the pieces;
+     4. the pre-tokenizer splits the pieces: ByteLevel (GPT-2's pattern,
+        add_prefix_space), Split with GPT-2's, Llama-3's or Qwen2's pattern,
+        Digits, or a Sequence of them ending in ByteLevel;
+     5. each piece becomes bytes, one byte-level symbol per byte, and BPE
+        merges them (lowest merge rank first, leftmost on ties); a byte
+        whose symbol is not in the vocabulary goes to byte_fallback's
+        <0xXX> tokens, else unk_token, else it is dropped, as the library does.
+   Decoding is the exact inverse of the byte map (GPT-2's bytes_to_unicode):
+   the ids' bytes, concatenated, with no UTF-8 repair.
+
+   Refused, with the name of what is not supported: another model type
+   (WordPiece, Unigram, ...), another normalizer, pre-tokenizer, decoder or
+   post-processor type, a Split pattern other than those three, BPE
+   dropout. Post-processors (ByteLevel, TemplateProcessing, ...) are read
+   and not applied: they add special tokens only when asked to, and encode
+   never adds any (put the model's bos/eos in yourself). truncation and
+   padding are not applied either. Refused as malformed: a merge of tokens
+   not in the vocabulary, a vocabulary key or id given twice, an id outside
+   [0, 2^24), an added token over 4096 bytes, a file over 256 MiB.
+
+   The object is read-only after loading: one tokenizer may serve any number
+   of threads at once. Free it with ld_tokenizer_free.                       */
+typedef struct ld_tokenizer ld_tokenizer;
+
+enum {
+    LD_TOK_SPECIAL_AS_TEXT = 1, /* encode: a special token's string in the text is
+                                   plain text (the library's encode_special_tokens) */
+    LD_TOK_SKIP_SPECIAL    = 2  /* decode: leave special tokens out                 */
+};
+
+/* Reads a tokenizer.json held in memory (json[0..len), need not be
+   NUL-terminated). On success *out is a new tokenizer; on failure *out is
+   NULL, nothing stays allocated, and the reason names what is wrong or not
+   supported (LD_ERR_FORMAT), or LD_ERR_OOM.                                 */
+LDDEF ld_status ld_tokenizer_parse(ld_tokenizer **out, const char *json, size_t len);
+
+/* GPT-2's original pair, in memory: vocab.json (or encoder.json: an object
+   token → id) and merges.txt (or vocab.bpe: "#version" lines, then one
+   "a b" per line, rank = line order). Built as GPT-2's tokenizer.json is:
+   ByteLevel pre-tokenizer with GPT-2's pattern, no normalizer, and
+   "<|endoftext|>" a special token when the vocabulary has it.              */
+LDDEF ld_status ld_tokenizer_parse_gpt2(ld_tokenizer **out, const char *vocab_json, size_t vocab_len,
+                                        const char *merges, size_t merges_len);
+
+/* Frees a tokenizer (NULL is fine). */
+LDDEF void ld_tokenizer_free(ld_tokenizer *tok);
+
+/* Text → ids. text[0..len) (len < 0: NUL-terminated) must be valid UTF-8;
+   LD_ERR_DATA "invalid UTF-8 at byte N" if not. flags: 0, or
+   LD_TOK_SPECIAL_AS_TEXT. Writes the ids to ids[0..*n_ids). If they are
+   more than cap, returns LD_ERR_LENGTH, sets *n_ids to how many there are
+   and leaves ids untouched: call again with that capacity. No special
+   token is added (no bos, no eos).                                          */
+LDDEF ld_status ld_tokenizer_encode(const ld_tokenizer *tok, const char *text, long len, int flags,
+                                    int *ids, int cap, int *n_ids);
+
+/* Ids → bytes: writes the bytes of ids[0..n) and a NUL into out (cap bytes
+   with the NUL), and their count (without the NUL) to *n_out. flags: 0 or
+   LD_TOK_SKIP_SPECIAL. An id outside the vocabulary (or in a hole of it) is
+   LD_ERR_TOKEN, naming its position; too small a cap is LD_ERR_LENGTH with
+   *n_out = the bytes needed. On failure out is untouched. The bytes may be
+   invalid UTF-8 when ids cut a character in two (byte-level tokens do).    */
+LDDEF ld_status ld_tokenizer_decode(const ld_tokenizer *tok, const int *ids, int n, int flags,
+                                    char *out, size_t cap, size_t *n_out);
+
+/* V: one more than the largest id (vocabulary and added tokens). A model
+   using this tokenizer needs vocab_size ≥ V.                               */
+LDDEF int ld_tokenizer_vocab_size(const ld_tokenizer *tok);
+
+/* The id of a token given by its string: an added token's content
+   ("<|endoftext|>", "<|im_start|>"), else a vocabulary entry as the file
+   writes it (GPT-2's "Ġthe"). −1 if there is none.                          */
+LDDEF int ld_tokenizer_find(const ld_tokenizer *tok, const char *content);
+
+/* 1 if id is a special added token, 0 if not (or not an id). */
+LDDEF int ld_tokenizer_is_special(const ld_tokenizer *tok, int id);
+
+/* The bytes id decodes to (not NUL-terminated), their count in *len; NULL
+   if id is not in the vocabulary. Owned by the tokenizer.                  */
+LDDEF const char *ld_tokenizer_token_bytes(const ld_tokenizer *tok, int id, int *len);
+
+/* A printable form of one token, for reports: its bytes, with a backslash
+   written \\, newline \n, tab \t, carriage return \r, any other control byte
+   or a byte that is not part of a whole UTF-8 character \xNN; a space stays
+   a space (GPT-2's "Ġworld" shows as " world"). Writes at most cap bytes
+   with the NUL (cut short if need be); returns the full length, like
+   snprintf, or −1 if id is not in the vocabulary.                          */
+LDDEF int ld_tokenizer_token_display(const ld_tokenizer *tok, int id, char *out, int cap);
+
+#ifndef LD_NO_STDIO
+/* Reads a tokenizer.json file; see ld_tokenizer_parse. */
+LDDEF ld_status ld_tokenizer_load(ld_tokenizer **out, const char *path);
+/* Reads GPT-2's pair from files; see ld_tokenizer_parse_gpt2. */
+LDDEF ld_status ld_tokenizer_load_gpt2(ld_tokenizer **out, const char *vocab_path, const char *merges_path);
+/* Reads a model directory's tokenizer: dir/tokenizer.json, else
+   dir/vocab.json + dir/merges.txt, else dir/encoder.json + dir/vocab.bpe.
+   LD_ERR_MISSING if dir holds none of them.                                */
+LDDEF ld_status ld_tokenizer_load_dir(ld_tokenizer **out, const char *dir);
+#endif
+
+/* ===========================================================================
+   >>io — checkpoints (safetensors + config.json), JSONL data
+   ======================================================================== */
 
 /* Datasets: JSONL with TRL's field names, one JSON object per line.
      LD_DATA_SFT     "prompt", "completion"
@@ -1170,6 +1286,20 @@ static ld_status ld__fail(ld_status s, const char *fmt, ...) {
     vsnprintf(ld__reason, sizeof ld__reason, fmt, ap);
     va_end(ap);
     return s;
+}
+
+/* Grows *p (elements of size es) to hold at least need; doubles. 0 ok, −1 out of memory. */
+static int ld__grow(void **p, size_t *cap, size_t need, size_t es) {
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) nc *= 2;
+    void *q = LD_MALLOC(nc * es);
+    if (!q) return -1;
+    if (*p) memcpy(q, *p, *cap * es);
+    LD_FREE(*p);
+    *p = q;
+    *cap = nc;
+    return 0;
 }
 
 LDDEF const char *ld_status_string(ld_status s) {
@@ -3419,7 +3549,7 @@ LD__MAYBE_UNUSED static int ld__json_num(const ld__json *j, int i, double *out) 
     return 0;
 }
 
-/* -------------------------------------------------------------------- >>io */
+/* ------------------------------------------------------------- >>tokenizer */
 
 LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
                             int *out, int cap, int *n_out) {
@@ -3448,6 +3578,1570 @@ LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *ou
     return k;
 }
 
+/* ---- Unicode (the tables and their lookups are in >>unicode, at the end) */
+
+enum { LD__U_L = 1, LD__U_N = 2, LD__U_S = 4, LD__U_W = 8, LD__U_Q = 16 };
+static unsigned ld__uflag(uint32_t cp);                 /* LD__U_* of a code point  */
+static int ld__uccc(uint32_t cp);                       /* canonical combining class */
+static int ld__udecompose(uint32_t cp, uint32_t *out);  /* full canonical decomposition (≤ 4) */
+static uint32_t ld__ucompose(uint32_t a, uint32_t b);   /* primary composite of a pair, or 0 */
+
+/* One UTF-8 character of valid text: its code point, and its length. */
+static int ld__u8dec(const unsigned char *s, uint32_t *cp) {
+    unsigned c = s[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c < 0xE0) { *cp = ((c & 0x1Fu) << 6) | (s[1] & 0x3Fu); return 2; }
+    if (c < 0xF0) { *cp = ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu); return 3; }
+    *cp = ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+    return 4;
+}
+
+static int ld__u8enc(uint32_t cp, unsigned char *o) {
+    if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12)); o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F)); return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18)); o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The flags of the character at s (valid UTF-8), and its length in *k. */
+static unsigned ld__uflag_at(const unsigned char *s, int *k) {
+    uint32_t cp;
+    *k = ld__u8dec(s, &cp);
+    return ld__uflag(cp);
+}
+
+/* GPT-2's byte ↔ character map (bytes_to_unicode). The 188 printable bytes
+   ('!'..'~', '¡'..'¬', '®'..'ÿ') stand for themselves; the other 68 (the
+   controls, space, DEL, no-break space, soft hyphen) become U+0100, U+0101,
+   ... in byte order: space is 'Ġ' (U+0120), '\n' is 'Ċ' (U+010A). A
+   byte-level vocabulary is written in these characters.                    */
+static int ld__byte_printable(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174; }
+static uint32_t ld__byte_char(int b) {
+    if (ld__byte_printable(b)) return (uint32_t)b;
+    int n = 0;
+    for (int x = 0; x < b; x++) n += !ld__byte_printable(x);
+    return 256u + (uint32_t)n;
+}
+
+/* ---- growable buffers of one call ---- */
+
+typedef struct { unsigned char *p; size_t n, cap; } ld__buf;
+static int ld__buf_put(ld__buf *b, const void *src, size_t n) {
+    if (ld__grow((void **)&b->p, &b->cap, b->n + n + 1, 1)) return -1;
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+    return 0;
+}
+
+/* ---- hash maps ---- */
+
+/* Strings → ids, open addressing: slot = id, the key being the id's string in
+   keys[]. Used for the vocabulary (each id at most once).                   */
+typedef struct {
+    int32_t *slot;          /* (mask + 1) ids, −1 empty */
+    uint32_t mask;
+} ld__smap;
+
+static uint64_t ld__hash(const unsigned char *s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;      /* FNV-1a, then a final mix */
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001B3ull;
+    h ^= h >> 29; h *= 0xBF58476D1CE4E5B9ull; h ^= h >> 32;
+    return h;
+}
+
+/* A merge: the pair (a, b) of ids becomes id `id`, with priority `rank`. */
+typedef struct { uint64_t key; uint32_t rank; int32_t id; } ld__merge;
+#define LD__NO_PAIR UINT64_MAX
+static uint64_t ld__pair(int a, int b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
+static uint32_t ld__pair_slot(uint64_t key, uint32_t mask) {
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+/* ---- the tokenizer ---- */
+
+/* Pre-tokenizer steps; ByteLevel is always the last. */
+typedef enum {
+    LD__PT_GPT2 = 1,    /* Split, GPT-2's pattern                 */
+    LD__PT_LLAMA3,      /* Split, Llama-3's pattern (\p{N}{1,3})  */
+    LD__PT_QWEN2,       /* Split, Qwen2's pattern (\p{N})         */
+    LD__PT_DIGITS,      /* Digits, runs of numbers                */
+    LD__PT_DIGITS_EACH, /* Digits, individual_digits              */
+    LD__PT_BYTELEVEL    /* ByteLevel                              */
+} ld__pt_kind;
+#define LD__MAX_STEPS 8
+#define LD__MAX_ADDED_BYTES 4096
+
+/* An added token. */
+typedef struct {
+    int id;
+    unsigned special : 1, normalized : 1, lstrip : 1, rstrip : 1, single_word : 1;
+    uint32_t off, len;   /* content, in ld_tokenizer.added_text */
+} ld__added;
+
+/* A trie of added tokens' patterns (their contents, or the NFC of them).
+   Node 0 is the root; every other node k is reached by one edge, labelled
+   byte[k], from its parent, whose children are first[parent], sibling[...]. */
+typedef struct {
+    int n_nodes;
+    int32_t *first;        /* (n_nodes) first child, 0: none                */
+    int32_t *sibling;      /* (n_nodes) next child of the same parent, 0: none */
+    unsigned char *byte;   /* (n_nodes)                                      */
+    int32_t *term;         /* (n_nodes) index into ld_tokenizer.added, or −1 */
+} ld__trie;
+
+struct ld_tokenizer {
+    int V;                     /* ids in [0, V)                                      */
+    /* per id (V): what decode writes */
+    uint32_t *tok_off;         /* (V) into tok_bytes                                  */
+    int32_t *tok_len;          /* (V) −1: no token has this id                        */
+    unsigned char *tok_flags;  /* (V) 1: special added token; 2: added token          */
+    char *tok_bytes;
+    /* the vocabulary as the file writes it (byte-level characters) */
+    int n_vocab;               /* entries                                             */
+    int n_keys;                /* one more than the largest vocabulary id             */
+    uint32_t *key_off;         /* (n_keys) into keys; key_len −1 where no entry has the id */
+    int32_t *key_len;
+    char *keys;
+    ld__smap vocab;
+    /* BPE */
+    ld__merge *merges;         /* (merge_mask + 1) slots, key LD__NO_PAIR if empty    */
+    uint32_t merge_mask;
+    int n_merges;
+    int byte_id[256];          /* the one-byte token of each byte, or −1              */
+    int fb_n[256];             /* byte_fallback: how many <0xXX> tokens stand for a
+                                  byte whose symbol is missing (0: none can)          */
+    int fb_id[256][2];
+    int unk_id;                /* −1: none                                            */
+    int fuse_unk, ignore_merges;
+    uint32_t byte_char[256];   /* GPT-2's byte → character map                        */
+    /* normalizer */
+    int nfc;
+    /* pre-tokenizer */
+    int n_steps;
+    ld__pt_kind step[LD__MAX_STEPS];
+    int add_prefix_space, use_regex;   /* of the final ByteLevel                      */
+    /* added tokens */
+    int n_added;
+    ld__added *added;
+    char *added_text;
+    ld__trie trie_raw, trie_norm;      /* not normalized / normalized ones            */
+};
+
+static void ld__trie_free(ld__trie *t) {
+    LD_FREE(t->first); LD_FREE(t->sibling); LD_FREE(t->byte); LD_FREE(t->term);
+    memset(t, 0, sizeof *t);
+}
+
+LDDEF void ld_tokenizer_free(ld_tokenizer *t) {
+    if (!t) return;
+    LD_FREE(t->tok_off); LD_FREE(t->tok_len); LD_FREE(t->tok_flags); LD_FREE(t->tok_bytes);
+    LD_FREE(t->key_off); LD_FREE(t->key_len); LD_FREE(t->keys); LD_FREE(t->vocab.slot);
+    LD_FREE(t->merges); LD_FREE(t->added); LD_FREE(t->added_text);
+    ld__trie_free(&t->trie_raw); ld__trie_free(&t->trie_norm);
+    LD_FREE(t);
+}
+
+/* The id of a vocabulary key (a byte-level string), or −1. */
+static int ld__vocab_get(const ld_tokenizer *t, const char *s, size_t n) {
+    if (!t->vocab.slot) return -1;
+    uint32_t h = (uint32_t)ld__hash((const unsigned char *)s, n) & t->vocab.mask;
+    for (;; h = (h + 1) & t->vocab.mask) {
+        int id = t->vocab.slot[h];
+        if (id < 0) return -1;
+        if ((size_t)t->key_len[id] == n && !memcmp(t->keys + t->key_off[id], s, n)) return id;
+    }
+}
+
+/* The merge of the pair (a, b), or NULL. */
+static const ld__merge *ld__merge_get(const ld_tokenizer *t, int a, int b) {
+    uint64_t key = ld__pair(a, b);
+    for (uint32_t h = ld__pair_slot(key, t->merge_mask);; h = (h + 1) & t->merge_mask) {
+        const ld__merge *m = &t->merges[h];
+        if (m->key == key) return m;
+        if (m->key == LD__NO_PAIR) return NULL;
+    }
+}
+
+/* ---- NFC (Unicode normalization form C; tables from Unicode 9.0, as the
+   reference library's; see >>unicode) ------------------------------------
+
+   NFC(s) decomposes every character canonically (é → e + ◌́, Hangul 각 →
+   ᄀ + ᅡ + ᆨ), sorts each run of combining marks by combining class
+   (stably), and composes again: each mark joins the last starter before it
+   when the pair has a primary composite and no mark in between has a class
+   ≥ its own. A character without the Q flag (see >>unicode) is left as it
+   is and nothing before it can change, so only the stretches from the
+   character before a Q character to the next non-Q one are worked on.   */
+
+/* Code points and their classes, with room for a second copy of each (the
+   sort of a long run of marks uses it). */
+typedef struct { uint32_t *cp; int *cc; size_t n, cap; } ld__cps;
+static int ld__cps_reserve(ld__cps *c, size_t need) {
+    if (2 * need <= c->cap) return 0;
+    size_t cap = c->cap;
+    if (ld__grow((void **)&c->cp, &cap, 2 * need, sizeof(uint32_t))) return -1;
+    size_t cap2 = c->cap;
+    if (ld__grow((void **)&c->cc, &cap2, cap, sizeof(int))) return -1;
+    c->cap = cap;
+    return 0;
+}
+
+/* Normalizes c[0..n) (decomposed, with classes cc) in place: canonical
+   order, then composition. Returns the new count. */
+static size_t ld__nfc_compose(uint32_t *c, int *cc, size_t n) {
+    /* canonical order: a stable sort of each run of non-zero classes */
+    for (size_t i = 0; i < n;) {
+        if (!cc[i]) { i++; continue; }
+        size_t j = i;
+        while (j < n && cc[j]) j++;
+        if (j - i > 1 && j - i <= 32) {        /* insertion sort */
+            for (size_t a = i + 1; a < j; a++)
+                for (size_t b = a; b > i && cc[b - 1] > cc[b]; b--) {
+                    uint32_t tc = c[b]; c[b] = c[b - 1]; c[b - 1] = tc;
+                    int tk = cc[b]; cc[b] = cc[b - 1]; cc[b - 1] = tk;
+                }
+        } else if (j - i > 32) {               /* a long run: one stable pass per class */
+            uint32_t *tc = c + n;              /* the second half of the buffers */
+            int *tk = cc + n;
+            size_t w = 0;
+            for (int k = 1; k < 256; k++)
+                for (size_t a = i; a < j; a++)
+                    if (cc[a] == k) { tc[w] = c[a]; tk[w] = k; w++; }
+            memcpy(c + i, tc, w * sizeof *c);
+            memcpy(cc + i, tk, w * sizeof *cc);
+        }
+        i = j;
+    }
+    /* composition: a character joins the last starter when they have a
+       composite and nothing between them blocks (a class 0 or ≥ its own) */
+    size_t w = 0;
+    long starter = -1;
+    int last = 0;
+    for (size_t r = 0; r < n; r++) {
+        uint32_t ch = c[r];
+        int k = cc[r];
+        if (starter >= 0 && ((long)w - 1 == starter || last < k)) {
+            uint32_t comp = ld__ucompose(c[starter], ch);
+            if (comp) { c[starter] = comp; continue; }
+        }
+        if (!k) starter = (long)w;
+        last = k;
+        c[w] = ch;
+        cc[w] = k;
+        w++;
+    }
+    return w;
+}
+
+/* NFC of s[0..n) (valid UTF-8) into out (replacing its contents). */
+static int ld__nfc(ld__buf *out, ld__cps *cps, const unsigned char *s, size_t n) {
+    out->n = 0;
+    size_t prev_in = 0, prev_out = 0;  /* where the previous character began, if left as is */
+    int have_prev = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = ld__u8dec(s + i, &cp);
+        if (!(ld__uflag(cp) & LD__U_Q)) {
+            prev_in = i; prev_out = out->n; have_prev = 1;
+            if (ld__buf_put(out, s + i, (size_t)k)) return -1;
+            i += (size_t)k;
+            continue;
+        }
+        /* from the character before (it may compose with what follows) to the
+           next character NFC leaves alone */
+        size_t a = have_prev ? prev_in : i, e = i + (size_t)k;
+        if (have_prev) out->n = prev_out;
+        while (e < n) {
+            uint32_t q;
+            int kk = ld__u8dec(s + e, &q);
+            if (!(ld__uflag(q) & LD__U_Q)) break;
+            e += (size_t)kk;
+        }
+        cps->n = 0;
+        for (size_t p = a; p < e;) {
+            uint32_t q, d[4];
+            p += (size_t)ld__u8dec(s + p, &q);
+            int nd = ld__udecompose(q, d);
+            if (ld__cps_reserve(cps, cps->n + 4)) return -1;
+            for (int m = 0; m < nd; m++) { cps->cp[cps->n] = d[m]; cps->cc[cps->n++] = ld__uccc(d[m]); }
+        }
+        size_t m = ld__nfc_compose(cps->cp, cps->cc, cps->n);
+        for (size_t q = 0; q < m; q++) {
+            unsigned char u[4];
+            if (ld__buf_put(out, u, (size_t)ld__u8enc(cps->cp[q], u))) return -1;
+        }
+        have_prev = 0;
+        i = e;
+    }
+    return 0;
+}
+
+/* ---- the pre-tokenizer patterns, written out by hand ----------------------
+
+   Each function returns the end of the pattern's match that starts at byte
+   i of s[0..n) (valid UTF-8), or i if none does. A regex engine tries the
+   alternatives in order and takes the first that matches; so do these.
+   Classes: L = \p{L} letters, N = \p{N} numbers, S = \s (White_Space), and
+   O = [^\s\p{L}\p{N}] everything else.                                     */
+
+/* The end of the run of characters with flag f that starts at i, at most max
+   characters (max < 0: no limit). */
+static size_t ld__run(const unsigned char *s, size_t n, size_t i, unsigned f, int max) {
+    int k;
+    while (i < n && max != 0 && (ld__uflag_at(s + i, &k) & f)) { i += (size_t)k; max--; }
+    return i;
+}
+static size_t ld__run_other(const unsigned char *s, size_t n, size_t i) {
+    int k;
+    while (i < n && !(ld__uflag_at(s + i, &k) & (LD__U_L | LD__U_N | LD__U_S))) i += (size_t)k;
+    return i;
+}
+
+/* \s+(?!\S)|\s+ at a whitespace character: the whole run if it ends the text;
+   else the run without its last character, which is left to begin the next
+   piece (" world" keeps its space); a run of one is taken whole. */
+static size_t ld__space_run(const unsigned char *s, size_t n, size_t i) {
+    size_t e = i, last = i;
+    int k;
+    while (e < n && (ld__uflag_at(s + e, &k) & LD__U_S)) { last = e; e += (size_t)k; }
+    if (e == n || last == i) return e;
+    return last;
+}
+
+/* GPT-2 (and ByteLevel's use_regex):
+     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+   "'s" and kin (lower case only); else an optional space and a run of
+   letters, of numbers or of other characters; else whitespace.            */
+static size_t ld__pat_gpt2(const unsigned char *s, size_t n, size_t i) {
+    if (s[i] == '\'' && i + 1 < n) {
+        unsigned char c = s[i + 1];
+        if (c == 's' || c == 't' || c == 'm' || c == 'd') return i + 2;
+        if (i + 2 < n && ((c == 'r' && s[i + 2] == 'e') || (c == 'v' && s[i + 2] == 'e') || (c == 'l' && s[i + 2] == 'l')))
+            return i + 3;
+    }
+    size_t j = s[i] == ' ' && i + 1 < n ? i + 1 : i;
+    int k;
+    unsigned f = ld__uflag_at(s + j, &k);
+    if (f & LD__U_L) return ld__run(s, n, j, LD__U_L, -1);
+    if (f & LD__U_N) return ld__run(s, n, j, LD__U_N, -1);
+    if (!(f & LD__U_S)) return ld__run_other(s, n, j);
+    return ld__space_run(s, n, i);   /* s[i] is whitespace (j may be past a space) */
+}
+
+/* (?i:'s|'t|'re|'ve|'m|'ll|'d), as Oniguruma folds case: 's' matches 's',
+   'S' and 'ſ' (U+017F, whose case fold is s). Returns the end, or i. */
+static int ld__lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c | 0x20 : c; }
+static size_t ld__contraction_i(const unsigned char *s, size_t n, size_t i) {
+    if (s[i] != '\'' || i + 1 >= n) return i;
+    if (i + 2 < n && s[i + 1] == 0xC5 && s[i + 2] == 0xBF) return i + 3;   /* 'ſ */
+    int c = ld__lower(s[i + 1]);
+    if (c == 's' || c == 't' || c == 'm' || c == 'd') return i + 2;
+    if (i + 2 < n) {
+        int d = ld__lower(s[i + 2]);
+        if ((c == 'r' && d == 'e') || (c == 'v' && d == 'e') || (c == 'l' && d == 'l')) return i + 3;
+    }
+    return i;
+}
+
+/* Llama-3 (max_digits 3) and Qwen2 (max_digits 1):
+     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}
+     | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+   A contraction in any case; else a run of letters, with the one character
+   before it when that is neither a newline nor a letter or number (" the",
+   "(the", "\tthe"); else 1 to max_digits numbers; else an optional space, a
+   run of other characters and the newlines after it; else whitespace up to
+   and with its last newline; else whitespace as GPT-2's pattern takes it. */
+static size_t ld__pat_llama3(const unsigned char *s, size_t n, size_t i, int max_digits) {
+    size_t e = ld__contraction_i(s, n, i);
+    if (e > i) return e;
+    int k, k2;
+    unsigned f = ld__uflag_at(s + i, &k);
+    if (f & LD__U_L) return ld__run(s, n, i, LD__U_L, -1);
+    if (!(f & LD__U_N) && s[i] != '\r' && s[i] != '\n' && i + (size_t)k < n &&
+        (ld__uflag_at(s + i + k, &k2) & LD__U_L))
+        return ld__run(s, n, i + (size_t)k, LD__U_L, -1);
+    if (f & LD__U_N) return ld__run(s, n, i, LD__U_N, max_digits);
+    size_t j = s[i] == ' ' && i + 1 < n ? i + 1 : i;
+    unsigned g = j == i ? f : ld__uflag_at(s + j, &k2);
+    if (!(g & (LD__U_L | LD__U_N | LD__U_S))) {
+        e = ld__run_other(s, n, j);
+        while (e < n && (s[e] == '\r' || s[e] == '\n')) e++;
+        return e;
+    }
+    /* s[i] is whitespace */
+    size_t last_nl = 0, p = i;
+    int any_nl = 0;
+    while (p < n && (ld__uflag_at(s + p, &k2) & LD__U_S)) {
+        if (s[p] == '\r' || s[p] == '\n') { last_nl = p; any_nl = 1; }
+        p += (size_t)k2;
+    }
+    if (any_nl) return last_nl + 1;
+    return ld__space_run(s, n, i);
+}
+
+static size_t ld__pat(ld__pt_kind kind, const unsigned char *s, size_t n, size_t i) {
+    switch (kind) {
+    case LD__PT_GPT2: return ld__pat_gpt2(s, n, i);
+    case LD__PT_LLAMA3: return ld__pat_llama3(s, n, i, 3);
+    case LD__PT_QWEN2: return ld__pat_llama3(s, n, i, 1);
+    default: return i;
+    }
+}
+
+/* ---- encoding ---- */
+
+/* A candidate merge of the long-word BPE: the pair at pos, of rank rank, into id. */
+typedef struct { uint32_t rank; int pos, id; } ld__hent;
+
+/* The state of one encode call (the tokenizer itself is read-only). */
+typedef struct {
+    const ld_tokenizer *t;
+    int flags;
+    int *ids; size_t n, cap;    /* the output                                  */
+    ld__buf norm;               /* a piece after normalization                 */
+    ld__buf pre;                /* a piece with ByteLevel's prefix space       */
+    ld__buf bl;                 /* a piece in byte-level characters            */
+    ld__cps cps;                /* NFC's code points                           */
+    int *sym; uint32_t *rank; int *nid; int *prev, *next;   /* BPE (sym_cap)   */
+    size_t sym_cap;
+    ld__hent *heap; size_t heap_n, heap_cap;            /* ld__bpe_long         */
+} ld__enc;
+
+static void ld__enc_free(ld__enc *e) {
+    LD_FREE(e->ids); LD_FREE(e->norm.p); LD_FREE(e->pre.p); LD_FREE(e->bl.p);
+    LD_FREE(e->cps.cp); LD_FREE(e->cps.cc);
+    LD_FREE(e->sym); LD_FREE(e->rank); LD_FREE(e->nid); LD_FREE(e->prev); LD_FREE(e->next);
+    LD_FREE(e->heap);
+}
+
+static int ld__emit(ld__enc *e, int id) {
+    if (ld__grow((void **)&e->ids, &e->cap, e->n + 1, sizeof(int))) return -1;
+    e->ids[e->n++] = id;
+    return 0;
+}
+
+static int ld__sym_reserve(ld__enc *e, size_t need) {
+    if (need <= e->sym_cap) return 0;
+    size_t c[5];
+    for (int k = 0; k < 5; k++) c[k] = e->sym_cap;
+    if (ld__grow((void **)&e->sym, &c[0], need, sizeof(int)) || ld__grow((void **)&e->rank, &c[1], need, sizeof(uint32_t)) ||
+        ld__grow((void **)&e->nid, &c[2], need, sizeof(int)) || ld__grow((void **)&e->prev, &c[3], need, sizeof(int)) ||
+        ld__grow((void **)&e->next, &c[4], need, sizeof(int)))
+        return -1;
+    e->sym_cap = c[0];
+    return 0;
+}
+
+/* The BPE rule: while two neighbouring symbols have a merge, merge the pair
+   with the lowest rank (the leftmost of equal ranks) into its token.
+
+   Short words: keep the rank of every neighbouring pair in rank[], pick the
+   lowest by a scan, and after a merge look up only the two pairs that
+   changed. O(m²) comparisons, O(m) look-ups.                               */
+static int ld__bpe_short(const ld_tokenizer *t, int *sym, uint32_t *rank, int *nid, int m) {
+    for (int i = 0; i + 1 < m; i++) {
+        const ld__merge *g = ld__merge_get(t, sym[i], sym[i + 1]);
+        rank[i] = g ? g->rank : UINT32_MAX;
+        nid[i] = g ? g->id : -1;
+    }
+    while (m > 1) {
+        int best = -1;
+        uint32_t br = UINT32_MAX;
+        for (int i = 0; i + 1 < m; i++)
+            if (rank[i] < br) { br = rank[i]; best = i; }
+        if (best < 0) break;
+        sym[best] = nid[best];
+        /* symbol best + 1 and pair best + 1 are gone */
+        memmove(sym + best + 1, sym + best + 2, (size_t)(m - best - 2) * sizeof *sym);
+        if (m - best - 3 > 0) {
+            memmove(rank + best + 1, rank + best + 2, (size_t)(m - best - 3) * sizeof *rank);
+            memmove(nid + best + 1, nid + best + 2, (size_t)(m - best - 3) * sizeof *nid);
+        }
+        m--;
+        for (int i = best - 1; i <= best; i++) {
+            if (i < 0 || i + 1 >= m) continue;
+            const ld__merge *g = ld__merge_get(t, sym[i], sym[i + 1]);
+            rank[i] = g ? g->rank : UINT32_MAX;
+            nid[i] = g ? g->id : -1;
+        }
+    }
+    return m;
+}
+
+/* Long words: the same rule with a heap of candidate merges (rank, then
+   position) over a linked list of symbols, as the reference library runs
+   it; a popped candidate whose pair has changed since is skipped.           */
+static int ld__heap_less(const ld__hent *a, const ld__hent *b) {
+    return a->rank != b->rank ? a->rank < b->rank : a->pos < b->pos;
+}
+static int ld__heap_push(ld__enc *e, uint32_t rank, int pos, int id) {
+    if (ld__grow((void **)&e->heap, &e->heap_cap, e->heap_n + 1, sizeof *e->heap)) return -1;
+    size_t i = e->heap_n++;
+    ld__hent x;
+    x.rank = rank; x.pos = pos; x.id = id;
+    while (i > 0 && ld__heap_less(&x, &e->heap[(i - 1) / 2])) { e->heap[i] = e->heap[(i - 1) / 2]; i = (i - 1) / 2; }
+    e->heap[i] = x;
+    return 0;
+}
+static ld__hent ld__heap_pop(ld__enc *e) {
+    ld__hent top = e->heap[0], x = e->heap[--e->heap_n];
+    size_t i = 0, n = e->heap_n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && ld__heap_less(&e->heap[c + 1], &e->heap[c])) c++;
+        if (!ld__heap_less(&e->heap[c], &x)) break;
+        e->heap[i] = e->heap[c];
+        i = c;
+    }
+    if (n) e->heap[i] = x;
+    return top;
+}
+static int ld__bpe_long(ld__enc *e, int m) {
+    const ld_tokenizer *t = e->t;
+    int *sym = e->sym, *prev = e->prev, *next = e->next;
+    e->heap_n = 0;
+    for (int i = 0; i < m; i++) { prev[i] = i - 1; next[i] = i + 1 < m ? i + 1 : -1; }
+    for (int i = 0; i + 1 < m; i++) {
+        const ld__merge *g = ld__merge_get(t, sym[i], sym[i + 1]);
+        if (g && ld__heap_push(e, g->rank, i, g->id)) return -1;
+    }
+    while (e->heap_n) {
+        ld__hent h = ld__heap_pop(e);
+        int p = h.pos, q = next[p];
+        if (sym[p] < 0 || q < 0) continue;             /* merged away, or last */
+        const ld__merge *g = ld__merge_get(t, sym[p], sym[q]);
+        if (!g || g->id != h.id) continue;             /* the pair has changed */
+        sym[p] = h.id;
+        sym[q] = -1;
+        next[p] = next[q];
+        if (next[q] >= 0) prev[next[q]] = p;
+        if (prev[p] >= 0 && (g = ld__merge_get(t, sym[prev[p]], sym[p])) && ld__heap_push(e, g->rank, prev[p], g->id)) return -1;
+        if (next[p] >= 0 && (g = ld__merge_get(t, sym[p], sym[next[p]])) && ld__heap_push(e, g->rank, p, g->id)) return -1;
+    }
+    int w = 0;
+    for (int i = 0; i < m; i++) if (sym[i] >= 0) sym[w++] = sym[i];
+    return w;
+}
+
+/* Words longer than this take the heap; measured equal below (tests/test_tokenizer.c). */
+#define LD__BPE_SHORT 48
+
+/* One pre-tokenized piece p[0..n) → ids. */
+static int ld__bpe(ld__enc *e, const unsigned char *p, size_t n) {
+    const ld_tokenizer *t = e->t;
+    if (t->ignore_merges) {             /* a piece that is a token is taken whole */
+        e->bl.n = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char u[4];
+            if (ld__buf_put(&e->bl, u, (size_t)ld__u8enc(t->byte_char[p[i]], u))) return -1;
+        }
+        int id = ld__vocab_get(t, (const char *)e->bl.p, e->bl.n);
+        if (id >= 0) return ld__emit(e, id);
+    }
+    if (n > (size_t)(INT32_MAX / 4) || ld__sym_reserve(e, 2 * n + 2)) return -1;
+    /* the symbols: one per byte, or what stands for a byte outside the
+       vocabulary, in the library's order (a pending unk is written when the
+       next known symbol comes, after any byte_fallback tokens before it)   */
+    int m = 0, unk = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = p[i], id = t->byte_id[b];
+        if (id >= 0) {
+            if (unk) { e->sym[m++] = t->unk_id; unk = 0; }
+            e->sym[m++] = id;
+        } else if (t->fb_n[b]) {
+            for (int k = 0; k < t->fb_n[b]; k++) e->sym[m++] = t->fb_id[b][k];
+        } else if (t->unk_id >= 0) {
+            if (unk && !t->fuse_unk) e->sym[m++] = t->unk_id;
+            unk = 1;
+        }                                /* else the byte is dropped */
+    }
+    if (unk) e->sym[m++] = t->unk_id;
+    m = m <= LD__BPE_SHORT ? ld__bpe_short(t, e->sym, e->rank, e->nid, m) : ld__bpe_long(e, m);
+    if (m <= 0) return m;
+    if (ld__grow((void **)&e->ids, &e->cap, e->n + (size_t)m, sizeof(int))) return -1;
+    memcpy(e->ids + e->n, e->sym, (size_t)m * sizeof(int));
+    e->n += (size_t)m;
+    return 0;
+}
+
+/* Pre-tokenizer step `step` on a piece; the last step is ByteLevel. Empty
+   pieces are dropped, as the library drops them.                          */
+static int ld__pretok(ld__enc *e, int step, const unsigned char *p, size_t n) {
+    if (!n) return 0;
+    const ld_tokenizer *t = e->t;
+    ld__pt_kind kind = t->step[step];
+    if (kind == LD__PT_BYTELEVEL) {
+        if (t->add_prefix_space && p[0] != ' ') {       /* every piece gets one */
+            e->pre.n = 0;
+            if (ld__buf_put(&e->pre, " ", 1) || ld__buf_put(&e->pre, p, n)) return -1;
+            p = e->pre.p;
+            n++;
+        }
+        if (!t->use_regex) return ld__bpe(e, p, n);
+        for (size_t i = 0; i < n;) {
+            size_t j = ld__pat_gpt2(p, n, i);
+            if (ld__bpe(e, p + i, j - i)) return -1;
+            i = j;
+        }
+        return 0;
+    }
+    if (kind == LD__PT_DIGITS || kind == LD__PT_DIGITS_EACH) {
+        /* numbers (\p{N}, as Rust's char::is_numeric) apart from the rest:
+           one piece per number, or per run of them */
+        for (size_t i = 0; i < n;) {
+            int k;
+            size_t j = i;
+            if (ld__uflag_at(p + i, &k) & LD__U_N)
+                j = kind == LD__PT_DIGITS_EACH ? i + (size_t)k : ld__run(p, n, i, LD__U_N, -1);
+            else
+                while (j < n && !(ld__uflag_at(p + j, &k) & LD__U_N)) j += (size_t)k;
+            if (ld__pretok(e, step + 1, p + i, j - i)) return -1;
+            i = j;
+        }
+        return 0;
+    }
+    /* Split, behaviour Isolated: every match is a piece, and so is the text
+       between matches (these patterns leave none) */
+    size_t gap = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = ld__pat(kind, p, n, i);
+        if (j == i) {
+            uint32_t cp;
+            i += (size_t)ld__u8dec(p + i, &cp);
+            continue;
+        }
+        if (gap < i && ld__pretok(e, step + 1, p + gap, i - gap)) return -1;
+        if (ld__pretok(e, step + 1, p + i, j - i)) return -1;
+        i = gap = j;
+    }
+    if (gap < n && ld__pretok(e, step + 1, p + gap, n - gap)) return -1;
+    return 0;
+}
+
+/* \w at the end of s[0..i) / at the start of s[0..n) (Rust regex's \w). */
+static int ld__ends_with_word(const unsigned char *s, size_t i) {
+    if (!i) return 0;
+    size_t a = i - 1;
+    while (a > 0 && (s[a] & 0xC0) == 0x80) a--;
+    int k;
+    return (ld__uflag_at(s + a, &k) & LD__U_W) != 0;
+}
+static int ld__starts_with_word(const unsigned char *s, size_t n) {
+    int k;
+    return n > 0 && (ld__uflag_at(s, &k) & LD__U_W) != 0;
+}
+
+/* Cuts the added tokens of trie tr out of s[0..n), as the library does:
+   find the leftmost match, the longest of those starting there; a match a
+   token's options reject is skipped, and the search goes on after it; the
+   ids go out, and each stretch between goes to next().                     */
+static int ld__added_split(ld__enc *e, const ld__trie *tr, const unsigned char *s, size_t n,
+                           int (*next)(ld__enc *, const unsigned char *, size_t)) {
+    if (tr->n_nodes <= 1) return next(e, s, n);
+    const ld_tokenizer *t = e->t;
+    size_t start_offset = 0, i = 0;
+    while (i < n) {
+        int tok = -1;
+        size_t ms = i, me = 0;
+        for (; ms < n && tok < 0; ms++) {
+            int node = 0;
+            for (size_t q = ms; q < n; q++) {
+                int c = tr->first[node];
+                while (c && tr->byte[c] != s[q]) c = tr->sibling[c];
+                if (!c) break;
+                node = c;
+                if (tr->term[node] >= 0) { tok = tr->term[node]; me = q + 1; }
+            }
+        }
+        if (tok < 0) break;
+        ms--;
+        i = me;
+        const ld__added *a = &t->added[tok];
+        if (a->special && (e->flags & LD_TOK_SPECIAL_AS_TEXT)) continue;
+        size_t start = ms, stop = me;
+        if (a->single_word && ((start > 0 && ld__ends_with_word(s, start)) ||
+                               (stop < n && ld__starts_with_word(s + stop, n - stop))))
+            continue;
+        if (a->lstrip) {                 /* take the whitespace before it */
+            size_t ns = start;
+            while (ns > 0) {
+                size_t b = ns - 1;
+                while (b > 0 && (s[b] & 0xC0) == 0x80) b--;
+                int k;
+                if (!(ld__uflag_at(s + b, &k) & LD__U_S)) break;
+                ns = b;
+            }
+            start = LD__MAX(ns, start_offset);
+        }
+        if (a->rstrip) {                 /* and after it */
+            int k;
+            while (stop < n && (ld__uflag_at(s + stop, &k) & LD__U_S)) stop += (size_t)k;
+        }
+        if (start_offset < start && next(e, s + start_offset, start - start_offset)) return -1;
+        if (ld__emit(e, a->id)) return -1;
+        start_offset = stop;
+    }
+    if (start_offset < n && next(e, s + start_offset, n - start_offset)) return -1;
+    return 0;
+}
+
+static int ld__enc_pretok(ld__enc *e, const unsigned char *s, size_t n) { return ld__pretok(e, 0, s, n); }
+
+/* A stretch the first cut left: normalize it, then cut the normalized added
+   tokens out of it. */
+static int ld__enc_norm(ld__enc *e, const unsigned char *s, size_t n) {
+    if (!n) return 0;
+    if (e->t->nfc) {
+        if (ld__nfc(&e->norm, &e->cps, s, n)) return -1;
+        s = e->norm.p;
+        n = e->norm.n;
+    }
+    return ld__added_split(e, &e->t->trie_norm, s, n, ld__enc_pretok);
+}
+
+LDDEF ld_status ld_tokenizer_encode(const ld_tokenizer *tok, const char *text, long len, int flags,
+                                    int *ids, int cap, int *n_ids) {
+    if (!tok || !text || !n_ids || (!ids && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL tokenizer, text or output");
+    if (cap < 0) return ld__fail(LD_ERR_ARG, "capacity %d is negative", cap);
+    size_t n = len < 0 ? strlen(text) : (size_t)len;
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < n;) {
+        int k = ld__utf8_len(s + i, (int)LD__MIN(n - i, (size_t)4));
+        if (!k) return ld__fail(LD_ERR_DATA, "invalid UTF-8 at byte %zu of the text", i);
+        i += (size_t)k;
+    }
+    ld__enc e;
+    memset(&e, 0, sizeof e);
+    e.t = tok;
+    e.flags = flags;
+    if (ld__added_split(&e, &tok->trie_raw, s, n, ld__enc_norm)) {
+        ld__enc_free(&e);
+        return ld__fail(LD_ERR_OOM, "out of memory encoding %zu bytes", n);
+    }
+    if (e.n > (size_t)INT32_MAX) {
+        ld__enc_free(&e);
+        return ld__fail(LD_ERR_LENGTH, "the text has more than 2^31 tokens");
+    }
+    *n_ids = (int)e.n;
+    if (e.n > (size_t)cap) {
+        ld__enc_free(&e);
+        return ld__fail(LD_ERR_LENGTH, "the text has %d tokens; room for %d", *n_ids, cap);
+    }
+    if (e.n) memcpy(ids, e.ids, e.n * sizeof(int));
+    ld__enc_free(&e);
+    return LD_OK;
+}
+
+/* ---- decoding ---- */
+
+LDDEF ld_status ld_tokenizer_decode(const ld_tokenizer *tok, const int *ids, int n, int flags,
+                                    char *out, size_t cap, size_t *n_out) {
+    if (!tok || (!ids && n > 0) || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL tokenizer, ids or output");
+    if (n < 0) return ld__fail(LD_ERR_ARG, "%d ids", n);
+    size_t need = 0;
+    for (int i = 0; i < n; i++) {
+        int id = ids[i];
+        if (id < 0 || id >= tok->V)
+            return ld__fail(LD_ERR_TOKEN, "id %d at position %d is outside the vocabulary [0, %d)", id, i, tok->V);
+        if (tok->tok_len[id] < 0)
+            return ld__fail(LD_ERR_TOKEN, "id %d at position %d has no token (a hole in the vocabulary)", id, i);
+        if (!((flags & LD_TOK_SKIP_SPECIAL) && (tok->tok_flags[id] & 1))) need += (size_t)tok->tok_len[id];
+    }
+    *n_out = need;
+    if (need + 1 > cap) return ld__fail(LD_ERR_LENGTH, "the ids decode to %zu bytes; room for %zu with the NUL", need, cap);
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        int id = ids[i];
+        if ((flags & LD_TOK_SKIP_SPECIAL) && (tok->tok_flags[id] & 1)) continue;
+        memcpy(out + k, tok->tok_bytes + tok->tok_off[id], (size_t)tok->tok_len[id]);
+        k += (size_t)tok->tok_len[id];
+    }
+    out[k] = 0;
+    return LD_OK;
+}
+
+LDDEF int ld_tokenizer_vocab_size(const ld_tokenizer *tok) { return tok ? tok->V : 0; }
+
+LDDEF int ld_tokenizer_find(const ld_tokenizer *tok, const char *content) {
+    if (!tok || !content) return -1;
+    size_t n = strlen(content);
+    for (int i = 0; i < tok->n_added; i++)
+        if (tok->added[i].len == n && !memcmp(tok->added_text + tok->added[i].off, content, n)) return tok->added[i].id;
+    return ld__vocab_get(tok, content, n);
+}
+
+LDDEF int ld_tokenizer_is_special(const ld_tokenizer *tok, int id) {
+    return tok && id >= 0 && id < tok->V && (tok->tok_flags[id] & 1);
+}
+
+LDDEF const char *ld_tokenizer_token_bytes(const ld_tokenizer *tok, int id, int *len) {
+    if (!tok || id < 0 || id >= tok->V || tok->tok_len[id] < 0) { if (len) *len = 0; return NULL; }
+    if (len) *len = tok->tok_len[id];
+    return tok->tok_bytes + tok->tok_off[id];
+}
+
+LDDEF int ld_tokenizer_token_display(const ld_tokenizer *tok, int id, char *out, int cap) {
+    int n;
+    const unsigned char *s = (const unsigned char *)ld_tokenizer_token_bytes(tok, id, &n);
+    if (!s) { if (out && cap > 0) out[0] = 0; return -1; }
+    int w = 0;
+#define LD__PUT(c) do { if (out && w + 1 < cap) out[w] = (char)(c); w++; } while (0)
+    for (int i = 0; i < n;) {
+        unsigned c = s[i];
+        int k = c >= 0x80 ? ld__utf8_len(s + i, n - i) : 1;
+        const char *esc = c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+        if (esc) { LD__PUT(esc[0]); LD__PUT(esc[1]); i++; }
+        else if (c < 0x20 || c == 0x7F || k == 0) {
+            static const char hex[] = "0123456789abcdef";
+            LD__PUT('\\'); LD__PUT('x'); LD__PUT(hex[c >> 4]); LD__PUT(hex[c & 15]);
+            i++;
+        } else {
+            for (int q = 0; q < k; q++) LD__PUT(s[i + q]);
+            i += k;
+        }
+    }
+#undef LD__PUT
+    if (out && cap > 0) out[w < cap ? w : cap - 1] = 0;
+    return w;
+}
+
+/* ---- loading ---- */
+
+/* A string node's bytes, decoded into the loader's scratch (NULL: a lone
+   surrogate, or out of memory). */
+typedef struct { ld_tokenizer *t; const ld__json *j; char *s; size_t cap; } ld__tl;
+static const char *ld__tl_str(ld__tl *L, int node, size_t *n) {
+    if (node < 0 || L->j->nodes[node].type != 's') return NULL;
+    size_t raw = (size_t)(L->j->nodes[node].end - L->j->nodes[node].start);
+    if (ld__grow((void **)&L->s, &L->cap, raw + 1, 1)) return NULL;
+    long k = ld__json_str(L->j, node, L->s, raw);
+    if (k < 0) return NULL;
+    *n = (size_t)k;
+    return L->s;
+}
+
+/* A short, printable quote of a string for a reason. */
+static const char *ld__quote(const char *s, size_t n, char *buf) {
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 40; i++) buf[k++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+    if (k < n) { buf[k++] = '.'; buf[k++] = '.'; buf[k++] = '.'; }
+    buf[k] = 0;
+    return buf;
+}
+
+/* Optional boolean member: 0 ok (*v set or left), −1 present but not a boolean. */
+static int ld__json_bool(const ld__json *j, int obj, const char *key, int *v) {
+    int i = ld__json_get(j, obj, key);
+    if (i < 0 || j->nodes[i].type == 'z') return 0;
+    if (j->nodes[i].type == 't') { *v = 1; return 0; }
+    if (j->nodes[i].type == 'f') { *v = 0; return 0; }
+    return -1;
+}
+
+/* The "type" of a component object, into buf (64 bytes); "" if none. */
+static const char *ld__json_type(const ld__json *j, int obj, char *buf) {
+    int i = ld__json_get(j, obj, "type");
+    long n = i >= 0 ? ld__json_str(j, i, buf, 63) : -1;
+    if (n < 0) buf[0] = 0;
+    return buf;
+}
+
+#define LD__MAX_ID (1 << 24)
+
+/* model.vocab (or GPT-2's vocab.json): an object of key → id. */
+static ld_status ld__tl_vocab(ld__tl *L, int obj) {
+    ld_tokenizer *t = L->t;
+    const ld__json *j = L->j;
+    if (obj < 0 || j->nodes[obj].type != 'o') return ld__fail(LD_ERR_FORMAT, "the vocabulary is not an object of token → id");
+    int n = j->nodes[obj].n / 2;
+    if (n > LD__MAX_ID) return ld__fail(LD_ERR_FORMAT, "%d vocabulary entries: more than %d", n, LD__MAX_ID);
+    size_t bytes = 0;
+    int max_id = -1;
+    for (int c = obj + 1, i = 0; i < n; i++) {
+        int v = j->nodes[c].skip;
+        uint64_t id;
+        if (ld__json_u64(j, v, &id) || id >= LD__MAX_ID) {
+            char q[48];
+            return ld__fail(LD_ERR_FORMAT, "vocabulary entry %d (\"%s\"): its id is not an integer in [0, %d)", i,
+                            ld__quote(j->src + j->nodes[c].start, (size_t)(j->nodes[c].end - j->nodes[c].start), q), LD__MAX_ID);
+        }
+        if ((int)id > max_id) max_id = (int)id;
+        bytes += (size_t)(j->nodes[c].end - j->nodes[c].start);
+        c = j->nodes[v].skip;
+    }
+    if ((size_t)max_id >= 2 * (size_t)n + 256)
+        return ld__fail(LD_ERR_FORMAT, "vocabulary ids reach %d with only %d entries: more holes than tokens", max_id, n);
+    t->n_vocab = n;
+    t->n_keys = max_id + 1;
+    uint32_t slots = 16;
+    while (slots < 2u * (uint32_t)n) slots *= 2;
+    t->vocab.mask = slots - 1;
+    t->vocab.slot = (int32_t *)LD_MALLOC(slots * sizeof(int32_t));
+    t->key_off = (uint32_t *)LD_MALLOC((size_t)(t->n_keys + 1) * sizeof(uint32_t));
+    t->key_len = (int32_t *)LD_MALLOC((size_t)(t->n_keys + 1) * sizeof(int32_t));
+    t->keys = (char *)LD_MALLOC(bytes + 1);
+    if (!t->vocab.slot || !t->key_off || !t->key_len || !t->keys) return ld__fail(LD_ERR_OOM, "out of memory for %d vocabulary entries", n);
+    memset(t->vocab.slot, 0xFF, slots * sizeof(int32_t));
+    for (int i = 0; i < t->n_keys; i++) t->key_len[i] = -1;
+    size_t used = 0;
+    for (int c = obj + 1, i = 0; i < n; i++) {
+        int v = j->nodes[c].skip;
+        uint64_t id64 = 0;
+        ld__json_u64(j, v, &id64);       /* checked above */
+        int id = (int)id64;
+        size_t kn;
+        const char *k = ld__tl_str(L, c, &kn);
+        char q[48];
+        if (!k) return ld__fail(LD_ERR_FORMAT, "vocabulary entry %d: its key is not a valid string (a lone surrogate?)", i);
+        if (t->key_len[id] >= 0)
+            return ld__fail(LD_ERR_FORMAT, "id %d is given to two vocabulary keys (\"%s\" and another)", id, ld__quote(k, kn, q));
+        memcpy(t->keys + used, k, kn);
+        t->key_off[id] = (uint32_t)used;
+        t->key_len[id] = (int32_t)kn;
+        used += kn;
+        uint32_t h = (uint32_t)ld__hash((const unsigned char *)k, kn) & t->vocab.mask;
+        for (;; h = (h + 1) & t->vocab.mask) {
+            int o = t->vocab.slot[h];
+            if (o < 0) { t->vocab.slot[h] = id; break; }
+            if ((size_t)t->key_len[o] == kn && !memcmp(t->keys + t->key_off[o], k, kn))
+                return ld__fail(LD_ERR_FORMAT, "vocabulary key \"%s\" appears twice", ld__quote(k, kn, q));
+        }
+        c = j->nodes[v].skip;
+    }
+    return LD_OK;
+}
+
+/* One merge: tokens a and b (as the vocabulary writes them) become their
+   concatenation; a pair given again keeps the later rank, as the library's
+   map does. */
+static ld_status ld__tl_merge(ld_tokenizer *t, const char *a, size_t na, const char *b, size_t nb, uint32_t rank,
+                              char **cat, size_t *cat_cap) {
+    char q[48];
+    int ia = ld__vocab_get(t, a, na), ib = ld__vocab_get(t, b, nb);
+    if (ia < 0) return ld__fail(LD_ERR_FORMAT, "merge %u: \"%s\" is not in the vocabulary", rank, ld__quote(a, na, q));
+    if (ib < 0) return ld__fail(LD_ERR_FORMAT, "merge %u: \"%s\" is not in the vocabulary", rank, ld__quote(b, nb, q));
+    if (ld__grow((void **)cat, cat_cap, na + nb + 1, 1)) return ld__fail(LD_ERR_OOM, "out of memory");
+    memcpy(*cat, a, na);
+    memcpy(*cat + na, b, nb);
+    int id = ld__vocab_get(t, *cat, na + nb);
+    if (id < 0) return ld__fail(LD_ERR_FORMAT, "merge %u: \"%s\" (the two joined) is not in the vocabulary", rank, ld__quote(*cat, na + nb, q));
+    uint64_t key = ld__pair(ia, ib);
+    for (uint32_t h = ld__pair_slot(key, t->merge_mask);; h = (h + 1) & t->merge_mask) {
+        ld__merge *m = &t->merges[h];
+        if (m->key == LD__NO_PAIR) { m->key = key; t->n_merges++; }
+        if (m->key == key) { m->rank = rank; m->id = id; return LD_OK; }
+    }
+}
+
+static ld_status ld__tl_merge_table(ld_tokenizer *t, size_t n) {
+    uint32_t slots = 16;
+    while (slots < 2 * n && slots < (1u << 30)) slots *= 2;
+    if (n > (1u << 28)) return ld__fail(LD_ERR_FORMAT, "%zu merges: too many", n);
+    t->merge_mask = slots - 1;
+    t->merges = (ld__merge *)LD_MALLOC(slots * sizeof(ld__merge));
+    if (!t->merges) return ld__fail(LD_ERR_OOM, "out of memory for %zu merges", n);
+    for (uint32_t i = 0; i < slots; i++) t->merges[i].key = LD__NO_PAIR;
+    return LD_OK;
+}
+
+/* "a b": exactly one space between two tokens. */
+static int ld__split_merge(const char *s, size_t n, size_t *sp) {
+    const char *p = (const char *)memchr(s, ' ', n);
+    if (!p || memchr(p + 1, ' ', n - (size_t)(p - s) - 1)) return -1;
+    *sp = (size_t)(p - s);
+    return 0;
+}
+
+/* model.merges: ["a b", ...] or [["a", "b"], ...] (one form throughout);
+   rank = position, "#version" lines of the first form left out. */
+static ld_status ld__tl_merges(ld__tl *L, int arr) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    if (arr < 0 || j->nodes[arr].type != 'a') return ld__fail(LD_ERR_FORMAT, "model.merges is not an array");
+    ld_status st = ld__tl_merge_table(t, (size_t)j->nodes[arr].n);
+    char *cat = NULL, *a = NULL;
+    size_t cat_cap = 0, a_cap = 0;
+    uint32_t rank = 0;
+    char form = 0;
+    for (int c = arr + 1, i = 0; st == LD_OK && i < j->nodes[arr].n; i++, c = j->nodes[c].skip) {
+        char ty = j->nodes[c].type;
+        if ((ty != 's' && ty != 'a') || (form && ty != form)) {
+            st = ld__fail(LD_ERR_FORMAT, "merge %d is not %s", i, form == 'a' ? "a pair [\"a\", \"b\"] like the others" :
+                          form == 's' ? "a string \"a b\" like the others" : "\"a b\" or [\"a\", \"b\"]");
+            break;
+        }
+        form = ty;
+        size_t n, nb, sp;
+        const char *s;
+        if (ty == 's') {
+            s = ld__tl_str(L, c, &n);
+            if (!s) { st = ld__fail(LD_ERR_FORMAT, "merge %d is not a valid string", i); break; }
+            if (n >= 8 && !memcmp(s, "#version", 8)) continue;
+            if (ld__split_merge(s, n, &sp)) {
+                char q[48];
+                st = ld__fail(LD_ERR_FORMAT, "merge %d (\"%s\") is not two tokens with one space between", i, ld__quote(s, n, q));
+                break;
+            }
+            st = ld__tl_merge(t, s, sp, s + sp + 1, n - sp - 1, rank++, &cat, &cat_cap);
+        } else {
+            if (j->nodes[c].n != 2 || j->nodes[c + 1].type != 's' || j->nodes[j->nodes[c + 1].skip].type != 's') {
+                st = ld__fail(LD_ERR_FORMAT, "merge %d is not a pair of strings", i);
+                break;
+            }
+            s = ld__tl_str(L, c + 1, &n);
+            if (!s || ld__grow((void **)&a, &a_cap, n + 1, 1)) { st = ld__fail(LD_ERR_FORMAT, "merge %d: a bad string", i); break; }
+            memcpy(a, s, n);
+            s = ld__tl_str(L, j->nodes[c + 1].skip, &nb);
+            if (!s) { st = ld__fail(LD_ERR_FORMAT, "merge %d: a bad string", i); break; }
+            st = ld__tl_merge(t, a, n, s, nb, rank++, &cat, &cat_cap);
+        }
+    }
+    LD_FREE(cat);
+    LD_FREE(a);
+    return st;
+}
+
+/* GPT-2's merges.txt: lines "a b", rank = line order, "#version" lines left
+   out (the library's reader). */
+static ld_status ld__tl_merges_text(ld_tokenizer *t, const char *s, size_t n) {
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++) lines += s[i] == '\n';
+    ld_status st = ld__tl_merge_table(t, lines + 1);
+    char *cat = NULL;
+    size_t cat_cap = 0, line = 0;
+    uint32_t rank = 0;
+    for (size_t i = 0; st == LD_OK && i < n;) {
+        const char *e = (const char *)memchr(s + i, '\n', n - i);
+        size_t len = e ? (size_t)(e - (s + i)) : n - i, sp;
+        const char *l = s + i;
+        i += len + (e != NULL);
+        line++;
+        if (len && l[len - 1] == '\r') len--;
+        if (len >= 8 && !memcmp(l, "#version", 8)) continue;
+        if (ld__split_merge(l, len, &sp)) {
+            char q[48];
+            st = ld__fail(LD_ERR_FORMAT, "merges line %zu (\"%s\") is not two tokens with one space between", line, ld__quote(l, len, q));
+            break;
+        }
+        for (size_t k = 0; k < len; k++)
+            if (!ld__utf8_len((const unsigned char *)l + k, (int)(len - k))) {
+                st = ld__fail(LD_ERR_FORMAT, "merges line %zu: invalid UTF-8", line);
+                break;
+            } else k += (size_t)ld__utf8_len((const unsigned char *)l + k, (int)(len - k)) - 1;
+        if (st == LD_OK) st = ld__tl_merge(t, l, sp, l + sp + 1, len - sp - 1, rank++, &cat, &cat_cap);
+    }
+    LD_FREE(cat);
+    return st;
+}
+
+/* The exact pattern strings the files carry (JSON escapes resolved). */
+static const char ld__re_gpt2[] =
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+static const char ld__re_llama3[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+static const char ld__re_qwen2[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/* normalizer: null, NFC, or a Sequence of those. */
+static ld_status ld__tl_normalizer(ld__tl *L, int o) {
+    const ld__json *j = L->j;
+    char ty[64];
+    if (o < 0 || j->nodes[o].type == 'z') return LD_OK;
+    if (j->nodes[o].type != 'o') return ld__fail(LD_ERR_FORMAT, "normalizer is not an object");
+    ld__json_type(j, o, ty);
+    if (!strcmp(ty, "NFC")) { L->t->nfc = 1; return LD_OK; }
+    if (!strcmp(ty, "Sequence")) {
+        int a = ld__json_get(j, o, "normalizers");
+        if (a < 0 || j->nodes[a].type != 'a') return ld__fail(LD_ERR_FORMAT, "normalizer Sequence without a \"normalizers\" array");
+        for (int c = a + 1, i = 0; i < j->nodes[a].n; i++, c = j->nodes[c].skip) {
+            ld_status st = ld__tl_normalizer(L, c);
+            if (st) return st;
+        }
+        return LD_OK;
+    }
+    return ld__fail(LD_ERR_FORMAT, "normalizer \"%s\" is not supported (only NFC, and Sequences of it)", ty);
+}
+
+/* pre_tokenizer: ByteLevel, Split (three patterns), Digits, Sequence. */
+static ld_status ld__tl_pretok(ld__tl *L, int o) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    char ty[64];
+    if (o < 0 || j->nodes[o].type != 'o') return ld__fail(LD_ERR_FORMAT, "pre_tokenizer is not an object");
+    ld__json_type(j, o, ty);
+    if (t->n_steps && t->step[t->n_steps - 1] == LD__PT_BYTELEVEL)
+        return ld__fail(LD_ERR_FORMAT, "pre-tokenizer \"%s\" after ByteLevel is not supported (ByteLevel must come last)", ty);
+    if (!strcmp(ty, "Sequence")) {
+        int a = ld__json_get(j, o, "pretokenizers");
+        if (a < 0 || j->nodes[a].type != 'a') return ld__fail(LD_ERR_FORMAT, "pre-tokenizer Sequence without a \"pretokenizers\" array");
+        for (int c = a + 1, i = 0; i < j->nodes[a].n; i++, c = j->nodes[c].skip) {
+            ld_status st = ld__tl_pretok(L, c);
+            if (st) return st;
+        }
+        return LD_OK;
+    }
+    if (t->n_steps == LD__MAX_STEPS) return ld__fail(LD_ERR_FORMAT, "more than %d pre-tokenizers", LD__MAX_STEPS);
+    if (!strcmp(ty, "ByteLevel")) {
+        int aps = 1, re = 1;          /* the library's defaults */
+        if (ld__json_bool(j, o, "add_prefix_space", &aps) || ld__json_bool(j, o, "use_regex", &re))
+            return ld__fail(LD_ERR_FORMAT, "ByteLevel: add_prefix_space and use_regex must be true or false");
+        t->add_prefix_space = aps;
+        t->use_regex = re;
+        t->step[t->n_steps++] = LD__PT_BYTELEVEL;
+        return LD_OK;
+    }
+    if (!strcmp(ty, "Digits")) {
+        int each = 0;
+        if (ld__json_bool(j, o, "individual_digits", &each)) return ld__fail(LD_ERR_FORMAT, "Digits: individual_digits must be true or false");
+        t->step[t->n_steps++] = each ? LD__PT_DIGITS_EACH : LD__PT_DIGITS;
+        return LD_OK;
+    }
+    if (!strcmp(ty, "Split")) {
+        int p = ld__json_get(j, o, "pattern"), r = ld__json_get(j, p, "Regex"), inv = 0;
+        char beh[64];
+        size_t n;
+        if (r < 0) return ld__fail(LD_ERR_FORMAT, "Split: only a {\"Regex\": ...} pattern is supported");
+        if (!ld__json_is(j, ld__json_get(j, o, "behavior"), "Isolated")) {
+            int b = ld__json_get(j, o, "behavior");
+            if (b < 0 || ld__json_str(j, b, beh, 63) < 0) strcpy(beh, "?");
+            return ld__fail(LD_ERR_FORMAT, "Split: behavior \"%s\" is not supported (only Isolated)", beh);
+        }
+        if (ld__json_bool(j, o, "invert", &inv) || inv) return ld__fail(LD_ERR_FORMAT, "Split: invert is not supported");
+        const char *s = ld__tl_str(L, r, &n);
+        if (!s) return ld__fail(LD_ERR_FORMAT, "Split: the pattern is not a valid string");
+        ld__pt_kind k = (n == sizeof ld__re_gpt2 - 1 && !memcmp(s, ld__re_gpt2, n)) ? LD__PT_GPT2
+                      : (n == sizeof ld__re_llama3 - 1 && !memcmp(s, ld__re_llama3, n)) ? LD__PT_LLAMA3
+                      : (n == sizeof ld__re_qwen2 - 1 && !memcmp(s, ld__re_qwen2, n)) ? LD__PT_QWEN2 : (ld__pt_kind)0;
+        if (!k) {
+            char q[48];
+            return ld__fail(LD_ERR_FORMAT, "Split: the pattern \"%s\" is not supported (only GPT-2's, Llama-3's and Qwen2's)", ld__quote(s, n, q));
+        }
+        t->step[t->n_steps++] = k;
+        return LD_OK;
+    }
+    return ld__fail(LD_ERR_FORMAT, "pre-tokenizer \"%s\" is not supported (only ByteLevel, Split, Digits and Sequence)", ty);
+}
+
+/* post_processor: read, not applied (they only add special tokens). */
+static ld_status ld__tl_post(const ld__json *j, int o) {
+    char ty[64];
+    if (o < 0 || j->nodes[o].type == 'z') return LD_OK;
+    if (j->nodes[o].type != 'o') return ld__fail(LD_ERR_FORMAT, "post_processor is not an object");
+    ld__json_type(j, o, ty);
+    if (!strcmp(ty, "Sequence")) {
+        int a = ld__json_get(j, o, "processors");
+        if (a < 0 || j->nodes[a].type != 'a') return ld__fail(LD_ERR_FORMAT, "post-processor Sequence without a \"processors\" array");
+        for (int c = a + 1, i = 0; i < j->nodes[a].n; i++, c = j->nodes[c].skip) {
+            ld_status st = ld__tl_post(j, c);
+            if (st) return st;
+        }
+        return LD_OK;
+    }
+    if (!strcmp(ty, "ByteLevel") || !strcmp(ty, "TemplateProcessing") || !strcmp(ty, "RobertaProcessing") || !strcmp(ty, "BertProcessing"))
+        return LD_OK;
+    return ld__fail(LD_ERR_FORMAT, "post-processor \"%s\" is not supported", ty);
+}
+
+/* added_tokens, given ids as the library gives them: a content already in
+   the vocabulary takes its id there; any other takes the next free id (the
+   vocabulary's size at first, then one past the largest added id). The
+   file's "id" fields must be integers but are not otherwise used, as in the
+   library (which warns when they differ).                                 */
+static ld_status ld__tl_added(ld__tl *L, int arr) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    if (arr < 0 || j->nodes[arr].type == 'z') return LD_OK;
+    if (j->nodes[arr].type != 'a') return ld__fail(LD_ERR_FORMAT, "added_tokens is not an array");
+    int n = j->nodes[arr].n;
+    size_t bytes = 0;
+    for (int c = arr + 1, i = 0; i < n; i++, c = j->nodes[c].skip) {
+        int k = ld__json_get(j, c, "content");
+        uint64_t id;
+        if (j->nodes[c].type != 'o' || k < 0 || j->nodes[k].type != 's')
+            return ld__fail(LD_ERR_FORMAT, "added token %d has no string \"content\"", i);
+        if (ld__json_u64(j, ld__json_get(j, c, "id"), &id) || id > 0xFFFFFFFFu)
+            return ld__fail(LD_ERR_FORMAT, "added token %d: \"id\" is not an integer in [0, 2^32)", i);
+        bytes += (size_t)(j->nodes[k].end - j->nodes[k].start);
+    }
+    t->added = (ld__added *)LD_MALLOC((size_t)(n + 1) * sizeof(ld__added));
+    t->added_text = (char *)LD_MALLOC(bytes + 1);
+    if (!t->added || !t->added_text) return ld__fail(LD_ERR_OOM, "out of memory for %d added tokens", n);
+    size_t used = 0;
+    int max_added = -1;
+    for (int c = arr + 1, i = 0; i < n; i++, c = j->nodes[c].skip) {
+        ld__added a;
+        int sp = 0, sw = 0, ls = 0, rs = 0, nz;
+        size_t len;
+        memset(&a, 0, sizeof a);
+        if (ld__json_bool(j, c, "special", &sp) || ld__json_bool(j, c, "single_word", &sw) ||
+            ld__json_bool(j, c, "lstrip", &ls) || ld__json_bool(j, c, "rstrip", &rs))
+            return ld__fail(LD_ERR_FORMAT, "added token %d: special, single_word, lstrip and rstrip must be true or false", i);
+        nz = 1;                          /* AddedToken's default */
+        if (ld__json_bool(j, c, "normalized", &nz)) return ld__fail(LD_ERR_FORMAT, "added token %d: normalized must be true or false", i);
+        const char *s = ld__tl_str(L, ld__json_get(j, c, "content"), &len);
+        char q[48];
+        if (!s) return ld__fail(LD_ERR_FORMAT, "added token %d: its content is not a valid string", i);
+        if (!len) continue;              /* the library skips empty tokens */
+        if (len > LD__MAX_ADDED_BYTES)
+            return ld__fail(LD_ERR_FORMAT, "added token %d has %zu bytes: more than %d", i, len, LD__MAX_ADDED_BYTES);
+        a.special = (unsigned)sp; a.single_word = (unsigned)sw; a.lstrip = (unsigned)ls; a.rstrip = (unsigned)rs;
+        a.normalized = (unsigned)nz;
+        int dup = -1;
+        for (int q2 = 0; q2 < t->n_added; q2++)
+            if (t->added[q2].len == len && !memcmp(t->added_text + t->added[q2].off, s, len)) dup = q2;
+        if (dup >= 0) {
+            const ld__added *d = &t->added[dup];
+            if (d->special == a.special && d->single_word == a.single_word && d->lstrip == a.lstrip &&
+                d->rstrip == a.rstrip && d->normalized == a.normalized)
+                continue;                /* given twice, the same: the library ignores it */
+            return ld__fail(LD_ERR_FORMAT, "added token \"%s\" is given twice, with different options", ld__quote(s, len, q));
+        }
+        int id = ld__vocab_get(t, s, len);
+        if (id < 0) {
+            id = max_added < 0 ? t->n_vocab : (max_added >= t->n_vocab || !t->n_vocab ? max_added + 1 : t->n_vocab);
+            if (id < t->n_keys && t->key_len[id] >= 0)
+                return ld__fail(LD_ERR_FORMAT, "added token \"%s\" would get id %d, which the vocabulary gives to another token",
+                                ld__quote(s, len, q), id);
+            if (id >= LD__MAX_ID) return ld__fail(LD_ERR_FORMAT, "added token \"%s\": id %d is too large", ld__quote(s, len, q), id);
+        }
+        if (id > max_added) max_added = id;
+        a.id = id;
+        a.off = (uint32_t)used;
+        a.len = (uint32_t)len;
+        memcpy(t->added_text + used, s, len);
+        used += len;
+        t->added[t->n_added++] = a;
+    }
+    return LD_OK;
+}
+
+/* A trie of the added tokens with normalized == norm: specials first, then
+   the others, each in file order (an earlier one wins a tie). */
+static ld_status ld__tl_trie(ld_tokenizer *t, ld__trie *tr, int norm, ld__buf *nb, ld__cps *cps) {
+    size_t total = 1;
+    for (int i = 0; i < t->n_added; i++) total += 3 * (size_t)t->added[i].len + 1;   /* NFC may grow a string 3× */
+    tr->first = (int32_t *)LD_MALLOC(total * sizeof(int32_t));
+    tr->sibling = (int32_t *)LD_MALLOC(total * sizeof(int32_t));
+    tr->byte = (unsigned char *)LD_MALLOC(total);
+    tr->term = (int32_t *)LD_MALLOC(total * sizeof(int32_t));
+    if (!tr->first || !tr->sibling || !tr->byte || !tr->term) return ld__fail(LD_ERR_OOM, "out of memory");
+    tr->n_nodes = 1;
+    tr->first[0] = 0; tr->term[0] = -1;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < t->n_added; i++) {
+            const ld__added *a = &t->added[i];
+            if ((int)a->normalized != norm || (int)a->special != !pass) continue;
+            const unsigned char *s = (const unsigned char *)t->added_text + a->off;
+            size_t n = a->len;
+            if (norm && t->nfc) {
+                if (ld__nfc(nb, cps, s, n)) return ld__fail(LD_ERR_OOM, "out of memory");
+                s = nb->p;
+                n = nb->n;
+            }
+            int node = 0;
+            for (size_t k = 0; k < n; k++) {
+                int c = tr->first[node];
+                while (c && tr->byte[c] != s[k]) c = tr->sibling[c];
+                if (!c) {
+                    if ((size_t)tr->n_nodes >= total) return ld__fail(LD_ERR_FORMAT, "added tokens: trie overflow");
+                    c = tr->n_nodes++;
+                    tr->byte[c] = s[k]; tr->first[c] = 0; tr->term[c] = -1;
+                    tr->sibling[c] = tr->first[node];
+                    tr->first[node] = c;
+                }
+                node = c;
+            }
+            if (tr->term[node] < 0) tr->term[node] = i;
+        }
+    return LD_OK;
+}
+
+/* After the vocabulary, merges, added tokens and options: the byte tables,
+   the ids' bytes for decode, the tries. */
+static ld_status ld__tl_finish(ld__tl *L, int byte_fallback, const char *unk, size_t unk_len, int has_unk) {
+    ld_tokenizer *t = L->t;
+    char q[48];
+    for (int b = 0; b < 256; b++) t->byte_char[b] = ld__byte_char(b);
+    int fb[256];
+    for (int b = 0; b < 256; b++) {
+        unsigned char u[4];
+        int k = ld__u8enc(t->byte_char[b], u);
+        t->byte_id[b] = ld__vocab_get(t, (const char *)u, (size_t)k);
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        fb[b] = ld__vocab_get(t, name, 6);
+    }
+    for (int b = 0; b < 256; b++) {
+        /* byte_fallback spells the UTF-8 bytes of the byte's *character* */
+        unsigned char u[4];
+        int k = ld__u8enc(t->byte_char[b], u), ok = byte_fallback;
+        t->fb_n[b] = 0;
+        if (!ok) continue;
+        for (int x = 0; x < k; x++) ok &= fb[u[x]] >= 0;
+        if (!ok) continue;
+        t->fb_n[b] = k;
+        for (int x = 0; x < k; x++) t->fb_id[b][x] = fb[u[x]];
+    }
+    t->unk_id = -1;
+    if (has_unk) {
+        t->unk_id = ld__vocab_get(t, unk, unk_len);
+        if (t->unk_id < 0) return ld__fail(LD_ERR_FORMAT, "unk_token \"%s\" is not in the vocabulary", ld__quote(unk, unk_len, q));
+    }
+    /* V and each id's bytes: an added token's content, else the vocabulary
+       key; through the byte map when every character is a byte's, else as
+       written (the ByteLevel decoder's rule) */
+    t->V = t->n_keys;
+    for (int i = 0; i < t->n_added; i++) if (t->added[i].id >= t->V) t->V = t->added[i].id + 1;
+    size_t bytes = 0;
+    for (int i = 0; i < t->n_keys; i++) if (t->key_len[i] > 0) bytes += (size_t)t->key_len[i];
+    for (int i = 0; i < t->n_added; i++) bytes += t->added[i].len;
+    t->tok_off = (uint32_t *)LD_MALLOC((size_t)t->V * sizeof(uint32_t));
+    t->tok_len = (int32_t *)LD_MALLOC((size_t)t->V * sizeof(int32_t));
+    t->tok_flags = (unsigned char *)LD_MALLOC((size_t)t->V);
+    t->tok_bytes = (char *)LD_MALLOC(bytes + 1);
+    if (!t->tok_off || !t->tok_len || !t->tok_flags || !t->tok_bytes) return ld__fail(LD_ERR_OOM, "out of memory for %d tokens", t->V);
+    memset(t->tok_flags, 0, (size_t)t->V);
+    for (int i = 0; i < t->V; i++) t->tok_len[i] = -1;
+    for (int i = 0; i < t->n_added; i++) t->tok_flags[t->added[i].id] = (unsigned char)(2 | t->added[i].special);
+    int byte_of[256 + 68];               /* the byte map, inverted */
+    for (int b = 0; b < 256; b++) byte_of[t->byte_char[b]] = b;
+    for (int b = 0; b < 256; b++) if (!ld__byte_printable(b)) byte_of[b] = -1;
+    size_t used = 0;
+    for (int id = 0; id < t->V; id++) {
+        const char *s = NULL;
+        size_t n = 0;
+        if (t->tok_flags[id] & 2) {
+            for (int i = 0; i < t->n_added; i++)
+                if (t->added[i].id == id) { s = t->added_text + t->added[i].off; n = t->added[i].len; }
+        } else if (id < t->n_keys && t->key_len[id] >= 0) {
+            s = t->keys + t->key_off[id];
+            n = (size_t)t->key_len[id];
+        }
+        if (!s) continue;
+        t->tok_off[id] = (uint32_t)used;
+        size_t w = used, k = 0;
+        int all = 1;
+        while (k < n) {
+            uint32_t cp;
+            int kk = ld__utf8_len((const unsigned char *)s + k, (int)LD__MIN(n - k, (size_t)4));
+            if (!kk) { all = 0; break; }
+            ld__u8dec((const unsigned char *)s + k, &cp);
+            int b = cp < 256 + 68 ? byte_of[cp] : -1;
+            if (b < 0) { all = 0; break; }
+            t->tok_bytes[w++] = (char)b;
+            k += (size_t)kk;
+        }
+        if (!all) { memcpy(t->tok_bytes + used, s, n); w = used + n; }
+        t->tok_len[id] = (int32_t)(w - used);
+        used = w;
+    }
+    ld__buf nb;
+    ld__cps cps;
+    memset(&nb, 0, sizeof nb);
+    memset(&cps, 0, sizeof cps);
+    ld_status st = ld__tl_trie(t, &t->trie_raw, 0, &nb, &cps);
+    if (!st) st = ld__tl_trie(t, &t->trie_norm, 1, &nb, &cps);
+    LD_FREE(nb.p); LD_FREE(cps.cp); LD_FREE(cps.cc);
+    return st;
+}
+
+/* tokenizer.json → *t. */
+static ld_status ld__tl_json(ld__tl *L, int root) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    char ty[64], q[48];
+    if (j->nodes[root].type != 'o') return ld__fail(LD_ERR_FORMAT, "tokenizer.json is not a JSON object");
+    int model = ld__json_get(j, root, "model");
+    if (model < 0 || j->nodes[model].type != 'o') return ld__fail(LD_ERR_FORMAT, "tokenizer.json has no \"model\" object");
+    ld__json_type(j, model, ty);
+    if (ty[0] && strcmp(ty, "BPE")) return ld__fail(LD_ERR_FORMAT, "model type \"%s\" is not supported (only BPE)", ty);
+    int d = ld__json_get(j, model, "dropout");
+    double dv = 0;
+    if (d >= 0 && j->nodes[d].type != 'z' && (ld__json_num(j, d, &dv) || dv != 0))
+        return ld__fail(LD_ERR_FORMAT, "BPE dropout is not supported (it makes encoding random)");
+    static const char *const affix[2] = { "continuing_subword_prefix", "end_of_word_suffix" };
+    for (int k = 0; k < 2; k++) {
+        int a = ld__json_get(j, model, affix[k]);
+        if (a >= 0 && j->nodes[a].type != 'z' && !ld__json_is(j, a, ""))
+            return ld__fail(LD_ERR_FORMAT, "BPE %s is not supported (not byte-level BPE)", affix[k]);
+    }
+    int byte_fallback = 0;
+    if (ld__json_bool(j, model, "fuse_unk", &t->fuse_unk) || ld__json_bool(j, model, "byte_fallback", &byte_fallback) ||
+        ld__json_bool(j, model, "ignore_merges", &t->ignore_merges))
+        return ld__fail(LD_ERR_FORMAT, "model: fuse_unk, byte_fallback and ignore_merges must be true or false");
+    ld_status st = ld__tl_vocab(L, ld__json_get(j, model, "vocab"));
+    if (!st) st = ld__tl_merges(L, ld__json_get(j, model, "merges"));
+    if (st) return st;
+    /* the pipeline around the model */
+    if ((st = ld__tl_normalizer(L, ld__json_get(j, root, "normalizer")))) return st;
+    int pt = ld__json_get(j, root, "pre_tokenizer");
+    if (pt < 0 || j->nodes[pt].type == 'z')
+        return ld__fail(LD_ERR_FORMAT, "no pre_tokenizer: only byte-level BPE (a ByteLevel pre-tokenizer) is supported");
+    if ((st = ld__tl_pretok(L, pt))) return st;
+    if (!t->n_steps || t->step[t->n_steps - 1] != LD__PT_BYTELEVEL)
+        return ld__fail(LD_ERR_FORMAT, "the pre-tokenizer has no ByteLevel step: only byte-level BPE is supported");
+    int dec = ld__json_get(j, root, "decoder");
+    if (dec < 0 || j->nodes[dec].type != 'o' || strcmp(ld__json_type(j, dec, ty), "ByteLevel"))
+        return ld__fail(LD_ERR_FORMAT, "decoder \"%s\" is not supported (only ByteLevel)", dec >= 0 && j->nodes[dec].type == 'o' ? ty : "none");
+    if ((st = ld__tl_post(j, ld__json_get(j, root, "post_processor")))) return st;
+    if ((st = ld__tl_added(L, ld__json_get(j, root, "added_tokens")))) return st;
+    /* unk_token, read last (the loader's scratch holds one string at a time) */
+    int u = ld__json_get(j, model, "unk_token");
+    size_t un = 0;
+    const char *us = NULL;
+    if (u >= 0 && j->nodes[u].type != 'z') {
+        us = ld__tl_str(L, u, &un);
+        if (!us) return ld__fail(LD_ERR_FORMAT, "unk_token is not a string");
+    }
+    (void)q;
+    return ld__tl_finish(L, byte_fallback, us, un, us != NULL);
+}
+
+LDDEF ld_status ld_tokenizer_parse(ld_tokenizer **out, const char *json, size_t len) {
+    if (!out) return ld__fail(LD_ERR_ARG, "NULL output");
+    *out = NULL;
+    if (!json) return ld__fail(LD_ERR_ARG, "NULL text");
+    if (len > ((size_t)256 << 20)) return ld__fail(LD_ERR_FORMAT, "tokenizer.json of %zu bytes: more than 256 MiB", len);
+    ld__json j;
+    if (ld__json_parse(&j, json, len)) {
+        ld_status st = ld__fail(LD_ERR_FORMAT, "tokenizer.json: %s", j.err);
+        ld__json_free(&j);
+        return st;
+    }
+    ld_tokenizer *t = (ld_tokenizer *)LD_MALLOC(sizeof *t);
+    if (!t) { ld__json_free(&j); return ld__fail(LD_ERR_OOM, "out of memory"); }
+    memset(t, 0, sizeof *t);
+    ld__tl L;
+    memset(&L, 0, sizeof L);
+    L.t = t;
+    L.j = &j;
+    ld_status st = ld__tl_json(&L, 0);
+    LD_FREE(L.s);
+    ld__json_free(&j);
+    if (st) { ld_tokenizer_free(t); return st; }
+    *out = t;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_tokenizer_parse_gpt2(ld_tokenizer **out, const char *vocab_json, size_t vocab_len,
+                                        const char *merges, size_t merges_len) {
+    if (!out) return ld__fail(LD_ERR_ARG, "NULL output");
+    *out = NULL;
+    if (!vocab_json || !merges) return ld__fail(LD_ERR_ARG, "NULL text");
+    if (vocab_len > ((size_t)256 << 20) || merges_len > ((size_t)256 << 20))
+        return ld__fail(LD_ERR_FORMAT, "vocabulary or merges file over 256 MiB");
+    ld__json j;
+    if (ld__json_parse(&j, vocab_json, vocab_len)) {
+        ld_status st = ld__fail(LD_ERR_FORMAT, "vocab.json: %s", j.err);
+        ld__json_free(&j);
+        return st;
+    }
+    ld_tokenizer *t = (ld_tokenizer *)LD_MALLOC(sizeof *t);
+    if (!t) { ld__json_free(&j); return ld__fail(LD_ERR_OOM, "out of memory"); }
+    memset(t, 0, sizeof *t);
+    ld__tl L;
+    memset(&L, 0, sizeof L);
+    L.t = t;
+    L.j = &j;
+    ld_status st = ld__tl_vocab(&L, 0);
+    if (!st) st = ld__tl_merges_text(t, merges, merges_len);
+    if (!st) {
+        /* GPT-2's tokenizer.json: ByteLevel, GPT-2's pattern, no prefix space;
+           <|endoftext|> special */
+        t->step[t->n_steps++] = LD__PT_BYTELEVEL;
+        t->use_regex = 1;
+        int eot = ld__vocab_get(t, "<|endoftext|>", 13);
+        if (eot >= 0) {
+            t->added = (ld__added *)LD_MALLOC(sizeof(ld__added));
+            t->added_text = (char *)LD_MALLOC(14);
+            if (!t->added || !t->added_text) st = ld__fail(LD_ERR_OOM, "out of memory");
+            else {
+                memset(t->added, 0, sizeof *t->added);
+                memcpy(t->added_text, "<|endoftext|>", 14);
+                t->added[0].id = eot; t->added[0].len = 13; t->added[0].special = 1; t->added[0].normalized = 1;
+                t->n_added = 1;
+            }
+        }
+    }
+    if (!st) st = ld__tl_finish(&L, 0, NULL, 0, 0);
+    LD_FREE(L.s);
+    ld__json_free(&j);
+    if (st) { ld_tokenizer_free(t); return st; }
+    *out = t;
+    return LD_OK;
+}
+
+#ifndef LD_NO_STDIO
+static ld_status ld__read_file(const char *path, size_t max, char **out, size_t *n);
+
+LDDEF ld_status ld_tokenizer_load(ld_tokenizer **out, const char *path) {
+    if (!out || !path) return ld__fail(LD_ERR_ARG, "NULL output or path");
+    *out = NULL;
+    char *buf;
+    size_t n;
+    ld_status st = ld__read_file(path, (size_t)256 << 20, &buf, &n);
+    if (st) return st;
+    st = ld_tokenizer_parse(out, buf, n);
+    LD_FREE(buf);
+    if (st) {
+        char why[sizeof ld__reason];
+        memcpy(why, ld__reason, sizeof why);
+        return ld__fail(st, "%s: %s", path, why);
+    }
+    return LD_OK;
+}
+
+LDDEF ld_status ld_tokenizer_load_gpt2(ld_tokenizer **out, const char *vocab_path, const char *merges_path) {
+    if (!out || !vocab_path || !merges_path) return ld__fail(LD_ERR_ARG, "NULL output or path");
+    *out = NULL;
+    char *v, *m;
+    size_t nv, nm;
+    ld_status st = ld__read_file(vocab_path, (size_t)256 << 20, &v, &nv);
+    if (st) return st;
+    st = ld__read_file(merges_path, (size_t)256 << 20, &m, &nm);
+    if (st) { LD_FREE(v); return st; }
+    st = ld_tokenizer_parse_gpt2(out, v, nv, m, nm);
+    LD_FREE(v);
+    LD_FREE(m);
+    if (st) {
+        char why[sizeof ld__reason];
+        memcpy(why, ld__reason, sizeof why);
+        return ld__fail(st, "%s + %s: %s", vocab_path, merges_path, why);
+    }
+    return LD_OK;
+}
+
+static int ld__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+LDDEF ld_status ld_tokenizer_load_dir(ld_tokenizer **out, const char *dir) {
+    if (!out || !dir) return ld__fail(LD_ERR_ARG, "NULL output or directory");
+    *out = NULL;
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s/tokenizer.json", dir);
+    if (ld__file_exists(a)) return ld_tokenizer_load(out, a);
+    static const char *const pairs[2][2] = { { "vocab.json", "merges.txt" }, { "encoder.json", "vocab.bpe" } };
+    for (int k = 0; k < 2; k++) {
+        snprintf(a, sizeof a, "%s/%s", dir, pairs[k][0]);
+        snprintf(b, sizeof b, "%s/%s", dir, pairs[k][1]);
+        if (ld__file_exists(a) && ld__file_exists(b)) return ld_tokenizer_load_gpt2(out, a, b);
+    }
+    return ld__fail(LD_ERR_MISSING, "%s holds no tokenizer.json, vocab.json + merges.txt or encoder.json + vocab.bpe", dir);
+}
+#endif /* LD_NO_STDIO */
+
+
+/* -------------------------------------------------------------------- >>io */
+
 /* ---- datasets ---- */
 
 LDDEF void ld_dataset_free(ld_dataset *ds) {
@@ -3460,20 +5154,6 @@ LDDEF void ld_dataset_free(ld_dataset *ds) {
 LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name) {
     for (int f = 0; ds && name && f < ds->n_fields; f++) if (!strcmp(ds->fields[f], name)) return f;
     return -1;
-}
-
-/* Grows *p (elements of size es) to hold at least need; doubles. */
-static int ld__grow(void **p, size_t *cap, size_t need, size_t es) {
-    if (need <= *cap) return 0;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < need) nc *= 2;
-    void *q = LD_MALLOC(nc * es);
-    if (!q) return -1;
-    if (*p) memcpy(q, *p, *cap * es);
-    LD_FREE(*p);
-    *p = q;
-    *cap = nc;
-    return 0;
 }
 
 /* Adds a column; the (n, n_fields) tables are re-laid with the new stride. */
@@ -6373,7 +8053,7 @@ static const uint32_t ld__ucomp_val[940] = {
 /* ----------------------------------------------------------- end >>unicode */
 
 /* Lookups in the tables above (binary searches over ranges). */
-LD__MAYBE_UNUSED static unsigned ld__uflag(uint32_t cp) {
+static unsigned ld__uflag(uint32_t cp) {
     if (cp < 128) return ld__uflags_ascii[cp];
     size_t lo = 0, hi = sizeof ld__uflags / sizeof ld__uflags[0];
     while (hi - lo > 1) {
@@ -6383,7 +8063,7 @@ LD__MAYBE_UNUSED static unsigned ld__uflag(uint32_t cp) {
     return ld__uflags[lo] & 0xFF;
 }
 
-LD__MAYBE_UNUSED static int ld__uccc(uint32_t cp) {
+static int ld__uccc(uint32_t cp) {
     if (cp < 0x300) return 0;
     size_t lo = 0, hi = sizeof ld__uccc_table / sizeof ld__uccc_table[0];
     while (hi - lo > 1) {
@@ -6398,7 +8078,7 @@ LD__MAYBE_UNUSED static int ld__uccc(uint32_t cp) {
 enum { LD__SBASE = 0xAC00, LD__LBASE = 0x1100, LD__VBASE = 0x1161, LD__TBASE = 0x11A7,
        LD__LCOUNT = 19, LD__VCOUNT = 21, LD__TCOUNT = 28, LD__NCOUNT = 588, LD__SCOUNT = 11172 };
 
-LD__MAYBE_UNUSED static int ld__udecompose(uint32_t cp, uint32_t *out) {
+static int ld__udecompose(uint32_t cp, uint32_t *out) {
     if (cp - LD__SBASE < LD__SCOUNT) {
         uint32_t s = cp - LD__SBASE;
         out[0] = LD__LBASE + s / LD__NCOUNT;
@@ -6421,7 +8101,7 @@ LD__MAYBE_UNUSED static int ld__udecompose(uint32_t cp, uint32_t *out) {
     return 1;
 }
 
-LD__MAYBE_UNUSED static uint32_t ld__ucompose(uint32_t a, uint32_t b) {
+static uint32_t ld__ucompose(uint32_t a, uint32_t b) {
     if (a - LD__LBASE < LD__LCOUNT && b - LD__VBASE < LD__VCOUNT)
         return LD__SBASE + ((a - LD__LBASE) * LD__VCOUNT + (b - LD__VBASE)) * LD__TCOUNT;
     if (a - LD__SBASE < LD__SCOUNT && (a - LD__SBASE) % LD__TCOUNT == 0 && b - LD__TBASE - 1 < LD__TCOUNT - 1)
