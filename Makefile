@@ -151,6 +151,8 @@ test-asan: $(addprefix $(B)/asan/,$(TESTS)) | $(B)/asan/tmp
 fuzz: | $(B)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_safetensors.c -o $(B)/fuzz_safetensors -lm
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_config.c -o $(B)/fuzz_config -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_tokenizer_json.c -o $(B)/fuzz_tokenizer_json -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_tokenizer_encode.c -o $(B)/fuzz_tokenizer_encode -lm
 
 # --- the optional GPU unit ---------------------------------------------------
 # Needs the CUDA Toolkit (nvcc, cuBLAS); nothing else in the repo does.
