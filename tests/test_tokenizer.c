@@ -21,6 +21,39 @@ static int encode(const ld_tokenizer *t, const char *s, int *ids, int cap) {
     return n;
 }
 
+/* ld_tokenizer_encode without its word cache (the cache must change nothing). */
+static int encode_nocache(const ld_tokenizer *t, const char *s, size_t n, int *ids, int cap) {
+    ld__enc e;
+    memset(&e, 0, sizeof e);
+    e.t = t;
+    int k = -1;
+    if (!ld__added_split(&e, &t->trie_raw, (const unsigned char *)s, n, ld__enc_norm) && e.n <= (size_t)cap) {
+        memcpy(ids, e.ids, e.n * sizeof(int));
+        k = (int)e.n;
+    }
+    ld__enc_free(&e);
+    return k;
+}
+
+/* The corpus joined into one long text: encoded with the cache (it is over
+   4 KiB) and without, the ids must be the same. */
+static void check_cache(const ld_tokenizer *t, const ld__json *cor, const char *name) {
+    static char text[1 << 17];
+    size_t w = 0;
+    for (int rep = 0; rep < 3; rep++)
+        for (int c = 1, i = 0; i < cor->nodes[0].n; i++, c = cor->nodes[c].skip) {
+            long k = ld__json_str(cor, c, text + w, sizeof text - w - 3);
+            if (k < 0) break;
+            w += (size_t)k;
+            text[w++] = '\n';
+        }
+    static int a[1 << 16], b[1 << 16];
+    int na = -1, nb = encode_nocache(t, text, w, b, 1 << 16);
+    ld_status st = ld_tokenizer_encode(t, text, (long)w, 0, a, 1 << 16, &na);
+    CHECK(w > LD__CACHE_MIN && st == LD_OK && nb > 0 && same_ids(a, na, b, nb),
+          "%s: a %zu-byte text encodes the same with and without the word cache (%d ids)", name, w, na);
+}
+
 /* ---- against the reference ---- */
 static void check_reference(void) {
     size_t rn, cn;
@@ -50,6 +83,7 @@ static void check_reference(void) {
                 name, sc.same, sc.strings, sc.plain_same, sc.strings, sc.decoded_same, sc.strings);
         total += sc.strings; total_same += sc.same; total_plain += sc.plain_same; total_dec += sc.decoded_same;
         n_tok++;
+        check_cache(t, &cor, name);
 
         /* GPT-2's original pair gives what its tokenizer.json gives */
         if (!strcmp(name, "gpt2")) {
@@ -117,7 +151,7 @@ static void check_bpe_ways(void) {
         int a[256];
         for (int i = 0; i < m; i++) a[i] = t->byte_id[(unsigned char)alpha[ld_rng_u32(&r) % (sizeof alpha - 1)]];
         memcpy(e.sym, a, sizeof(int) * (size_t)m);
-        int k1 = ld__bpe_short(t, e.sym, e.rank, e.nid, m);
+        int k1 = ld__bpe_short(t, e.sym, e.rank, e.nid, e.next, m);
         int s1[256];
         memcpy(s1, e.sym, sizeof(int) * (size_t)k1);
         memcpy(e.sym, a, sizeof(int) * (size_t)m);

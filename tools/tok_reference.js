@@ -204,7 +204,8 @@ function randomStrings(seed, count) {
     const r = mulberry32(seed);
     const out = [];
     for (let i = 0; i < count; i++) {
-        const k = 1 + Math.floor(r() * (r() < 0.1 ? 80 : 14));
+        /* mostly short; one in 200 long enough (4 KiB and more) to take the word cache */
+        const k = i % 200 === 199 ? 1500 : 1 + Math.floor(r() * (r() < 0.1 ? 80 : 14));
         let s = '';
         for (let j = 0; j < k; j++) {
             if (r() < 0.08) s += String.fromCodePoint(Math.floor(r() * 0x30000) % 0xD800);   /* any BMP/SMP point, no surrogates */
