@@ -762,7 +762,9 @@ LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
    never adds any (put the model's bos/eos in yourself). truncation and
    padding are not applied either. Refused as malformed: a merge of tokens
    not in the vocabulary, a vocabulary key or id given twice, an id outside
-   [0, 2^24), an added token over 4096 bytes, a file over 256 MiB.
+   [0, 2^24), an added token over 4096 bytes, a file over 256 MiB, a field
+   the library requires left out (ByteLevel's add_prefix_space, an added
+   token's options, ...).
 
    The object is read-only after loading: one tokenizer may serve any number
    of threads at once. Free it with ld_tokenizer_free.                       */
@@ -4508,6 +4510,14 @@ static int ld__json_bool(const ld__json *j, int obj, const char *key, int *v) {
     return -1;
 }
 
+/* A boolean member the reference library requires: 0 ok, −1 absent or not a boolean. */
+static int ld__json_req_bool(const ld__json *j, int obj, const char *key, int *v) {
+    int i = ld__json_get(j, obj, key);
+    if (i < 0 || (j->nodes[i].type != 't' && j->nodes[i].type != 'f')) return -1;
+    *v = j->nodes[i].type == 't';
+    return 0;
+}
+
 /* The "type" of a component object, into buf (64 bytes); "" if none. */
 static const char *ld__json_type(const ld__json *j, int obj, char *buf) {
     int i = ld__json_get(j, obj, "type");
@@ -4752,9 +4762,10 @@ static ld_status ld__tl_pretok(ld__tl *L, int o) {
     }
     if (t->n_steps == LD__MAX_STEPS) return ld__fail(LD_ERR_FORMAT, "more than %d pre-tokenizers", LD__MAX_STEPS);
     if (!strcmp(ty, "ByteLevel")) {
-        int aps = 1, re = 1;          /* the library's defaults */
-        if (ld__json_bool(j, o, "add_prefix_space", &aps) || ld__json_bool(j, o, "use_regex", &re))
-            return ld__fail(LD_ERR_FORMAT, "ByteLevel: add_prefix_space and use_regex must be true or false");
+        int aps = 0, trim = 0, re = 1;   /* use_regex may be left out (true); the others not */
+        if (ld__json_req_bool(j, o, "add_prefix_space", &aps) || ld__json_req_bool(j, o, "trim_offsets", &trim) ||
+            ld__json_bool(j, o, "use_regex", &re))
+            return ld__fail(LD_ERR_FORMAT, "ByteLevel: add_prefix_space and trim_offsets must be there, true or false (and use_regex, if there)");
         t->add_prefix_space = aps;
         t->use_regex = re;
         t->step[t->n_steps++] = LD__PT_BYTELEVEL;
@@ -4762,7 +4773,8 @@ static ld_status ld__tl_pretok(ld__tl *L, int o) {
     }
     if (!strcmp(ty, "Digits")) {
         int each = 0;
-        if (ld__json_bool(j, o, "individual_digits", &each)) return ld__fail(LD_ERR_FORMAT, "Digits: individual_digits must be true or false");
+        if (ld__json_req_bool(j, o, "individual_digits", &each))
+            return ld__fail(LD_ERR_FORMAT, "Digits: individual_digits must be there, true or false");
         t->step[t->n_steps++] = each ? LD__PT_DIGITS_EACH : LD__PT_DIGITS;
         return LD_OK;
     }
@@ -4776,7 +4788,8 @@ static ld_status ld__tl_pretok(ld__tl *L, int o) {
             if (b < 0 || ld__json_str(j, b, beh, 63) < 0) strcpy(beh, "?");
             return ld__fail(LD_ERR_FORMAT, "Split: behavior \"%s\" is not supported (only Isolated)", beh);
         }
-        if (ld__json_bool(j, o, "invert", &inv) || inv) return ld__fail(LD_ERR_FORMAT, "Split: invert is not supported");
+        if (ld__json_req_bool(j, o, "invert", &inv)) return ld__fail(LD_ERR_FORMAT, "Split: invert must be there, true or false");
+        if (inv) return ld__fail(LD_ERR_FORMAT, "Split: invert is not supported");
         const char *s = ld__tl_str(L, r, &n);
         if (!s) return ld__fail(LD_ERR_FORMAT, "Split: the pattern is not a valid string");
         ld__pt_kind k = (n == sizeof ld__re_gpt2 - 1 && !memcmp(s, ld__re_gpt2, n)) ? LD__PT_GPT2
@@ -4840,14 +4853,13 @@ static ld_status ld__tl_added(ld__tl *L, int arr) {
     int max_added = -1;
     for (int c = arr + 1, i = 0; i < n; i++, c = j->nodes[c].skip) {
         ld__added a;
-        int sp = 0, sw = 0, ls = 0, rs = 0, nz;
+        int sp = 0, sw = 0, ls = 0, rs = 0, nz = 0;
         size_t len;
         memset(&a, 0, sizeof a);
-        if (ld__json_bool(j, c, "special", &sp) || ld__json_bool(j, c, "single_word", &sw) ||
-            ld__json_bool(j, c, "lstrip", &ls) || ld__json_bool(j, c, "rstrip", &rs))
-            return ld__fail(LD_ERR_FORMAT, "added token %d: special, single_word, lstrip and rstrip must be true or false", i);
-        nz = 1;                          /* AddedToken's default */
-        if (ld__json_bool(j, c, "normalized", &nz)) return ld__fail(LD_ERR_FORMAT, "added token %d: normalized must be true or false", i);
+        if (ld__json_req_bool(j, c, "special", &sp) || ld__json_req_bool(j, c, "single_word", &sw) ||
+            ld__json_req_bool(j, c, "lstrip", &ls) || ld__json_req_bool(j, c, "rstrip", &rs) ||
+            ld__json_req_bool(j, c, "normalized", &nz))
+            return ld__fail(LD_ERR_FORMAT, "added token %d: special, single_word, lstrip, rstrip and normalized must be there, true or false", i);
         const char *s = ld__tl_str(L, ld__json_get(j, c, "content"), &len);
         char q[48];
         if (!s) return ld__fail(LD_ERR_FORMAT, "added token %d: its content is not a valid string", i);
@@ -5050,9 +5062,11 @@ static ld_status ld__tl_json(ld__tl *L, int root) {
     if ((st = ld__tl_pretok(L, pt))) return st;
     if (!t->n_steps || t->step[t->n_steps - 1] != LD__PT_BYTELEVEL)
         return ld__fail(LD_ERR_FORMAT, "the pre-tokenizer has no ByteLevel step: only byte-level BPE is supported");
-    int dec = ld__json_get(j, root, "decoder");
+    int dec = ld__json_get(j, root, "decoder"), x;
     if (dec < 0 || j->nodes[dec].type != 'o' || strcmp(ld__json_type(j, dec, ty), "ByteLevel"))
         return ld__fail(LD_ERR_FORMAT, "decoder \"%s\" is not supported (only ByteLevel)", dec >= 0 && j->nodes[dec].type == 'o' ? ty : "none");
+    if (ld__json_req_bool(j, dec, "add_prefix_space", &x) || ld__json_req_bool(j, dec, "trim_offsets", &x))
+        return ld__fail(LD_ERR_FORMAT, "decoder ByteLevel: add_prefix_space and trim_offsets must be there, true or false");
     if ((st = ld__tl_post(j, ld__json_get(j, root, "post_processor")))) return st;
     if ((st = ld__tl_added(L, ld__json_get(j, root, "added_tokens")))) return st;
     /* unk_token, read last (the loader's scratch holds one string at a time) */

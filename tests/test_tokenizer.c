@@ -225,7 +225,11 @@ static int refused(const char *json, ld_status want, const char *words) {
 }
 
 #define TJ(model, rest) "{\"model\":{\"type\":\"BPE\"," model "}," rest "}"
-#define OKREST "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false},\"decoder\":{\"type\":\"ByteLevel\"}"
+#define BL "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true}"
+#define DEC "\"decoder\":" BL
+#define OKREST "\"pre_tokenizer\":" BL "," DEC
+#define ADDED(id, content, special) "{\"id\":" #id ",\"content\":\"" content "\",\"special\":" special \
+    ",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":false}"
 #define VOCAB "\"vocab\":{\"a\":0,\"b\":1,\"ab\":2}"
 
 static void check_bad_input(void) {
@@ -275,27 +279,27 @@ static void check_bad_input(void) {
     CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"normalizer\":{\"type\":\"NFKC\"}," OKREST), LD_ERR_FORMAT, "normalizer \"NFKC\""), "NFKC, by name");
     CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"normalizer\":{\"type\":\"Sequence\",\"normalizers\":[{\"type\":\"NFC\"},{\"type\":\"Lowercase\"}]}," OKREST),
                   LD_ERR_FORMAT, "\"Lowercase\""), "Lowercase inside a Sequence, by name");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Metaspace\"},\"decoder\":{\"type\":\"ByteLevel\"}"), LD_ERR_FORMAT,
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Metaspace\"}," DEC), LD_ERR_FORMAT,
                   "\"Metaspace\" is not supported"), "Metaspace, by name");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"\\\\w+\"},\"behavior\":\"Isolated\"},"
-                  "\"decoder\":{\"type\":\"ByteLevel\"}"), LD_ERR_FORMAT, "pattern \"\\w+\" is not supported"), "an unknown Split pattern, shown");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"x\"},\"behavior\":\"Removed\"},"
-                  "\"decoder\":{\"type\":\"ByteLevel\"}"), LD_ERR_FORMAT, "behavior \"Removed\""), "a Split behaviour other than Isolated");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Digits\"},\"decoder\":{\"type\":\"ByteLevel\"}"), LD_ERR_FORMAT,
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"\\\\w+\"},\"behavior\":\"Isolated\",\"invert\":false}," DEC), LD_ERR_FORMAT, "pattern \"\\w+\" is not supported"), "an unknown Split pattern, shown");
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"x\"},\"behavior\":\"Removed\",\"invert\":false}," DEC), LD_ERR_FORMAT, "behavior \"Removed\""), "a Split behaviour other than Isolated");
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Digits\",\"individual_digits\":true}," DEC), LD_ERR_FORMAT,
                   "no ByteLevel step"), "no ByteLevel pre-tokenizer");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"ByteLevel\"},{\"type\":\"Digits\"}]},"
-                  "\"decoder\":{\"type\":\"ByteLevel\"}"), LD_ERR_FORMAT, "after ByteLevel"), "a step after ByteLevel");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"ByteLevel\"},\"decoder\":{\"type\":\"WordPiece\"}"), LD_ERR_FORMAT,
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[" BL ",{\"type\":\"Digits\",\"individual_digits\":true}]}," DEC), LD_ERR_FORMAT, "after ByteLevel"), "a step after ByteLevel");
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":" BL ",\"decoder\":{\"type\":\"WordPiece\"}"), LD_ERR_FORMAT,
                   "decoder \"WordPiece\""), "a WordPiece decoder, by name");
     CHECK(refused(TJ(VOCAB ",\"merges\":[]", OKREST ",\"post_processor\":{\"type\":\"Mystery\"}"), LD_ERR_FORMAT, "post-processor \"Mystery\""),
           "an unknown post-processor, by name");
     CHECK(refused(TJ(VOCAB ",\"merges\":[],\"unk_token\":\"<unk>\"", OKREST), LD_ERR_FORMAT, "unk_token \"<unk>\" is not in the vocabulary"), "a missing unk");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", OKREST ",\"added_tokens\":[{\"id\":3,\"content\":\"x\",\"special\":true},"
-                  "{\"id\":4,\"content\":\"x\",\"special\":false}]"), LD_ERR_FORMAT, "given twice"), "an added token twice, differently");
-    CHECK(refused(TJ(VOCAB ",\"merges\":[]", OKREST ",\"added_tokens\":[{\"id\":-3,\"content\":\"x\"}]"), LD_ERR_FORMAT, "\"id\" is not an integer"),
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", OKREST ",\"added_tokens\":[" ADDED(3, "x", "true") "," ADDED(4, "x", "false") "]"), LD_ERR_FORMAT, "given twice"), "an added token twice, differently");
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", OKREST ",\"added_tokens\":[" ADDED(-3, "x", "false") "]"), LD_ERR_FORMAT, "\"id\" is not an integer"),
           "an added token's negative id");
-    CHECK(refused(TJ("\"vocab\":{\"a\":0,\"b\":2},\"merges\":[]", OKREST ",\"added_tokens\":[{\"id\":9,\"content\":\"x\"}]"), LD_ERR_FORMAT,
+    CHECK(refused(TJ("\"vocab\":{\"a\":0,\"b\":2},\"merges\":[]", OKREST ",\"added_tokens\":[" ADDED(9, "x", "false") "]"), LD_ERR_FORMAT,
                   "would get id 2"), "an added token's id taken by the vocabulary");
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"trim_offsets\":true}," DEC), LD_ERR_FORMAT,
+                  "add_prefix_space and trim_offsets must be there"), "ByteLevel without add_prefix_space (the library refuses it too)");
+    CHECK(refused(TJ(VOCAB ",\"merges\":[]", OKREST ",\"added_tokens\":[{\"id\":3,\"content\":\"x\",\"special\":true}]"), LD_ERR_FORMAT,
+                  "must be there"), "an added token without its options (the library refuses it too)");
     CHECK(refused("{\"model\":", LD_ERR_FORMAT, "unexpected end of JSON"), "a truncated file");
     CHECK(refused("[1,2]", LD_ERR_FORMAT, "not a JSON object"), "not an object");
     CHECK(refused("{}", LD_ERR_FORMAT, "no \"model\""), "no model");
@@ -308,7 +312,8 @@ static void check_bad_input(void) {
     free(deep);
     /* an added token over 4096 bytes */
     char *big = (char *)malloc(6000);
-    int w = sprintf(big, "%s", "{\"model\":{\"type\":\"BPE\"," VOCAB ",\"merges\":[]}," OKREST ",\"added_tokens\":[{\"id\":3,\"content\":\"");
+    int w = sprintf(big, "%s", "{\"model\":{\"type\":\"BPE\"," VOCAB ",\"merges\":[]}," OKREST ",\"added_tokens\":[{\"id\":3,\"special\":false,\"single_word\":false,\"lstrip\":false,\"rstrip\":false,"
+                "\"normalized\":false,\"content\":\"");
     memset(big + w, 'x', 5000); w += 5000;
     strcpy(big + w, "\"}]}");
     CHECK(refused(big, LD_ERR_FORMAT, "more than 4096"), "an added token of 5000 bytes");
