@@ -36,7 +36,8 @@ EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
 TESTS   := test_grad test_model_f test_model_d test_losses test_pref_ref test_pref_dynamics test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
-           test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api test_data
+           test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api test_data \
+           test_tokenizer test_tokenizer_live
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
@@ -97,6 +98,10 @@ $(1)/test_data: tests/test_data.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_threads: tests/test_threads.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -pthread $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_tokenizer: tests/test_tokenizer.c tests/tok_common.h $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_tokenizer_live: tests/test_tokenizer_live.c tests/tok_common.h $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_determinism: tests/test_determinism.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_compile: tests/test_compile.c tests/impl.c $(HDR) | $(1)
@@ -157,6 +162,8 @@ test-asan: $(addprefix $(B)/asan/,$(TESTS)) | $(B)/asan/tmp
 fuzz: | $(B)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_safetensors.c -o $(B)/fuzz_safetensors -lm
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_config.c -o $(B)/fuzz_config -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_tokenizer_json.c -o $(B)/fuzz_tokenizer_json -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all tests/fuzz_tokenizer_encode.c -o $(B)/fuzz_tokenizer_encode -lm
 
 # --- the optional GPU unit ---------------------------------------------------
 # Needs the CUDA Toolkit (nvcc, cuBLAS); nothing else in the repo does.

@@ -42,10 +42,12 @@
                     DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
-       >>io         tokenizer, safetensors (Hugging Face GPT-2 layout), JSONL data
+       >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE)
+       >>io         safetensors (Hugging Face GPT-2 layout), JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
        >>cuda       the optional GPU unit ld_llm_cuda.cu (LD_LLM_CUDA)
+       >>unicode    (implementation, last) generated Unicode tables
 
    GLOSSARY (the paper's symbols, used in names and comments)
 
@@ -969,7 +971,7 @@ LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_flo
 LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int k, int *top, double *gain);
 
 /* ===========================================================================
-   >>io — tokenizer, checkpoints (safetensors + config.json), JSON
+   >>tokenizer — text ↔ token ids: bytes, or a Hugging Face tokenizer.json
    ======================================================================== */
 
 /* Byte-level tokenizer: each byte is its own token, eot_token ends a text.
@@ -987,6 +989,123 @@ LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
    bytes including the NUL; returns the length, or −1 for an id outside
    [0, V) (then the text is <|bad id N|>).                                   */
 LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap);
+
+/* A real model's tokenizer: byte-level BPE as Hugging Face `tokenizers`
+   runs it (GPT-2, Pythia/GPT-NeoX, SmolLM2, Llama-3, Qwen2), read from a
+   tokenizer.json or from GPT-2's vocab.json + merges.txt. Encoding gives
+   the ids that library gives with add_special_tokens=False, id for id
+   (tests/test_tokenizer.c; the README says on how many strings).
+
+   The pipeline, in the library's order:
+     1. added tokens that are not `normalized` are cut out of the text,
+        leftmost-longest (with their lstrip, rstrip and single_word);
+     2. each remaining piece is normalized: none, or NFC;
+     3. added tokens that are `normalized` are cut out of the pieces;
+     4. the pre-tokenizer splits the pieces: ByteLevel (GPT-2's pattern,
+        add_prefix_space), Split with GPT-2's, Llama-3's or Qwen2's pattern,
+        Digits, or a Sequence of them ending in ByteLevel;
+     5. each piece becomes bytes, one byte-level symbol per byte, and BPE
+        merges them (lowest merge rank first, leftmost on ties); a byte
+        whose symbol is not in the vocabulary goes to byte_fallback's
+        <0xXX> tokens, else unk_token, else it is dropped, as the library does.
+   Decoding is the exact inverse of the byte map (GPT-2's bytes_to_unicode):
+   the ids' bytes, concatenated, with no UTF-8 repair.
+
+   Refused, with the name of what is not supported: another model type
+   (WordPiece, Unigram, ...), another normalizer, pre-tokenizer, decoder or
+   post-processor type, a Split pattern other than those three, BPE
+   dropout. Post-processors (ByteLevel, TemplateProcessing, ...) are read
+   and not applied: they add special tokens only when asked to, and encode
+   never adds any (put the model's bos/eos in yourself). truncation and
+   padding are not applied either. Refused as malformed: a merge of tokens
+   not in the vocabulary, a vocabulary key or id given twice, an id outside
+   [0, 2^24), an added token over 4096 bytes, a file over 256 MiB, a field
+   the library requires left out (ByteLevel's add_prefix_space, an added
+   token's options, ...).
+
+   The object is read-only after loading: one tokenizer may serve any number
+   of threads at once. Free it with ld_tokenizer_free.                       */
+typedef struct ld_tokenizer ld_tokenizer;
+
+enum {
+    LD_TOK_SPECIAL_AS_TEXT = 1, /* encode: a special token's string in the text is
+                                   plain text (the library's encode_special_tokens) */
+    LD_TOK_SKIP_SPECIAL    = 2  /* decode: leave special tokens out                 */
+};
+
+/* Reads a tokenizer.json held in memory (json[0..len), need not be
+   NUL-terminated). On success *out is a new tokenizer; on failure *out is
+   NULL, nothing stays allocated, and the reason names what is wrong or not
+   supported (LD_ERR_FORMAT), or LD_ERR_OOM.                                 */
+LDDEF ld_status ld_tokenizer_parse(ld_tokenizer **out, const char *json, size_t len);
+
+/* GPT-2's original pair, in memory: vocab.json (or encoder.json: an object
+   token → id) and merges.txt (or vocab.bpe: "#version" lines, then one
+   "a b" per line, rank = line order). Built as GPT-2's tokenizer.json is:
+   ByteLevel pre-tokenizer with GPT-2's pattern, no normalizer, and
+   "<|endoftext|>" a special token when the vocabulary has it.              */
+LDDEF ld_status ld_tokenizer_parse_gpt2(ld_tokenizer **out, const char *vocab_json, size_t vocab_len,
+                                        const char *merges, size_t merges_len);
+
+/* Frees a tokenizer (NULL is fine). */
+LDDEF void ld_tokenizer_free(ld_tokenizer *tok);
+
+/* Text → ids. text[0..len) (len < 0: NUL-terminated) must be valid UTF-8;
+   LD_ERR_DATA "invalid UTF-8 at byte N" if not. flags: 0, or
+   LD_TOK_SPECIAL_AS_TEXT. Writes the ids to ids[0..*n_ids). If they are
+   more than cap, returns LD_ERR_LENGTH, sets *n_ids to how many there are
+   and leaves ids untouched: call again with that capacity. No special
+   token is added (no bos, no eos).                                          */
+LDDEF ld_status ld_tokenizer_encode(const ld_tokenizer *tok, const char *text, long len, int flags,
+                                    int *ids, int cap, int *n_ids);
+
+/* Ids → bytes: writes the bytes of ids[0..n) and a NUL into out (cap bytes
+   with the NUL), and their count (without the NUL) to *n_out. flags: 0 or
+   LD_TOK_SKIP_SPECIAL. An id outside the vocabulary (or in a hole of it) is
+   LD_ERR_TOKEN, naming its position; too small a cap is LD_ERR_LENGTH with
+   *n_out = the bytes needed. On failure out is untouched. The bytes may be
+   invalid UTF-8 when ids cut a character in two (byte-level tokens do).    */
+LDDEF ld_status ld_tokenizer_decode(const ld_tokenizer *tok, const int *ids, int n, int flags,
+                                    char *out, size_t cap, size_t *n_out);
+
+/* V: one more than the largest id (vocabulary and added tokens). A model
+   using this tokenizer needs vocab_size ≥ V.                               */
+LDDEF int ld_tokenizer_vocab_size(const ld_tokenizer *tok);
+
+/* The id of a token given by its string: an added token's content
+   ("<|endoftext|>", "<|im_start|>"), else a vocabulary entry as the file
+   writes it (GPT-2's "Ġthe"). −1 if there is none.                          */
+LDDEF int ld_tokenizer_find(const ld_tokenizer *tok, const char *content);
+
+/* 1 if id is a special added token, 0 if not (or not an id). */
+LDDEF int ld_tokenizer_is_special(const ld_tokenizer *tok, int id);
+
+/* The bytes id decodes to (not NUL-terminated), their count in *len; NULL
+   if id is not in the vocabulary. Owned by the tokenizer.                  */
+LDDEF const char *ld_tokenizer_token_bytes(const ld_tokenizer *tok, int id, int *len);
+
+/* A printable form of one token, for reports: its bytes, with a backslash
+   written \\, newline \n, tab \t, carriage return \r, any other control byte
+   or a byte that is not part of a whole UTF-8 character \xNN; a space stays
+   a space (GPT-2's "Ġworld" shows as " world"). Writes at most cap bytes
+   with the NUL (cut short if need be); returns the full length, like
+   snprintf, or −1 if id is not in the vocabulary.                          */
+LDDEF int ld_tokenizer_token_display(const ld_tokenizer *tok, int id, char *out, int cap);
+
+#ifndef LD_NO_STDIO
+/* Reads a tokenizer.json file; see ld_tokenizer_parse. */
+LDDEF ld_status ld_tokenizer_load(ld_tokenizer **out, const char *path);
+/* Reads GPT-2's pair from files; see ld_tokenizer_parse_gpt2. */
+LDDEF ld_status ld_tokenizer_load_gpt2(ld_tokenizer **out, const char *vocab_path, const char *merges_path);
+/* Reads a model directory's tokenizer: dir/tokenizer.json, else
+   dir/vocab.json + dir/merges.txt, else dir/encoder.json + dir/vocab.bpe.
+   LD_ERR_MISSING if dir holds none of them.                                */
+LDDEF ld_status ld_tokenizer_load_dir(ld_tokenizer **out, const char *dir);
+#endif
+
+/* ===========================================================================
+   >>io — checkpoints (safetensors + config.json), JSONL data
+   ======================================================================== */
 
 /* ---- chat templates: conversations as text ----
 
@@ -1636,7 +1755,7 @@ LDDEF const char *ld_cuda_last_error(const ld_cuda *g);
 #define LD__TLS
 #endif
 
-/* for helpers that some builds (LD_NO_STDIO) do not call */
+/* For private helpers that some configurations (LD_NO_STDIO) do not call. */
 #if defined(__GNUC__) || defined(__clang__)
 #define LD__MAYBE_UNUSED __attribute__((unused))
 #else
@@ -1676,6 +1795,20 @@ LD__MAYBE_UNUSED static ld_status ld__fail_context(ld_status s, const char *fmt,
     memcpy(ld__reason + a + 2, why, b);
     ld__reason[a + 2 + b] = 0;
     return s;
+}
+
+/* Grows *p (elements of size es) to hold at least need; doubles. 0 ok, −1 out of memory. */
+static int ld__grow(void **p, size_t *cap, size_t need, size_t es) {
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) nc *= 2;
+    void *q = LD_MALLOC(nc * es);
+    if (!q) return -1;
+    if (*p) memcpy(q, *p, *cap * es);
+    LD_FREE(*p);
+    *p = q;
+    *cap = nc;
+    return 0;
 }
 
 LDDEF const char *ld_status_string(ld_status s) {
@@ -4233,56 +4366,7 @@ LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int
     }
 }
 
-/* -------------------------------------------------------------------- >>io */
-
-LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
-                            int *out, int cap, int *n_out) {
-    ld_config c = ld_config_resolve(cfg);
-    if (!text || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL text or output");
-    if (cap < 0) return ld__fail(LD_ERR_ARG, "capacity %d is negative", cap);
-    if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
-    size_t n = len < 0 ? strlen(text) : (size_t)len;
-    if (n > (size_t)cap) {
-        *n_out = 0;
-        return ld__fail(LD_ERR_LENGTH, "text of %zu bytes needs %zu tokens; room for %d", n, n, cap);
-    }
-    for (size_t i = 0; i < n; i++) out[i] = (unsigned char)text[i];
-    *n_out = (int)n;
-    return LD_OK;
-}
-
-LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *out, int cap) {
-    (void)cfg;
-    if (!out || cap < 1) return 0;
-    if (!tokens) n = 0;
-    int k = 0;
-    for (int i = 0; i < n && k < cap - 1; i++)
-        if (tokens[i] >= 0 && tokens[i] < 256) out[k++] = (char)tokens[i];
-    out[k] = 0;
-    return k;
-}
-
-LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap) {
-    ld_config c = ld_config_resolve(cfg);
-    char b[32];
-    int bad = id < 0 || id >= c.vocab_size;
-    if (bad) snprintf(b, sizeof b, "<|bad id %d|>", id);
-    else if (id == c.eot_token) snprintf(b, sizeof b, "<|endoftext|>");
-    else if (id >= 256) snprintf(b, sizeof b, "<|%d|>", id);
-    else if (id == '\n') snprintf(b, sizeof b, "\\n");
-    else if (id == '\t') snprintf(b, sizeof b, "\\t");
-    else if (id == '\r') snprintf(b, sizeof b, "\\r");
-    else if (id == '\\') snprintf(b, sizeof b, "\\\\");
-    else if (id >= 32 && id < 127) { b[0] = (char)id; b[1] = 0; }
-    else snprintf(b, sizeof b, "\\x%02x", id);
-    int n = (int)strlen(b);
-    if (out && cap > 0) {
-        int k = LD__MIN(n, cap - 1);
-        memcpy(out, b, (size_t)k);
-        out[k] = 0;
-    }
-    return bad ? -1 : n;
-}
+/* ------------------------------------------------------------------ >>json */
 
 /* A small JSON parser: the document becomes an array of nodes in preorder.
    A container's children follow it; node.skip is the index just past its
@@ -4589,33 +4673,1744 @@ static long ld__json_str(const ld__json *j, int i, char *out, size_t cap) {
     return (long)k;
 }
 
-/* ---- text helpers: growable bytes, code points, Python's white space ---- */
+/* Does string node i equal `lit` (no escapes in lit)? */
+LD__MAYBE_UNUSED static int ld__json_is(const ld__json *j, int i, const char *lit) {
+    char buf[64];
+    long n = ld__json_str(j, i, buf, sizeof buf - 1);
+    return n >= 0 && (size_t)n == strlen(lit) && !memcmp(buf, lit, (size_t)n);
+}
 
-/* Grows *p (elements of size es) to hold at least need; doubles. */
-static int ld__grow(void **p, size_t *cap, size_t need, size_t es) {
-    if (need <= *cap) return 0;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < need) nc *= 2;
-    void *q = LD_MALLOC(nc * es);
-    if (!q) return -1;
-    if (*p) memcpy(q, *p, *cap * es);
-    LD_FREE(*p);
-    *p = q;
-    *cap = nc;
+/* A non-negative integer without fraction or exponent; 0 on success. */
+LD__MAYBE_UNUSED static int ld__json_u64(const ld__json *j, int i, uint64_t *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    uint64_t v = 0;
+    for (int p = j->nodes[i].start; p < j->nodes[i].end; p++) {
+        char c = j->src[p];
+        if (c < '0' || c > '9') return -1;
+        if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10) return -1;
+        v = v * 10 + (uint64_t)(c - '0');
+    }
+    *out = v;
     return 0;
 }
 
+/* A number node as a double; 0 on success. */
+LD__MAYBE_UNUSED static int ld__json_num(const ld__json *j, int i, double *out) {
+    if (i < 0 || j->nodes[i].type != 'n') return -1;
+    char buf[64];
+    int n = j->nodes[i].end - j->nodes[i].start;
+    if (n >= (int)sizeof buf) return -1;
+    memcpy(buf, j->src + j->nodes[i].start, n);
+    buf[n] = 0;
+    *out = strtod(buf, NULL);
+    return 0;
+}
+
+/* ------------------------------------------------------------- >>tokenizer */
+
+LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
+                            int *out, int cap, int *n_out) {
+    ld_config c = ld_config_resolve(cfg);
+    if (!text || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL text or output");
+    if (cap < 0) return ld__fail(LD_ERR_ARG, "capacity %d is negative", cap);
+    if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
+    size_t n = len < 0 ? strlen(text) : (size_t)len;
+    if (n > (size_t)cap) {
+        *n_out = 0;
+        return ld__fail(LD_ERR_LENGTH, "text of %zu bytes needs %zu tokens; room for %d", n, n, cap);
+    }
+    for (size_t i = 0; i < n; i++) out[i] = (unsigned char)text[i];
+    *n_out = (int)n;
+    return LD_OK;
+}
+
+LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n, char *out, int cap) {
+    (void)cfg;
+    if (!out || cap < 1) return 0;
+    if (!tokens) n = 0;
+    int k = 0;
+    for (int i = 0; i < n && k < cap - 1; i++)
+        if (tokens[i] >= 0 && tokens[i] < 256) out[k++] = (char)tokens[i];
+    out[k] = 0;
+    return k;
+}
+
+LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap) {
+    ld_config c = ld_config_resolve(cfg);
+    char b[32];
+    int bad = id < 0 || id >= c.vocab_size;
+    if (bad) snprintf(b, sizeof b, "<|bad id %d|>", id);
+    else if (id == c.eot_token) snprintf(b, sizeof b, "<|endoftext|>");
+    else if (id >= 256) snprintf(b, sizeof b, "<|%d|>", id);
+    else if (id == '\n') snprintf(b, sizeof b, "\\n");
+    else if (id == '\t') snprintf(b, sizeof b, "\\t");
+    else if (id == '\r') snprintf(b, sizeof b, "\\r");
+    else if (id == '\\') snprintf(b, sizeof b, "\\\\");
+    else if (id >= 32 && id < 127) { b[0] = (char)id; b[1] = 0; }
+    else snprintf(b, sizeof b, "\\x%02x", id);
+    int n = (int)strlen(b);
+    if (out && cap > 0) {
+        int k = LD__MIN(n, cap - 1);
+        memcpy(out, b, (size_t)k);
+        out[k] = 0;
+    }
+    return bad ? -1 : n;
+}
+
+/* ---- Unicode (the tables and their lookups are in >>unicode, at the end) */
+
+enum { LD__U_L = 1, LD__U_N = 2, LD__U_S = 4, LD__U_W = 8, LD__U_Q = 16 };
+static unsigned ld__uflag(uint32_t cp);                 /* LD__U_* of a code point  */
+static int ld__uccc(uint32_t cp);                       /* canonical combining class */
+static int ld__udecompose(uint32_t cp, uint32_t *out);  /* full canonical decomposition (≤ 4) */
+static uint32_t ld__ucompose(uint32_t a, uint32_t b);   /* primary composite of a pair, or 0 */
+
+/* One UTF-8 character of valid text: its code point, and its length. */
+static int ld__u8dec(const unsigned char *s, uint32_t *cp) {
+    unsigned c = s[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c < 0xE0) { *cp = ((c & 0x1Fu) << 6) | (s[1] & 0x3Fu); return 2; }
+    if (c < 0xF0) { *cp = ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu); return 3; }
+    *cp = ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+    return 4;
+}
+
+static int ld__u8enc(uint32_t cp, unsigned char *o) {
+    if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (cp >> 12)); o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3F)); return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (cp >> 18)); o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The flags of the character at s (valid UTF-8), and its length in *k. */
+static unsigned ld__uflag_at(const unsigned char *s, int *k) {
+    uint32_t cp;
+    *k = ld__u8dec(s, &cp);
+    return ld__uflag(cp);
+}
+
+/* GPT-2's byte ↔ character map (bytes_to_unicode). The 188 printable bytes
+   ('!'..'~', '¡'..'¬', '®'..'ÿ') stand for themselves; the other 68 (the
+   controls, space, DEL, no-break space, soft hyphen) become U+0100, U+0101,
+   ... in byte order: space is 'Ġ' (U+0120), '\n' is 'Ċ' (U+010A). A
+   byte-level vocabulary is written in these characters.                    */
+static int ld__byte_printable(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174; }
+static uint32_t ld__byte_char(int b) {
+    if (ld__byte_printable(b)) return (uint32_t)b;
+    int n = 0;
+    for (int x = 0; x < b; x++) n += !ld__byte_printable(x);
+    return 256u + (uint32_t)n;
+}
+
+/* ---- growable buffers of one call ---- */
+
+typedef struct { unsigned char *p; size_t n, cap; } ld__buf;
+static int ld__buf_put(ld__buf *b, const void *src, size_t n) {
+    if (ld__grow((void **)&b->p, &b->cap, b->n + n + 1, 1)) return -1;
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+    return 0;
+}
+
+/* ---- hash maps ---- */
+
+/* Strings → ids, open addressing: slot = id, the key being the id's string in
+   keys[]. Used for the vocabulary (each id at most once).                   */
+typedef struct {
+    int32_t *slot;          /* (mask + 1) ids, −1 empty */
+    uint32_t mask;
+} ld__smap;
+
+static uint64_t ld__hash(const unsigned char *s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;      /* FNV-1a, then a final mix */
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001B3ull;
+    h ^= h >> 29; h *= 0xBF58476D1CE4E5B9ull; h ^= h >> 32;
+    return h;
+}
+
+/* A merge: the pair (a, b) of ids becomes id `id`, with priority `rank`. */
+typedef struct { uint64_t key; uint32_t rank; int32_t id; } ld__merge;
+#define LD__NO_PAIR UINT64_MAX
+static uint64_t ld__pair(int a, int b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
+static uint32_t ld__pair_slot(uint64_t key, uint32_t mask) {
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+/* ---- the tokenizer ---- */
+
+/* Pre-tokenizer steps; ByteLevel is always the last. */
+typedef enum {
+    LD__PT_GPT2 = 1,    /* Split, GPT-2's pattern                 */
+    LD__PT_LLAMA3,      /* Split, Llama-3's pattern (\p{N}{1,3})  */
+    LD__PT_QWEN2,       /* Split, Qwen2's pattern (\p{N})         */
+    LD__PT_DIGITS,      /* Digits, runs of numbers                */
+    LD__PT_DIGITS_EACH, /* Digits, individual_digits              */
+    LD__PT_BYTELEVEL    /* ByteLevel                              */
+} ld__pt_kind;
+#define LD__MAX_STEPS 8
+#define LD__MAX_ADDED_BYTES 4096
+
+/* An added token. */
+typedef struct {
+    int id;
+    unsigned special : 1, normalized : 1, lstrip : 1, rstrip : 1, single_word : 1;
+    uint32_t off, len;   /* content, in ld_tokenizer.added_text */
+} ld__added;
+
+/* A trie of added tokens' patterns (their contents, or the NFC of them).
+   Node 0 is the root; every other node k is reached by one edge, labelled
+   byte[k], from its parent, whose children are first[parent], sibling[...]. */
+typedef struct {
+    int n_nodes;
+    int32_t *first;        /* (n_nodes) first child, 0: none                */
+    int32_t *sibling;      /* (n_nodes) next child of the same parent, 0: none */
+    unsigned char *byte;   /* (n_nodes)                                      */
+    int32_t *term;         /* (n_nodes) index into ld_tokenizer.added, or −1 */
+} ld__trie;
+
+struct ld_tokenizer {
+    int V;                     /* ids in [0, V)                                      */
+    /* per id (V): what decode writes */
+    uint32_t *tok_off;         /* (V) into tok_bytes                                  */
+    int32_t *tok_len;          /* (V) −1: no token has this id                        */
+    unsigned char *tok_flags;  /* (V) 1: special added token; 2: added token          */
+    char *tok_bytes;
+    /* the vocabulary as the file writes it (byte-level characters) */
+    int n_vocab;               /* entries                                             */
+    int n_keys;                /* one more than the largest vocabulary id             */
+    uint32_t *key_off;         /* (n_keys) into keys; key_len −1 where no entry has the id */
+    int32_t *key_len;
+    char *keys;
+    ld__smap vocab;
+    /* BPE */
+    ld__merge *merges;         /* (merge_mask + 1) slots, key LD__NO_PAIR if empty    */
+    uint32_t merge_mask;
+    int n_merges;
+    int byte_id[256];          /* the one-byte token of each byte, or −1              */
+    int fb_n[256];             /* byte_fallback: how many <0xXX> tokens stand for a
+                                  byte whose symbol is missing (0: none can)          */
+    int fb_id[256][2];
+    int unk_id;                /* −1: none                                            */
+    int fuse_unk, ignore_merges;
+    uint32_t byte_char[256];   /* GPT-2's byte → character map                        */
+    /* normalizer */
+    int nfc;
+    /* pre-tokenizer */
+    int n_steps;
+    ld__pt_kind step[LD__MAX_STEPS];
+    int add_prefix_space, use_regex;   /* of the final ByteLevel                      */
+    /* added tokens */
+    int n_added;
+    ld__added *added;
+    char *added_text;
+    ld__trie trie_raw, trie_norm;      /* not normalized / normalized ones            */
+};
+
+static void ld__trie_free(ld__trie *t) {
+    LD_FREE(t->first); LD_FREE(t->sibling); LD_FREE(t->byte); LD_FREE(t->term);
+    memset(t, 0, sizeof *t);
+}
+
+LDDEF void ld_tokenizer_free(ld_tokenizer *t) {
+    if (!t) return;
+    LD_FREE(t->tok_off); LD_FREE(t->tok_len); LD_FREE(t->tok_flags); LD_FREE(t->tok_bytes);
+    LD_FREE(t->key_off); LD_FREE(t->key_len); LD_FREE(t->keys); LD_FREE(t->vocab.slot);
+    LD_FREE(t->merges); LD_FREE(t->added); LD_FREE(t->added_text);
+    ld__trie_free(&t->trie_raw); ld__trie_free(&t->trie_norm);
+    LD_FREE(t);
+}
+
+/* The id of a vocabulary key (a byte-level string), or −1. */
+static int ld__vocab_get(const ld_tokenizer *t, const char *s, size_t n) {
+    if (!t->vocab.slot) return -1;
+    uint32_t h = (uint32_t)ld__hash((const unsigned char *)s, n) & t->vocab.mask;
+    for (;; h = (h + 1) & t->vocab.mask) {
+        int id = t->vocab.slot[h];
+        if (id < 0) return -1;
+        if ((size_t)t->key_len[id] == n && !memcmp(t->keys + t->key_off[id], s, n)) return id;
+    }
+}
+
+/* The merge of the pair (a, b), or NULL. */
+static const ld__merge *ld__merge_get(const ld_tokenizer *t, int a, int b) {
+    uint64_t key = ld__pair(a, b);
+    for (uint32_t h = ld__pair_slot(key, t->merge_mask);; h = (h + 1) & t->merge_mask) {
+        const ld__merge *m = &t->merges[h];
+        if (m->key == key) return m;
+        if (m->key == LD__NO_PAIR) return NULL;
+    }
+}
+
+/* ---- NFC (Unicode normalization form C; tables from Unicode 9.0, as the
+   reference library's; see >>unicode) ------------------------------------
+
+   NFC(s) decomposes every character canonically (é → e + ◌́, Hangul 각 →
+   ᄀ + ᅡ + ᆨ), sorts each run of combining marks by combining class
+   (stably), and composes again: each mark joins the last starter before it
+   when the pair has a primary composite and no mark in between has a class
+   ≥ its own. A character without the Q flag (see >>unicode) is left as it
+   is and nothing before it can change, so only the stretches from the
+   character before a Q character to the next non-Q one are worked on.   */
+
+/* Code points and their classes, with room for a second copy of each (the
+   sort of a long run of marks uses it). */
+typedef struct { uint32_t *cp; int *cc; size_t n, cap; } ld__cps;
+static int ld__cps_reserve(ld__cps *c, size_t need) {
+    if (2 * need <= c->cap) return 0;
+    size_t cap = c->cap;
+    if (ld__grow((void **)&c->cp, &cap, 2 * need, sizeof(uint32_t))) return -1;
+    size_t cap2 = c->cap;
+    if (ld__grow((void **)&c->cc, &cap2, cap, sizeof(int))) return -1;
+    c->cap = cap;
+    return 0;
+}
+
+/* Normalizes c[0..n) (decomposed, with classes cc) in place: canonical
+   order, then composition. Returns the new count. */
+static size_t ld__nfc_compose(uint32_t *c, int *cc, size_t n) {
+    /* canonical order: a stable sort of each run of non-zero classes */
+    for (size_t i = 0; i < n;) {
+        if (!cc[i]) { i++; continue; }
+        size_t j = i;
+        while (j < n && cc[j]) j++;
+        if (j - i > 1 && j - i <= 32) {        /* insertion sort */
+            for (size_t a = i + 1; a < j; a++)
+                for (size_t b = a; b > i && cc[b - 1] > cc[b]; b--) {
+                    uint32_t tc = c[b]; c[b] = c[b - 1]; c[b - 1] = tc;
+                    int tk = cc[b]; cc[b] = cc[b - 1]; cc[b - 1] = tk;
+                }
+        } else if (j - i > 32) {               /* a long run: one stable pass per class */
+            uint32_t *tc = c + n;              /* the second half of the buffers */
+            int *tk = cc + n;
+            size_t w = 0;
+            for (int k = 1; k < 256; k++)
+                for (size_t a = i; a < j; a++)
+                    if (cc[a] == k) { tc[w] = c[a]; tk[w] = k; w++; }
+            memcpy(c + i, tc, w * sizeof *c);
+            memcpy(cc + i, tk, w * sizeof *cc);
+        }
+        i = j;
+    }
+    /* composition: a character joins the last starter when they have a
+       composite and nothing between them blocks (a class 0 or ≥ its own) */
+    size_t w = 0;
+    long starter = -1;
+    int last = 0;
+    for (size_t r = 0; r < n; r++) {
+        uint32_t ch = c[r];
+        int k = cc[r];
+        if (starter >= 0 && ((long)w - 1 == starter || last < k)) {
+            uint32_t comp = ld__ucompose(c[starter], ch);
+            if (comp) { c[starter] = comp; continue; }
+        }
+        if (!k) starter = (long)w;
+        last = k;
+        c[w] = ch;
+        cc[w] = k;
+        w++;
+    }
+    return w;
+}
+
+/* NFC of s[0..n) (valid UTF-8) into out (replacing its contents). */
+static int ld__nfc(ld__buf *out, ld__cps *cps, const unsigned char *s, size_t n) {
+    out->n = 0;
+    size_t prev_in = 0, prev_out = 0;  /* where the previous character began, if left as is */
+    int have_prev = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = ld__u8dec(s + i, &cp);
+        if (!(ld__uflag(cp) & LD__U_Q)) {
+            prev_in = i; prev_out = out->n; have_prev = 1;
+            if (ld__buf_put(out, s + i, (size_t)k)) return -1;
+            i += (size_t)k;
+            continue;
+        }
+        /* from the character before (it may compose with what follows) to the
+           next character NFC leaves alone */
+        size_t a = have_prev ? prev_in : i, e = i + (size_t)k;
+        if (have_prev) out->n = prev_out;
+        while (e < n) {
+            uint32_t q;
+            int kk = ld__u8dec(s + e, &q);
+            if (!(ld__uflag(q) & LD__U_Q)) break;
+            e += (size_t)kk;
+        }
+        cps->n = 0;
+        for (size_t p = a; p < e;) {
+            uint32_t q, d[4];
+            p += (size_t)ld__u8dec(s + p, &q);
+            int nd = ld__udecompose(q, d);
+            if (ld__cps_reserve(cps, cps->n + 4)) return -1;
+            for (int m = 0; m < nd; m++) { cps->cp[cps->n] = d[m]; cps->cc[cps->n++] = ld__uccc(d[m]); }
+        }
+        size_t m = ld__nfc_compose(cps->cp, cps->cc, cps->n);
+        for (size_t q = 0; q < m; q++) {
+            unsigned char u[4];
+            if (ld__buf_put(out, u, (size_t)ld__u8enc(cps->cp[q], u))) return -1;
+        }
+        have_prev = 0;
+        i = e;
+    }
+    return 0;
+}
+
+/* ---- the pre-tokenizer patterns, written out by hand ----------------------
+
+   Each function returns the end of the pattern's match that starts at byte
+   i of s[0..n) (valid UTF-8), or i if none does. A regex engine tries the
+   alternatives in order and takes the first that matches; so do these.
+   Classes: L = \p{L} letters, N = \p{N} numbers, S = \s (White_Space), and
+   O = [^\s\p{L}\p{N}] everything else.                                     */
+
+/* The end of the run of characters with flag f that starts at i, at most max
+   characters (max < 0: no limit). */
+static size_t ld__run(const unsigned char *s, size_t n, size_t i, unsigned f, int max) {
+    int k;
+    while (i < n && max != 0) {
+        if (s[i] < 0x80) {               /* ASCII, without decoding */
+            if (!(ld__uflag(s[i]) & f)) break;
+            i++;
+        } else {
+            if (!(ld__uflag_at(s + i, &k) & f)) break;
+            i += (size_t)k;
+        }
+        if (max > 0) max--;
+    }
+    return i;
+}
+static size_t ld__run_other(const unsigned char *s, size_t n, size_t i) {
+    int k;
+    while (i < n && !(ld__uflag_at(s + i, &k) & (LD__U_L | LD__U_N | LD__U_S))) i += (size_t)k;
+    return i;
+}
+
+/* \s+(?!\S)|\s+ at a whitespace character: the whole run if it ends the text;
+   else the run without its last character, which is left to begin the next
+   piece (" world" keeps its space); a run of one is taken whole. */
+static size_t ld__space_run(const unsigned char *s, size_t n, size_t i) {
+    size_t e = i, last = i;
+    int k;
+    while (e < n && (ld__uflag_at(s + e, &k) & LD__U_S)) { last = e; e += (size_t)k; }
+    if (e == n || last == i) return e;
+    return last;
+}
+
+/* GPT-2 (and ByteLevel's use_regex):
+     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+   "'s" and kin (lower case only); else an optional space and a run of
+   letters, of numbers or of other characters; else whitespace.            */
+static size_t ld__pat_gpt2(const unsigned char *s, size_t n, size_t i) {
+    if (s[i] == '\'' && i + 1 < n) {
+        unsigned char c = s[i + 1];
+        if (c == 's' || c == 't' || c == 'm' || c == 'd') return i + 2;
+        if (i + 2 < n && ((c == 'r' && s[i + 2] == 'e') || (c == 'v' && s[i + 2] == 'e') || (c == 'l' && s[i + 2] == 'l')))
+            return i + 3;
+    }
+    size_t j = s[i] == ' ' && i + 1 < n ? i + 1 : i;
+    int k;
+    unsigned f = ld__uflag_at(s + j, &k);
+    if (f & LD__U_L) return ld__run(s, n, j, LD__U_L, -1);
+    if (f & LD__U_N) return ld__run(s, n, j, LD__U_N, -1);
+    if (!(f & LD__U_S)) return ld__run_other(s, n, j);
+    return ld__space_run(s, n, i);   /* s[i] is whitespace (j may be past a space) */
+}
+
+/* (?i:'s|'t|'re|'ve|'m|'ll|'d), as Oniguruma folds case: 's' matches 's',
+   'S' and 'ſ' (U+017F, whose case fold is s). Returns the end, or i. */
+static int ld__lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c | 0x20 : c; }
+static size_t ld__contraction_i(const unsigned char *s, size_t n, size_t i) {
+    if (s[i] != '\'' || i + 1 >= n) return i;
+    if (i + 2 < n && s[i + 1] == 0xC5 && s[i + 2] == 0xBF) return i + 3;   /* 'ſ */
+    int c = ld__lower(s[i + 1]);
+    if (c == 's' || c == 't' || c == 'm' || c == 'd') return i + 2;
+    if (i + 2 < n) {
+        int d = ld__lower(s[i + 2]);
+        if ((c == 'r' && d == 'e') || (c == 'v' && d == 'e') || (c == 'l' && d == 'l')) return i + 3;
+    }
+    return i;
+}
+
+/* Llama-3 (max_digits 3) and Qwen2 (max_digits 1):
+     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}
+     | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+   A contraction in any case; else a run of letters, with the one character
+   before it when that is neither a newline nor a letter or number (" the",
+   "(the", "\tthe"); else 1 to max_digits numbers; else an optional space, a
+   run of other characters and the newlines after it; else whitespace up to
+   and with its last newline; else whitespace as GPT-2's pattern takes it. */
+static size_t ld__pat_llama3(const unsigned char *s, size_t n, size_t i, int max_digits) {
+    size_t e = ld__contraction_i(s, n, i);
+    if (e > i) return e;
+    int k, k2;
+    unsigned f = ld__uflag_at(s + i, &k);
+    if (f & LD__U_L) return ld__run(s, n, i, LD__U_L, -1);
+    if (!(f & LD__U_N) && s[i] != '\r' && s[i] != '\n' && i + (size_t)k < n &&
+        (ld__uflag_at(s + i + k, &k2) & LD__U_L))
+        return ld__run(s, n, i + (size_t)k, LD__U_L, -1);
+    if (f & LD__U_N) return ld__run(s, n, i, LD__U_N, max_digits);
+    size_t j = s[i] == ' ' && i + 1 < n ? i + 1 : i;
+    unsigned g = j == i ? f : ld__uflag_at(s + j, &k2);
+    if (!(g & (LD__U_L | LD__U_N | LD__U_S))) {
+        e = ld__run_other(s, n, j);
+        while (e < n && (s[e] == '\r' || s[e] == '\n')) e++;
+        return e;
+    }
+    /* s[i] is whitespace */
+    size_t last_nl = 0, p = i;
+    int any_nl = 0;
+    while (p < n && (ld__uflag_at(s + p, &k2) & LD__U_S)) {
+        if (s[p] == '\r' || s[p] == '\n') { last_nl = p; any_nl = 1; }
+        p += (size_t)k2;
+    }
+    if (any_nl) return last_nl + 1;
+    return ld__space_run(s, n, i);
+}
+
+static size_t ld__pat(ld__pt_kind kind, const unsigned char *s, size_t n, size_t i) {
+    switch (kind) {
+    case LD__PT_GPT2: return ld__pat_gpt2(s, n, i);
+    case LD__PT_LLAMA3: return ld__pat_llama3(s, n, i, 3);
+    case LD__PT_QWEN2: return ld__pat_llama3(s, n, i, 1);
+    default: return i;
+    }
+}
+
+/* ---- encoding ---- */
+
+/* A candidate merge of the long-word BPE: the pair at pos, of rank rank, into id. */
+typedef struct { uint32_t rank; int pos, id; } ld__hent;
+
+/* A word of the encode call's cache: its hash, bytes and ids. */
+typedef struct { uint64_t h; uint32_t key, len, ids, n; } ld__word;
+
+/* The state of one encode call (the tokenizer itself is read-only). */
+typedef struct {
+    const ld_tokenizer *t;
+    int flags;
+    int *ids; size_t n, cap;    /* the output                                  */
+    ld__buf norm;               /* a piece after normalization                 */
+    ld__buf pre;                /* a piece with ByteLevel's prefix space       */
+    ld__buf bl;                 /* a piece in byte-level characters            */
+    ld__cps cps;                /* NFC's code points                           */
+    int *sym; uint32_t *rank; int *nid; int *prev, *next;   /* BPE (sym_cap)   */
+    size_t sym_cap;
+    ld__hent *heap; size_t heap_n, heap_cap;            /* ld__bpe_long         */
+    /* words seen in this call and their ids (texts of LD__CACHE_MIN bytes or
+       more): slot = hash of the word, direct-mapped */
+    ld__word *cache; size_t cache_mask;
+    ld__buf cache_keys;
+    int *cache_ids; size_t cache_n, cache_cap;
+} ld__enc;
+
+static void ld__enc_free(ld__enc *e) {
+    LD_FREE(e->ids); LD_FREE(e->norm.p); LD_FREE(e->pre.p); LD_FREE(e->bl.p);
+    LD_FREE(e->cps.cp); LD_FREE(e->cps.cc);
+    LD_FREE(e->sym); LD_FREE(e->rank); LD_FREE(e->nid); LD_FREE(e->prev); LD_FREE(e->next);
+    LD_FREE(e->heap); LD_FREE(e->cache); LD_FREE(e->cache_keys.p); LD_FREE(e->cache_ids);
+}
+
+static int ld__emit(ld__enc *e, int id) {
+    if (ld__grow((void **)&e->ids, &e->cap, e->n + 1, sizeof(int))) return -1;
+    e->ids[e->n++] = id;
+    return 0;
+}
+
+static int ld__sym_reserve(ld__enc *e, size_t need) {
+    if (need <= e->sym_cap) return 0;
+    size_t c[5];
+    for (int k = 0; k < 5; k++) c[k] = e->sym_cap;
+    if (ld__grow((void **)&e->sym, &c[0], need, sizeof(int)) || ld__grow((void **)&e->rank, &c[1], need, sizeof(uint32_t)) ||
+        ld__grow((void **)&e->nid, &c[2], need, sizeof(int)) || ld__grow((void **)&e->prev, &c[3], need, sizeof(int)) ||
+        ld__grow((void **)&e->next, &c[4], need, sizeof(int)))
+        return -1;
+    e->sym_cap = c[0];
+    return 0;
+}
+
+/* The BPE rule: while two neighbouring symbols have a merge, merge the pair
+   with the lowest rank (the leftmost of equal ranks) into its token.
+
+   Short words: the symbols form a list (next[]); rank[i] and nid[i] hold
+   the merge of symbol i with the one after it. Each round scans the list
+   for the lowest rank, merges, and looks up only the two pairs that
+   changed. O(m²) comparisons, O(m) look-ups. Returns the symbols, in order,
+   compacted into sym[0..return).                                         */
+static int ld__bpe_short(const ld_tokenizer *t, int *sym, uint32_t *rank, int *nid, int *next, int m) {
+    for (int i = 0; i < m; i++) {
+        next[i] = i + 1 < m ? i + 1 : -1;
+        const ld__merge *g = i + 1 < m ? ld__merge_get(t, sym[i], sym[i + 1]) : NULL;
+        rank[i] = g ? g->rank : UINT32_MAX;
+        nid[i] = g ? g->id : -1;
+    }
+    for (;;) {
+        int best = -1, before = -1;
+        uint32_t br = UINT32_MAX;
+        for (int i = 0, p = -1; i >= 0; p = i, i = next[i])
+            if (rank[i] < br) { br = rank[i]; best = i; before = p; }
+        if (best < 0) break;
+        int j = next[best];                  /* merged into best */
+        sym[best] = nid[best];
+        next[best] = next[j];
+        int q = next[best];
+        const ld__merge *g = q >= 0 ? ld__merge_get(t, sym[best], sym[q]) : NULL;
+        rank[best] = g ? g->rank : UINT32_MAX;
+        nid[best] = g ? g->id : -1;
+        if (before >= 0) {
+            g = ld__merge_get(t, sym[before], sym[best]);
+            rank[before] = g ? g->rank : UINT32_MAX;
+            nid[before] = g ? g->id : -1;
+        }
+    }
+    int w = 0;
+    for (int i = 0; i >= 0; i = next[i]) sym[w++] = sym[i];
+    return w;
+}
+
+/* Long words: the same rule with a heap of candidate merges (rank, then
+   position) over a linked list of symbols, as the reference library runs
+   it; a popped candidate whose pair has changed since is skipped.           */
+static int ld__heap_less(const ld__hent *a, const ld__hent *b) {
+    return a->rank != b->rank ? a->rank < b->rank : a->pos < b->pos;
+}
+static int ld__heap_push(ld__enc *e, uint32_t rank, int pos, int id) {
+    if (ld__grow((void **)&e->heap, &e->heap_cap, e->heap_n + 1, sizeof *e->heap)) return -1;
+    size_t i = e->heap_n++;
+    ld__hent x;
+    x.rank = rank; x.pos = pos; x.id = id;
+    while (i > 0 && ld__heap_less(&x, &e->heap[(i - 1) / 2])) { e->heap[i] = e->heap[(i - 1) / 2]; i = (i - 1) / 2; }
+    e->heap[i] = x;
+    return 0;
+}
+static ld__hent ld__heap_pop(ld__enc *e) {
+    ld__hent top = e->heap[0], x = e->heap[--e->heap_n];
+    size_t i = 0, n = e->heap_n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && ld__heap_less(&e->heap[c + 1], &e->heap[c])) c++;
+        if (!ld__heap_less(&e->heap[c], &x)) break;
+        e->heap[i] = e->heap[c];
+        i = c;
+    }
+    if (n) e->heap[i] = x;
+    return top;
+}
+static int ld__bpe_long(ld__enc *e, int m) {
+    const ld_tokenizer *t = e->t;
+    int *sym = e->sym, *prev = e->prev, *next = e->next;
+    e->heap_n = 0;
+    for (int i = 0; i < m; i++) { prev[i] = i - 1; next[i] = i + 1 < m ? i + 1 : -1; }
+    for (int i = 0; i + 1 < m; i++) {
+        const ld__merge *g = ld__merge_get(t, sym[i], sym[i + 1]);
+        if (g && ld__heap_push(e, g->rank, i, g->id)) return -1;
+    }
+    while (e->heap_n) {
+        ld__hent h = ld__heap_pop(e);
+        int p = h.pos, q = next[p];
+        if (sym[p] < 0 || q < 0) continue;             /* merged away, or last */
+        const ld__merge *g = ld__merge_get(t, sym[p], sym[q]);
+        if (!g || g->id != h.id) continue;             /* the pair has changed */
+        sym[p] = h.id;
+        sym[q] = -1;
+        next[p] = next[q];
+        if (next[q] >= 0) prev[next[q]] = p;
+        if (prev[p] >= 0 && (g = ld__merge_get(t, sym[prev[p]], sym[p])) && ld__heap_push(e, g->rank, prev[p], g->id)) return -1;
+        if (next[p] >= 0 && (g = ld__merge_get(t, sym[p], sym[next[p]])) && ld__heap_push(e, g->rank, p, g->id)) return -1;
+    }
+    int w = 0;
+    for (int i = 0; i < m; i++) if (sym[i] >= 0) sym[w++] = sym[i];
+    return w;
+}
+
+/* Words longer than this take the heap; measured equal below (tests/test_tokenizer.c). */
+#define LD__BPE_SHORT 48
+
+/* The word cache: text repeats its words, and a word met again in the same
+   call takes the ids it got the first time instead of being merged again.
+   Words up to 64 bytes, in texts of 4 KiB or more; slots: one per 8 bytes
+   of text, up to 8192. Measured with GPT-2's file (make bench's text): 5×
+   on the text as one 4 MB string; on paragraphs of 750 bytes it neither
+   gained nor lost, hence the threshold. */
+#define LD__CACHE_MIN 4096
+#define LD__CACHE_WORD 64
+
+/* One pre-tokenized piece p[0..n) → ids. */
+static int ld__bpe_merge(ld__enc *e, const unsigned char *p, size_t n);
+static int ld__bpe(ld__enc *e, const unsigned char *p, size_t n) {
+    if (!e->cache || n > LD__CACHE_WORD) return ld__bpe_merge(e, p, n);
+    uint64_t h = ld__hash(p, n);
+    ld__word *w = &e->cache[h & e->cache_mask];
+    if (w->h == h && w->len == n && !memcmp(e->cache_keys.p + w->key, p, n)) {
+        if (ld__grow((void **)&e->ids, &e->cap, e->n + w->n, sizeof(int))) return -1;
+        memcpy(e->ids + e->n, e->cache_ids + w->ids, w->n * sizeof(int));
+        e->n += w->n;
+        return 0;
+    }
+    size_t before = e->n;
+    if (ld__bpe_merge(e, p, n)) return -1;
+    size_t k = e->n - before;
+    if (ld__grow((void **)&e->cache_ids, &e->cache_cap, e->cache_n + k, sizeof(int))) return -1;
+    w->h = h;
+    w->key = (uint32_t)e->cache_keys.n;
+    w->len = (uint32_t)n;
+    w->ids = (uint32_t)e->cache_n;
+    w->n = (uint32_t)k;
+    if (ld__buf_put(&e->cache_keys, p, n)) return -1;
+    memcpy(e->cache_ids + e->cache_n, e->ids + before, k * sizeof(int));
+    e->cache_n += k;
+    return 0;
+}
+
+static int ld__bpe_merge(ld__enc *e, const unsigned char *p, size_t n) {
+    const ld_tokenizer *t = e->t;
+    if (n == 1 && t->byte_id[p[0]] >= 0) return ld__emit(e, t->byte_id[p[0]]);   /* nothing to merge */
+    if (t->ignore_merges) {             /* a piece that is a token is taken whole */
+        e->bl.n = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char u[4];
+            if (ld__buf_put(&e->bl, u, (size_t)ld__u8enc(t->byte_char[p[i]], u))) return -1;
+        }
+        int id = ld__vocab_get(t, (const char *)e->bl.p, e->bl.n);
+        if (id >= 0) return ld__emit(e, id);
+    }
+    if (n > (size_t)(INT32_MAX / 4) || ld__sym_reserve(e, 2 * n + 2)) return -1;
+    /* the symbols: one per byte, or what stands for a byte outside the
+       vocabulary, in the library's order (a pending unk is written when the
+       next known symbol comes, after any byte_fallback tokens before it)   */
+    int m = 0, unk = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = p[i], id = t->byte_id[b];
+        if (id >= 0) {
+            if (unk) { e->sym[m++] = t->unk_id; unk = 0; }
+            e->sym[m++] = id;
+        } else if (t->fb_n[b]) {
+            for (int k = 0; k < t->fb_n[b]; k++) e->sym[m++] = t->fb_id[b][k];
+        } else if (t->unk_id >= 0) {
+            if (unk && !t->fuse_unk) e->sym[m++] = t->unk_id;
+            unk = 1;
+        }                                /* else the byte is dropped */
+    }
+    if (unk) e->sym[m++] = t->unk_id;
+    m = m == 0 ? 0 : m <= LD__BPE_SHORT ? ld__bpe_short(t, e->sym, e->rank, e->nid, e->next, m) : ld__bpe_long(e, m);
+    if (m <= 0) return m;
+    if (ld__grow((void **)&e->ids, &e->cap, e->n + (size_t)m, sizeof(int))) return -1;
+    memcpy(e->ids + e->n, e->sym, (size_t)m * sizeof(int));
+    e->n += (size_t)m;
+    return 0;
+}
+
+/* Pre-tokenizer step `step` on a piece; the last step is ByteLevel. Empty
+   pieces are dropped, as the library drops them.                          */
+static int ld__pretok(ld__enc *e, int step, const unsigned char *p, size_t n) {
+    if (!n) return 0;
+    const ld_tokenizer *t = e->t;
+    ld__pt_kind kind = t->step[step];
+    if (kind == LD__PT_BYTELEVEL) {
+        if (t->add_prefix_space && p[0] != ' ') {       /* every piece gets one */
+            e->pre.n = 0;
+            if (ld__buf_put(&e->pre, " ", 1) || ld__buf_put(&e->pre, p, n)) return -1;
+            p = e->pre.p;
+            n++;
+        }
+        if (!t->use_regex) return ld__bpe(e, p, n);
+        for (size_t i = 0; i < n;) {
+            size_t j = ld__pat_gpt2(p, n, i);
+            if (ld__bpe(e, p + i, j - i)) return -1;
+            i = j;
+        }
+        return 0;
+    }
+    if (kind == LD__PT_DIGITS || kind == LD__PT_DIGITS_EACH) {
+        /* numbers (\p{N}, as Rust's char::is_numeric) apart from the rest:
+           one piece per number, or per run of them */
+        for (size_t i = 0; i < n;) {
+            int k;
+            size_t j = i;
+            if (ld__uflag_at(p + i, &k) & LD__U_N)
+                j = kind == LD__PT_DIGITS_EACH ? i + (size_t)k : ld__run(p, n, i, LD__U_N, -1);
+            else
+                while (j < n && !(ld__uflag_at(p + j, &k) & LD__U_N)) j += (size_t)k;
+            if (ld__pretok(e, step + 1, p + i, j - i)) return -1;
+            i = j;
+        }
+        return 0;
+    }
+    /* Split, behaviour Isolated: every match is a piece, and so is the text
+       between matches (these patterns leave none) */
+    size_t gap = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = ld__pat(kind, p, n, i);
+        if (j == i) {
+            uint32_t cp;
+            i += (size_t)ld__u8dec(p + i, &cp);
+            continue;
+        }
+        if (gap < i && ld__pretok(e, step + 1, p + gap, i - gap)) return -1;
+        if (ld__pretok(e, step + 1, p + i, j - i)) return -1;
+        i = gap = j;
+    }
+    if (gap < n && ld__pretok(e, step + 1, p + gap, n - gap)) return -1;
+    return 0;
+}
+
+/* \w at the end of s[0..i) / at the start of s[0..n) (Rust regex's \w). */
+static int ld__ends_with_word(const unsigned char *s, size_t i) {
+    if (!i) return 0;
+    size_t a = i - 1;
+    while (a > 0 && (s[a] & 0xC0) == 0x80) a--;
+    int k;
+    return (ld__uflag_at(s + a, &k) & LD__U_W) != 0;
+}
+static int ld__starts_with_word(const unsigned char *s, size_t n) {
+    int k;
+    return n > 0 && (ld__uflag_at(s, &k) & LD__U_W) != 0;
+}
+
+/* Cuts the added tokens of trie tr out of s[0..n), as the library does:
+   find the leftmost match, the longest of those starting there; a match a
+   token's options reject is skipped, and the search goes on after it; the
+   ids go out, and each stretch between goes to next().                     */
+static int ld__added_split(ld__enc *e, const ld__trie *tr, const unsigned char *s, size_t n,
+                           int (*next)(ld__enc *, const unsigned char *, size_t)) {
+    if (tr->n_nodes <= 1) return next(e, s, n);
+    const ld_tokenizer *t = e->t;
+    size_t start_offset = 0, i = 0;
+    while (i < n) {
+        int tok = -1;
+        size_t ms = i, me = 0;
+        for (; ms < n && tok < 0; ms++) {
+            int node = 0;
+            for (size_t q = ms; q < n; q++) {
+                int c = tr->first[node];
+                while (c && tr->byte[c] != s[q]) c = tr->sibling[c];
+                if (!c) break;
+                node = c;
+                if (tr->term[node] >= 0) { tok = tr->term[node]; me = q + 1; }
+            }
+        }
+        if (tok < 0) break;
+        ms--;
+        i = me;
+        const ld__added *a = &t->added[tok];
+        if (a->special && (e->flags & LD_TOK_SPECIAL_AS_TEXT)) continue;
+        size_t start = ms, stop = me;
+        if (a->single_word && ((start > 0 && ld__ends_with_word(s, start)) ||
+                               (stop < n && ld__starts_with_word(s + stop, n - stop))))
+            continue;
+        if (a->lstrip) {                 /* take the whitespace before it */
+            size_t ns = start;
+            while (ns > 0) {
+                size_t b = ns - 1;
+                while (b > 0 && (s[b] & 0xC0) == 0x80) b--;
+                int k;
+                if (!(ld__uflag_at(s + b, &k) & LD__U_S)) break;
+                ns = b;
+            }
+            start = LD__MAX(ns, start_offset);
+        }
+        if (a->rstrip) {                 /* and after it */
+            int k;
+            while (stop < n && (ld__uflag_at(s + stop, &k) & LD__U_S)) stop += (size_t)k;
+        }
+        if (start_offset < start && next(e, s + start_offset, start - start_offset)) return -1;
+        if (ld__emit(e, a->id)) return -1;
+        start_offset = stop;
+    }
+    if (start_offset < n && next(e, s + start_offset, n - start_offset)) return -1;
+    return 0;
+}
+
+static int ld__enc_pretok(ld__enc *e, const unsigned char *s, size_t n) { return ld__pretok(e, 0, s, n); }
+
+/* A stretch the first cut left: normalize it, then cut the normalized added
+   tokens out of it. */
+static int ld__enc_norm(ld__enc *e, const unsigned char *s, size_t n) {
+    if (!n) return 0;
+    if (e->t->nfc) {
+        if (ld__nfc(&e->norm, &e->cps, s, n)) return -1;
+        s = e->norm.p;
+        n = e->norm.n;
+    }
+    return ld__added_split(e, &e->t->trie_norm, s, n, ld__enc_pretok);
+}
+
+LDDEF ld_status ld_tokenizer_encode(const ld_tokenizer *tok, const char *text, long len, int flags,
+                                    int *ids, int cap, int *n_ids) {
+    if (!tok || !text || !n_ids || (!ids && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL tokenizer, text or output");
+    if (cap < 0) return ld__fail(LD_ERR_ARG, "capacity %d is negative", cap);
+    size_t n = len < 0 ? strlen(text) : (size_t)len;
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < n;) {
+        if (s[i] < 0x80) { i++; continue; }
+        int k = ld__utf8_len(s + i, (int)LD__MIN(n - i, (size_t)4));
+        if (!k) return ld__fail(LD_ERR_DATA, "invalid UTF-8 at byte %zu of the text", i);
+        i += (size_t)k;
+    }
+    ld__enc e;
+    memset(&e, 0, sizeof e);
+    e.t = tok;
+    e.flags = flags;
+    if (n >= LD__CACHE_MIN && n < ((size_t)1 << 31)) {   /* no cache is fine too: it only saves time */
+        size_t slots = 64;
+        while (slots < 8192 && slots * 8 < n) slots *= 2;
+        e.cache = (ld__word *)LD_MALLOC(slots * sizeof *e.cache);
+        e.cache_mask = slots - 1;
+        for (size_t i = 0; e.cache && i < slots; i++) { e.cache[i].h = 0; e.cache[i].len = UINT32_MAX; }
+    }
+    if (ld__added_split(&e, &tok->trie_raw, s, n, ld__enc_norm)) {
+        ld__enc_free(&e);
+        return ld__fail(LD_ERR_OOM, "out of memory encoding %zu bytes", n);
+    }
+    if (e.n > (size_t)INT32_MAX) {
+        ld__enc_free(&e);
+        return ld__fail(LD_ERR_LENGTH, "the text has more than 2^31 tokens");
+    }
+    *n_ids = (int)e.n;
+    if (e.n > (size_t)cap) {
+        ld__enc_free(&e);
+        return ld__fail(LD_ERR_LENGTH, "the text has %d tokens; room for %d", *n_ids, cap);
+    }
+    if (e.n) memcpy(ids, e.ids, e.n * sizeof(int));
+    ld__enc_free(&e);
+    return LD_OK;
+}
+
+/* ---- decoding ---- */
+
+LDDEF ld_status ld_tokenizer_decode(const ld_tokenizer *tok, const int *ids, int n, int flags,
+                                    char *out, size_t cap, size_t *n_out) {
+    if (!tok || (!ids && n > 0) || !n_out || (!out && cap > 0)) return ld__fail(LD_ERR_ARG, "NULL tokenizer, ids or output");
+    if (n < 0) return ld__fail(LD_ERR_ARG, "%d ids", n);
+    size_t need = 0;
+    for (int i = 0; i < n; i++) {
+        int id = ids[i];
+        if (id < 0 || id >= tok->V)
+            return ld__fail(LD_ERR_TOKEN, "id %d at position %d is outside the vocabulary [0, %d)", id, i, tok->V);
+        if (tok->tok_len[id] < 0)
+            return ld__fail(LD_ERR_TOKEN, "id %d at position %d has no token (a hole in the vocabulary)", id, i);
+        if (!((flags & LD_TOK_SKIP_SPECIAL) && (tok->tok_flags[id] & 1))) need += (size_t)tok->tok_len[id];
+    }
+    *n_out = need;
+    if (need + 1 > cap) return ld__fail(LD_ERR_LENGTH, "the ids decode to %zu bytes; room for %zu with the NUL", need, cap);
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        int id = ids[i];
+        if ((flags & LD_TOK_SKIP_SPECIAL) && (tok->tok_flags[id] & 1)) continue;
+        memcpy(out + k, tok->tok_bytes + tok->tok_off[id], (size_t)tok->tok_len[id]);
+        k += (size_t)tok->tok_len[id];
+    }
+    out[k] = 0;
+    return LD_OK;
+}
+
+LDDEF int ld_tokenizer_vocab_size(const ld_tokenizer *tok) { return tok ? tok->V : 0; }
+
+LDDEF int ld_tokenizer_find(const ld_tokenizer *tok, const char *content) {
+    if (!tok || !content) return -1;
+    size_t n = strlen(content);
+    for (int i = 0; i < tok->n_added; i++)
+        if (tok->added[i].len == n && !memcmp(tok->added_text + tok->added[i].off, content, n)) return tok->added[i].id;
+    return ld__vocab_get(tok, content, n);
+}
+
+LDDEF int ld_tokenizer_is_special(const ld_tokenizer *tok, int id) {
+    return tok && id >= 0 && id < tok->V && (tok->tok_flags[id] & 1);
+}
+
+LDDEF const char *ld_tokenizer_token_bytes(const ld_tokenizer *tok, int id, int *len) {
+    if (!tok || id < 0 || id >= tok->V || tok->tok_len[id] < 0) { if (len) *len = 0; return NULL; }
+    if (len) *len = tok->tok_len[id];
+    return tok->tok_bytes + tok->tok_off[id];
+}
+
+LDDEF int ld_tokenizer_token_display(const ld_tokenizer *tok, int id, char *out, int cap) {
+    int n;
+    const unsigned char *s = (const unsigned char *)ld_tokenizer_token_bytes(tok, id, &n);
+    if (!s) { if (out && cap > 0) out[0] = 0; return -1; }
+    int w = 0;
+#define LD__PUT(c) do { if (out && w + 1 < cap) out[w] = (char)(c); w++; } while (0)
+    for (int i = 0; i < n;) {
+        unsigned c = s[i];
+        int k = c >= 0x80 ? ld__utf8_len(s + i, n - i) : 1;
+        const char *esc = c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+        if (esc) { LD__PUT(esc[0]); LD__PUT(esc[1]); i++; }
+        else if (c < 0x20 || c == 0x7F || k == 0) {
+            static const char hex[] = "0123456789abcdef";
+            LD__PUT('\\'); LD__PUT('x'); LD__PUT(hex[c >> 4]); LD__PUT(hex[c & 15]);
+            i++;
+        } else {
+            for (int q = 0; q < k; q++) LD__PUT(s[i + q]);
+            i += k;
+        }
+    }
+#undef LD__PUT
+    if (out && cap > 0) out[w < cap ? w : cap - 1] = 0;
+    return w;
+}
+
+/* ---- loading ---- */
+
+/* A string node's bytes, decoded into the loader's scratch (NULL: a lone
+   surrogate, or out of memory). */
+typedef struct { ld_tokenizer *t; const ld__json *j; char *s; size_t cap; } ld__tl;
+static const char *ld__tl_str(ld__tl *L, int node, size_t *n) {
+    if (node < 0 || L->j->nodes[node].type != 's') return NULL;
+    size_t raw = (size_t)(L->j->nodes[node].end - L->j->nodes[node].start);
+    if (ld__grow((void **)&L->s, &L->cap, raw + 1, 1)) return NULL;
+    long k = ld__json_str(L->j, node, L->s, raw);
+    if (k < 0) return NULL;
+    *n = (size_t)k;
+    return L->s;
+}
+
+/* A short, printable quote of a string for a reason. */
+static const char *ld__quote(const char *s, size_t n, char *buf) {
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 40; i++) buf[k++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+    if (k < n) { buf[k++] = '.'; buf[k++] = '.'; buf[k++] = '.'; }
+    buf[k] = 0;
+    return buf;
+}
+
+/* Optional boolean member: 0 ok (*v set or left), −1 present but not a boolean. */
+static int ld__json_bool(const ld__json *j, int obj, const char *key, int *v) {
+    int i = ld__json_get(j, obj, key);
+    if (i < 0 || j->nodes[i].type == 'z') return 0;
+    if (j->nodes[i].type == 't') { *v = 1; return 0; }
+    if (j->nodes[i].type == 'f') { *v = 0; return 0; }
+    return -1;
+}
+
+/* A boolean member the reference library requires: 0 ok, −1 absent or not a boolean. */
+static int ld__json_req_bool(const ld__json *j, int obj, const char *key, int *v) {
+    int i = ld__json_get(j, obj, key);
+    if (i < 0 || (j->nodes[i].type != 't' && j->nodes[i].type != 'f')) return -1;
+    *v = j->nodes[i].type == 't';
+    return 0;
+}
+
+/* The "type" of a component object, into buf (64 bytes); "" if none. */
+static const char *ld__json_type(const ld__json *j, int obj, char *buf) {
+    int i = ld__json_get(j, obj, "type");
+    long n = i >= 0 ? ld__json_str(j, i, buf, 63) : -1;
+    if (n < 0) buf[0] = 0;
+    return buf;
+}
+
+#define LD__MAX_ID (1 << 24)
+
+/* model.vocab (or GPT-2's vocab.json): an object of key → id. */
+static ld_status ld__tl_vocab(ld__tl *L, int obj) {
+    ld_tokenizer *t = L->t;
+    const ld__json *j = L->j;
+    if (obj < 0 || j->nodes[obj].type != 'o') return ld__fail(LD_ERR_FORMAT, "the vocabulary is not an object of token → id");
+    int n = j->nodes[obj].n / 2;
+    if (n > LD__MAX_ID) return ld__fail(LD_ERR_FORMAT, "%d vocabulary entries: more than %d", n, LD__MAX_ID);
+    size_t bytes = 0;
+    int max_id = -1;
+    for (int c = obj + 1, i = 0; i < n; i++) {
+        int v = j->nodes[c].skip;
+        uint64_t id;
+        if (ld__json_u64(j, v, &id) || id >= LD__MAX_ID) {
+            char q[48];
+            return ld__fail(LD_ERR_FORMAT, "vocabulary entry %d (\"%s\"): its id is not an integer in [0, %d)", i,
+                            ld__quote(j->src + j->nodes[c].start, (size_t)(j->nodes[c].end - j->nodes[c].start), q), LD__MAX_ID);
+        }
+        if ((int)id > max_id) max_id = (int)id;
+        bytes += (size_t)(j->nodes[c].end - j->nodes[c].start);
+        c = j->nodes[v].skip;
+    }
+    if ((size_t)max_id >= 2 * (size_t)n + 256)
+        return ld__fail(LD_ERR_FORMAT, "vocabulary ids reach %d with only %d entries: more holes than tokens", max_id, n);
+    t->n_vocab = n;
+    t->n_keys = max_id + 1;
+    uint32_t slots = 16;
+    while (slots < 2u * (uint32_t)n) slots *= 2;
+    t->vocab.mask = slots - 1;
+    t->vocab.slot = (int32_t *)LD_MALLOC(slots * sizeof(int32_t));
+    t->key_off = (uint32_t *)LD_MALLOC((size_t)(t->n_keys + 1) * sizeof(uint32_t));
+    t->key_len = (int32_t *)LD_MALLOC((size_t)(t->n_keys + 1) * sizeof(int32_t));
+    t->keys = (char *)LD_MALLOC(bytes + 1);
+    if (!t->vocab.slot || !t->key_off || !t->key_len || !t->keys) return ld__fail(LD_ERR_OOM, "out of memory for %d vocabulary entries", n);
+    memset(t->vocab.slot, 0xFF, slots * sizeof(int32_t));
+    for (int i = 0; i < t->n_keys; i++) t->key_len[i] = -1;
+    size_t used = 0;
+    for (int c = obj + 1, i = 0; i < n; i++) {
+        int v = j->nodes[c].skip;
+        uint64_t id64 = 0;
+        ld__json_u64(j, v, &id64);       /* checked above */
+        int id = (int)id64;
+        size_t kn;
+        const char *k = ld__tl_str(L, c, &kn);
+        char q[48];
+        if (!k) return ld__fail(LD_ERR_FORMAT, "vocabulary entry %d: its key is not a valid string (a lone surrogate?)", i);
+        if (t->key_len[id] >= 0)
+            return ld__fail(LD_ERR_FORMAT, "id %d is given to two vocabulary keys (\"%s\" and another)", id, ld__quote(k, kn, q));
+        memcpy(t->keys + used, k, kn);
+        t->key_off[id] = (uint32_t)used;
+        t->key_len[id] = (int32_t)kn;
+        used += kn;
+        uint32_t h = (uint32_t)ld__hash((const unsigned char *)k, kn) & t->vocab.mask;
+        for (;; h = (h + 1) & t->vocab.mask) {
+            int o = t->vocab.slot[h];
+            if (o < 0) { t->vocab.slot[h] = id; break; }
+            if ((size_t)t->key_len[o] == kn && !memcmp(t->keys + t->key_off[o], k, kn))
+                return ld__fail(LD_ERR_FORMAT, "vocabulary key \"%s\" appears twice", ld__quote(k, kn, q));
+        }
+        c = j->nodes[v].skip;
+    }
+    return LD_OK;
+}
+
+/* One merge: tokens a and b (as the vocabulary writes them) become their
+   concatenation; a pair given again keeps the later rank, as the library's
+   map does. */
+static ld_status ld__tl_merge(ld_tokenizer *t, const char *a, size_t na, const char *b, size_t nb, uint32_t rank,
+                              char **cat, size_t *cat_cap) {
+    char q[48];
+    int ia = ld__vocab_get(t, a, na), ib = ld__vocab_get(t, b, nb);
+    if (ia < 0) return ld__fail(LD_ERR_FORMAT, "merge %u: \"%s\" is not in the vocabulary", rank, ld__quote(a, na, q));
+    if (ib < 0) return ld__fail(LD_ERR_FORMAT, "merge %u: \"%s\" is not in the vocabulary", rank, ld__quote(b, nb, q));
+    if (ld__grow((void **)cat, cat_cap, na + nb + 1, 1)) return ld__fail(LD_ERR_OOM, "out of memory");
+    memcpy(*cat, a, na);
+    memcpy(*cat + na, b, nb);
+    int id = ld__vocab_get(t, *cat, na + nb);
+    if (id < 0) return ld__fail(LD_ERR_FORMAT, "merge %u: \"%s\" (the two joined) is not in the vocabulary", rank, ld__quote(*cat, na + nb, q));
+    uint64_t key = ld__pair(ia, ib);
+    for (uint32_t h = ld__pair_slot(key, t->merge_mask);; h = (h + 1) & t->merge_mask) {
+        ld__merge *m = &t->merges[h];
+        if (m->key == LD__NO_PAIR) { m->key = key; t->n_merges++; }
+        if (m->key == key) { m->rank = rank; m->id = id; return LD_OK; }
+    }
+}
+
+static ld_status ld__tl_merge_table(ld_tokenizer *t, size_t n) {
+    uint32_t slots = 16;
+    while (slots < 2 * n && slots < (1u << 30)) slots *= 2;
+    if (n > (1u << 28)) return ld__fail(LD_ERR_FORMAT, "%zu merges: too many", n);
+    t->merge_mask = slots - 1;
+    t->merges = (ld__merge *)LD_MALLOC(slots * sizeof(ld__merge));
+    if (!t->merges) return ld__fail(LD_ERR_OOM, "out of memory for %zu merges", n);
+    for (uint32_t i = 0; i < slots; i++) t->merges[i].key = LD__NO_PAIR;
+    return LD_OK;
+}
+
+/* "a b": exactly one space between two tokens. */
+static int ld__split_merge(const char *s, size_t n, size_t *sp) {
+    const char *p = (const char *)memchr(s, ' ', n);
+    if (!p || memchr(p + 1, ' ', n - (size_t)(p - s) - 1)) return -1;
+    *sp = (size_t)(p - s);
+    return 0;
+}
+
+/* model.merges: ["a b", ...] or [["a", "b"], ...] (one form throughout);
+   rank = position, "#version" lines of the first form left out. */
+static ld_status ld__tl_merges(ld__tl *L, int arr) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    if (arr < 0 || j->nodes[arr].type != 'a') return ld__fail(LD_ERR_FORMAT, "model.merges is not an array");
+    ld_status st = ld__tl_merge_table(t, (size_t)j->nodes[arr].n);
+    char *cat = NULL, *a = NULL;
+    size_t cat_cap = 0, a_cap = 0;
+    uint32_t rank = 0;
+    char form = 0;
+    for (int c = arr + 1, i = 0; st == LD_OK && i < j->nodes[arr].n; i++, c = j->nodes[c].skip) {
+        char ty = j->nodes[c].type;
+        if ((ty != 's' && ty != 'a') || (form && ty != form)) {
+            st = ld__fail(LD_ERR_FORMAT, "merge %d is not %s", i, form == 'a' ? "a pair [\"a\", \"b\"] like the others" :
+                          form == 's' ? "a string \"a b\" like the others" : "\"a b\" or [\"a\", \"b\"]");
+            break;
+        }
+        form = ty;
+        size_t n, nb, sp;
+        const char *s;
+        if (ty == 's') {
+            s = ld__tl_str(L, c, &n);
+            if (!s) { st = ld__fail(LD_ERR_FORMAT, "merge %d is not a valid string", i); break; }
+            if (n >= 8 && !memcmp(s, "#version", 8)) continue;
+            if (ld__split_merge(s, n, &sp)) {
+                char q[48];
+                st = ld__fail(LD_ERR_FORMAT, "merge %d (\"%s\") is not two tokens with one space between", i, ld__quote(s, n, q));
+                break;
+            }
+            st = ld__tl_merge(t, s, sp, s + sp + 1, n - sp - 1, rank++, &cat, &cat_cap);
+        } else {
+            if (j->nodes[c].n != 2 || j->nodes[c + 1].type != 's' || j->nodes[j->nodes[c + 1].skip].type != 's') {
+                st = ld__fail(LD_ERR_FORMAT, "merge %d is not a pair of strings", i);
+                break;
+            }
+            s = ld__tl_str(L, c + 1, &n);
+            if (!s || ld__grow((void **)&a, &a_cap, n + 1, 1)) { st = ld__fail(LD_ERR_FORMAT, "merge %d: a bad string", i); break; }
+            memcpy(a, s, n);
+            s = ld__tl_str(L, j->nodes[c + 1].skip, &nb);
+            if (!s) { st = ld__fail(LD_ERR_FORMAT, "merge %d: a bad string", i); break; }
+            st = ld__tl_merge(t, a, n, s, nb, rank++, &cat, &cat_cap);
+        }
+    }
+    LD_FREE(cat);
+    LD_FREE(a);
+    return st;
+}
+
+/* GPT-2's merges.txt: lines "a b", rank = line order, "#version" lines left
+   out (the library's reader). */
+static ld_status ld__tl_merges_text(ld_tokenizer *t, const char *s, size_t n) {
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++) lines += s[i] == '\n';
+    ld_status st = ld__tl_merge_table(t, lines + 1);
+    char *cat = NULL;
+    size_t cat_cap = 0, line = 0;
+    uint32_t rank = 0;
+    for (size_t i = 0; st == LD_OK && i < n;) {
+        const char *e = (const char *)memchr(s + i, '\n', n - i);
+        size_t len = e ? (size_t)(e - (s + i)) : n - i, sp;
+        const char *l = s + i;
+        i += len + (e != NULL);
+        line++;
+        if (len && l[len - 1] == '\r') len--;
+        if (len >= 8 && !memcmp(l, "#version", 8)) continue;
+        if (ld__split_merge(l, len, &sp)) {
+            char q[48];
+            st = ld__fail(LD_ERR_FORMAT, "merges line %zu (\"%s\") is not two tokens with one space between", line, ld__quote(l, len, q));
+            break;
+        }
+        for (size_t k = 0; k < len; k++)
+            if (!ld__utf8_len((const unsigned char *)l + k, (int)(len - k))) {
+                st = ld__fail(LD_ERR_FORMAT, "merges line %zu: invalid UTF-8", line);
+                break;
+            } else k += (size_t)ld__utf8_len((const unsigned char *)l + k, (int)(len - k)) - 1;
+        if (st == LD_OK) st = ld__tl_merge(t, l, sp, l + sp + 1, len - sp - 1, rank++, &cat, &cat_cap);
+    }
+    LD_FREE(cat);
+    return st;
+}
+
+/* The exact pattern strings the files carry (JSON escapes resolved). */
+static const char ld__re_gpt2[] =
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+static const char ld__re_llama3[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+static const char ld__re_qwen2[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/* normalizer: null, NFC, or a Sequence of those. */
+static ld_status ld__tl_normalizer(ld__tl *L, int o) {
+    const ld__json *j = L->j;
+    char ty[64];
+    if (o < 0 || j->nodes[o].type == 'z') return LD_OK;
+    if (j->nodes[o].type != 'o') return ld__fail(LD_ERR_FORMAT, "normalizer is not an object");
+    ld__json_type(j, o, ty);
+    if (!strcmp(ty, "NFC")) { L->t->nfc = 1; return LD_OK; }
+    if (!strcmp(ty, "Sequence")) {
+        int a = ld__json_get(j, o, "normalizers");
+        if (a < 0 || j->nodes[a].type != 'a') return ld__fail(LD_ERR_FORMAT, "normalizer Sequence without a \"normalizers\" array");
+        for (int c = a + 1, i = 0; i < j->nodes[a].n; i++, c = j->nodes[c].skip) {
+            ld_status st = ld__tl_normalizer(L, c);
+            if (st) return st;
+        }
+        return LD_OK;
+    }
+    return ld__fail(LD_ERR_FORMAT, "normalizer \"%s\" is not supported (only NFC, and Sequences of it)", ty);
+}
+
+/* pre_tokenizer: ByteLevel, Split (three patterns), Digits, Sequence. */
+static ld_status ld__tl_pretok(ld__tl *L, int o) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    char ty[64];
+    if (o < 0 || j->nodes[o].type != 'o') return ld__fail(LD_ERR_FORMAT, "pre_tokenizer is not an object");
+    ld__json_type(j, o, ty);
+    if (t->n_steps && t->step[t->n_steps - 1] == LD__PT_BYTELEVEL)
+        return ld__fail(LD_ERR_FORMAT, "pre-tokenizer \"%s\" after ByteLevel is not supported (ByteLevel must come last)", ty);
+    if (!strcmp(ty, "Sequence")) {
+        int a = ld__json_get(j, o, "pretokenizers");
+        if (a < 0 || j->nodes[a].type != 'a') return ld__fail(LD_ERR_FORMAT, "pre-tokenizer Sequence without a \"pretokenizers\" array");
+        for (int c = a + 1, i = 0; i < j->nodes[a].n; i++, c = j->nodes[c].skip) {
+            ld_status st = ld__tl_pretok(L, c);
+            if (st) return st;
+        }
+        return LD_OK;
+    }
+    if (t->n_steps == LD__MAX_STEPS) return ld__fail(LD_ERR_FORMAT, "more than %d pre-tokenizers", LD__MAX_STEPS);
+    if (!strcmp(ty, "ByteLevel")) {
+        int aps = 0, trim = 0, re = 1;   /* use_regex may be left out (true); the others not */
+        if (ld__json_req_bool(j, o, "add_prefix_space", &aps) || ld__json_req_bool(j, o, "trim_offsets", &trim) ||
+            ld__json_bool(j, o, "use_regex", &re))
+            return ld__fail(LD_ERR_FORMAT, "ByteLevel: add_prefix_space and trim_offsets must be there, true or false (and use_regex, if there)");
+        t->add_prefix_space = aps;
+        t->use_regex = re;
+        t->step[t->n_steps++] = LD__PT_BYTELEVEL;
+        return LD_OK;
+    }
+    if (!strcmp(ty, "Digits")) {
+        int each = 0;
+        if (ld__json_req_bool(j, o, "individual_digits", &each))
+            return ld__fail(LD_ERR_FORMAT, "Digits: individual_digits must be there, true or false");
+        t->step[t->n_steps++] = each ? LD__PT_DIGITS_EACH : LD__PT_DIGITS;
+        return LD_OK;
+    }
+    if (!strcmp(ty, "Split")) {
+        int p = ld__json_get(j, o, "pattern"), r = ld__json_get(j, p, "Regex"), inv = 0;
+        char beh[64];
+        size_t n;
+        if (r < 0) return ld__fail(LD_ERR_FORMAT, "Split: only a {\"Regex\": ...} pattern is supported");
+        if (!ld__json_is(j, ld__json_get(j, o, "behavior"), "Isolated")) {
+            int b = ld__json_get(j, o, "behavior");
+            if (b < 0 || ld__json_str(j, b, beh, 63) < 0) strcpy(beh, "?");
+            return ld__fail(LD_ERR_FORMAT, "Split: behavior \"%s\" is not supported (only Isolated)", beh);
+        }
+        if (ld__json_req_bool(j, o, "invert", &inv)) return ld__fail(LD_ERR_FORMAT, "Split: invert must be there, true or false");
+        if (inv) return ld__fail(LD_ERR_FORMAT, "Split: invert is not supported");
+        const char *s = ld__tl_str(L, r, &n);
+        if (!s) return ld__fail(LD_ERR_FORMAT, "Split: the pattern is not a valid string");
+        ld__pt_kind k = (n == sizeof ld__re_gpt2 - 1 && !memcmp(s, ld__re_gpt2, n)) ? LD__PT_GPT2
+                      : (n == sizeof ld__re_llama3 - 1 && !memcmp(s, ld__re_llama3, n)) ? LD__PT_LLAMA3
+                      : (n == sizeof ld__re_qwen2 - 1 && !memcmp(s, ld__re_qwen2, n)) ? LD__PT_QWEN2 : (ld__pt_kind)0;
+        if (!k) {
+            char q[48];
+            return ld__fail(LD_ERR_FORMAT, "Split: the pattern \"%s\" is not supported (only GPT-2's, Llama-3's and Qwen2's)", ld__quote(s, n, q));
+        }
+        t->step[t->n_steps++] = k;
+        return LD_OK;
+    }
+    return ld__fail(LD_ERR_FORMAT, "pre-tokenizer \"%s\" is not supported (only ByteLevel, Split, Digits and Sequence)", ty);
+}
+
+/* post_processor: read, not applied (they only add special tokens). */
+static ld_status ld__tl_post(const ld__json *j, int o) {
+    char ty[64];
+    if (o < 0 || j->nodes[o].type == 'z') return LD_OK;
+    if (j->nodes[o].type != 'o') return ld__fail(LD_ERR_FORMAT, "post_processor is not an object");
+    ld__json_type(j, o, ty);
+    if (!strcmp(ty, "Sequence")) {
+        int a = ld__json_get(j, o, "processors");
+        if (a < 0 || j->nodes[a].type != 'a') return ld__fail(LD_ERR_FORMAT, "post-processor Sequence without a \"processors\" array");
+        for (int c = a + 1, i = 0; i < j->nodes[a].n; i++, c = j->nodes[c].skip) {
+            ld_status st = ld__tl_post(j, c);
+            if (st) return st;
+        }
+        return LD_OK;
+    }
+    if (!strcmp(ty, "ByteLevel") || !strcmp(ty, "TemplateProcessing") || !strcmp(ty, "RobertaProcessing") || !strcmp(ty, "BertProcessing"))
+        return LD_OK;
+    return ld__fail(LD_ERR_FORMAT, "post-processor \"%s\" is not supported", ty);
+}
+
+/* added_tokens, given ids as the library gives them: a content already in
+   the vocabulary takes its id there; any other takes the next free id (the
+   vocabulary's size at first, then one past the largest added id). The
+   file's "id" fields must be integers but are not otherwise used, as in the
+   library (which warns when they differ).                                 */
+static ld_status ld__tl_added(ld__tl *L, int arr) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    if (arr < 0 || j->nodes[arr].type == 'z') return LD_OK;
+    if (j->nodes[arr].type != 'a') return ld__fail(LD_ERR_FORMAT, "added_tokens is not an array");
+    int n = j->nodes[arr].n;
+    size_t bytes = 0;
+    for (int c = arr + 1, i = 0; i < n; i++, c = j->nodes[c].skip) {
+        int k = ld__json_get(j, c, "content");
+        uint64_t id;
+        if (j->nodes[c].type != 'o' || k < 0 || j->nodes[k].type != 's')
+            return ld__fail(LD_ERR_FORMAT, "added token %d has no string \"content\"", i);
+        if (ld__json_u64(j, ld__json_get(j, c, "id"), &id) || id > 0xFFFFFFFFu)
+            return ld__fail(LD_ERR_FORMAT, "added token %d: \"id\" is not an integer in [0, 2^32)", i);
+        bytes += (size_t)(j->nodes[k].end - j->nodes[k].start);
+    }
+    t->added = (ld__added *)LD_MALLOC((size_t)(n + 1) * sizeof(ld__added));
+    t->added_text = (char *)LD_MALLOC(bytes + 1);
+    if (!t->added || !t->added_text) return ld__fail(LD_ERR_OOM, "out of memory for %d added tokens", n);
+    size_t used = 0;
+    int max_added = -1;
+    for (int c = arr + 1, i = 0; i < n; i++, c = j->nodes[c].skip) {
+        ld__added a;
+        int sp = 0, sw = 0, ls = 0, rs = 0, nz = 0;
+        size_t len;
+        memset(&a, 0, sizeof a);
+        if (ld__json_req_bool(j, c, "special", &sp) || ld__json_req_bool(j, c, "single_word", &sw) ||
+            ld__json_req_bool(j, c, "lstrip", &ls) || ld__json_req_bool(j, c, "rstrip", &rs) ||
+            ld__json_req_bool(j, c, "normalized", &nz))
+            return ld__fail(LD_ERR_FORMAT, "added token %d: special, single_word, lstrip, rstrip and normalized must be there, true or false", i);
+        const char *s = ld__tl_str(L, ld__json_get(j, c, "content"), &len);
+        char q[48];
+        if (!s) return ld__fail(LD_ERR_FORMAT, "added token %d: its content is not a valid string", i);
+        if (!len) continue;              /* the library skips empty tokens */
+        if (len > LD__MAX_ADDED_BYTES)
+            return ld__fail(LD_ERR_FORMAT, "added token %d has %zu bytes: more than %d", i, len, LD__MAX_ADDED_BYTES);
+        a.special = (unsigned)sp; a.single_word = (unsigned)sw; a.lstrip = (unsigned)ls; a.rstrip = (unsigned)rs;
+        a.normalized = (unsigned)nz;
+        int dup = -1;
+        for (int q2 = 0; q2 < t->n_added; q2++)
+            if (t->added[q2].len == len && !memcmp(t->added_text + t->added[q2].off, s, len)) dup = q2;
+        if (dup >= 0) {
+            const ld__added *d = &t->added[dup];
+            if (d->special == a.special && d->single_word == a.single_word && d->lstrip == a.lstrip &&
+                d->rstrip == a.rstrip && d->normalized == a.normalized)
+                continue;                /* given twice, the same: the library ignores it */
+            return ld__fail(LD_ERR_FORMAT, "added token \"%s\" is given twice, with different options", ld__quote(s, len, q));
+        }
+        int id = ld__vocab_get(t, s, len);
+        if (id < 0) {
+            id = max_added < 0 ? t->n_vocab : (max_added >= t->n_vocab || !t->n_vocab ? max_added + 1 : t->n_vocab);
+            if (id < t->n_keys && t->key_len[id] >= 0)
+                return ld__fail(LD_ERR_FORMAT, "added token \"%s\" would get id %d, which the vocabulary gives to another token",
+                                ld__quote(s, len, q), id);
+            if (id >= LD__MAX_ID) return ld__fail(LD_ERR_FORMAT, "added token \"%s\": id %d is too large", ld__quote(s, len, q), id);
+        }
+        if (id > max_added) max_added = id;
+        a.id = id;
+        a.off = (uint32_t)used;
+        a.len = (uint32_t)len;
+        memcpy(t->added_text + used, s, len);
+        used += len;
+        t->added[t->n_added++] = a;
+    }
+    return LD_OK;
+}
+
+/* A trie of the added tokens with normalized == norm: specials first, then
+   the others, each in file order (an earlier one wins a tie). */
+static ld_status ld__tl_trie(ld_tokenizer *t, ld__trie *tr, int norm, ld__buf *nb, ld__cps *cps) {
+    size_t total = 1;
+    for (int i = 0; i < t->n_added; i++) total += 3 * (size_t)t->added[i].len + 1;   /* NFC may grow a string 3× */
+    tr->first = (int32_t *)LD_MALLOC(total * sizeof(int32_t));
+    tr->sibling = (int32_t *)LD_MALLOC(total * sizeof(int32_t));
+    tr->byte = (unsigned char *)LD_MALLOC(total);
+    tr->term = (int32_t *)LD_MALLOC(total * sizeof(int32_t));
+    if (!tr->first || !tr->sibling || !tr->byte || !tr->term) return ld__fail(LD_ERR_OOM, "out of memory");
+    tr->n_nodes = 1;
+    tr->first[0] = 0; tr->term[0] = -1;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < t->n_added; i++) {
+            const ld__added *a = &t->added[i];
+            if ((int)a->normalized != norm || (int)a->special != !pass) continue;
+            const unsigned char *s = (const unsigned char *)t->added_text + a->off;
+            size_t n = a->len;
+            if (norm && t->nfc) {
+                if (ld__nfc(nb, cps, s, n)) return ld__fail(LD_ERR_OOM, "out of memory");
+                s = nb->p;
+                n = nb->n;
+            }
+            int node = 0;
+            for (size_t k = 0; k < n; k++) {
+                int c = tr->first[node];
+                while (c && tr->byte[c] != s[k]) c = tr->sibling[c];
+                if (!c) {
+                    if ((size_t)tr->n_nodes >= total) return ld__fail(LD_ERR_FORMAT, "added tokens: trie overflow");
+                    c = tr->n_nodes++;
+                    tr->byte[c] = s[k]; tr->first[c] = 0; tr->term[c] = -1;
+                    tr->sibling[c] = tr->first[node];
+                    tr->first[node] = c;
+                }
+                node = c;
+            }
+            if (tr->term[node] < 0) tr->term[node] = i;
+        }
+    return LD_OK;
+}
+
+/* After the vocabulary, merges, added tokens and options: the byte tables,
+   the ids' bytes for decode, the tries. */
+static ld_status ld__tl_finish(ld__tl *L, int byte_fallback, const char *unk, size_t unk_len, int has_unk) {
+    ld_tokenizer *t = L->t;
+    char q[48];
+    for (int b = 0; b < 256; b++) t->byte_char[b] = ld__byte_char(b);
+    int fb[256];
+    for (int b = 0; b < 256; b++) {
+        unsigned char u[4];
+        int k = ld__u8enc(t->byte_char[b], u);
+        t->byte_id[b] = ld__vocab_get(t, (const char *)u, (size_t)k);
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        fb[b] = ld__vocab_get(t, name, 6);
+    }
+    for (int b = 0; b < 256; b++) {
+        /* byte_fallback spells the UTF-8 bytes of the byte's *character* */
+        unsigned char u[4];
+        int k = ld__u8enc(t->byte_char[b], u), ok = byte_fallback;
+        t->fb_n[b] = 0;
+        if (!ok) continue;
+        for (int x = 0; x < k; x++) ok &= fb[u[x]] >= 0;
+        if (!ok) continue;
+        t->fb_n[b] = k;
+        for (int x = 0; x < k; x++) t->fb_id[b][x] = fb[u[x]];
+    }
+    t->unk_id = -1;
+    if (has_unk) {
+        t->unk_id = ld__vocab_get(t, unk, unk_len);
+        if (t->unk_id < 0) return ld__fail(LD_ERR_FORMAT, "unk_token \"%s\" is not in the vocabulary", ld__quote(unk, unk_len, q));
+    }
+    /* V and each id's bytes: an added token's content, else the vocabulary
+       key; through the byte map when every character is a byte's, else as
+       written (the ByteLevel decoder's rule) */
+    t->V = t->n_keys;
+    for (int i = 0; i < t->n_added; i++) if (t->added[i].id >= t->V) t->V = t->added[i].id + 1;
+    size_t bytes = 0;
+    for (int i = 0; i < t->n_keys; i++) if (t->key_len[i] > 0) bytes += (size_t)t->key_len[i];
+    for (int i = 0; i < t->n_added; i++) bytes += t->added[i].len;
+    t->tok_off = (uint32_t *)LD_MALLOC((size_t)t->V * sizeof(uint32_t));
+    t->tok_len = (int32_t *)LD_MALLOC((size_t)t->V * sizeof(int32_t));
+    t->tok_flags = (unsigned char *)LD_MALLOC((size_t)t->V);
+    t->tok_bytes = (char *)LD_MALLOC(bytes + 1);
+    if (!t->tok_off || !t->tok_len || !t->tok_flags || !t->tok_bytes) return ld__fail(LD_ERR_OOM, "out of memory for %d tokens", t->V);
+    memset(t->tok_flags, 0, (size_t)t->V);
+    for (int i = 0; i < t->V; i++) t->tok_len[i] = -1;
+    for (int i = 0; i < t->n_added; i++) t->tok_flags[t->added[i].id] = (unsigned char)(2 | t->added[i].special);
+    int byte_of[256 + 68];               /* the byte map, inverted */
+    for (int b = 0; b < 256; b++) byte_of[t->byte_char[b]] = b;
+    for (int b = 0; b < 256; b++) if (!ld__byte_printable(b)) byte_of[b] = -1;
+    size_t used = 0;
+    for (int id = 0; id < t->V; id++) {
+        const char *s = NULL;
+        size_t n = 0;
+        if (t->tok_flags[id] & 2) {
+            for (int i = 0; i < t->n_added; i++)
+                if (t->added[i].id == id) { s = t->added_text + t->added[i].off; n = t->added[i].len; }
+        } else if (id < t->n_keys && t->key_len[id] >= 0) {
+            s = t->keys + t->key_off[id];
+            n = (size_t)t->key_len[id];
+        }
+        if (!s) continue;
+        t->tok_off[id] = (uint32_t)used;
+        size_t w = used, k = 0;
+        int all = 1;
+        while (k < n) {
+            uint32_t cp;
+            int kk = ld__utf8_len((const unsigned char *)s + k, (int)LD__MIN(n - k, (size_t)4));
+            if (!kk) { all = 0; break; }
+            ld__u8dec((const unsigned char *)s + k, &cp);
+            int b = cp < 256 + 68 ? byte_of[cp] : -1;
+            if (b < 0) { all = 0; break; }
+            t->tok_bytes[w++] = (char)b;
+            k += (size_t)kk;
+        }
+        if (!all) { memcpy(t->tok_bytes + used, s, n); w = used + n; }
+        t->tok_len[id] = (int32_t)(w - used);
+        used = w;
+    }
+    ld__buf nb;
+    ld__cps cps;
+    memset(&nb, 0, sizeof nb);
+    memset(&cps, 0, sizeof cps);
+    ld_status st = ld__tl_trie(t, &t->trie_raw, 0, &nb, &cps);
+    if (!st) st = ld__tl_trie(t, &t->trie_norm, 1, &nb, &cps);
+    LD_FREE(nb.p); LD_FREE(cps.cp); LD_FREE(cps.cc);
+    return st;
+}
+
+/* tokenizer.json → *t. */
+static ld_status ld__tl_json(ld__tl *L, int root) {
+    const ld__json *j = L->j;
+    ld_tokenizer *t = L->t;
+    char ty[64], q[48];
+    if (j->nodes[root].type != 'o') return ld__fail(LD_ERR_FORMAT, "tokenizer.json is not a JSON object");
+    int model = ld__json_get(j, root, "model");
+    if (model < 0 || j->nodes[model].type != 'o') return ld__fail(LD_ERR_FORMAT, "tokenizer.json has no \"model\" object");
+    ld__json_type(j, model, ty);
+    if (ty[0] && strcmp(ty, "BPE")) return ld__fail(LD_ERR_FORMAT, "model type \"%s\" is not supported (only BPE)", ty);
+    int d = ld__json_get(j, model, "dropout");
+    double dv = 0;
+    if (d >= 0 && j->nodes[d].type != 'z' && (ld__json_num(j, d, &dv) || dv != 0))
+        return ld__fail(LD_ERR_FORMAT, "BPE dropout is not supported (it makes encoding random)");
+    static const char *const affix[2] = { "continuing_subword_prefix", "end_of_word_suffix" };
+    for (int k = 0; k < 2; k++) {
+        int a = ld__json_get(j, model, affix[k]);
+        if (a >= 0 && j->nodes[a].type != 'z' && !ld__json_is(j, a, ""))
+            return ld__fail(LD_ERR_FORMAT, "BPE %s is not supported (not byte-level BPE)", affix[k]);
+    }
+    int byte_fallback = 0;
+    if (ld__json_bool(j, model, "fuse_unk", &t->fuse_unk) || ld__json_bool(j, model, "byte_fallback", &byte_fallback) ||
+        ld__json_bool(j, model, "ignore_merges", &t->ignore_merges))
+        return ld__fail(LD_ERR_FORMAT, "model: fuse_unk, byte_fallback and ignore_merges must be true or false");
+    ld_status st = ld__tl_vocab(L, ld__json_get(j, model, "vocab"));
+    if (!st) st = ld__tl_merges(L, ld__json_get(j, model, "merges"));
+    if (st) return st;
+    /* the pipeline around the model */
+    if ((st = ld__tl_normalizer(L, ld__json_get(j, root, "normalizer")))) return st;
+    int pt = ld__json_get(j, root, "pre_tokenizer");
+    if (pt < 0 || j->nodes[pt].type == 'z')
+        return ld__fail(LD_ERR_FORMAT, "no pre_tokenizer: only byte-level BPE (a ByteLevel pre-tokenizer) is supported");
+    if ((st = ld__tl_pretok(L, pt))) return st;
+    if (!t->n_steps || t->step[t->n_steps - 1] != LD__PT_BYTELEVEL)
+        return ld__fail(LD_ERR_FORMAT, "the pre-tokenizer has no ByteLevel step: only byte-level BPE is supported");
+    int dec = ld__json_get(j, root, "decoder"), x;
+    if (dec < 0 || j->nodes[dec].type != 'o' || strcmp(ld__json_type(j, dec, ty), "ByteLevel"))
+        return ld__fail(LD_ERR_FORMAT, "decoder \"%s\" is not supported (only ByteLevel)", dec >= 0 && j->nodes[dec].type == 'o' ? ty : "none");
+    if (ld__json_req_bool(j, dec, "add_prefix_space", &x) || ld__json_req_bool(j, dec, "trim_offsets", &x))
+        return ld__fail(LD_ERR_FORMAT, "decoder ByteLevel: add_prefix_space and trim_offsets must be there, true or false");
+    if ((st = ld__tl_post(j, ld__json_get(j, root, "post_processor")))) return st;
+    if ((st = ld__tl_added(L, ld__json_get(j, root, "added_tokens")))) return st;
+    /* unk_token, read last (the loader's scratch holds one string at a time) */
+    int u = ld__json_get(j, model, "unk_token");
+    size_t un = 0;
+    const char *us = NULL;
+    if (u >= 0 && j->nodes[u].type != 'z') {
+        us = ld__tl_str(L, u, &un);
+        if (!us) return ld__fail(LD_ERR_FORMAT, "unk_token is not a string");
+    }
+    (void)q;
+    return ld__tl_finish(L, byte_fallback, us, un, us != NULL);
+}
+
+LDDEF ld_status ld_tokenizer_parse(ld_tokenizer **out, const char *json, size_t len) {
+    if (!out) return ld__fail(LD_ERR_ARG, "NULL output");
+    *out = NULL;
+    if (!json) return ld__fail(LD_ERR_ARG, "NULL text");
+    if (len > ((size_t)256 << 20)) return ld__fail(LD_ERR_FORMAT, "tokenizer.json of %zu bytes: more than 256 MiB", len);
+    ld__json j;
+    if (ld__json_parse(&j, json, len)) {
+        ld_status st = ld__fail(LD_ERR_FORMAT, "tokenizer.json: %s", j.err);
+        ld__json_free(&j);
+        return st;
+    }
+    ld_tokenizer *t = (ld_tokenizer *)LD_MALLOC(sizeof *t);
+    if (!t) { ld__json_free(&j); return ld__fail(LD_ERR_OOM, "out of memory"); }
+    memset(t, 0, sizeof *t);
+    ld__tl L;
+    memset(&L, 0, sizeof L);
+    L.t = t;
+    L.j = &j;
+    ld_status st = ld__tl_json(&L, 0);
+    LD_FREE(L.s);
+    ld__json_free(&j);
+    if (st) { ld_tokenizer_free(t); return st; }
+    *out = t;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_tokenizer_parse_gpt2(ld_tokenizer **out, const char *vocab_json, size_t vocab_len,
+                                        const char *merges, size_t merges_len) {
+    if (!out) return ld__fail(LD_ERR_ARG, "NULL output");
+    *out = NULL;
+    if (!vocab_json || !merges) return ld__fail(LD_ERR_ARG, "NULL text");
+    if (vocab_len > ((size_t)256 << 20) || merges_len > ((size_t)256 << 20))
+        return ld__fail(LD_ERR_FORMAT, "vocabulary or merges file over 256 MiB");
+    ld__json j;
+    if (ld__json_parse(&j, vocab_json, vocab_len)) {
+        ld_status st = ld__fail(LD_ERR_FORMAT, "vocab.json: %s", j.err);
+        ld__json_free(&j);
+        return st;
+    }
+    ld_tokenizer *t = (ld_tokenizer *)LD_MALLOC(sizeof *t);
+    if (!t) { ld__json_free(&j); return ld__fail(LD_ERR_OOM, "out of memory"); }
+    memset(t, 0, sizeof *t);
+    ld__tl L;
+    memset(&L, 0, sizeof L);
+    L.t = t;
+    L.j = &j;
+    ld_status st = ld__tl_vocab(&L, 0);
+    if (!st) st = ld__tl_merges_text(t, merges, merges_len);
+    if (!st) {
+        /* GPT-2's tokenizer.json: ByteLevel, GPT-2's pattern, no prefix space;
+           <|endoftext|> special */
+        t->step[t->n_steps++] = LD__PT_BYTELEVEL;
+        t->use_regex = 1;
+        int eot = ld__vocab_get(t, "<|endoftext|>", 13);
+        if (eot >= 0) {
+            t->added = (ld__added *)LD_MALLOC(sizeof(ld__added));
+            t->added_text = (char *)LD_MALLOC(14);
+            if (!t->added || !t->added_text) st = ld__fail(LD_ERR_OOM, "out of memory");
+            else {
+                memset(t->added, 0, sizeof *t->added);
+                memcpy(t->added_text, "<|endoftext|>", 14);
+                t->added[0].id = eot; t->added[0].len = 13; t->added[0].special = 1; t->added[0].normalized = 1;
+                t->n_added = 1;
+            }
+        }
+    }
+    if (!st) st = ld__tl_finish(&L, 0, NULL, 0, 0);
+    LD_FREE(L.s);
+    ld__json_free(&j);
+    if (st) { ld_tokenizer_free(t); return st; }
+    *out = t;
+    return LD_OK;
+}
+
+#ifndef LD_NO_STDIO
+static ld_status ld__read_file(const char *path, size_t max, char **out, size_t *n);
+
+LDDEF ld_status ld_tokenizer_load(ld_tokenizer **out, const char *path) {
+    if (!out || !path) return ld__fail(LD_ERR_ARG, "NULL output or path");
+    *out = NULL;
+    char *buf;
+    size_t n;
+    ld_status st = ld__read_file(path, (size_t)256 << 20, &buf, &n);
+    if (st) return st;
+    st = ld_tokenizer_parse(out, buf, n);
+    LD_FREE(buf);
+    if (st) {
+        char why[sizeof ld__reason];
+        memcpy(why, ld__reason, sizeof why);
+        return ld__fail(st, "%s: %s", path, why);
+    }
+    return LD_OK;
+}
+
+LDDEF ld_status ld_tokenizer_load_gpt2(ld_tokenizer **out, const char *vocab_path, const char *merges_path) {
+    if (!out || !vocab_path || !merges_path) return ld__fail(LD_ERR_ARG, "NULL output or path");
+    *out = NULL;
+    char *v, *m;
+    size_t nv, nm;
+    ld_status st = ld__read_file(vocab_path, (size_t)256 << 20, &v, &nv);
+    if (st) return st;
+    st = ld__read_file(merges_path, (size_t)256 << 20, &m, &nm);
+    if (st) { LD_FREE(v); return st; }
+    st = ld_tokenizer_parse_gpt2(out, v, nv, m, nm);
+    LD_FREE(v);
+    LD_FREE(m);
+    if (st) {
+        char why[sizeof ld__reason];
+        memcpy(why, ld__reason, sizeof why);
+        return ld__fail(st, "%s + %s: %s", vocab_path, merges_path, why);
+    }
+    return LD_OK;
+}
+
+static int ld__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+LDDEF ld_status ld_tokenizer_load_dir(ld_tokenizer **out, const char *dir) {
+    if (!out || !dir) return ld__fail(LD_ERR_ARG, "NULL output or directory");
+    *out = NULL;
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s/tokenizer.json", dir);
+    if (ld__file_exists(a)) return ld_tokenizer_load(out, a);
+    static const char *const pairs[2][2] = { { "vocab.json", "merges.txt" }, { "encoder.json", "vocab.bpe" } };
+    for (int k = 0; k < 2; k++) {
+        snprintf(a, sizeof a, "%s/%s", dir, pairs[k][0]);
+        snprintf(b, sizeof b, "%s/%s", dir, pairs[k][1]);
+        if (ld__file_exists(a) && ld__file_exists(b)) return ld_tokenizer_load_gpt2(out, a, b);
+    }
+    return ld__fail(LD_ERR_MISSING, "%s holds no tokenizer.json, vocab.json + merges.txt or encoder.json + vocab.bpe", dir);
+}
+#endif /* LD_NO_STDIO */
+
+
+/* -------------------------------------------------------------------- >>io */
+
+/* ---- text helpers: growable bytes, code points, Python's white space ---- */
+
+
 /* Bytes that grow; always NUL-terminated once anything was put. */
-typedef struct { char *p; size_t n, cap; } ld__buf;
-static int ld__buf_put(ld__buf *b, const void *s, size_t n) {
+typedef struct { char *p; size_t n, cap; } ld__str;
+static int ld__str_put(ld__str *b, const void *s, size_t n) {
     if (ld__grow((void **)&b->p, &b->cap, b->n + n + 1, 1)) return -1;
     if (n) memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = 0;
     return 0;
 }
-static int ld__buf_puts(ld__buf *b, const char *s) { return ld__buf_put(b, s, strlen(s)); }
-static void ld__buf_free(ld__buf *b) { LD_FREE(b->p); memset(b, 0, sizeof *b); }
+static int ld__str_puts(ld__str *b, const char *s) { return ld__str_put(b, s, strlen(s)); }
+static void ld__str_free(ld__str *b) { LD_FREE(b->p); memset(b, 0, sizeof *b); }
 
 /* The code point of the valid k-byte UTF-8 sequence at s. */
 static unsigned ld__utf8_cp(const unsigned char *s, int k) {
@@ -4680,36 +6475,36 @@ static int ld__role_of(const char *s, size_t n) {
    does it: the text is cut just after the last occurrence of that message's
    content stripped of white space. 0, or −1 with the reason in why.       */
 static int ld__chat_write(const ld_chat_template *t, const char *arena, const ld__msg *m, int n, int gen, int cont,
-                          ld__buf *out, char *why, size_t wn) {
+                          ld__str *out, char *why, size_t wn) {
     size_t s0 = out->n;
     int bad = 0;
     if (t->kind == LD_CHAT_CHATML && t->system[0] && n > 0 && m[0].role != LD__ROLE_SYSTEM) {
-        bad |= ld__buf_puts(out, "<|im_start|>system\n") | ld__buf_puts(out, t->system) | ld__buf_puts(out, "<|im_end|>\n");
+        bad |= ld__str_puts(out, "<|im_start|>system\n") | ld__str_puts(out, t->system) | ld__str_puts(out, "<|im_end|>\n");
     }
     for (int i = 0; i < n && !bad; i++) {
         const char *c = arena + m[i].off, *role = ld__role_names[m[i].role];
         switch (t->kind) {
         case LD_CHAT_PLAIN:
-            if (i > 0) bad |= ld__buf_puts(out, "\n");
-            bad |= ld__buf_put(out, c, m[i].n);
+            if (i > 0) bad |= ld__str_puts(out, "\n");
+            bad |= ld__str_put(out, c, m[i].n);
             break;
         case LD_CHAT_HH:
             if (m[i].role == LD__ROLE_SYSTEM) {
                 snprintf(why, wn, "the hh template has no place for a \"system\" message (message %d)", i + 1);
                 return -1;
             }
-            bad |= ld__buf_puts(out, m[i].role == LD__ROLE_USER ? "\n\nHuman: " : "\n\nAssistant: ");
-            bad |= ld__buf_put(out, c, m[i].n);
+            bad |= ld__str_puts(out, m[i].role == LD__ROLE_USER ? "\n\nHuman: " : "\n\nAssistant: ");
+            bad |= ld__str_put(out, c, m[i].n);
             break;
         case LD_CHAT_CHATML:
-            bad |= ld__buf_puts(out, "<|im_start|>") | ld__buf_puts(out, role) | ld__buf_puts(out, "\n");
-            bad |= ld__buf_put(out, c, m[i].n) | ld__buf_puts(out, "<|im_end|>\n");
+            bad |= ld__str_puts(out, "<|im_start|>") | ld__str_puts(out, role) | ld__str_puts(out, "\n");
+            bad |= ld__str_put(out, c, m[i].n) | ld__str_puts(out, "<|im_end|>\n");
             break;
         case LD_CHAT_LLAMA3: {
             size_t a = 0, b = m[i].n;
             ld__py_strip((const unsigned char *)c, &a, &b);  /* message['content'] | trim */
-            bad |= ld__buf_puts(out, "<|start_header_id|>") | ld__buf_puts(out, role) | ld__buf_puts(out, "<|end_header_id|>\n\n");
-            bad |= ld__buf_put(out, c + a, b - a) | ld__buf_puts(out, "<|eot_id|>");
+            bad |= ld__str_puts(out, "<|start_header_id|>") | ld__str_puts(out, role) | ld__str_puts(out, "<|end_header_id|>\n\n");
+            bad |= ld__str_put(out, c + a, b - a) | ld__str_puts(out, "<|eot_id|>");
             break;
         }
         default:
@@ -4720,7 +6515,7 @@ static int ld__chat_write(const ld_chat_template *t, const char *arena, const ld
     if (gen && !bad) {
         static const char *const open[5] = { "", "\n", "\n\nAssistant:", "<|im_start|>assistant\n",
                                              "<|start_header_id|>assistant<|end_header_id|>\n\n" };
-        bad |= ld__buf_puts(out, open[t->kind]);
+        bad |= ld__str_puts(out, open[t->kind]);
     }
     if (bad) { snprintf(why, wn, "out of memory"); return -2; }
     if (cont && n > 0) {
@@ -4838,7 +6633,7 @@ LDDEF ld_status ld_chat_render(const ld_chat_template *t, const ld_chat_message 
     if (n_out) *n_out = 0;
     if (!t || (!msgs && n > 0) || n < 0 || !out || cap < 1) return ld__fail(LD_ERR_ARG, "NULL argument or n < 0");
     if (t->kind <= LD_CHAT_NONE || t->kind > LD_CHAT_LLAMA3) return ld__fail(LD_ERR_ARG, "unknown chat template kind %d", (int)t->kind);
-    ld__buf arena = { 0, 0, 0 }, text = { 0, 0, 0 };
+    ld__str arena = { 0, 0, 0 }, text = { 0, 0, 0 };
     ld__msg *m = (ld__msg *)LD_MALLOC(sizeof(ld__msg) * (size_t)(n > 0 ? n : 1));
     ld_status st = m ? LD_OK : ld__fail(LD_ERR_OOM, "chat render");
     for (int i = 0; i < n && !st; i++) {
@@ -4847,7 +6642,7 @@ LDDEF ld_status ld_chat_render(const ld_chat_template *t, const ld_chat_message 
         if (m[i].role < 0) { st = ld__fail(LD_ERR_DATA, "message %d: unknown role \"%s\" (system, user, assistant)", i + 1, msgs[i].role); break; }
         m[i].off = arena.n;
         m[i].n = strlen(msgs[i].content);
-        if (ld__buf_put(&arena, msgs[i].content, m[i].n)) st = ld__fail(LD_ERR_OOM, "chat render");
+        if (ld__str_put(&arena, msgs[i].content, m[i].n)) st = ld__fail(LD_ERR_OOM, "chat render");
     }
     char why[200] = "";
     if (!st) {
@@ -4862,8 +6657,8 @@ LDDEF ld_status ld_chat_render(const ld_chat_template *t, const ld_chat_message 
         if (n_out) *n_out = text.n;
     }
     LD_FREE(m);
-    ld__buf_free(&arena);
-    ld__buf_free(&text);
+    ld__str_free(&arena);
+    ld__str_free(&text);
     return st;
 }
 
@@ -4987,7 +6782,7 @@ typedef struct {
     size_t rowcap, tokcap, linecap;   /* room in start/len, tokens, line */
     size_t labelcap;                  /* room in label (LD_DATA_UNPAIRED) */
     size_t row_tok0;                  /* ds->n_tokens when the row opened */
-    ld__buf prompt, text;             /* the row's prompt text; prompt + a response */
+    ld__str prompt, text;             /* the row's prompt text; prompt + a response */
     int *pids, *ids;                  /* their ids */
     size_t npids, pidcap, idcap;
 } ld__dsb;
@@ -5040,7 +6835,7 @@ static ld_status ld__dsb_put(ld__dsb *b, int f, const int *tok, size_t n) {
 /* Cell 0 of the open row: the prompt's text P[0..n), as ids. */
 static ld_status ld__dsb_put_prompt(ld__dsb *b, const char *P, size_t n) {
     b->prompt.n = 0;
-    if (ld__buf_put(&b->prompt, P, n)) return ld__fail(LD_ERR_OOM, "dataset");
+    if (ld__str_put(&b->prompt, P, n)) return ld__fail(LD_ERR_OOM, "dataset");
     ld_status st = ld__text_ids((const unsigned char *)P, n, &b->pids, &b->pidcap, &b->npids);
     return st ? st : ld__dsb_put(b, 0, b->pids, b->npids);
 }
@@ -5051,7 +6846,7 @@ static ld_status ld__dsb_put_prompt(ld__dsb *b, const char *P, size_t n) {
    says where they part and nothing is put.                                */
 static ld_status ld__dsb_put_response(ld__dsb *b, int f, const char *R, size_t n, char *why, size_t wn) {
     b->text.n = 0;
-    if (ld__buf_put(&b->text, b->prompt.p ? b->prompt.p : "", b->prompt.n) || ld__buf_put(&b->text, R, n))
+    if (ld__str_put(&b->text, b->prompt.p ? b->prompt.p : "", b->prompt.n) || ld__str_put(&b->text, R, n))
         return ld__fail(LD_ERR_OOM, "dataset");
     size_t nids = 0;
     ld_status st = ld__text_ids((const unsigned char *)b->text.p, b->text.n, &b->ids, &b->idcap, &nids);
@@ -5072,7 +6867,7 @@ static void ld__dsb_commit(ld__dsb *b, int line, int label) {
 }
 static void ld__dsb_drop(ld__dsb *b) { b->ds->n_tokens = b->row_tok0; }
 static void ld__dsb_close(ld__dsb *b) {
-    ld__buf_free(&b->prompt); ld__buf_free(&b->text);
+    ld__str_free(&b->prompt); ld__str_free(&b->text);
     LD_FREE(b->pids); LD_FREE(b->ids);
     b->pids = b->ids = NULL;
 }
@@ -5184,7 +6979,7 @@ typedef struct {
     const ld_chat_template *chat;
     char *why;                  /* the reason a row is malformed */
     size_t wn;
-    ld__buf P, R, arena;        /* prompt; responses; decoded message contents */
+    ld__str P, R, arena;        /* prompt; responses; decoded message contents */
     ld__resp *r;
     int nr, rcap;
     ld__msg *m;                 /* messages read so far (of several fields) */
@@ -5192,7 +6987,7 @@ typedef struct {
 } ld__row;
 
 static void ld__row_free(ld__row *w) {
-    ld__buf_free(&w->P); ld__buf_free(&w->R); ld__buf_free(&w->arena);
+    ld__str_free(&w->P); ld__str_free(&w->R); ld__str_free(&w->arena);
     LD_FREE(w->r); LD_FREE(w->m);
     w->r = NULL; w->m = NULL; w->rcap = w->mcap = 0;
 }
@@ -5201,7 +6996,7 @@ static void ld__row_free(ld__row *w) {
 #define LD__ROW_OOM(w) (snprintf((w)->why, (w)->wn, "out of memory"), -2)
 
 /* Appends string node v, decoded, to b; its length, or −1 (lone surrogate). */
-static long ld__json_text(const ld__json *j, int v, ld__buf *b) {
+static long ld__json_text(const ld__json *j, int v, ld__str *b) {
     size_t raw = (size_t)(j->nodes[v].end - j->nodes[v].start);
     if (ld__grow((void **)&b->p, &b->cap, b->n + raw + 1, 1)) return -2;
     long n = ld__json_str(j, v, b->p + b->n, raw);
@@ -5266,7 +7061,7 @@ static int ld__row_add(ld__row *w, const char *name, const char *s, size_t n) {
     snprintf(r->name, sizeof r->name, "%s", name);
     r->off = w->R.n;
     r->n = n;
-    return ld__buf_put(&w->R, s, n) ? LD__ROW_OOM(w) : 0;
+    return ld__str_put(&w->R, s, n) ? LD__ROW_OOM(w) : 0;
 }
 
 /* Do messages a and b say the same (role and content)? */
@@ -5289,14 +7084,14 @@ static size_t ld__extract_split(size_t na, size_t nb, int (*same)(const void *, 
 }
 
 /* Code points of two texts, for ld__extract_split. */
-typedef struct { const unsigned char *a, *b; const size_t *oa, *ob; } ld__cps;
-static int ld__cps_same(const void *c, size_t k) {
-    const ld__cps *p = (const ld__cps *)c;
+typedef struct { const unsigned char *a, *b; const size_t *oa, *ob; } ld__cp_pair;
+static int ld__cp_pair_same(const void *c, size_t k) {
+    const ld__cp_pair *p = (const ld__cp_pair *)c;
     size_t la = p->oa[k + 1] - p->oa[k], lb = p->ob[k + 1] - p->ob[k];
     return la == lb && !memcmp(p->a + p->oa[k], p->b + p->ob[k], la);
 }
 static int ld__cps_space(const void *c, size_t k) {
-    const ld__cps *p = (const ld__cps *)c;
+    const ld__cp_pair *p = (const ld__cp_pair *)c;
     return p->oa[k + 1] - p->oa[k] == 1 && p->a[p->oa[k]] == ' ';
 }
 /* Messages of two conversations, for ld__extract_split. */
@@ -5334,7 +7129,7 @@ static int ld__row_render(ld__row *w, int p0, int np, const char *const *names, 
     if (last == LD__ROLE_SYSTEM) return LD__ROW_FAIL(w, "the prompt's last message is a system message (user or assistant expected)");
     int rc = ld__chat_write(w->chat, w->arena.p, w->m + p0, np, last == LD__ROLE_USER, last == LD__ROLE_ASSISTANT, &w->P, w->why, w->wn);
     if (rc) return rc;
-    ld__buf full = { 0, 0, 0 };
+    ld__str full = { 0, 0, 0 };
     ld__msg *both = (ld__msg *)LD_MALLOC(sizeof(ld__msg) * (size_t)(w->nm + 1));
     if (!both) return LD__ROW_OOM(w);
     for (int k = 0; k < n_resp && !rc; k++) {
@@ -5349,7 +7144,7 @@ static int ld__row_render(ld__row *w, int p0, int np, const char *const *names, 
         if (!rc) rc = ld__row_add(w, names[k], full.p + w->P.n, full.n - w->P.n);
     }
     LD_FREE(both);
-    ld__buf_free(&full);
+    ld__str_free(&full);
     return rc;
 }
 
@@ -5440,14 +7235,14 @@ static int ld__row_implicit(ld__row *w, int vc, int vr, int keep_rejected) {
         size_t *oa = (size_t *)LD_MALLOC(sizeof(size_t) * ((size_t)lc + 1)), *ob = (size_t *)LD_MALLOC(sizeof(size_t) * ((size_t)lr + 1));
         if (!oa || !ob) { LD_FREE(oa); LD_FREE(ob); return LD__ROW_OOM(w); }
         size_t na = ld__cp_offsets((const unsigned char *)C, (size_t)lc, oa), nb = ld__cp_offsets((const unsigned char *)Rj, (size_t)lr, ob);
-        ld__cps cp = { (const unsigned char *)C, (const unsigned char *)Rj, oa, ob };
-        size_t k = ld__extract_split(na, nb, ld__cps_same, ld__cps_space, &cp);
+        ld__cp_pair cp = { (const unsigned char *)C, (const unsigned char *)Rj, oa, ob };
+        size_t k = ld__extract_split(na, nb, ld__cp_pair_same, ld__cps_space, &cp);
         split = oa[k];
         LD_FREE(oa); LD_FREE(ob);
     } else
         return LD__ROW_FAIL(w, "\"chosen\" has no \"\\n\\nAssistant:\" to take the prompt from, and there is no "
                                "\"rejected\" to compare it with");
-    if (ld__buf_put(&w->P, C, split)) return LD__ROW_OOM(w);
+    if (ld__str_put(&w->P, C, split)) return LD__ROW_OOM(w);
     int rc = ld__row_add(w, nc, C + split, (size_t)lc - split);
     if (!rc && keep_rejected) rc = ld__row_add(w, "rejected", Rj + split, (size_t)lr - split);
     return rc;
@@ -5691,39 +7486,6 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
 }
 
 #ifndef LD_NO_STDIO
-
-/* Does string node i equal `lit` (no escapes in lit)? */
-static int ld__json_is(const ld__json *j, int i, const char *lit) {
-    char buf[64];
-    long n = ld__json_str(j, i, buf, sizeof buf - 1);
-    return n >= 0 && (size_t)n == strlen(lit) && !memcmp(buf, lit, (size_t)n);
-}
-
-/* A non-negative integer without fraction or exponent; 0 on success. */
-static int ld__json_u64(const ld__json *j, int i, uint64_t *out) {
-    if (i < 0 || j->nodes[i].type != 'n') return -1;
-    uint64_t v = 0;
-    for (int p = j->nodes[i].start; p < j->nodes[i].end; p++) {
-        char c = j->src[p];
-        if (c < '0' || c > '9') return -1;
-        if (v > (UINT64_MAX - (uint64_t)(c - '0')) / 10) return -1;
-        v = v * 10 + (uint64_t)(c - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* A number node as a double; 0 on success. */
-static int ld__json_num(const ld__json *j, int i, double *out) {
-    if (i < 0 || j->nodes[i].type != 'n') return -1;
-    char buf[64];
-    int n = j->nodes[i].end - j->nodes[i].start;
-    if (n >= (int)sizeof buf) return -1;
-    memcpy(buf, j->src + j->nodes[i].start, n);
-    buf[n] = 0;
-    *out = strtod(buf, NULL);
-    return 0;
-}
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 static ld_status ld__read_file(const char *path, size_t max, char **out, size_t *n) {
@@ -7243,6 +9005,1509 @@ LDDEF int ld_selftest(int verbose) {
     return fails;
 }
 #endif /* LD_LLM_SELFTEST */
+
+/* -------------------------------------------------------------- >>unicode */
+/* Generated by tools/gen_unicode.py from the Unicode Character Database 16.0.0
+   (classes) and its characters assigned by Unicode 9.0 (NFC). Do not edit;
+   run the script. The reasons for the two versions are in the script. */
+#define LD__UNICODE_VERSION "16.0.0"
+#define LD__UNICODE_NFC_VERSION "9.0"
+
+/* Flags of every code point, as ranges: entry k is (start << 8) | flags, and
+   its flags hold from start up to the next entry's start - 1.
+   1 L (\p{L})  2 N (\p{N})  4 S (White_Space)  8 W (\w)  16 Q (NFC may act) */
+static const uint32_t ld__uflags[2469] = {
+    0x0,0x904,0xe00,0x2004,0x2100,0x300a,0x3a00,0x4109,
+    0x5b00,0x5f08,0x6000,0x6109,0x7b00,0x8504,0x8600,0xa004,
+    0xa100,0xaa09,0xab00,0xb202,0xb400,0xb509,0xb600,0xb902,
+    0xba09,0xbb00,0xbc02,0xbf00,0xc019,0xc609,0xc719,0xd009,
+    0xd119,0xd700,0xd809,0xd919,0xde09,0xe019,0xe609,0xe719,
+    0xf009,0xf119,0xf700,0xf809,0xf919,0xfe09,0xff19,0x11009,
+    0x11219,0x12609,0x12819,0x13109,0x13419,0x13809,0x13919,0x13f09,
+    0x14319,0x14909,0x14c19,0x15209,0x15419,0x16609,0x16819,0x17f09,
+    0x1a019,0x1a209,0x1af19,0x1b109,0x1cd19,0x1dd09,0x1de19,0x1e409,
+    0x1e619,0x1f109,0x1f419,0x1f609,0x1f819,0x21c09,0x21e19,0x22009,
+    0x22619,0x23409,0x2c200,0x2c609,0x2d200,0x2e009,0x2e500,0x2ec09,
+    0x2ed00,0x2ee09,0x2ef00,0x30018,0x34f08,0x35018,0x37009,0x37419,
+    0x37500,0x37609,0x37800,0x37a09,0x37e10,0x37f09,0x38000,0x38510,
+    0x38619,0x38710,0x38819,0x38b00,0x38c19,0x38d00,0x38e19,0x39109,
+    0x3a200,0x3a309,0x3aa19,0x3b109,0x3ca19,0x3cf09,0x3d319,0x3d509,
+    0x3f600,0x3f709,0x40019,0x40209,0x40319,0x40409,0x40719,0x40809,
+    0x40c19,0x40f09,0x41919,0x41a09,0x43919,0x43a09,0x45019,0x45209,
+    0x45319,0x45409,0x45719,0x45809,0x45c19,0x45f09,0x47619,0x47809,
+    0x48200,0x48318,0x48808,0x48a09,0x4c119,0x4c309,0x4d019,0x4d409,
+    0x4d619,0x4d809,0x4da19,0x4e009,0x4e219,0x4e809,0x4ea19,0x4f609,
+    0x4f819,0x4fa09,0x53000,0x53109,0x55700,0x55909,0x55a00,0x56009,
+    0x58900,0x59118,0x5be00,0x5bf18,0x5c000,0x5c118,0x5c300,0x5c418,
+    0x5c600,0x5c718,0x5c800,0x5d009,0x5eb00,0x5ef09,0x5f300,0x61018,
+    0x61b00,0x62009,0x62219,0x62709,0x64b18,0x6600a,0x66a00,0x66e09,
+    0x67018,0x67109,0x6c019,0x6c109,0x6c219,0x6c309,0x6d319,0x6d400,
+    0x6d509,0x6d618,0x6dd00,0x6df18,0x6e509,0x6e718,0x6e900,0x6ea18,
+    0x6ee09,0x6f00a,0x6fa09,0x6fd00,0x6ff09,0x70000,0x71009,0x71118,
+    0x71209,0x73018,0x74b00,0x74d09,0x7a608,0x7b109,0x7b200,0x7c00a,
+    0x7ca09,0x7eb18,0x7f409,0x7f600,0x7fa09,0x7fb00,0x7fd08,0x7fe00,
+    0x80009,0x81618,0x81a09,0x81b18,0x82409,0x82518,0x82809,0x82918,
+    0x82e00,0x84009,0x85918,0x85c00,0x86009,0x86b00,0x87009,0x88800,
+    0x88909,0x88f00,0x89708,0x8a009,0x8ca08,0x8d418,0x8e200,0x8e318,
+    0x90008,0x90409,0x92919,0x92a09,0x93119,0x93209,0x93419,0x93509,
+    0x93a08,0x93c18,0x93d09,0x93e08,0x94d18,0x94e08,0x95009,0x95118,
+    0x95508,0x95819,0x96009,0x96208,0x96400,0x9660a,0x97000,0x97109,
+    0x98108,0x98400,0x98509,0x98d00,0x98f09,0x99100,0x99309,0x9a900,
+    0x9aa09,0x9b100,0x9b209,0x9b300,0x9b609,0x9ba00,0x9bc18,0x9bd09,
+    0x9be18,0x9bf08,0x9c500,0x9c708,0x9c900,0x9cb18,0x9ce09,0x9cf00,
+    0x9d718,0x9d800,0x9dc19,0x9de00,0x9df19,0x9e009,0x9e208,0x9e400,
+    0x9e60a,0x9f009,0x9f200,0x9f402,0x9fa00,0x9fc09,0x9fd00,0x9fe08,
+    0x9ff00,0xa0108,0xa0400,0xa0509,0xa0b00,0xa0f09,0xa1100,0xa1309,
+    0xa2900,0xa2a09,0xa3100,0xa3209,0xa3319,0xa3400,0xa3509,0xa3619,
+    0xa3700,0xa3809,0xa3a00,0xa3c18,0xa3d00,0xa3e08,0xa4300,0xa4708,
+    0xa4900,0xa4b08,0xa4d18,0xa4e00,0xa5108,0xa5200,0xa5919,0xa5c09,
+    0xa5d00,0xa5e19,0xa5f00,0xa660a,0xa7008,0xa7209,0xa7508,0xa7600,
+    0xa8108,0xa8400,0xa8509,0xa8e00,0xa8f09,0xa9200,0xa9309,0xaa900,
+    0xaaa09,0xab100,0xab209,0xab400,0xab509,0xaba00,0xabc18,0xabd09,
+    0xabe08,0xac600,0xac708,0xaca00,0xacb08,0xacd18,0xace00,0xad009,
+    0xad100,0xae009,0xae208,0xae400,0xae60a,0xaf000,0xaf909,0xafa08,
+    0xb0000,0xb0108,0xb0400,0xb0509,0xb0d00,0xb0f09,0xb1100,0xb1309,
+    0xb2900,0xb2a09,0xb3100,0xb3209,0xb3400,0xb3509,0xb3a00,0xb3c18,
+    0xb3d09,0xb3e18,0xb3f08,0xb4500,0xb4708,0xb4818,0xb4900,0xb4b18,
+    0xb4e00,0xb5508,0xb5618,0xb5800,0xb5c19,0xb5e00,0xb5f09,0xb6208,
+    0xb6400,0xb660a,0xb7000,0xb7109,0xb7202,0xb7800,0xb8208,0xb8309,
+    0xb8400,0xb8509,0xb8b00,0xb8e09,0xb9100,0xb9209,0xb9419,0xb9509,
+    0xb9600,0xb9909,0xb9b00,0xb9c09,0xb9d00,0xb9e09,0xba000,0xba309,
+    0xba500,0xba809,0xbab00,0xbae09,0xbba00,0xbbe18,0xbbf08,0xbc300,
+    0xbc608,0xbc900,0xbca18,0xbce00,0xbd009,0xbd100,0xbd718,0xbd800,
+    0xbe60a,0xbf002,0xbf300,0xc0008,0xc0509,0xc0d00,0xc0e09,0xc1100,
+    0xc1209,0xc2900,0xc2a09,0xc3a00,0xc3c08,0xc3d09,0xc3e08,0xc4500,
+    0xc4608,0xc4818,0xc4900,0xc4a08,0xc4d18,0xc4e00,0xc5518,0xc5700,
+    0xc5809,0xc5b00,0xc5d09,0xc5e00,0xc6009,0xc6208,0xc6400,0xc660a,
+    0xc7000,0xc7802,0xc7f00,0xc8009,0xc8108,0xc8400,0xc8509,0xc8d00,
+    0xc8e09,0xc9100,0xc9209,0xca900,0xcaa09,0xcb400,0xcb509,0xcba00,
+    0xcbc18,0xcbd09,0xcbe08,0xcc018,0xcc108,0xcc218,0xcc308,0xcc500,
+    0xcc608,0xcc718,0xcc900,0xcca18,0xccc08,0xccd18,0xcce00,0xcd518,
+    0xcd700,0xcdd09,0xcdf00,0xce009,0xce208,0xce400,0xce60a,0xcf000,
+    0xcf109,0xcf308,0xcf400,0xd0008,0xd0409,0xd0d00,0xd0e09,0xd1100,
+    0xd1209,0xd3b08,0xd3d09,0xd3e18,0xd3f08,0xd4500,0xd4608,0xd4900,
+    0xd4a18,0xd4e09,0xd4f00,0xd5409,0xd5718,0xd5802,0xd5f09,0xd6208,
+    0xd6400,0xd660a,0xd7002,0xd7900,0xd7a09,0xd8000,0xd8108,0xd8400,
+    0xd8509,0xd9700,0xd9a09,0xdb200,0xdb309,0xdbc00,0xdbd09,0xdbe00,
+    0xdc009,0xdc700,0xdca18,0xdcb00,0xdcf18,0xdd008,0xdd500,0xdd608,
+    0xdd700,0xdd808,0xdda18,0xddb08,0xddc18,0xde000,0xde60a,0xdf000,
+    0xdf208,0xdf400,0xe0109,0xe3108,0xe3209,0xe3408,0xe3818,0xe3b00,
+    0xe4009,0xe4708,0xe4818,0xe4c08,0xe4f00,0xe500a,0xe5a00,0xe8109,
+    0xe8300,0xe8409,0xe8500,0xe8609,0xe8b00,0xe8c09,0xea400,0xea509,
+    0xea600,0xea709,0xeb108,0xeb209,0xeb408,0xeb818,0xeba08,0xebd09,
+    0xebe00,0xec009,0xec500,0xec609,0xec700,0xec818,0xecc08,0xecf00,
+    0xed00a,0xeda00,0xedc09,0xee000,0xf0009,0xf0100,0xf1818,0xf1a00,
+    0xf200a,0xf2a02,0xf3400,0xf3518,0xf3600,0xf3718,0xf3800,0xf3918,
+    0xf3a00,0xf3e08,0xf4009,0xf4319,0xf4409,0xf4800,0xf4909,0xf4d19,
+    0xf4e09,0xf5219,0xf5309,0xf5719,0xf5809,0xf5c19,0xf5d09,0xf6919,
+    0xf6a09,0xf6d00,0xf7118,0xf7708,0xf7818,0xf7908,0xf7a18,0xf7e08,
+    0xf8018,0xf8500,0xf8618,0xf8809,0xf8d08,0xf9318,0xf9408,0xf9800,
+    0xf9908,0xf9d18,0xf9e08,0xfa218,0xfa308,0xfa718,0xfa808,0xfac18,
+    0xfad08,0xfb918,0xfba08,0xfbd00,0xfc618,0xfc700,0x100009,0x102619,
+    0x102709,0x102b08,0x102e18,0x102f08,0x103718,0x103808,0x103918,0x103b08,
+    0x103f09,0x10400a,0x104a00,0x105009,0x105608,0x105a09,0x105e08,0x106109,
+    0x106208,0x106509,0x106708,0x106e09,0x107108,0x107509,0x108208,0x108d18,
+    0x108e09,0x108f08,0x10900a,0x109a08,0x109e00,0x10a009,0x10c600,0x10c709,
+    0x10c800,0x10cd09,0x10ce00,0x10d009,0x10fb00,0x10fc09,0x116119,0x117609,
+    0x11a819,0x11c309,0x124900,0x124a09,0x124e00,0x125009,0x125700,0x125809,
+    0x125900,0x125a09,0x125e00,0x126009,0x128900,0x128a09,0x128e00,0x129009,
+    0x12b100,0x12b209,0x12b600,0x12b809,0x12bf00,0x12c009,0x12c100,0x12c209,
+    0x12c600,0x12c809,0x12d700,0x12d809,0x131100,0x131209,0x131600,0x131809,
+    0x135b00,0x135d18,0x136000,0x136902,0x137d00,0x138009,0x139000,0x13a009,
+    0x13f600,0x13f809,0x13fe00,0x140109,0x166d00,0x166f09,0x168004,0x168109,
+    0x169b00,0x16a009,0x16eb00,0x16ee0a,0x16f109,0x16f900,0x170009,0x171208,
+    0x171418,0x171508,0x171600,0x171f09,0x173208,0x173418,0x173500,0x174009,
+    0x175208,0x175400,0x176009,0x176d00,0x176e09,0x177100,0x177208,0x177400,
+    0x178009,0x17b408,0x17d218,0x17d308,0x17d400,0x17d709,0x17d800,0x17dc09,
+    0x17dd18,0x17de00,0x17e00a,0x17ea00,0x17f002,0x17fa00,0x180b08,0x180e00,
+    0x180f08,0x18100a,0x181a00,0x182009,0x187900,0x188009,0x188508,0x188709,
+    0x18a918,0x18aa09,0x18ab00,0x18b009,0x18f600,0x190009,0x191f00,0x192008,
+    0x192c00,0x193008,0x193918,0x193c00,0x19460a,0x195009,0x196e00,0x197009,
+    0x197500,0x198009,0x19ac00,0x19b009,0x19ca00,0x19d00a,0x19da02,0x19db00,
+    0x1a0009,0x1a1718,0x1a1908,0x1a1c00,0x1a2009,0x1a5508,0x1a5f00,0x1a6018,
+    0x1a6108,0x1a7518,0x1a7d00,0x1a7f18,0x1a800a,0x1a8a00,0x1a900a,0x1a9a00,
+    0x1aa709,0x1aa800,0x1ab018,0x1abe08,0x1acf00,0x1b0008,0x1b0509,0x1b0619,
+    0x1b0709,0x1b0819,0x1b0909,0x1b0a19,0x1b0b09,0x1b0c19,0x1b0d09,0x1b0e19,
+    0x1b0f09,0x1b1219,0x1b1309,0x1b3418,0x1b3608,0x1b3b18,0x1b3c08,0x1b3d18,
+    0x1b3e08,0x1b4018,0x1b4208,0x1b4318,0x1b4509,0x1b4d00,0x1b500a,0x1b5a00,
+    0x1b6b18,0x1b7400,0x1b8008,0x1b8309,0x1ba108,0x1baa18,0x1bac08,0x1bae09,
+    0x1bb00a,0x1bba09,0x1be618,0x1be708,0x1bf218,0x1bf400,0x1c0009,0x1c2408,
+    0x1c3718,0x1c3800,0x1c400a,0x1c4a00,0x1c4d09,0x1c500a,0x1c5a09,0x1c7e00,
+    0x1c8009,0x1c8b00,0x1c9009,0x1cbb00,0x1cbd09,0x1cc000,0x1cd018,0x1cd300,
+    0x1cd418,0x1ce108,0x1ce218,0x1ce909,0x1ced18,0x1cee09,0x1cf418,0x1cf509,
+    0x1cf708,0x1cf818,0x1cfa09,0x1cfb00,0x1d0009,0x1dc018,0x1df608,0x1dfb18,
+    0x1e0019,0x1e9a09,0x1e9b19,0x1e9c09,0x1ea019,0x1efa09,0x1f0019,0x1f1600,
+    0x1f1819,0x1f1e00,0x1f2019,0x1f4600,0x1f4819,0x1f4e00,0x1f5019,0x1f5800,
+    0x1f5919,0x1f5a00,0x1f5b19,0x1f5c00,0x1f5d19,0x1f5e00,0x1f5f19,0x1f7e00,
+    0x1f8019,0x1fb500,0x1fb619,0x1fbd00,0x1fbe19,0x1fbf00,0x1fc110,0x1fc219,
+    0x1fc500,0x1fc619,0x1fcd10,0x1fd019,0x1fd400,0x1fd619,0x1fdc00,0x1fdd10,
+    0x1fe019,0x1fed10,0x1ff000,0x1ff219,0x1ff500,0x1ff619,0x1ffd10,0x1ffe00,
+    0x200014,0x200204,0x200b00,0x200c08,0x200e00,0x202804,0x202a00,0x202f04,
+    0x203000,0x203f08,0x204100,0x205408,0x205500,0x205f04,0x206000,0x207002,
+    0x207109,0x207200,0x207402,0x207a00,0x207f09,0x208002,0x208a00,0x209009,
+    0x209d00,0x20d018,0x20dd08,0x20e118,0x20e208,0x20e518,0x20f100,0x210209,
+    0x210300,0x210709,0x210800,0x210a09,0x211400,0x211509,0x211600,0x211909,
+    0x211e00,0x212409,0x212500,0x212619,0x212700,0x212809,0x212900,0x212a19,
+    0x212c09,0x212e00,0x212f09,0x213a00,0x213c09,0x214000,0x214509,0x214a00,
+    0x214e09,0x214f00,0x215002,0x21600a,0x218309,0x21850a,0x218902,0x218a00,
+    0x219a10,0x219c00,0x21ae10,0x21af00,0x21cd10,0x21d000,0x220410,0x220500,
+    0x220910,0x220a00,0x220c10,0x220d00,0x222410,0x222500,0x222610,0x222700,
+    0x224110,0x224200,0x224410,0x224500,0x224710,0x224800,0x224910,0x224a00,
+    0x226010,0x226100,0x226210,0x226300,0x226d10,0x227200,0x227410,0x227600,
+    0x227810,0x227a00,0x228010,0x228200,0x228410,0x228600,0x228810,0x228a00,
+    0x22ac10,0x22b000,0x22e010,0x22e400,0x22ea10,0x22ee00,0x232910,0x232b00,
+    0x246002,0x249c00,0x24b608,0x24ea02,0x250000,0x277602,0x279400,0x2adc10,
+    0x2add00,0x2c0009,0x2ce500,0x2ceb09,0x2cef18,0x2cf209,0x2cf400,0x2cfd02,
+    0x2cfe00,0x2d0009,0x2d2600,0x2d2709,0x2d2800,0x2d2d09,0x2d2e00,0x2d3009,
+    0x2d6800,0x2d6f09,0x2d7000,0x2d7f18,0x2d8009,0x2d9700,0x2da009,0x2da700,
+    0x2da809,0x2daf00,0x2db009,0x2db700,0x2db809,0x2dbf00,0x2dc009,0x2dc700,
+    0x2dc809,0x2dcf00,0x2dd009,0x2dd700,0x2dd809,0x2ddf00,0x2de018,0x2e0000,
+    0x2e2f09,0x2e3000,0x300004,0x300100,0x300509,0x30070a,0x300800,0x30210a,
+    0x302a18,0x303000,0x303109,0x303600,0x30380a,0x303b09,0x303d00,0x304109,
+    0x304c19,0x304d09,0x304e19,0x304f09,0x305019,0x305109,0x305219,0x305309,
+    0x305419,0x305509,0x305619,0x305709,0x305819,0x305909,0x305a19,0x305b09,
+    0x305c19,0x305d09,0x305e19,0x305f09,0x306019,0x306109,0x306219,0x306309,
+    0x306519,0x306609,0x306719,0x306809,0x306919,0x306a09,0x307019,0x307209,
+    0x307319,0x307509,0x307619,0x307809,0x307919,0x307b09,0x307c19,0x307e09,
+    0x309419,0x309509,0x309700,0x309918,0x309b00,0x309d09,0x309e19,0x309f09,
+    0x30a000,0x30a109,0x30ac19,0x30ad09,0x30ae19,0x30af09,0x30b019,0x30b109,
+    0x30b219,0x30b309,0x30b419,0x30b509,0x30b619,0x30b709,0x30b819,0x30b909,
+    0x30ba19,0x30bb09,0x30bc19,0x30bd09,0x30be19,0x30bf09,0x30c019,0x30c109,
+    0x30c219,0x30c309,0x30c519,0x30c609,0x30c719,0x30c809,0x30c919,0x30ca09,
+    0x30d019,0x30d209,0x30d319,0x30d509,0x30d619,0x30d809,0x30d919,0x30db09,
+    0x30dc19,0x30de09,0x30f419,0x30f509,0x30f719,0x30fb00,0x30fc09,0x30fe19,
+    0x30ff09,0x310000,0x310509,0x313000,0x313109,0x318f00,0x319202,0x319600,
+    0x31a009,0x31c000,0x31f009,0x320000,0x322002,0x322a00,0x324802,0x325000,
+    0x325102,0x326000,0x328002,0x328a00,0x32b102,0x32c000,0x340009,0x4dc000,
+    0x4e0009,0xa48d00,0xa4d009,0xa4fe00,0xa50009,0xa60d00,0xa61009,0xa6200a,
+    0xa62a09,0xa62c00,0xa64009,0xa66f18,0xa67008,0xa67300,0xa67418,0xa67e00,
+    0xa67f09,0xa69e18,0xa6a009,0xa6e60a,0xa6f018,0xa6f200,0xa71709,0xa72000,
+    0xa72209,0xa78900,0xa78b09,0xa7ce00,0xa7d009,0xa7d200,0xa7d309,0xa7d400,
+    0xa7d509,0xa7dd00,0xa7f209,0xa80208,0xa80309,0xa80618,0xa80709,0xa80b08,
+    0xa80c09,0xa82308,0xa82800,0xa82c08,0xa82d00,0xa83002,0xa83600,0xa84009,
+    0xa87400,0xa88008,0xa88209,0xa8b408,0xa8c418,0xa8c508,0xa8c600,0xa8d00a,
+    0xa8da00,0xa8e018,0xa8f209,0xa8f800,0xa8fb09,0xa8fc00,0xa8fd09,0xa8ff08,
+    0xa9000a,0xa90a09,0xa92608,0xa92b18,0xa92e00,0xa93009,0xa94708,0xa95318,
+    0xa95400,0xa96009,0xa97d00,0xa98008,0xa98409,0xa9b318,0xa9b408,0xa9c018,
+    0xa9c100,0xa9cf09,0xa9d00a,0xa9da00,0xa9e009,0xa9e508,0xa9e609,0xa9f00a,
+    0xa9fa09,0xa9ff00,0xaa0009,0xaa2908,0xaa3700,0xaa4009,0xaa4308,0xaa4409,
+    0xaa4c08,0xaa4e00,0xaa500a,0xaa5a00,0xaa6009,0xaa7700,0xaa7a09,0xaa7b08,
+    0xaa7e09,0xaab018,0xaab109,0xaab218,0xaab509,0xaab718,0xaab909,0xaabe18,
+    0xaac009,0xaac118,0xaac209,0xaac300,0xaadb09,0xaade00,0xaae009,0xaaeb08,
+    0xaaf000,0xaaf209,0xaaf508,0xaaf618,0xaaf700,0xab0109,0xab0700,0xab0909,
+    0xab0f00,0xab1109,0xab1700,0xab2009,0xab2700,0xab2809,0xab2f00,0xab3009,
+    0xab5b00,0xab5c09,0xab6a00,0xab7009,0xabe308,0xabeb00,0xabec08,0xabed18,
+    0xabee00,0xabf00a,0xabfa00,0xac0009,0xd7a400,0xd7b009,0xd7c700,0xd7cb09,
+    0xd7fc00,0xf90019,0xfa0e09,0xfa1019,0xfa1109,0xfa1219,0xfa1309,0xfa1519,
+    0xfa1f09,0xfa2019,0xfa2109,0xfa2219,0xfa2309,0xfa2519,0xfa2709,0xfa2a19,
+    0xfa6e00,0xfa7019,0xfada00,0xfb0009,0xfb0700,0xfb1309,0xfb1800,0xfb1d19,
+    0xfb1e18,0xfb1f19,0xfb2009,0xfb2900,0xfb2a19,0xfb3700,0xfb3819,0xfb3d00,
+    0xfb3e19,0xfb3f00,0xfb4019,0xfb4200,0xfb4319,0xfb4500,0xfb4619,0xfb4f09,
+    0xfbb200,0xfbd309,0xfd3e00,0xfd5009,0xfd9000,0xfd9209,0xfdc800,0xfdf009,
+    0xfdfc00,0xfe0008,0xfe1000,0xfe2018,0xfe3000,0xfe3308,0xfe3500,0xfe4d08,
+    0xfe5000,0xfe7009,0xfe7500,0xfe7609,0xfefd00,0xff100a,0xff1a00,0xff2109,
+    0xff3b00,0xff3f08,0xff4000,0xff4109,0xff5b00,0xff6609,0xffbf00,0xffc209,
+    0xffc800,0xffca09,0xffd000,0xffd209,0xffd800,0xffda09,0xffdd00,0x1000009,
+    0x1000c00,0x1000d09,0x1002700,0x1002809,0x1003b00,0x1003c09,0x1003e00,0x1003f09,
+    0x1004e00,0x1005009,0x1005e00,0x1008009,0x100fb00,0x1010702,0x1013400,0x101400a,
+    0x1017502,0x1017900,0x1018a02,0x1018c00,0x101fd18,0x101fe00,0x1028009,0x1029d00,
+    0x102a009,0x102d100,0x102e018,0x102e102,0x102fc00,0x1030009,0x1032002,0x1032400,
+    0x1032d09,0x103410a,0x1034209,0x1034a0a,0x1034b00,0x1035009,0x1037618,0x1037b00,
+    0x1038009,0x1039e00,0x103a009,0x103c400,0x103c809,0x103d000,0x103d10a,0x103d600,
+    0x1040009,0x1049e00,0x104a00a,0x104aa00,0x104b009,0x104d400,0x104d809,0x104fc00,
+    0x1050009,0x1052800,0x1053009,0x1056400,0x1057009,0x1057b00,0x1057c09,0x1058b00,
+    0x1058c09,0x1059300,0x1059409,0x1059600,0x1059709,0x105a200,0x105a309,0x105b200,
+    0x105b309,0x105ba00,0x105bb09,0x105bd00,0x105c009,0x105f400,0x1060009,0x1073700,
+    0x1074009,0x1075600,0x1076009,0x1076800,0x1078009,0x1078600,0x1078709,0x107b100,
+    0x107b209,0x107bb00,0x1080009,0x1080600,0x1080809,0x1080900,0x1080a09,0x1083600,
+    0x1083709,0x1083900,0x1083c09,0x1083d00,0x1083f09,0x1085600,0x1085802,0x1086009,
+    0x1087700,0x1087902,0x1088009,0x1089f00,0x108a702,0x108b000,0x108e009,0x108f300,
+    0x108f409,0x108f600,0x108fb02,0x1090009,0x1091602,0x1091c00,0x1092009,0x1093a00,
+    0x1098009,0x109b800,0x109bc02,0x109be09,0x109c002,0x109d000,0x109d202,0x10a0009,
+    0x10a0108,0x10a0400,0x10a0508,0x10a0700,0x10a0c08,0x10a0d18,0x10a0e08,0x10a0f18,
+    0x10a1009,0x10a1400,0x10a1509,0x10a1800,0x10a1909,0x10a3600,0x10a3818,0x10a3b00,
+    0x10a3f18,0x10a4002,0x10a4900,0x10a6009,0x10a7d02,0x10a7f00,0x10a8009,0x10a9d02,
+    0x10aa000,0x10ac009,0x10ac800,0x10ac909,0x10ae518,0x10ae700,0x10aeb02,0x10af000,
+    0x10b0009,0x10b3600,0x10b4009,0x10b5600,0x10b5802,0x10b6009,0x10b7300,0x10b7802,
+    0x10b8009,0x10b9200,0x10ba902,0x10bb000,0x10c0009,0x10c4900,0x10c8009,0x10cb300,
+    0x10cc009,0x10cf300,0x10cfa02,0x10d0009,0x10d2408,0x10d2800,0x10d300a,0x10d3a00,
+    0x10d400a,0x10d4a09,0x10d6600,0x10d6908,0x10d6e00,0x10d6f09,0x10d8600,0x10e6002,
+    0x10e7f00,0x10e8009,0x10eaa00,0x10eab08,0x10ead00,0x10eb009,0x10eb200,0x10ec209,
+    0x10ec500,0x10efc08,0x10f0009,0x10f1d02,0x10f2709,0x10f2800,0x10f3009,0x10f4608,
+    0x10f5102,0x10f5500,0x10f7009,0x10f8208,0x10f8600,0x10fb009,0x10fc502,0x10fcc00,
+    0x10fe009,0x10ff700,0x1100008,0x1100309,0x1103808,0x1104618,0x1104700,0x1105202,
+    0x110660a,0x1107008,0x1107109,0x1107308,0x1107509,0x1107600,0x1107f18,0x1108008,
+    0x1108309,0x1109a19,0x1109b09,0x1109c19,0x1109d09,0x110ab19,0x110ac09,0x110b008,
+    0x110b918,0x110bb00,0x110c208,0x110c300,0x110d009,0x110e900,0x110f00a,0x110fa00,
+    0x1110018,0x1110309,0x1112718,0x1112808,0x1112e18,0x1113008,0x1113318,0x1113500,
+    0x111360a,0x1114000,0x1114409,0x1114508,0x1114709,0x1114800,0x1115009,0x1117318,
+    0x1117400,0x1117609,0x1117700,0x1118008,0x1118309,0x111b308,0x111c018,0x111c109,
+    0x111c500,0x111c908,0x111ca18,0x111cb08,0x111cd00,0x111ce08,0x111d00a,0x111da09,
+    0x111db00,0x111dc09,0x111dd00,0x111e102,0x111f500,0x1120009,0x1121200,0x1121309,
+    0x1122c08,0x1123518,0x1123708,0x1123800,0x1123e08,0x1123f09,0x1124108,0x1124200,
+    0x1128009,0x1128700,0x1128809,0x1128900,0x1128a09,0x1128e00,0x1128f09,0x1129e00,
+    0x1129f09,0x112a900,0x112b009,0x112df08,0x112e918,0x112eb00,0x112f00a,0x112fa00,
+    0x1130008,0x1130400,0x1130509,0x1130d00,0x1130f09,0x1131100,0x1131309,0x1132900,
+    0x1132a09,0x1133100,0x1133209,0x1133400,0x1133509,0x1133a00,0x1133b08,0x1133c18,
+    0x1133d09,0x1133e18,0x1133f08,0x1134500,0x1134708,0x1134900,0x1134b18,0x1134e00,
+    0x1135009,0x1135100,0x1135718,0x1135800,0x1135d09,0x1136208,0x1136400,0x1136618,
+    0x1136d00,0x1137018,0x1137500,0x1138009,0x1138a00,0x1138b09,0x1138c00,0x1138e09,
+    0x1138f00,0x1139009,0x113b600,0x113b709,0x113b808,0x113c100,0x113c208,0x113c300,
+    0x113c508,0x113c600,0x113c708,0x113cb00,0x113cc08,0x113d109,0x113d208,0x113d309,
+    0x113d400,0x113e108,0x113e300,0x1140009,0x1143508,0x1144218,0x1144308,0x1144618,
+    0x1144709,0x1144b00,0x114500a,0x1145a00,0x1145e08,0x1145f09,0x1146200,0x1148009,
+    0x114b018,0x114b108,0x114ba18,0x114bf08,0x114c218,0x114c409,0x114c600,0x114c709,
+    0x114c800,0x114d00a,0x114da00,0x1158009,0x115af18,0x115b008,0x115b600,0x115b808,
+    0x115ba18,0x115bc08,0x115bf18,0x115c100,0x115d809,0x115dc08,0x115de00,0x1160009,
+    0x1163008,0x1163f18,0x1164008,0x1164100,0x1164409,0x1164500,0x116500a,0x1165a00,
+    0x1168009,0x116ab08,0x116b618,0x116b809,0x116b900,0x116c00a,0x116ca00,0x116d00a,
+    0x116e400,0x1170009,0x1171b00,0x1171d08,0x1172b18,0x1172c00,0x117300a,0x1173a02,
+    0x1173c00,0x1174009,0x1174700,0x1180009,0x1182c08,0x1183b00,0x118a009,0x118e00a,
+    0x118ea02,0x118f300,0x118ff09,0x1190700,0x1190909,0x1190a00,0x1190c09,0x1191400,
+    0x1191509,0x1191700,0x1191809,0x1193008,0x1193600,0x1193708,0x1193900,0x1193b08,
+    0x1193f09,0x1194008,0x1194109,0x1194208,0x1194400,0x119500a,0x1195a00,0x119a009,
+    0x119a800,0x119aa09,0x119d108,0x119d800,0x119da08,0x119e109,0x119e200,0x119e309,
+    0x119e408,0x119e500,0x11a0009,0x11a0108,0x11a0b09,0x11a3308,0x11a3a09,0x11a3b08,
+    0x11a3f00,0x11a4708,0x11a4800,0x11a5009,0x11a5108,0x11a5c09,0x11a8a08,0x11a9a00,
+    0x11a9d09,0x11a9e00,0x11ab009,0x11af900,0x11bc009,0x11be100,0x11bf00a,0x11bfa00,
+    0x11c0009,0x11c0900,0x11c0a09,0x11c2f08,0x11c3700,0x11c3808,0x11c3f18,0x11c4009,
+    0x11c4100,0x11c500a,0x11c5a02,0x11c6d00,0x11c7209,0x11c9000,0x11c9208,0x11ca800,
+    0x11ca908,0x11cb700,0x11d0009,0x11d0700,0x11d0809,0x11d0a00,0x11d0b09,0x11d3108,
+    0x11d3700,0x11d3a08,0x11d3b00,0x11d3c08,0x11d3e00,0x11d3f08,0x11d4609,0x11d4708,
+    0x11d4800,0x11d500a,0x11d5a00,0x11d6009,0x11d6600,0x11d6709,0x11d6900,0x11d6a09,
+    0x11d8a08,0x11d8f00,0x11d9008,0x11d9200,0x11d9308,0x11d9809,0x11d9900,0x11da00a,
+    0x11daa00,0x11ee009,0x11ef308,0x11ef700,0x11f0008,0x11f0209,0x11f0308,0x11f0409,
+    0x11f1100,0x11f1209,0x11f3408,0x11f3b00,0x11f3e08,0x11f4300,0x11f500a,0x11f5a08,
+    0x11f5b00,0x11fb009,0x11fb100,0x11fc002,0x11fd500,0x1200009,0x1239a00,0x124000a,
+    0x1246f00,0x1248009,0x1254400,0x12f9009,0x12ff100,0x1300009,0x1343000,0x1344008,
+    0x1344109,0x1344708,0x1345600,0x1346009,0x143fb00,0x1440009,0x1464700,0x1610009,
+    0x1611e08,0x161300a,0x1613a00,0x1680009,0x16a3900,0x16a4009,0x16a5f00,0x16a600a,
+    0x16a6a00,0x16a7009,0x16abf00,0x16ac00a,0x16aca00,0x16ad009,0x16aee00,0x16af018,
+    0x16af500,0x16b0009,0x16b3018,0x16b3700,0x16b4009,0x16b4400,0x16b500a,0x16b5a00,
+    0x16b5b02,0x16b6200,0x16b6309,0x16b7800,0x16b7d09,0x16b9000,0x16d4009,0x16d6d00,
+    0x16d700a,0x16d7a00,0x16e4009,0x16e8002,0x16e9700,0x16f0009,0x16f4b00,0x16f4f08,
+    0x16f5009,0x16f5108,0x16f8800,0x16f8f08,0x16f9309,0x16fa000,0x16fe009,0x16fe200,
+    0x16fe309,0x16fe408,0x16fe500,0x16ff008,0x16ff200,0x1700009,0x187f800,0x1880009,
+    0x18cd600,0x18cff09,0x18d0900,0x1aff009,0x1aff400,0x1aff509,0x1affc00,0x1affd09,
+    0x1afff00,0x1b00009,0x1b12300,0x1b13209,0x1b13300,0x1b15009,0x1b15300,0x1b15509,
+    0x1b15600,0x1b16409,0x1b16800,0x1b17009,0x1b2fc00,0x1bc0009,0x1bc6b00,0x1bc7009,
+    0x1bc7d00,0x1bc8009,0x1bc8900,0x1bc9009,0x1bc9a00,0x1bc9d08,0x1bc9e18,0x1bc9f00,
+    0x1ccf00a,0x1ccfa00,0x1cf0008,0x1cf2e00,0x1cf3008,0x1cf4700,0x1d15e10,0x1d16518,
+    0x1d16a00,0x1d16d18,0x1d17300,0x1d17b18,0x1d18300,0x1d18518,0x1d18c00,0x1d1aa18,
+    0x1d1ae00,0x1d1bb10,0x1d1c100,0x1d24218,0x1d24500,0x1d2c002,0x1d2d400,0x1d2e002,
+    0x1d2f400,0x1d36002,0x1d37900,0x1d40009,0x1d45500,0x1d45609,0x1d49d00,0x1d49e09,
+    0x1d4a000,0x1d4a209,0x1d4a300,0x1d4a509,0x1d4a700,0x1d4a909,0x1d4ad00,0x1d4ae09,
+    0x1d4ba00,0x1d4bb09,0x1d4bc00,0x1d4bd09,0x1d4c400,0x1d4c509,0x1d50600,0x1d50709,
+    0x1d50b00,0x1d50d09,0x1d51500,0x1d51609,0x1d51d00,0x1d51e09,0x1d53a00,0x1d53b09,
+    0x1d53f00,0x1d54009,0x1d54500,0x1d54609,0x1d54700,0x1d54a09,0x1d55100,0x1d55209,
+    0x1d6a600,0x1d6a809,0x1d6c100,0x1d6c209,0x1d6db00,0x1d6dc09,0x1d6fb00,0x1d6fc09,
+    0x1d71500,0x1d71609,0x1d73500,0x1d73609,0x1d74f00,0x1d75009,0x1d76f00,0x1d77009,
+    0x1d78900,0x1d78a09,0x1d7a900,0x1d7aa09,0x1d7c300,0x1d7c409,0x1d7cc00,0x1d7ce0a,
+    0x1d80000,0x1da0008,0x1da3700,0x1da3b08,0x1da6d00,0x1da7508,0x1da7600,0x1da8408,
+    0x1da8500,0x1da9b08,0x1daa000,0x1daa108,0x1dab000,0x1df0009,0x1df1f00,0x1df2509,
+    0x1df2b00,0x1e00018,0x1e00700,0x1e00818,0x1e01900,0x1e01b18,0x1e02200,0x1e02318,
+    0x1e02500,0x1e02618,0x1e02b00,0x1e03009,0x1e06e00,0x1e08f08,0x1e09000,0x1e10009,
+    0x1e12d00,0x1e13008,0x1e13709,0x1e13e00,0x1e1400a,0x1e14a00,0x1e14e09,0x1e14f00,
+    0x1e29009,0x1e2ae08,0x1e2af00,0x1e2c009,0x1e2ec08,0x1e2f00a,0x1e2fa00,0x1e4d009,
+    0x1e4ec08,0x1e4f00a,0x1e4fa00,0x1e5d009,0x1e5ee08,0x1e5f009,0x1e5f10a,0x1e5fb00,
+    0x1e7e009,0x1e7e700,0x1e7e809,0x1e7ec00,0x1e7ed09,0x1e7ef00,0x1e7f009,0x1e7ff00,
+    0x1e80009,0x1e8c500,0x1e8c702,0x1e8d018,0x1e8d700,0x1e90009,0x1e94418,0x1e94b09,
+    0x1e94c00,0x1e9500a,0x1e95a00,0x1ec7102,0x1ecac00,0x1ecad02,0x1ecb000,0x1ecb102,
+    0x1ecb500,0x1ed0102,0x1ed2e00,0x1ed2f02,0x1ed3e00,0x1ee0009,0x1ee0400,0x1ee0509,
+    0x1ee2000,0x1ee2109,0x1ee2300,0x1ee2409,0x1ee2500,0x1ee2709,0x1ee2800,0x1ee2909,
+    0x1ee3300,0x1ee3409,0x1ee3800,0x1ee3909,0x1ee3a00,0x1ee3b09,0x1ee3c00,0x1ee4209,
+    0x1ee4300,0x1ee4709,0x1ee4800,0x1ee4909,0x1ee4a00,0x1ee4b09,0x1ee4c00,0x1ee4d09,
+    0x1ee5000,0x1ee5109,0x1ee5300,0x1ee5409,0x1ee5500,0x1ee5709,0x1ee5800,0x1ee5909,
+    0x1ee5a00,0x1ee5b09,0x1ee5c00,0x1ee5d09,0x1ee5e00,0x1ee5f09,0x1ee6000,0x1ee6109,
+    0x1ee6300,0x1ee6409,0x1ee6500,0x1ee6709,0x1ee6b00,0x1ee6c09,0x1ee7300,0x1ee7409,
+    0x1ee7800,0x1ee7909,0x1ee7d00,0x1ee7e09,0x1ee7f00,0x1ee8009,0x1ee8a00,0x1ee8b09,
+    0x1ee9c00,0x1eea109,0x1eea400,0x1eea509,0x1eeaa00,0x1eeab09,0x1eebc00,0x1f10002,
+    0x1f10d00,0x1f13008,0x1f14a00,0x1f15008,0x1f16a00,0x1f17008,0x1f18a00,0x1fbf00a,
+    0x1fbfa00,0x2000009,0x2a6e000,0x2a70009,0x2b73a00,0x2b74009,0x2b81e00,0x2b82009,
+    0x2cea200,0x2ceb009,0x2ebe100,0x2ebf009,0x2ee5e00,0x2f80019,0x2fa1e00,0x3000009,
+    0x3134b00,0x3135009,0x323b000,0xe010008,0xe01f000,
+};
+/* The same flags for U+0000..U+007F, directly. */
+static const unsigned char ld__uflags_ascii[128] = {
+    0,0,0,0,0,0,0,0,0,4,4,4,4,4,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    4,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    10,10,10,10,10,10,10,10,10,10,0,0,0,0,0,0,
+    0,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,
+    9,9,9,9,9,9,9,9,9,9,9,0,0,0,0,8,
+    0,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,
+    9,9,9,9,9,9,9,9,9,9,9,0,0,0,0,0,
+};
+
+/* Canonical combining classes, as ranges: (start << 8) | ccc. */
+static const uint32_t ld__uccc_table[496] = {
+    0x0,0x300e6,0x315e8,0x316dc,0x31ae8,0x31bd8,0x31cdc,0x321ca,
+    0x323dc,0x327ca,0x329dc,0x33401,0x339dc,0x33de6,0x345f0,0x346e6,
+    0x347dc,0x34ae6,0x34ddc,0x34f00,0x350e6,0x353dc,0x357e6,0x358e8,
+    0x359dc,0x35be6,0x35ce9,0x35dea,0x35fe9,0x360ea,0x362e9,0x363e6,
+    0x37000,0x483e6,0x48800,0x591dc,0x592e6,0x596dc,0x597e6,0x59ade,
+    0x59bdc,0x59ce6,0x5a2dc,0x5a8e6,0x5aadc,0x5abe6,0x5adde,0x5aee4,
+    0x5afe6,0x5b00a,0x5b10b,0x5b20c,0x5b30d,0x5b40e,0x5b50f,0x5b610,
+    0x5b711,0x5b812,0x5b913,0x5bb14,0x5bc15,0x5bd16,0x5be00,0x5bf17,
+    0x5c000,0x5c118,0x5c219,0x5c300,0x5c4e6,0x5c5dc,0x5c600,0x5c712,
+    0x5c800,0x610e6,0x6181e,0x6191f,0x61a20,0x61b00,0x64b1b,0x64c1c,
+    0x64d1d,0x64e1e,0x64f1f,0x65020,0x65121,0x65222,0x653e6,0x655dc,
+    0x657e6,0x65cdc,0x65de6,0x65fdc,0x66000,0x67023,0x67100,0x6d6e6,
+    0x6dd00,0x6dfe6,0x6e3dc,0x6e4e6,0x6e500,0x6e7e6,0x6e900,0x6eadc,
+    0x6ebe6,0x6eddc,0x6ee00,0x71124,0x71200,0x730e6,0x731dc,0x732e6,
+    0x734dc,0x735e6,0x737dc,0x73ae6,0x73bdc,0x73de6,0x73edc,0x73fe6,
+    0x742dc,0x743e6,0x744dc,0x745e6,0x746dc,0x747e6,0x748dc,0x749e6,
+    0x74b00,0x7ebe6,0x7f2dc,0x7f3e6,0x7f400,0x816e6,0x81a00,0x81be6,
+    0x82400,0x825e6,0x82800,0x829e6,0x82e00,0x859dc,0x85c00,0x8d4e6,
+    0x8e200,0x8e3dc,0x8e4e6,0x8e6dc,0x8e7e6,0x8e9dc,0x8eae6,0x8eddc,
+    0x8f01b,0x8f11c,0x8f21d,0x8f3e6,0x8f6dc,0x8f7e6,0x8f9dc,0x8fbe6,
+    0x90000,0x93c07,0x93d00,0x94d09,0x94e00,0x951e6,0x952dc,0x953e6,
+    0x95500,0x9bc07,0x9bd00,0x9cd09,0x9ce00,0xa3c07,0xa3d00,0xa4d09,
+    0xa4e00,0xabc07,0xabd00,0xacd09,0xace00,0xb3c07,0xb3d00,0xb4d09,
+    0xb4e00,0xbcd09,0xbce00,0xc4d09,0xc4e00,0xc5554,0xc565b,0xc5700,
+    0xcbc07,0xcbd00,0xccd09,0xcce00,0xd4d09,0xd4e00,0xdca09,0xdcb00,
+    0xe3867,0xe3a09,0xe3b00,0xe486b,0xe4c00,0xeb876,0xeba00,0xec87a,
+    0xecc00,0xf18dc,0xf1a00,0xf35dc,0xf3600,0xf37dc,0xf3800,0xf39d8,
+    0xf3a00,0xf7181,0xf7282,0xf7300,0xf7484,0xf7500,0xf7a82,0xf7e00,
+    0xf8082,0xf8100,0xf82e6,0xf8409,0xf8500,0xf86e6,0xf8800,0xfc6dc,
+    0xfc700,0x103707,0x103800,0x103909,0x103b00,0x108ddc,0x108e00,0x135de6,
+    0x136000,0x171409,0x171500,0x173409,0x173500,0x17d209,0x17d300,0x17dde6,
+    0x17de00,0x18a9e4,0x18aa00,0x1939de,0x193ae6,0x193bdc,0x193c00,0x1a17e6,
+    0x1a18dc,0x1a1900,0x1a6009,0x1a6100,0x1a75e6,0x1a7d00,0x1a7fdc,0x1a8000,
+    0x1ab0e6,0x1ab5dc,0x1abbe6,0x1abddc,0x1abe00,0x1b3407,0x1b3500,0x1b4409,
+    0x1b4500,0x1b6be6,0x1b6cdc,0x1b6de6,0x1b7400,0x1baa09,0x1bac00,0x1be607,
+    0x1be700,0x1bf209,0x1bf400,0x1c3707,0x1c3800,0x1cd0e6,0x1cd300,0x1cd401,
+    0x1cd5dc,0x1cdae6,0x1cdcdc,0x1ce0e6,0x1ce100,0x1ce201,0x1ce900,0x1ceddc,
+    0x1cee00,0x1cf4e6,0x1cf500,0x1cf8e6,0x1cfa00,0x1dc0e6,0x1dc2dc,0x1dc3e6,
+    0x1dcadc,0x1dcbe6,0x1dcdea,0x1dced6,0x1dcfdc,0x1dd0ca,0x1dd1e6,0x1df600,
+    0x1dfbe6,0x1dfce9,0x1dfddc,0x1dfee6,0x1dffdc,0x1e0000,0x20d0e6,0x20d201,
+    0x20d4e6,0x20d801,0x20dbe6,0x20dd00,0x20e1e6,0x20e200,0x20e501,0x20e7e6,
+    0x20e8dc,0x20e9e6,0x20ea01,0x20ecdc,0x20f0e6,0x20f100,0x2cefe6,0x2cf200,
+    0x2d7f09,0x2d8000,0x2de0e6,0x2e0000,0x302ada,0x302be4,0x302ce8,0x302dde,
+    0x302ee0,0x303000,0x309908,0x309b00,0xa66fe6,0xa67000,0xa674e6,0xa67e00,
+    0xa69ee6,0xa6a000,0xa6f0e6,0xa6f200,0xa80609,0xa80700,0xa8c409,0xa8c500,
+    0xa8e0e6,0xa8f200,0xa92bdc,0xa92e00,0xa95309,0xa95400,0xa9b307,0xa9b400,
+    0xa9c009,0xa9c100,0xaab0e6,0xaab100,0xaab2e6,0xaab4dc,0xaab500,0xaab7e6,
+    0xaab900,0xaabee6,0xaac000,0xaac1e6,0xaac200,0xaaf609,0xaaf700,0xabed09,
+    0xabee00,0xfb1e1a,0xfb1f00,0xfe20e6,0xfe27dc,0xfe2ee6,0xfe3000,0x101fddc,
+    0x101fe00,0x102e0dc,0x102e100,0x10376e6,0x1037b00,0x10a0ddc,0x10a0e00,0x10a0fe6,
+    0x10a1000,0x10a38e6,0x10a3901,0x10a3adc,0x10a3b00,0x10a3f09,0x10a4000,0x10ae5e6,
+    0x10ae6dc,0x10ae700,0x1104609,0x1104700,0x1107f09,0x1108000,0x110b909,0x110ba07,
+    0x110bb00,0x11100e6,0x1110300,0x1113309,0x1113500,0x1117307,0x1117400,0x111c009,
+    0x111c100,0x111ca07,0x111cb00,0x1123509,0x1123607,0x1123700,0x112e907,0x112ea09,
+    0x112eb00,0x1133c07,0x1133d00,0x1134d09,0x1134e00,0x11366e6,0x1136d00,0x11370e6,
+    0x1137500,0x1144209,0x1144300,0x1144607,0x1144700,0x114c209,0x114c307,0x114c400,
+    0x115bf09,0x115c007,0x115c100,0x1163f09,0x1164000,0x116b609,0x116b707,0x116b800,
+    0x1172b09,0x1172c00,0x11c3f09,0x11c4000,0x16af001,0x16af500,0x16b30e6,0x16b3700,
+    0x1bc9e01,0x1bc9f00,0x1d165d8,0x1d16701,0x1d16a00,0x1d16de2,0x1d16ed8,0x1d17300,
+    0x1d17bdc,0x1d18300,0x1d185e6,0x1d18adc,0x1d18c00,0x1d1aae6,0x1d1ae00,0x1d242e6,
+    0x1d24500,0x1e000e6,0x1e00700,0x1e008e6,0x1e01900,0x1e01be6,0x1e02200,0x1e023e6,
+    0x1e02500,0x1e026e6,0x1e02b00,0x1e8d0dc,0x1e8d700,0x1e944e6,0x1e94a07,0x1e94b00,
+};
+
+/* Full canonical decompositions (Hangul syllables aside: they are computed).
+   ld__udecomp_key[k] = (code point << 3) | length, sorted; the decomposition
+   is ld__udecomp_cp[ld__udecomp_off[k] ...], length code points. */
+static const uint32_t ld__udecomp_key[2060] = {
+    0x602,0x60a,0x612,0x61a,0x622,0x62a,0x63a,0x642,
+    0x64a,0x652,0x65a,0x662,0x66a,0x672,0x67a,0x68a,
+    0x692,0x69a,0x6a2,0x6aa,0x6b2,0x6ca,0x6d2,0x6da,
+    0x6e2,0x6ea,0x702,0x70a,0x712,0x71a,0x722,0x72a,
+    0x73a,0x742,0x74a,0x752,0x75a,0x762,0x76a,0x772,
+    0x77a,0x78a,0x792,0x79a,0x7a2,0x7aa,0x7b2,0x7ca,
+    0x7d2,0x7da,0x7e2,0x7ea,0x7fa,0x802,0x80a,0x812,
+    0x81a,0x822,0x82a,0x832,0x83a,0x842,0x84a,0x852,
+    0x85a,0x862,0x86a,0x872,0x87a,0x892,0x89a,0x8a2,
+    0x8aa,0x8b2,0x8ba,0x8c2,0x8ca,0x8d2,0x8da,0x8e2,
+    0x8ea,0x8f2,0x8fa,0x902,0x90a,0x912,0x91a,0x922,
+    0x92a,0x942,0x94a,0x952,0x95a,0x962,0x96a,0x972,
+    0x97a,0x982,0x9a2,0x9aa,0x9b2,0x9ba,0x9ca,0x9d2,
+    0x9da,0x9e2,0x9ea,0x9f2,0xa1a,0xa22,0xa2a,0xa32,
+    0xa3a,0xa42,0xa62,0xa6a,0xa72,0xa7a,0xa82,0xa8a,
+    0xaa2,0xaaa,0xab2,0xaba,0xac2,0xaca,0xad2,0xada,
+    0xae2,0xaea,0xaf2,0xafa,0xb02,0xb0a,0xb12,0xb1a,
+    0xb22,0xb2a,0xb42,0xb4a,0xb52,0xb5a,0xb62,0xb6a,
+    0xb72,0xb7a,0xb82,0xb8a,0xb92,0xb9a,0xba2,0xbaa,
+    0xbb2,0xbba,0xbc2,0xbca,0xbd2,0xbda,0xbe2,0xbea,
+    0xbf2,0xd02,0xd0a,0xd7a,0xd82,0xe6a,0xe72,0xe7a,
+    0xe82,0xe8a,0xe92,0xe9a,0xea2,0xeab,0xeb3,0xebb,
+    0xec3,0xecb,0xed3,0xedb,0xee3,0xef3,0xefb,0xf03,
+    0xf0b,0xf12,0xf1a,0xf32,0xf3a,0xf42,0xf4a,0xf52,
+    0xf5a,0xf63,0xf6b,0xf72,0xf7a,0xf82,0xfa2,0xfaa,
+    0xfc2,0xfca,0xfd3,0xfdb,0xfe2,0xfea,0xff2,0xffa,
+    0x1002,0x100a,0x1012,0x101a,0x1022,0x102a,0x1032,0x103a,
+    0x1042,0x104a,0x1052,0x105a,0x1062,0x106a,0x1072,0x107a,
+    0x1082,0x108a,0x1092,0x109a,0x10a2,0x10aa,0x10b2,0x10ba,
+    0x10c2,0x10ca,0x10d2,0x10da,0x10f2,0x10fa,0x1132,0x113a,
+    0x1142,0x114a,0x1153,0x115b,0x1163,0x116b,0x1172,0x117a,
+    0x1183,0x118b,0x1192,0x119a,0x1a01,0x1a09,0x1a19,0x1a22,
+    0x1ba1,0x1bf1,0x1c2a,0x1c32,0x1c39,0x1c42,0x1c4a,0x1c52,
+    0x1c62,0x1c72,0x1c7a,0x1c83,0x1d52,0x1d5a,0x1d62,0x1d6a,
+    0x1d72,0x1d7a,0x1d83,0x1e52,0x1e5a,0x1e62,0x1e6a,0x1e72,
+    0x1e9a,0x1ea2,0x2002,0x200a,0x201a,0x203a,0x2062,0x206a,
+    0x2072,0x20ca,0x21ca,0x2282,0x228a,0x229a,0x22ba,0x22e2,
+    0x22ea,0x22f2,0x23b2,0x23ba,0x260a,0x2612,0x2682,0x268a,
+    0x2692,0x269a,0x26b2,0x26ba,0x26d2,0x26da,0x26e2,0x26ea,
+    0x26f2,0x26fa,0x2712,0x271a,0x2722,0x272a,0x2732,0x273a,
+    0x2752,0x275a,0x2762,0x276a,0x2772,0x277a,0x2782,0x278a,
+    0x2792,0x279a,0x27a2,0x27aa,0x27c2,0x27ca,0x3112,0x311a,
+    0x3122,0x312a,0x3132,0x3602,0x3612,0x369a,0x494a,0x498a,
+    0x49a2,0x4ac2,0x4aca,0x4ad2,0x4ada,0x4ae2,0x4aea,0x4af2,
+    0x4afa,0x4e5a,0x4e62,0x4ee2,0x4eea,0x4efa,0x519a,0x51b2,
+    0x52ca,0x52d2,0x52da,0x52f2,0x5a42,0x5a5a,0x5a62,0x5ae2,
+    0x5aea,0x5ca2,0x5e52,0x5e5a,0x5e62,0x6242,0x6602,0x663a,
+    0x6642,0x6652,0x665b,0x6a52,0x6a5a,0x6a62,0x6ed2,0x6ee2,
+    0x6eeb,0x6ef2,0x7a1a,0x7a6a,0x7a92,0x7aba,0x7ae2,0x7b4a,
+    0x7b9a,0x7baa,0x7bb2,0x7bc2,0x7c0a,0x7c9a,0x7cea,0x7d12,
+    0x7d3a,0x7d62,0x7dca,0x8132,0xd832,0xd842,0xd852,0xd862,
+    0xd872,0xd892,0xd9da,0xd9ea,0xda02,0xda0a,0xda1a,0xf002,
+    0xf00a,0xf012,0xf01a,0xf022,0xf02a,0xf032,0xf03a,0xf043,
+    0xf04b,0xf052,0xf05a,0xf062,0xf06a,0xf072,0xf07a,0xf082,
+    0xf08a,0xf092,0xf09a,0xf0a3,0xf0ab,0xf0b3,0xf0bb,0xf0c2,
+    0xf0ca,0xf0d2,0xf0da,0xf0e3,0xf0eb,0xf0f2,0xf0fa,0xf102,
+    0xf10a,0xf112,0xf11a,0xf122,0xf12a,0xf132,0xf13a,0xf142,
+    0xf14a,0xf152,0xf15a,0xf162,0xf16a,0xf173,0xf17b,0xf182,
+    0xf18a,0xf192,0xf19a,0xf1a2,0xf1aa,0xf1b2,0xf1ba,0xf1c3,
+    0xf1cb,0xf1d2,0xf1da,0xf1e2,0xf1ea,0xf1f2,0xf1fa,0xf202,
+    0xf20a,0xf212,0xf21a,0xf222,0xf22a,0xf232,0xf23a,0xf242,
+    0xf24a,0xf252,0xf25a,0xf263,0xf26b,0xf273,0xf27b,0xf283,
+    0xf28b,0xf293,0xf29b,0xf2a2,0xf2aa,0xf2b2,0xf2ba,0xf2c2,
+    0xf2ca,0xf2d2,0xf2da,0xf2e3,0xf2eb,0xf2f2,0xf2fa,0xf302,
+    0xf30a,0xf312,0xf31a,0xf323,0xf32b,0xf333,0xf33b,0xf343,
+    0xf34b,0xf352,0xf35a,0xf362,0xf36a,0xf372,0xf37a,0xf382,
+    0xf38a,0xf392,0xf39a,0xf3a2,0xf3aa,0xf3b2,0xf3ba,0xf3c3,
+    0xf3cb,0xf3d3,0xf3db,0xf3e2,0xf3ea,0xf3f2,0xf3fa,0xf402,
+    0xf40a,0xf412,0xf41a,0xf422,0xf42a,0xf432,0xf43a,0xf442,
+    0xf44a,0xf452,0xf45a,0xf462,0xf46a,0xf472,0xf47a,0xf482,
+    0xf48a,0xf492,0xf49a,0xf4a2,0xf4aa,0xf4b2,0xf4ba,0xf4c2,
+    0xf4ca,0xf4da,0xf502,0xf50a,0xf512,0xf51a,0xf523,0xf52b,
+    0xf533,0xf53b,0xf543,0xf54b,0xf553,0xf55b,0xf563,0xf56b,
+    0xf573,0xf57b,0xf583,0xf58b,0xf593,0xf59b,0xf5a3,0xf5ab,
+    0xf5b3,0xf5bb,0xf5c2,0xf5ca,0xf5d2,0xf5da,0xf5e2,0xf5ea,
+    0xf5f3,0xf5fb,0xf603,0xf60b,0xf613,0xf61b,0xf623,0xf62b,
+    0xf633,0xf63b,0xf642,0xf64a,0xf652,0xf65a,0xf662,0xf66a,
+    0xf672,0xf67a,0xf683,0xf68b,0xf693,0xf69b,0xf6a3,0xf6ab,
+    0xf6b3,0xf6bb,0xf6c3,0xf6cb,0xf6d3,0xf6db,0xf6e3,0xf6eb,
+    0xf6f3,0xf6fb,0xf703,0xf70b,0xf713,0xf71b,0xf722,0xf72a,
+    0xf732,0xf73a,0xf743,0xf74b,0xf753,0xf75b,0xf763,0xf76b,
+    0xf773,0xf77b,0xf783,0xf78b,0xf792,0xf79a,0xf7a2,0xf7aa,
+    0xf7b2,0xf7ba,0xf7c2,0xf7ca,0xf802,0xf80a,0xf813,0xf81b,
+    0xf823,0xf82b,0xf833,0xf83b,0xf842,0xf84a,0xf853,0xf85b,
+    0xf863,0xf86b,0xf873,0xf87b,0xf882,0xf88a,0xf893,0xf89b,
+    0xf8a3,0xf8ab,0xf8c2,0xf8ca,0xf8d3,0xf8db,0xf8e3,0xf8eb,
+    0xf902,0xf90a,0xf913,0xf91b,0xf923,0xf92b,0xf933,0xf93b,
+    0xf942,0xf94a,0xf953,0xf95b,0xf963,0xf96b,0xf973,0xf97b,
+    0xf982,0xf98a,0xf993,0xf99b,0xf9a3,0xf9ab,0xf9b3,0xf9bb,
+    0xf9c2,0xf9ca,0xf9d3,0xf9db,0xf9e3,0xf9eb,0xf9f3,0xf9fb,
+    0xfa02,0xfa0a,0xfa13,0xfa1b,0xfa23,0xfa2b,0xfa42,0xfa4a,
+    0xfa53,0xfa5b,0xfa63,0xfa6b,0xfa82,0xfa8a,0xfa93,0xfa9b,
+    0xfaa3,0xfaab,0xfab3,0xfabb,0xfaca,0xfadb,0xfaeb,0xfafb,
+    0xfb02,0xfb0a,0xfb13,0xfb1b,0xfb23,0xfb2b,0xfb33,0xfb3b,
+    0xfb42,0xfb4a,0xfb53,0xfb5b,0xfb63,0xfb6b,0xfb73,0xfb7b,
+    0xfb82,0xfb8a,0xfb92,0xfb9a,0xfba2,0xfbaa,0xfbb2,0xfbba,
+    0xfbc2,0xfbca,0xfbd2,0xfbda,0xfbe2,0xfbea,0xfc03,0xfc0b,
+    0xfc14,0xfc1c,0xfc24,0xfc2c,0xfc34,0xfc3c,0xfc43,0xfc4b,
+    0xfc54,0xfc5c,0xfc64,0xfc6c,0xfc74,0xfc7c,0xfc83,0xfc8b,
+    0xfc94,0xfc9c,0xfca4,0xfcac,0xfcb4,0xfcbc,0xfcc3,0xfccb,
+    0xfcd4,0xfcdc,0xfce4,0xfcec,0xfcf4,0xfcfc,0xfd03,0xfd0b,
+    0xfd14,0xfd1c,0xfd24,0xfd2c,0xfd34,0xfd3c,0xfd43,0xfd4b,
+    0xfd54,0xfd5c,0xfd64,0xfd6c,0xfd74,0xfd7c,0xfd82,0xfd8a,
+    0xfd93,0xfd9a,0xfda3,0xfdb2,0xfdbb,0xfdc2,0xfdca,0xfdd2,
+    0xfdda,0xfde2,0xfdf1,0xfe0a,0xfe13,0xfe1a,0xfe23,0xfe32,
+    0xfe3b,0xfe42,0xfe4a,0xfe52,0xfe5a,0xfe62,0xfe6a,0xfe72,
+    0xfe7a,0xfe82,0xfe8a,0xfe93,0xfe9b,0xfeb2,0xfebb,0xfec2,
+    0xfeca,0xfed2,0xfeda,0xfeea,0xfef2,0xfefa,0xff02,0xff0a,
+    0xff13,0xff1b,0xff22,0xff2a,0xff32,0xff3b,0xff42,0xff4a,
+    0xff52,0xff5a,0xff62,0xff6a,0xff72,0xff79,0xff93,0xff9a,
+    0xffa3,0xffb2,0xffbb,0xffc2,0xffca,0xffd2,0xffda,0xffe2,
+    0xffe9,0x10001,0x10009,0x10931,0x10951,0x1095a,0x10cd2,0x10cda,
+    0x10d72,0x10e6a,0x10e72,0x10e7a,0x11022,0x1104a,0x11062,0x11122,
+    0x11132,0x1120a,0x11222,0x1123a,0x1124a,0x11302,0x11312,0x1136a,
+    0x11372,0x1137a,0x11382,0x1138a,0x113a2,0x113aa,0x113c2,0x113ca,
+    0x11402,0x1140a,0x11422,0x1142a,0x11442,0x1144a,0x11562,0x1156a,
+    0x11572,0x1157a,0x11702,0x1170a,0x11712,0x1171a,0x11752,0x1175a,
+    0x11762,0x1176a,0x11949,0x11951,0x156e2,0x18262,0x18272,0x18282,
+    0x18292,0x182a2,0x182b2,0x182c2,0x182d2,0x182e2,0x182f2,0x18302,
+    0x18312,0x1832a,0x1833a,0x1834a,0x18382,0x1838a,0x1839a,0x183a2,
+    0x183b2,0x183ba,0x183ca,0x183d2,0x183e2,0x183ea,0x184a2,0x184f2,
+    0x18562,0x18572,0x18582,0x18592,0x185a2,0x185b2,0x185c2,0x185d2,
+    0x185e2,0x185f2,0x18602,0x18612,0x1862a,0x1863a,0x1864a,0x18682,
+    0x1868a,0x1869a,0x186a2,0x186b2,0x186ba,0x186ca,0x186d2,0x186e2,
+    0x186ea,0x187a2,0x187ba,0x187c2,0x187ca,0x187d2,0x187f2,0x7c801,
+    0x7c809,0x7c811,0x7c819,0x7c821,0x7c829,0x7c831,0x7c839,0x7c841,
+    0x7c849,0x7c851,0x7c859,0x7c861,0x7c869,0x7c871,0x7c879,0x7c881,
+    0x7c889,0x7c891,0x7c899,0x7c8a1,0x7c8a9,0x7c8b1,0x7c8b9,0x7c8c1,
+    0x7c8c9,0x7c8d1,0x7c8d9,0x7c8e1,0x7c8e9,0x7c8f1,0x7c8f9,0x7c901,
+    0x7c909,0x7c911,0x7c919,0x7c921,0x7c929,0x7c931,0x7c939,0x7c941,
+    0x7c949,0x7c951,0x7c959,0x7c961,0x7c969,0x7c971,0x7c979,0x7c981,
+    0x7c989,0x7c991,0x7c999,0x7c9a1,0x7c9a9,0x7c9b1,0x7c9b9,0x7c9c1,
+    0x7c9c9,0x7c9d1,0x7c9d9,0x7c9e1,0x7c9e9,0x7c9f1,0x7c9f9,0x7ca01,
+    0x7ca09,0x7ca11,0x7ca19,0x7ca21,0x7ca29,0x7ca31,0x7ca39,0x7ca41,
+    0x7ca49,0x7ca51,0x7ca59,0x7ca61,0x7ca69,0x7ca71,0x7ca79,0x7ca81,
+    0x7ca89,0x7ca91,0x7ca99,0x7caa1,0x7caa9,0x7cab1,0x7cab9,0x7cac1,
+    0x7cac9,0x7cad1,0x7cad9,0x7cae1,0x7cae9,0x7caf1,0x7caf9,0x7cb01,
+    0x7cb09,0x7cb11,0x7cb19,0x7cb21,0x7cb29,0x7cb31,0x7cb39,0x7cb41,
+    0x7cb49,0x7cb51,0x7cb59,0x7cb61,0x7cb69,0x7cb71,0x7cb79,0x7cb81,
+    0x7cb89,0x7cb91,0x7cb99,0x7cba1,0x7cba9,0x7cbb1,0x7cbb9,0x7cbc1,
+    0x7cbc9,0x7cbd1,0x7cbd9,0x7cbe1,0x7cbe9,0x7cbf1,0x7cbf9,0x7cc01,
+    0x7cc09,0x7cc11,0x7cc19,0x7cc21,0x7cc29,0x7cc31,0x7cc39,0x7cc41,
+    0x7cc49,0x7cc51,0x7cc59,0x7cc61,0x7cc69,0x7cc71,0x7cc79,0x7cc81,
+    0x7cc89,0x7cc91,0x7cc99,0x7cca1,0x7cca9,0x7ccb1,0x7ccb9,0x7ccc1,
+    0x7ccc9,0x7ccd1,0x7ccd9,0x7cce1,0x7cce9,0x7ccf1,0x7ccf9,0x7cd01,
+    0x7cd09,0x7cd11,0x7cd19,0x7cd21,0x7cd29,0x7cd31,0x7cd39,0x7cd41,
+    0x7cd49,0x7cd51,0x7cd59,0x7cd61,0x7cd69,0x7cd71,0x7cd79,0x7cd81,
+    0x7cd89,0x7cd91,0x7cd99,0x7cda1,0x7cda9,0x7cdb1,0x7cdb9,0x7cdc1,
+    0x7cdc9,0x7cdd1,0x7cdd9,0x7cde1,0x7cde9,0x7cdf1,0x7cdf9,0x7ce01,
+    0x7ce09,0x7ce11,0x7ce19,0x7ce21,0x7ce29,0x7ce31,0x7ce39,0x7ce41,
+    0x7ce49,0x7ce51,0x7ce59,0x7ce61,0x7ce69,0x7ce71,0x7ce79,0x7ce81,
+    0x7ce89,0x7ce91,0x7ce99,0x7cea1,0x7cea9,0x7ceb1,0x7ceb9,0x7cec1,
+    0x7cec9,0x7ced1,0x7ced9,0x7cee1,0x7cee9,0x7cef1,0x7cef9,0x7cf01,
+    0x7cf09,0x7cf11,0x7cf19,0x7cf21,0x7cf29,0x7cf31,0x7cf39,0x7cf41,
+    0x7cf49,0x7cf51,0x7cf59,0x7cf61,0x7cf69,0x7cf71,0x7cf79,0x7cf81,
+    0x7cf89,0x7cf91,0x7cf99,0x7cfa1,0x7cfa9,0x7cfb1,0x7cfb9,0x7cfc1,
+    0x7cfc9,0x7cfd1,0x7cfd9,0x7cfe1,0x7cfe9,0x7cff1,0x7cff9,0x7d001,
+    0x7d009,0x7d011,0x7d019,0x7d021,0x7d029,0x7d031,0x7d039,0x7d041,
+    0x7d049,0x7d051,0x7d059,0x7d061,0x7d069,0x7d081,0x7d091,0x7d0a9,
+    0x7d0b1,0x7d0b9,0x7d0c1,0x7d0c9,0x7d0d1,0x7d0d9,0x7d0e1,0x7d0e9,
+    0x7d0f1,0x7d101,0x7d111,0x7d129,0x7d131,0x7d151,0x7d159,0x7d161,
+    0x7d169,0x7d171,0x7d179,0x7d181,0x7d189,0x7d191,0x7d199,0x7d1a1,
+    0x7d1a9,0x7d1b1,0x7d1b9,0x7d1c1,0x7d1c9,0x7d1d1,0x7d1d9,0x7d1e1,
+    0x7d1e9,0x7d1f1,0x7d1f9,0x7d201,0x7d209,0x7d211,0x7d219,0x7d221,
+    0x7d229,0x7d231,0x7d239,0x7d241,0x7d249,0x7d251,0x7d259,0x7d261,
+    0x7d269,0x7d271,0x7d279,0x7d281,0x7d289,0x7d291,0x7d299,0x7d2a1,
+    0x7d2a9,0x7d2b1,0x7d2b9,0x7d2c1,0x7d2c9,0x7d2d1,0x7d2d9,0x7d2e1,
+    0x7d2e9,0x7d2f1,0x7d2f9,0x7d301,0x7d309,0x7d311,0x7d319,0x7d321,
+    0x7d329,0x7d331,0x7d339,0x7d341,0x7d349,0x7d351,0x7d359,0x7d361,
+    0x7d369,0x7d381,0x7d389,0x7d391,0x7d399,0x7d3a1,0x7d3a9,0x7d3b1,
+    0x7d3b9,0x7d3c1,0x7d3c9,0x7d3d1,0x7d3d9,0x7d3e1,0x7d3e9,0x7d3f1,
+    0x7d3f9,0x7d401,0x7d409,0x7d411,0x7d419,0x7d421,0x7d429,0x7d431,
+    0x7d439,0x7d441,0x7d449,0x7d451,0x7d459,0x7d461,0x7d469,0x7d471,
+    0x7d479,0x7d481,0x7d489,0x7d491,0x7d499,0x7d4a1,0x7d4a9,0x7d4b1,
+    0x7d4b9,0x7d4c1,0x7d4c9,0x7d4d1,0x7d4d9,0x7d4e1,0x7d4e9,0x7d4f1,
+    0x7d4f9,0x7d501,0x7d509,0x7d511,0x7d519,0x7d521,0x7d529,0x7d531,
+    0x7d539,0x7d541,0x7d549,0x7d551,0x7d559,0x7d561,0x7d569,0x7d571,
+    0x7d579,0x7d581,0x7d589,0x7d591,0x7d599,0x7d5a1,0x7d5a9,0x7d5b1,
+    0x7d5b9,0x7d5c1,0x7d5c9,0x7d5d1,0x7d5d9,0x7d5e1,0x7d5e9,0x7d5f1,
+    0x7d5f9,0x7d601,0x7d609,0x7d611,0x7d619,0x7d621,0x7d629,0x7d631,
+    0x7d639,0x7d641,0x7d649,0x7d651,0x7d659,0x7d661,0x7d669,0x7d671,
+    0x7d679,0x7d681,0x7d689,0x7d691,0x7d699,0x7d6a1,0x7d6a9,0x7d6b1,
+    0x7d6b9,0x7d6c1,0x7d6c9,0x7d8ea,0x7d8fa,0x7d952,0x7d95a,0x7d963,
+    0x7d96b,0x7d972,0x7d97a,0x7d982,0x7d98a,0x7d992,0x7d99a,0x7d9a2,
+    0x7d9aa,0x7d9b2,0x7d9c2,0x7d9ca,0x7d9d2,0x7d9da,0x7d9e2,0x7d9f2,
+    0x7da02,0x7da0a,0x7da1a,0x7da22,0x7da32,0x7da3a,0x7da42,0x7da4a,
+    0x7da52,0x7da5a,0x7da62,0x7da6a,0x7da72,0x884d2,0x884e2,0x8855a,
+    0x88972,0x8897a,0x89a5a,0x89a62,0x8a5da,0x8a5e2,0x8a5f2,0x8add2,
+    0x8adda,0xe8af2,0xe8afa,0xe8b03,0xe8b0b,0xe8b13,0xe8b1b,0xe8b23,
+    0xe8dda,0xe8de2,0xe8deb,0xe8df3,0xe8dfb,0xe8e03,0x17c001,0x17c009,
+    0x17c011,0x17c019,0x17c021,0x17c029,0x17c031,0x17c039,0x17c041,0x17c049,
+    0x17c051,0x17c059,0x17c061,0x17c069,0x17c071,0x17c079,0x17c081,0x17c089,
+    0x17c091,0x17c099,0x17c0a1,0x17c0a9,0x17c0b1,0x17c0b9,0x17c0c1,0x17c0c9,
+    0x17c0d1,0x17c0d9,0x17c0e1,0x17c0e9,0x17c0f1,0x17c0f9,0x17c101,0x17c109,
+    0x17c111,0x17c119,0x17c121,0x17c129,0x17c131,0x17c139,0x17c141,0x17c149,
+    0x17c151,0x17c159,0x17c161,0x17c169,0x17c171,0x17c179,0x17c181,0x17c189,
+    0x17c191,0x17c199,0x17c1a1,0x17c1a9,0x17c1b1,0x17c1b9,0x17c1c1,0x17c1c9,
+    0x17c1d1,0x17c1d9,0x17c1e1,0x17c1e9,0x17c1f1,0x17c1f9,0x17c201,0x17c209,
+    0x17c211,0x17c219,0x17c221,0x17c229,0x17c231,0x17c239,0x17c241,0x17c249,
+    0x17c251,0x17c259,0x17c261,0x17c269,0x17c271,0x17c279,0x17c281,0x17c289,
+    0x17c291,0x17c299,0x17c2a1,0x17c2a9,0x17c2b1,0x17c2b9,0x17c2c1,0x17c2c9,
+    0x17c2d1,0x17c2d9,0x17c2e1,0x17c2e9,0x17c2f1,0x17c2f9,0x17c301,0x17c309,
+    0x17c311,0x17c319,0x17c321,0x17c329,0x17c331,0x17c339,0x17c341,0x17c349,
+    0x17c351,0x17c359,0x17c361,0x17c369,0x17c371,0x17c379,0x17c381,0x17c389,
+    0x17c391,0x17c399,0x17c3a1,0x17c3a9,0x17c3b1,0x17c3b9,0x17c3c1,0x17c3c9,
+    0x17c3d1,0x17c3d9,0x17c3e1,0x17c3e9,0x17c3f1,0x17c3f9,0x17c401,0x17c409,
+    0x17c411,0x17c419,0x17c421,0x17c429,0x17c431,0x17c439,0x17c441,0x17c449,
+    0x17c451,0x17c459,0x17c461,0x17c469,0x17c471,0x17c479,0x17c481,0x17c489,
+    0x17c491,0x17c499,0x17c4a1,0x17c4a9,0x17c4b1,0x17c4b9,0x17c4c1,0x17c4c9,
+    0x17c4d1,0x17c4d9,0x17c4e1,0x17c4e9,0x17c4f1,0x17c4f9,0x17c501,0x17c509,
+    0x17c511,0x17c519,0x17c521,0x17c529,0x17c531,0x17c539,0x17c541,0x17c549,
+    0x17c551,0x17c559,0x17c561,0x17c569,0x17c571,0x17c579,0x17c581,0x17c589,
+    0x17c591,0x17c599,0x17c5a1,0x17c5a9,0x17c5b1,0x17c5b9,0x17c5c1,0x17c5c9,
+    0x17c5d1,0x17c5d9,0x17c5e1,0x17c5e9,0x17c5f1,0x17c5f9,0x17c601,0x17c609,
+    0x17c611,0x17c619,0x17c621,0x17c629,0x17c631,0x17c639,0x17c641,0x17c649,
+    0x17c651,0x17c659,0x17c661,0x17c669,0x17c671,0x17c679,0x17c681,0x17c689,
+    0x17c691,0x17c699,0x17c6a1,0x17c6a9,0x17c6b1,0x17c6b9,0x17c6c1,0x17c6c9,
+    0x17c6d1,0x17c6d9,0x17c6e1,0x17c6e9,0x17c6f1,0x17c6f9,0x17c701,0x17c709,
+    0x17c711,0x17c719,0x17c721,0x17c729,0x17c731,0x17c739,0x17c741,0x17c749,
+    0x17c751,0x17c759,0x17c761,0x17c769,0x17c771,0x17c779,0x17c781,0x17c789,
+    0x17c791,0x17c799,0x17c7a1,0x17c7a9,0x17c7b1,0x17c7b9,0x17c7c1,0x17c7c9,
+    0x17c7d1,0x17c7d9,0x17c7e1,0x17c7e9,0x17c7f1,0x17c7f9,0x17c801,0x17c809,
+    0x17c811,0x17c819,0x17c821,0x17c829,0x17c831,0x17c839,0x17c841,0x17c849,
+    0x17c851,0x17c859,0x17c861,0x17c869,0x17c871,0x17c879,0x17c881,0x17c889,
+    0x17c891,0x17c899,0x17c8a1,0x17c8a9,0x17c8b1,0x17c8b9,0x17c8c1,0x17c8c9,
+    0x17c8d1,0x17c8d9,0x17c8e1,0x17c8e9,0x17c8f1,0x17c8f9,0x17c901,0x17c909,
+    0x17c911,0x17c919,0x17c921,0x17c929,0x17c931,0x17c939,0x17c941,0x17c949,
+    0x17c951,0x17c959,0x17c961,0x17c969,0x17c971,0x17c979,0x17c981,0x17c989,
+    0x17c991,0x17c999,0x17c9a1,0x17c9a9,0x17c9b1,0x17c9b9,0x17c9c1,0x17c9c9,
+    0x17c9d1,0x17c9d9,0x17c9e1,0x17c9e9,0x17c9f1,0x17c9f9,0x17ca01,0x17ca09,
+    0x17ca11,0x17ca19,0x17ca21,0x17ca29,0x17ca31,0x17ca39,0x17ca41,0x17ca49,
+    0x17ca51,0x17ca59,0x17ca61,0x17ca69,0x17ca71,0x17ca79,0x17ca81,0x17ca89,
+    0x17ca91,0x17ca99,0x17caa1,0x17caa9,0x17cab1,0x17cab9,0x17cac1,0x17cac9,
+    0x17cad1,0x17cad9,0x17cae1,0x17cae9,0x17caf1,0x17caf9,0x17cb01,0x17cb09,
+    0x17cb11,0x17cb19,0x17cb21,0x17cb29,0x17cb31,0x17cb39,0x17cb41,0x17cb49,
+    0x17cb51,0x17cb59,0x17cb61,0x17cb69,0x17cb71,0x17cb79,0x17cb81,0x17cb89,
+    0x17cb91,0x17cb99,0x17cba1,0x17cba9,0x17cbb1,0x17cbb9,0x17cbc1,0x17cbc9,
+    0x17cbd1,0x17cbd9,0x17cbe1,0x17cbe9,0x17cbf1,0x17cbf9,0x17cc01,0x17cc09,
+    0x17cc11,0x17cc19,0x17cc21,0x17cc29,0x17cc31,0x17cc39,0x17cc41,0x17cc49,
+    0x17cc51,0x17cc59,0x17cc61,0x17cc69,0x17cc71,0x17cc79,0x17cc81,0x17cc89,
+    0x17cc91,0x17cc99,0x17cca1,0x17cca9,0x17ccb1,0x17ccb9,0x17ccc1,0x17ccc9,
+    0x17ccd1,0x17ccd9,0x17cce1,0x17cce9,0x17ccf1,0x17ccf9,0x17cd01,0x17cd09,
+    0x17cd11,0x17cd19,0x17cd21,0x17cd29,0x17cd31,0x17cd39,0x17cd41,0x17cd49,
+    0x17cd51,0x17cd59,0x17cd61,0x17cd69,0x17cd71,0x17cd79,0x17cd81,0x17cd89,
+    0x17cd91,0x17cd99,0x17cda1,0x17cda9,0x17cdb1,0x17cdb9,0x17cdc1,0x17cdc9,
+    0x17cdd1,0x17cdd9,0x17cde1,0x17cde9,0x17cdf1,0x17cdf9,0x17ce01,0x17ce09,
+    0x17ce11,0x17ce19,0x17ce21,0x17ce29,0x17ce31,0x17ce39,0x17ce41,0x17ce49,
+    0x17ce51,0x17ce59,0x17ce61,0x17ce69,0x17ce71,0x17ce79,0x17ce81,0x17ce89,
+    0x17ce91,0x17ce99,0x17cea1,0x17cea9,0x17ceb1,0x17ceb9,0x17cec1,0x17cec9,
+    0x17ced1,0x17ced9,0x17cee1,0x17cee9,0x17cef1,0x17cef9,0x17cf01,0x17cf09,
+    0x17cf11,0x17cf19,0x17cf21,0x17cf29,0x17cf31,0x17cf39,0x17cf41,0x17cf49,
+    0x17cf51,0x17cf59,0x17cf61,0x17cf69,0x17cf71,0x17cf79,0x17cf81,0x17cf89,
+    0x17cf91,0x17cf99,0x17cfa1,0x17cfa9,0x17cfb1,0x17cfb9,0x17cfc1,0x17cfc9,
+    0x17cfd1,0x17cfd9,0x17cfe1,0x17cfe9,0x17cff1,0x17cff9,0x17d001,0x17d009,
+    0x17d011,0x17d019,0x17d021,0x17d029,0x17d031,0x17d039,0x17d041,0x17d049,
+    0x17d051,0x17d059,0x17d061,0x17d069,0x17d071,0x17d079,0x17d081,0x17d089,
+    0x17d091,0x17d099,0x17d0a1,0x17d0a9,0x17d0b1,0x17d0b9,0x17d0c1,0x17d0c9,
+    0x17d0d1,0x17d0d9,0x17d0e1,0x17d0e9,
+};
+static const uint16_t ld__udecomp_off[2060] = {
+    0,2,4,6,8,10,12,14,16,18,20,22,
+    24,26,28,30,32,34,36,38,40,42,44,46,
+    48,50,52,54,56,58,60,62,64,66,68,70,
+    72,74,76,78,80,82,84,86,88,90,92,94,
+    96,98,100,102,104,106,108,110,112,114,116,118,
+    120,122,124,126,128,130,132,134,136,138,140,142,
+    144,146,148,150,152,154,156,158,160,162,164,166,
+    168,170,172,174,176,178,180,182,184,186,188,190,
+    192,194,196,198,200,202,204,206,208,210,212,214,
+    216,218,220,222,224,226,228,230,232,234,236,238,
+    240,242,244,246,248,250,252,254,256,258,260,262,
+    264,266,268,270,272,274,276,278,280,282,284,286,
+    288,290,292,294,296,298,300,302,304,306,308,310,
+    312,314,316,318,320,322,324,326,328,330,332,334,
+    336,338,340,342,344,346,349,352,355,358,361,364,
+    367,370,373,376,379,382,384,386,388,390,392,394,
+    396,398,401,404,406,408,410,412,414,416,418,421,
+    424,426,428,430,432,434,436,438,440,442,444,446,
+    448,450,452,454,456,458,460,462,464,466,468,470,
+    472,474,476,478,480,482,484,486,488,490,492,494,
+    496,498,500,503,506,509,512,514,516,519,522,524,
+    526,527,528,529,531,532,533,535,537,538,540,542,
+    544,546,548,550,553,555,557,559,561,563,565,568,
+    570,572,574,576,578,580,582,584,586,588,590,592,
+    594,596,598,600,602,604,606,608,610,612,614,616,
+    618,620,622,624,626,628,630,632,634,636,638,640,
+    642,644,646,648,650,652,654,656,658,660,662,664,
+    666,668,670,672,674,676,678,680,682,684,686,688,
+    690,692,694,696,698,700,702,704,706,708,710,712,
+    714,716,718,720,722,724,726,728,730,732,734,736,
+    738,740,742,744,746,748,750,752,754,756,758,760,
+    762,764,766,768,770,772,774,777,779,781,783,785,
+    787,790,792,794,796,798,800,802,804,806,808,810,
+    812,814,816,818,820,822,824,826,828,830,832,834,
+    836,838,840,842,844,846,848,850,852,854,856,858,
+    860,862,864,866,869,872,874,876,878,880,882,884,
+    886,888,890,892,895,898,901,904,906,908,910,912,
+    915,918,920,922,924,926,928,930,932,934,936,938,
+    940,942,944,946,948,950,953,956,958,960,962,964,
+    966,968,970,972,975,978,980,982,984,986,988,990,
+    992,994,996,998,1000,1002,1004,1006,1008,1010,1012,1014,
+    1017,1020,1023,1026,1029,1032,1035,1038,1040,1042,1044,1046,
+    1048,1050,1052,1054,1057,1060,1062,1064,1066,1068,1070,1072,
+    1075,1078,1081,1084,1087,1090,1092,1094,1096,1098,1100,1102,
+    1104,1106,1108,1110,1112,1114,1116,1118,1121,1124,1127,1130,
+    1132,1134,1136,1138,1140,1142,1144,1146,1148,1150,1152,1154,
+    1156,1158,1160,1162,1164,1166,1168,1170,1172,1174,1176,1178,
+    1180,1182,1184,1186,1188,1190,1192,1194,1196,1198,1200,1203,
+    1206,1209,1212,1215,1218,1221,1224,1227,1230,1233,1236,1239,
+    1242,1245,1248,1251,1254,1257,1260,1262,1264,1266,1268,1270,
+    1272,1275,1278,1281,1284,1287,1290,1293,1296,1299,1302,1304,
+    1306,1308,1310,1312,1314,1316,1318,1321,1324,1327,1330,1333,
+    1336,1339,1342,1345,1348,1351,1354,1357,1360,1363,1366,1369,
+    1372,1375,1378,1380,1382,1384,1386,1389,1392,1395,1398,1401,
+    1404,1407,1410,1413,1416,1418,1420,1422,1424,1426,1428,1430,
+    1432,1434,1436,1439,1442,1445,1448,1451,1454,1456,1458,1461,
+    1464,1467,1470,1473,1476,1478,1480,1483,1486,1489,1492,1494,
+    1496,1499,1502,1505,1508,1510,1512,1515,1518,1521,1524,1527,
+    1530,1532,1534,1537,1540,1543,1546,1549,1552,1554,1556,1559,
+    1562,1565,1568,1571,1574,1576,1578,1581,1584,1587,1590,1593,
+    1596,1598,1600,1603,1606,1609,1612,1614,1616,1619,1622,1625,
+    1628,1630,1632,1635,1638,1641,1644,1647,1650,1652,1655,1658,
+    1661,1663,1665,1668,1671,1674,1677,1680,1683,1685,1687,1690,
+    1693,1696,1699,1702,1705,1707,1709,1711,1713,1715,1717,1719,
+    1721,1723,1725,1727,1729,1731,1733,1736,1739,1743,1747,1751,
+    1755,1759,1763,1766,1769,1773,1777,1781,1785,1789,1793,1796,
+    1799,1803,1807,1811,1815,1819,1823,1826,1829,1833,1837,1841,
+    1845,1849,1853,1856,1859,1863,1867,1871,1875,1879,1883,1886,
+    1889,1893,1897,1901,1905,1909,1913,1915,1917,1920,1922,1925,
+    1927,1930,1932,1934,1936,1938,1940,1941,1943,1946,1948,1951,
+    1953,1956,1958,1960,1962,1964,1966,1968,1970,1972,1974,1976,
+    1979,1982,1984,1987,1989,1991,1993,1995,1997,1999,2001,2003,
+    2005,2008,2011,2013,2015,2017,2020,2022,2024,2026,2028,2030,
+    2032,2034,2035,2038,2040,2043,2045,2048,2050,2052,2054,2056,
+    2058,2059,2060,2061,2062,2063,2065,2067,2069,2071,2073,2075,
+    2077,2079,2081,2083,2085,2087,2089,2091,2093,2095,2097,2099,
+    2101,2103,2105,2107,2109,2111,2113,2115,2117,2119,2121,2123,
+    2125,2127,2129,2131,2133,2135,2137,2139,2141,2143,2145,2147,
+    2149,2151,2153,2154,2155,2157,2159,2161,2163,2165,2167,2169,
+    2171,2173,2175,2177,2179,2181,2183,2185,2187,2189,2191,2193,
+    2195,2197,2199,2201,2203,2205,2207,2209,2211,2213,2215,2217,
+    2219,2221,2223,2225,2227,2229,2231,2233,2235,2237,2239,2241,
+    2243,2245,2247,2249,2251,2253,2255,2257,2259,2261,2263,2265,
+    2267,2269,2271,2273,2274,2275,2276,2277,2278,2279,2280,2281,
+    2282,2283,2284,2285,2286,2287,2288,2289,2290,2291,2292,2293,
+    2294,2295,2296,2297,2298,2299,2300,2301,2302,2303,2304,2305,
+    2306,2307,2308,2309,2310,2311,2312,2313,2314,2315,2316,2317,
+    2318,2319,2320,2321,2322,2323,2324,2325,2326,2327,2328,2329,
+    2330,2331,2332,2333,2334,2335,2336,2337,2338,2339,2340,2341,
+    2342,2343,2344,2345,2346,2347,2348,2349,2350,2351,2352,2353,
+    2354,2355,2356,2357,2358,2359,2360,2361,2362,2363,2364,2365,
+    2366,2367,2368,2369,2370,2371,2372,2373,2374,2375,2376,2377,
+    2378,2379,2380,2381,2382,2383,2384,2385,2386,2387,2388,2389,
+    2390,2391,2392,2393,2394,2395,2396,2397,2398,2399,2400,2401,
+    2402,2403,2404,2405,2406,2407,2408,2409,2410,2411,2412,2413,
+    2414,2415,2416,2417,2418,2419,2420,2421,2422,2423,2424,2425,
+    2426,2427,2428,2429,2430,2431,2432,2433,2434,2435,2436,2437,
+    2438,2439,2440,2441,2442,2443,2444,2445,2446,2447,2448,2449,
+    2450,2451,2452,2453,2454,2455,2456,2457,2458,2459,2460,2461,
+    2462,2463,2464,2465,2466,2467,2468,2469,2470,2471,2472,2473,
+    2474,2475,2476,2477,2478,2479,2480,2481,2482,2483,2484,2485,
+    2486,2487,2488,2489,2490,2491,2492,2493,2494,2495,2496,2497,
+    2498,2499,2500,2501,2502,2503,2504,2505,2506,2507,2508,2509,
+    2510,2511,2512,2513,2514,2515,2516,2517,2518,2519,2520,2521,
+    2522,2523,2524,2525,2526,2527,2528,2529,2530,2531,2532,2533,
+    2534,2535,2536,2537,2538,2539,2540,2541,2542,2543,2544,2545,
+    2546,2547,2548,2549,2550,2551,2552,2553,2554,2555,2556,2557,
+    2558,2559,2560,2561,2562,2563,2564,2565,2566,2567,2568,2569,
+    2570,2571,2572,2573,2574,2575,2576,2577,2578,2579,2580,2581,
+    2582,2583,2584,2585,2586,2587,2588,2589,2590,2591,2592,2593,
+    2594,2595,2596,2597,2598,2599,2600,2601,2602,2603,2604,2605,
+    2606,2607,2608,2609,2610,2611,2612,2613,2614,2615,2616,2617,
+    2618,2619,2620,2621,2622,2623,2624,2625,2626,2627,2628,2629,
+    2630,2631,2632,2633,2634,2635,2636,2637,2638,2639,2640,2641,
+    2642,2643,2644,2645,2646,2647,2648,2649,2650,2651,2652,2653,
+    2654,2655,2656,2657,2658,2659,2660,2661,2662,2663,2664,2665,
+    2666,2667,2668,2669,2670,2671,2672,2673,2674,2675,2676,2677,
+    2678,2679,2680,2681,2682,2683,2684,2685,2686,2687,2688,2689,
+    2690,2691,2692,2693,2694,2695,2696,2697,2698,2699,2700,2701,
+    2702,2703,2704,2705,2706,2707,2708,2709,2710,2711,2712,2713,
+    2714,2715,2716,2717,2718,2719,2720,2721,2722,2723,2724,2725,
+    2726,2727,2728,2729,2730,2731,2732,2733,2735,2737,2739,2741,
+    2744,2747,2749,2751,2753,2755,2757,2759,2761,2763,2765,2767,
+    2769,2771,2773,2775,2777,2779,2781,2783,2785,2787,2789,2791,
+    2793,2795,2797,2799,2801,2803,2805,2807,2809,2811,2813,2815,
+    2817,2819,2821,2823,2825,2827,2829,2831,2834,2837,2840,2843,
+    2846,2848,2850,2853,2856,2859,2862,2863,2864,2865,2866,2867,
+    2868,2869,2870,2871,2872,2873,2874,2875,2876,2877,2878,2879,
+    2880,2881,2882,2883,2884,2885,2886,2887,2888,2889,2890,2891,
+    2892,2893,2894,2895,2896,2897,2898,2899,2900,2901,2902,2903,
+    2904,2905,2906,2907,2908,2909,2910,2911,2912,2913,2914,2915,
+    2916,2917,2918,2919,2920,2921,2922,2923,2924,2925,2926,2927,
+    2928,2929,2930,2931,2932,2933,2934,2935,2936,2937,2938,2939,
+    2940,2941,2942,2943,2944,2945,2946,2947,2948,2949,2950,2951,
+    2952,2953,2954,2955,2956,2957,2958,2959,2960,2961,2962,2963,
+    2964,2965,2966,2967,2968,2969,2970,2971,2972,2973,2974,2975,
+    2976,2977,2978,2979,2980,2981,2982,2983,2984,2985,2986,2987,
+    2988,2989,2990,2991,2992,2993,2994,2995,2996,2997,2998,2999,
+    3000,3001,3002,3003,3004,3005,3006,3007,3008,3009,3010,3011,
+    3012,3013,3014,3015,3016,3017,3018,3019,3020,3021,3022,3023,
+    3024,3025,3026,3027,3028,3029,3030,3031,3032,3033,3034,3035,
+    3036,3037,3038,3039,3040,3041,3042,3043,3044,3045,3046,3047,
+    3048,3049,3050,3051,3052,3053,3054,3055,3056,3057,3058,3059,
+    3060,3061,3062,3063,3064,3065,3066,3067,3068,3069,3070,3071,
+    3072,3073,3074,3075,3076,3077,3078,3079,3080,3081,3082,3083,
+    3084,3085,3086,3087,3088,3089,3090,3091,3092,3093,3094,3095,
+    3096,3097,3098,3099,3100,3101,3102,3103,3104,3105,3106,3107,
+    3108,3109,3110,3111,3112,3113,3114,3115,3116,3117,3118,3119,
+    3120,3121,3122,3123,3124,3125,3126,3127,3128,3129,3130,3131,
+    3132,3133,3134,3135,3136,3137,3138,3139,3140,3141,3142,3143,
+    3144,3145,3146,3147,3148,3149,3150,3151,3152,3153,3154,3155,
+    3156,3157,3158,3159,3160,3161,3162,3163,3164,3165,3166,3167,
+    3168,3169,3170,3171,3172,3173,3174,3175,3176,3177,3178,3179,
+    3180,3181,3182,3183,3184,3185,3186,3187,3188,3189,3190,3191,
+    3192,3193,3194,3195,3196,3197,3198,3199,3200,3201,3202,3203,
+    3204,3205,3206,3207,3208,3209,3210,3211,3212,3213,3214,3215,
+    3216,3217,3218,3219,3220,3221,3222,3223,3224,3225,3226,3227,
+    3228,3229,3230,3231,3232,3233,3234,3235,3236,3237,3238,3239,
+    3240,3241,3242,3243,3244,3245,3246,3247,3248,3249,3250,3251,
+    3252,3253,3254,3255,3256,3257,3258,3259,3260,3261,3262,3263,
+    3264,3265,3266,3267,3268,3269,3270,3271,3272,3273,3274,3275,
+    3276,3277,3278,3279,3280,3281,3282,3283,3284,3285,3286,3287,
+    3288,3289,3290,3291,3292,3293,3294,3295,3296,3297,3298,3299,
+    3300,3301,3302,3303,3304,3305,3306,3307,3308,3309,3310,3311,
+    3312,3313,3314,3315,3316,3317,3318,3319,3320,3321,3322,3323,
+    3324,3325,3326,3327,3328,3329,3330,3331,3332,3333,3334,3335,
+    3336,3337,3338,3339,3340,3341,3342,3343,3344,3345,3346,3347,
+    3348,3349,3350,3351,3352,3353,3354,3355,3356,3357,3358,3359,
+    3360,3361,3362,3363,3364,3365,3366,3367,3368,3369,3370,3371,
+    3372,3373,3374,3375,3376,3377,3378,3379,3380,3381,3382,3383,
+    3384,3385,3386,3387,3388,3389,3390,3391,3392,3393,3394,3395,
+    3396,3397,3398,3399,3400,3401,3402,3403,
+};
+static const uint32_t ld__udecomp_cp[3404] = {
+    0x41,0x300,0x41,0x301,0x41,0x302,0x41,0x303,0x41,0x308,
+    0x41,0x30a,0x43,0x327,0x45,0x300,0x45,0x301,0x45,0x302,
+    0x45,0x308,0x49,0x300,0x49,0x301,0x49,0x302,0x49,0x308,
+    0x4e,0x303,0x4f,0x300,0x4f,0x301,0x4f,0x302,0x4f,0x303,
+    0x4f,0x308,0x55,0x300,0x55,0x301,0x55,0x302,0x55,0x308,
+    0x59,0x301,0x61,0x300,0x61,0x301,0x61,0x302,0x61,0x303,
+    0x61,0x308,0x61,0x30a,0x63,0x327,0x65,0x300,0x65,0x301,
+    0x65,0x302,0x65,0x308,0x69,0x300,0x69,0x301,0x69,0x302,
+    0x69,0x308,0x6e,0x303,0x6f,0x300,0x6f,0x301,0x6f,0x302,
+    0x6f,0x303,0x6f,0x308,0x75,0x300,0x75,0x301,0x75,0x302,
+    0x75,0x308,0x79,0x301,0x79,0x308,0x41,0x304,0x61,0x304,
+    0x41,0x306,0x61,0x306,0x41,0x328,0x61,0x328,0x43,0x301,
+    0x63,0x301,0x43,0x302,0x63,0x302,0x43,0x307,0x63,0x307,
+    0x43,0x30c,0x63,0x30c,0x44,0x30c,0x64,0x30c,0x45,0x304,
+    0x65,0x304,0x45,0x306,0x65,0x306,0x45,0x307,0x65,0x307,
+    0x45,0x328,0x65,0x328,0x45,0x30c,0x65,0x30c,0x47,0x302,
+    0x67,0x302,0x47,0x306,0x67,0x306,0x47,0x307,0x67,0x307,
+    0x47,0x327,0x67,0x327,0x48,0x302,0x68,0x302,0x49,0x303,
+    0x69,0x303,0x49,0x304,0x69,0x304,0x49,0x306,0x69,0x306,
+    0x49,0x328,0x69,0x328,0x49,0x307,0x4a,0x302,0x6a,0x302,
+    0x4b,0x327,0x6b,0x327,0x4c,0x301,0x6c,0x301,0x4c,0x327,
+    0x6c,0x327,0x4c,0x30c,0x6c,0x30c,0x4e,0x301,0x6e,0x301,
+    0x4e,0x327,0x6e,0x327,0x4e,0x30c,0x6e,0x30c,0x4f,0x304,
+    0x6f,0x304,0x4f,0x306,0x6f,0x306,0x4f,0x30b,0x6f,0x30b,
+    0x52,0x301,0x72,0x301,0x52,0x327,0x72,0x327,0x52,0x30c,
+    0x72,0x30c,0x53,0x301,0x73,0x301,0x53,0x302,0x73,0x302,
+    0x53,0x327,0x73,0x327,0x53,0x30c,0x73,0x30c,0x54,0x327,
+    0x74,0x327,0x54,0x30c,0x74,0x30c,0x55,0x303,0x75,0x303,
+    0x55,0x304,0x75,0x304,0x55,0x306,0x75,0x306,0x55,0x30a,
+    0x75,0x30a,0x55,0x30b,0x75,0x30b,0x55,0x328,0x75,0x328,
+    0x57,0x302,0x77,0x302,0x59,0x302,0x79,0x302,0x59,0x308,
+    0x5a,0x301,0x7a,0x301,0x5a,0x307,0x7a,0x307,0x5a,0x30c,
+    0x7a,0x30c,0x4f,0x31b,0x6f,0x31b,0x55,0x31b,0x75,0x31b,
+    0x41,0x30c,0x61,0x30c,0x49,0x30c,0x69,0x30c,0x4f,0x30c,
+    0x6f,0x30c,0x55,0x30c,0x75,0x30c,0x55,0x308,0x304,0x75,
+    0x308,0x304,0x55,0x308,0x301,0x75,0x308,0x301,0x55,0x308,
+    0x30c,0x75,0x308,0x30c,0x55,0x308,0x300,0x75,0x308,0x300,
+    0x41,0x308,0x304,0x61,0x308,0x304,0x41,0x307,0x304,0x61,
+    0x307,0x304,0xc6,0x304,0xe6,0x304,0x47,0x30c,0x67,0x30c,
+    0x4b,0x30c,0x6b,0x30c,0x4f,0x328,0x6f,0x328,0x4f,0x328,
+    0x304,0x6f,0x328,0x304,0x1b7,0x30c,0x292,0x30c,0x6a,0x30c,
+    0x47,0x301,0x67,0x301,0x4e,0x300,0x6e,0x300,0x41,0x30a,
+    0x301,0x61,0x30a,0x301,0xc6,0x301,0xe6,0x301,0xd8,0x301,
+    0xf8,0x301,0x41,0x30f,0x61,0x30f,0x41,0x311,0x61,0x311,
+    0x45,0x30f,0x65,0x30f,0x45,0x311,0x65,0x311,0x49,0x30f,
+    0x69,0x30f,0x49,0x311,0x69,0x311,0x4f,0x30f,0x6f,0x30f,
+    0x4f,0x311,0x6f,0x311,0x52,0x30f,0x72,0x30f,0x52,0x311,
+    0x72,0x311,0x55,0x30f,0x75,0x30f,0x55,0x311,0x75,0x311,
+    0x53,0x326,0x73,0x326,0x54,0x326,0x74,0x326,0x48,0x30c,
+    0x68,0x30c,0x41,0x307,0x61,0x307,0x45,0x327,0x65,0x327,
+    0x4f,0x308,0x304,0x6f,0x308,0x304,0x4f,0x303,0x304,0x6f,
+    0x303,0x304,0x4f,0x307,0x6f,0x307,0x4f,0x307,0x304,0x6f,
+    0x307,0x304,0x59,0x304,0x79,0x304,0x300,0x301,0x313,0x308,
+    0x301,0x2b9,0x3b,0xa8,0x301,0x391,0x301,0xb7,0x395,0x301,
+    0x397,0x301,0x399,0x301,0x39f,0x301,0x3a5,0x301,0x3a9,0x301,
+    0x3b9,0x308,0x301,0x399,0x308,0x3a5,0x308,0x3b1,0x301,0x3b5,
+    0x301,0x3b7,0x301,0x3b9,0x301,0x3c5,0x308,0x301,0x3b9,0x308,
+    0x3c5,0x308,0x3bf,0x301,0x3c5,0x301,0x3c9,0x301,0x3d2,0x301,
+    0x3d2,0x308,0x415,0x300,0x415,0x308,0x413,0x301,0x406,0x308,
+    0x41a,0x301,0x418,0x300,0x423,0x306,0x418,0x306,0x438,0x306,
+    0x435,0x300,0x435,0x308,0x433,0x301,0x456,0x308,0x43a,0x301,
+    0x438,0x300,0x443,0x306,0x474,0x30f,0x475,0x30f,0x416,0x306,
+    0x436,0x306,0x410,0x306,0x430,0x306,0x410,0x308,0x430,0x308,
+    0x415,0x306,0x435,0x306,0x4d8,0x308,0x4d9,0x308,0x416,0x308,
+    0x436,0x308,0x417,0x308,0x437,0x308,0x418,0x304,0x438,0x304,
+    0x418,0x308,0x438,0x308,0x41e,0x308,0x43e,0x308,0x4e8,0x308,
+    0x4e9,0x308,0x42d,0x308,0x44d,0x308,0x423,0x304,0x443,0x304,
+    0x423,0x308,0x443,0x308,0x423,0x30b,0x443,0x30b,0x427,0x308,
+    0x447,0x308,0x42b,0x308,0x44b,0x308,0x627,0x653,0x627,0x654,
+    0x648,0x654,0x627,0x655,0x64a,0x654,0x6d5,0x654,0x6c1,0x654,
+    0x6d2,0x654,0x928,0x93c,0x930,0x93c,0x933,0x93c,0x915,0x93c,
+    0x916,0x93c,0x917,0x93c,0x91c,0x93c,0x921,0x93c,0x922,0x93c,
+    0x92b,0x93c,0x92f,0x93c,0x9c7,0x9be,0x9c7,0x9d7,0x9a1,0x9bc,
+    0x9a2,0x9bc,0x9af,0x9bc,0xa32,0xa3c,0xa38,0xa3c,0xa16,0xa3c,
+    0xa17,0xa3c,0xa1c,0xa3c,0xa2b,0xa3c,0xb47,0xb56,0xb47,0xb3e,
+    0xb47,0xb57,0xb21,0xb3c,0xb22,0xb3c,0xb92,0xbd7,0xbc6,0xbbe,
+    0xbc7,0xbbe,0xbc6,0xbd7,0xc46,0xc56,0xcbf,0xcd5,0xcc6,0xcd5,
+    0xcc6,0xcd6,0xcc6,0xcc2,0xcc6,0xcc2,0xcd5,0xd46,0xd3e,0xd47,
+    0xd3e,0xd46,0xd57,0xdd9,0xdca,0xdd9,0xdcf,0xdd9,0xdcf,0xdca,
+    0xdd9,0xddf,0xf42,0xfb7,0xf4c,0xfb7,0xf51,0xfb7,0xf56,0xfb7,
+    0xf5b,0xfb7,0xf40,0xfb5,0xf71,0xf72,0xf71,0xf74,0xfb2,0xf80,
+    0xfb3,0xf80,0xf71,0xf80,0xf92,0xfb7,0xf9c,0xfb7,0xfa1,0xfb7,
+    0xfa6,0xfb7,0xfab,0xfb7,0xf90,0xfb5,0x1025,0x102e,0x1b05,0x1b35,
+    0x1b07,0x1b35,0x1b09,0x1b35,0x1b0b,0x1b35,0x1b0d,0x1b35,0x1b11,0x1b35,
+    0x1b3a,0x1b35,0x1b3c,0x1b35,0x1b3e,0x1b35,0x1b3f,0x1b35,0x1b42,0x1b35,
+    0x41,0x325,0x61,0x325,0x42,0x307,0x62,0x307,0x42,0x323,
+    0x62,0x323,0x42,0x331,0x62,0x331,0x43,0x327,0x301,0x63,
+    0x327,0x301,0x44,0x307,0x64,0x307,0x44,0x323,0x64,0x323,
+    0x44,0x331,0x64,0x331,0x44,0x327,0x64,0x327,0x44,0x32d,
+    0x64,0x32d,0x45,0x304,0x300,0x65,0x304,0x300,0x45,0x304,
+    0x301,0x65,0x304,0x301,0x45,0x32d,0x65,0x32d,0x45,0x330,
+    0x65,0x330,0x45,0x327,0x306,0x65,0x327,0x306,0x46,0x307,
+    0x66,0x307,0x47,0x304,0x67,0x304,0x48,0x307,0x68,0x307,
+    0x48,0x323,0x68,0x323,0x48,0x308,0x68,0x308,0x48,0x327,
+    0x68,0x327,0x48,0x32e,0x68,0x32e,0x49,0x330,0x69,0x330,
+    0x49,0x308,0x301,0x69,0x308,0x301,0x4b,0x301,0x6b,0x301,
+    0x4b,0x323,0x6b,0x323,0x4b,0x331,0x6b,0x331,0x4c,0x323,
+    0x6c,0x323,0x4c,0x323,0x304,0x6c,0x323,0x304,0x4c,0x331,
+    0x6c,0x331,0x4c,0x32d,0x6c,0x32d,0x4d,0x301,0x6d,0x301,
+    0x4d,0x307,0x6d,0x307,0x4d,0x323,0x6d,0x323,0x4e,0x307,
+    0x6e,0x307,0x4e,0x323,0x6e,0x323,0x4e,0x331,0x6e,0x331,
+    0x4e,0x32d,0x6e,0x32d,0x4f,0x303,0x301,0x6f,0x303,0x301,
+    0x4f,0x303,0x308,0x6f,0x303,0x308,0x4f,0x304,0x300,0x6f,
+    0x304,0x300,0x4f,0x304,0x301,0x6f,0x304,0x301,0x50,0x301,
+    0x70,0x301,0x50,0x307,0x70,0x307,0x52,0x307,0x72,0x307,
+    0x52,0x323,0x72,0x323,0x52,0x323,0x304,0x72,0x323,0x304,
+    0x52,0x331,0x72,0x331,0x53,0x307,0x73,0x307,0x53,0x323,
+    0x73,0x323,0x53,0x301,0x307,0x73,0x301,0x307,0x53,0x30c,
+    0x307,0x73,0x30c,0x307,0x53,0x323,0x307,0x73,0x323,0x307,
+    0x54,0x307,0x74,0x307,0x54,0x323,0x74,0x323,0x54,0x331,
+    0x74,0x331,0x54,0x32d,0x74,0x32d,0x55,0x324,0x75,0x324,
+    0x55,0x330,0x75,0x330,0x55,0x32d,0x75,0x32d,0x55,0x303,
+    0x301,0x75,0x303,0x301,0x55,0x304,0x308,0x75,0x304,0x308,
+    0x56,0x303,0x76,0x303,0x56,0x323,0x76,0x323,0x57,0x300,
+    0x77,0x300,0x57,0x301,0x77,0x301,0x57,0x308,0x77,0x308,
+    0x57,0x307,0x77,0x307,0x57,0x323,0x77,0x323,0x58,0x307,
+    0x78,0x307,0x58,0x308,0x78,0x308,0x59,0x307,0x79,0x307,
+    0x5a,0x302,0x7a,0x302,0x5a,0x323,0x7a,0x323,0x5a,0x331,
+    0x7a,0x331,0x68,0x331,0x74,0x308,0x77,0x30a,0x79,0x30a,
+    0x17f,0x307,0x41,0x323,0x61,0x323,0x41,0x309,0x61,0x309,
+    0x41,0x302,0x301,0x61,0x302,0x301,0x41,0x302,0x300,0x61,
+    0x302,0x300,0x41,0x302,0x309,0x61,0x302,0x309,0x41,0x302,
+    0x303,0x61,0x302,0x303,0x41,0x323,0x302,0x61,0x323,0x302,
+    0x41,0x306,0x301,0x61,0x306,0x301,0x41,0x306,0x300,0x61,
+    0x306,0x300,0x41,0x306,0x309,0x61,0x306,0x309,0x41,0x306,
+    0x303,0x61,0x306,0x303,0x41,0x323,0x306,0x61,0x323,0x306,
+    0x45,0x323,0x65,0x323,0x45,0x309,0x65,0x309,0x45,0x303,
+    0x65,0x303,0x45,0x302,0x301,0x65,0x302,0x301,0x45,0x302,
+    0x300,0x65,0x302,0x300,0x45,0x302,0x309,0x65,0x302,0x309,
+    0x45,0x302,0x303,0x65,0x302,0x303,0x45,0x323,0x302,0x65,
+    0x323,0x302,0x49,0x309,0x69,0x309,0x49,0x323,0x69,0x323,
+    0x4f,0x323,0x6f,0x323,0x4f,0x309,0x6f,0x309,0x4f,0x302,
+    0x301,0x6f,0x302,0x301,0x4f,0x302,0x300,0x6f,0x302,0x300,
+    0x4f,0x302,0x309,0x6f,0x302,0x309,0x4f,0x302,0x303,0x6f,
+    0x302,0x303,0x4f,0x323,0x302,0x6f,0x323,0x302,0x4f,0x31b,
+    0x301,0x6f,0x31b,0x301,0x4f,0x31b,0x300,0x6f,0x31b,0x300,
+    0x4f,0x31b,0x309,0x6f,0x31b,0x309,0x4f,0x31b,0x303,0x6f,
+    0x31b,0x303,0x4f,0x31b,0x323,0x6f,0x31b,0x323,0x55,0x323,
+    0x75,0x323,0x55,0x309,0x75,0x309,0x55,0x31b,0x301,0x75,
+    0x31b,0x301,0x55,0x31b,0x300,0x75,0x31b,0x300,0x55,0x31b,
+    0x309,0x75,0x31b,0x309,0x55,0x31b,0x303,0x75,0x31b,0x303,
+    0x55,0x31b,0x323,0x75,0x31b,0x323,0x59,0x300,0x79,0x300,
+    0x59,0x323,0x79,0x323,0x59,0x309,0x79,0x309,0x59,0x303,
+    0x79,0x303,0x3b1,0x313,0x3b1,0x314,0x3b1,0x313,0x300,0x3b1,
+    0x314,0x300,0x3b1,0x313,0x301,0x3b1,0x314,0x301,0x3b1,0x313,
+    0x342,0x3b1,0x314,0x342,0x391,0x313,0x391,0x314,0x391,0x313,
+    0x300,0x391,0x314,0x300,0x391,0x313,0x301,0x391,0x314,0x301,
+    0x391,0x313,0x342,0x391,0x314,0x342,0x3b5,0x313,0x3b5,0x314,
+    0x3b5,0x313,0x300,0x3b5,0x314,0x300,0x3b5,0x313,0x301,0x3b5,
+    0x314,0x301,0x395,0x313,0x395,0x314,0x395,0x313,0x300,0x395,
+    0x314,0x300,0x395,0x313,0x301,0x395,0x314,0x301,0x3b7,0x313,
+    0x3b7,0x314,0x3b7,0x313,0x300,0x3b7,0x314,0x300,0x3b7,0x313,
+    0x301,0x3b7,0x314,0x301,0x3b7,0x313,0x342,0x3b7,0x314,0x342,
+    0x397,0x313,0x397,0x314,0x397,0x313,0x300,0x397,0x314,0x300,
+    0x397,0x313,0x301,0x397,0x314,0x301,0x397,0x313,0x342,0x397,
+    0x314,0x342,0x3b9,0x313,0x3b9,0x314,0x3b9,0x313,0x300,0x3b9,
+    0x314,0x300,0x3b9,0x313,0x301,0x3b9,0x314,0x301,0x3b9,0x313,
+    0x342,0x3b9,0x314,0x342,0x399,0x313,0x399,0x314,0x399,0x313,
+    0x300,0x399,0x314,0x300,0x399,0x313,0x301,0x399,0x314,0x301,
+    0x399,0x313,0x342,0x399,0x314,0x342,0x3bf,0x313,0x3bf,0x314,
+    0x3bf,0x313,0x300,0x3bf,0x314,0x300,0x3bf,0x313,0x301,0x3bf,
+    0x314,0x301,0x39f,0x313,0x39f,0x314,0x39f,0x313,0x300,0x39f,
+    0x314,0x300,0x39f,0x313,0x301,0x39f,0x314,0x301,0x3c5,0x313,
+    0x3c5,0x314,0x3c5,0x313,0x300,0x3c5,0x314,0x300,0x3c5,0x313,
+    0x301,0x3c5,0x314,0x301,0x3c5,0x313,0x342,0x3c5,0x314,0x342,
+    0x3a5,0x314,0x3a5,0x314,0x300,0x3a5,0x314,0x301,0x3a5,0x314,
+    0x342,0x3c9,0x313,0x3c9,0x314,0x3c9,0x313,0x300,0x3c9,0x314,
+    0x300,0x3c9,0x313,0x301,0x3c9,0x314,0x301,0x3c9,0x313,0x342,
+    0x3c9,0x314,0x342,0x3a9,0x313,0x3a9,0x314,0x3a9,0x313,0x300,
+    0x3a9,0x314,0x300,0x3a9,0x313,0x301,0x3a9,0x314,0x301,0x3a9,
+    0x313,0x342,0x3a9,0x314,0x342,0x3b1,0x300,0x3b1,0x301,0x3b5,
+    0x300,0x3b5,0x301,0x3b7,0x300,0x3b7,0x301,0x3b9,0x300,0x3b9,
+    0x301,0x3bf,0x300,0x3bf,0x301,0x3c5,0x300,0x3c5,0x301,0x3c9,
+    0x300,0x3c9,0x301,0x3b1,0x313,0x345,0x3b1,0x314,0x345,0x3b1,
+    0x313,0x300,0x345,0x3b1,0x314,0x300,0x345,0x3b1,0x313,0x301,
+    0x345,0x3b1,0x314,0x301,0x345,0x3b1,0x313,0x342,0x345,0x3b1,
+    0x314,0x342,0x345,0x391,0x313,0x345,0x391,0x314,0x345,0x391,
+    0x313,0x300,0x345,0x391,0x314,0x300,0x345,0x391,0x313,0x301,
+    0x345,0x391,0x314,0x301,0x345,0x391,0x313,0x342,0x345,0x391,
+    0x314,0x342,0x345,0x3b7,0x313,0x345,0x3b7,0x314,0x345,0x3b7,
+    0x313,0x300,0x345,0x3b7,0x314,0x300,0x345,0x3b7,0x313,0x301,
+    0x345,0x3b7,0x314,0x301,0x345,0x3b7,0x313,0x342,0x345,0x3b7,
+    0x314,0x342,0x345,0x397,0x313,0x345,0x397,0x314,0x345,0x397,
+    0x313,0x300,0x345,0x397,0x314,0x300,0x345,0x397,0x313,0x301,
+    0x345,0x397,0x314,0x301,0x345,0x397,0x313,0x342,0x345,0x397,
+    0x314,0x342,0x345,0x3c9,0x313,0x345,0x3c9,0x314,0x345,0x3c9,
+    0x313,0x300,0x345,0x3c9,0x314,0x300,0x345,0x3c9,0x313,0x301,
+    0x345,0x3c9,0x314,0x301,0x345,0x3c9,0x313,0x342,0x345,0x3c9,
+    0x314,0x342,0x345,0x3a9,0x313,0x345,0x3a9,0x314,0x345,0x3a9,
+    0x313,0x300,0x345,0x3a9,0x314,0x300,0x345,0x3a9,0x313,0x301,
+    0x345,0x3a9,0x314,0x301,0x345,0x3a9,0x313,0x342,0x345,0x3a9,
+    0x314,0x342,0x345,0x3b1,0x306,0x3b1,0x304,0x3b1,0x300,0x345,
+    0x3b1,0x345,0x3b1,0x301,0x345,0x3b1,0x342,0x3b1,0x342,0x345,
+    0x391,0x306,0x391,0x304,0x391,0x300,0x391,0x301,0x391,0x345,
+    0x3b9,0xa8,0x342,0x3b7,0x300,0x345,0x3b7,0x345,0x3b7,0x301,
+    0x345,0x3b7,0x342,0x3b7,0x342,0x345,0x395,0x300,0x395,0x301,
+    0x397,0x300,0x397,0x301,0x397,0x345,0x1fbf,0x300,0x1fbf,0x301,
+    0x1fbf,0x342,0x3b9,0x306,0x3b9,0x304,0x3b9,0x308,0x300,0x3b9,
+    0x308,0x301,0x3b9,0x342,0x3b9,0x308,0x342,0x399,0x306,0x399,
+    0x304,0x399,0x300,0x399,0x301,0x1ffe,0x300,0x1ffe,0x301,0x1ffe,
+    0x342,0x3c5,0x306,0x3c5,0x304,0x3c5,0x308,0x300,0x3c5,0x308,
+    0x301,0x3c1,0x313,0x3c1,0x314,0x3c5,0x342,0x3c5,0x308,0x342,
+    0x3a5,0x306,0x3a5,0x304,0x3a5,0x300,0x3a5,0x301,0x3a1,0x314,
+    0xa8,0x300,0xa8,0x301,0x60,0x3c9,0x300,0x345,0x3c9,0x345,
+    0x3c9,0x301,0x345,0x3c9,0x342,0x3c9,0x342,0x345,0x39f,0x300,
+    0x39f,0x301,0x3a9,0x300,0x3a9,0x301,0x3a9,0x345,0xb4,0x2002,
+    0x2003,0x3a9,0x4b,0x41,0x30a,0x2190,0x338,0x2192,0x338,0x2194,
+    0x338,0x21d0,0x338,0x21d4,0x338,0x21d2,0x338,0x2203,0x338,0x2208,
+    0x338,0x220b,0x338,0x2223,0x338,0x2225,0x338,0x223c,0x338,0x2243,
+    0x338,0x2245,0x338,0x2248,0x338,0x3d,0x338,0x2261,0x338,0x224d,
+    0x338,0x3c,0x338,0x3e,0x338,0x2264,0x338,0x2265,0x338,0x2272,
+    0x338,0x2273,0x338,0x2276,0x338,0x2277,0x338,0x227a,0x338,0x227b,
+    0x338,0x2282,0x338,0x2283,0x338,0x2286,0x338,0x2287,0x338,0x22a2,
+    0x338,0x22a8,0x338,0x22a9,0x338,0x22ab,0x338,0x227c,0x338,0x227d,
+    0x338,0x2291,0x338,0x2292,0x338,0x22b2,0x338,0x22b3,0x338,0x22b4,
+    0x338,0x22b5,0x338,0x3008,0x3009,0x2add,0x338,0x304b,0x3099,0x304d,
+    0x3099,0x304f,0x3099,0x3051,0x3099,0x3053,0x3099,0x3055,0x3099,0x3057,
+    0x3099,0x3059,0x3099,0x305b,0x3099,0x305d,0x3099,0x305f,0x3099,0x3061,
+    0x3099,0x3064,0x3099,0x3066,0x3099,0x3068,0x3099,0x306f,0x3099,0x306f,
+    0x309a,0x3072,0x3099,0x3072,0x309a,0x3075,0x3099,0x3075,0x309a,0x3078,
+    0x3099,0x3078,0x309a,0x307b,0x3099,0x307b,0x309a,0x3046,0x3099,0x309d,
+    0x3099,0x30ab,0x3099,0x30ad,0x3099,0x30af,0x3099,0x30b1,0x3099,0x30b3,
+    0x3099,0x30b5,0x3099,0x30b7,0x3099,0x30b9,0x3099,0x30bb,0x3099,0x30bd,
+    0x3099,0x30bf,0x3099,0x30c1,0x3099,0x30c4,0x3099,0x30c6,0x3099,0x30c8,
+    0x3099,0x30cf,0x3099,0x30cf,0x309a,0x30d2,0x3099,0x30d2,0x309a,0x30d5,
+    0x3099,0x30d5,0x309a,0x30d8,0x3099,0x30d8,0x309a,0x30db,0x3099,0x30db,
+    0x309a,0x30a6,0x3099,0x30ef,0x3099,0x30f0,0x3099,0x30f1,0x3099,0x30f2,
+    0x3099,0x30fd,0x3099,0x8c48,0x66f4,0x8eca,0x8cc8,0x6ed1,0x4e32,0x53e5,
+    0x9f9c,0x9f9c,0x5951,0x91d1,0x5587,0x5948,0x61f6,0x7669,0x7f85,0x863f,
+    0x87ba,0x88f8,0x908f,0x6a02,0x6d1b,0x70d9,0x73de,0x843d,0x916a,0x99f1,
+    0x4e82,0x5375,0x6b04,0x721b,0x862d,0x9e1e,0x5d50,0x6feb,0x85cd,0x8964,
+    0x62c9,0x81d8,0x881f,0x5eca,0x6717,0x6d6a,0x72fc,0x90ce,0x4f86,0x51b7,
+    0x52de,0x64c4,0x6ad3,0x7210,0x76e7,0x8001,0x8606,0x865c,0x8def,0x9732,
+    0x9b6f,0x9dfa,0x788c,0x797f,0x7da0,0x83c9,0x9304,0x9e7f,0x8ad6,0x58df,
+    0x5f04,0x7c60,0x807e,0x7262,0x78ca,0x8cc2,0x96f7,0x58d8,0x5c62,0x6a13,
+    0x6dda,0x6f0f,0x7d2f,0x7e37,0x964b,0x52d2,0x808b,0x51dc,0x51cc,0x7a1c,
+    0x7dbe,0x83f1,0x9675,0x8b80,0x62cf,0x6a02,0x8afe,0x4e39,0x5be7,0x6012,
+    0x7387,0x7570,0x5317,0x78fb,0x4fbf,0x5fa9,0x4e0d,0x6ccc,0x6578,0x7d22,
+    0x53c3,0x585e,0x7701,0x8449,0x8aaa,0x6bba,0x8fb0,0x6c88,0x62fe,0x82e5,
+    0x63a0,0x7565,0x4eae,0x5169,0x51c9,0x6881,0x7ce7,0x826f,0x8ad2,0x91cf,
+    0x52f5,0x5442,0x5973,0x5eec,0x65c5,0x6ffe,0x792a,0x95ad,0x9a6a,0x9e97,
+    0x9ece,0x529b,0x66c6,0x6b77,0x8f62,0x5e74,0x6190,0x6200,0x649a,0x6f23,
+    0x7149,0x7489,0x79ca,0x7df4,0x806f,0x8f26,0x84ee,0x9023,0x934a,0x5217,
+    0x52a3,0x54bd,0x70c8,0x88c2,0x8aaa,0x5ec9,0x5ff5,0x637b,0x6bae,0x7c3e,
+    0x7375,0x4ee4,0x56f9,0x5be7,0x5dba,0x601c,0x73b2,0x7469,0x7f9a,0x8046,
+    0x9234,0x96f6,0x9748,0x9818,0x4f8b,0x79ae,0x91b4,0x96b8,0x60e1,0x4e86,
+    0x50da,0x5bee,0x5c3f,0x6599,0x6a02,0x71ce,0x7642,0x84fc,0x907c,0x9f8d,
+    0x6688,0x962e,0x5289,0x677b,0x67f3,0x6d41,0x6e9c,0x7409,0x7559,0x786b,
+    0x7d10,0x985e,0x516d,0x622e,0x9678,0x502b,0x5d19,0x6dea,0x8f2a,0x5f8b,
+    0x6144,0x6817,0x7387,0x9686,0x5229,0x540f,0x5c65,0x6613,0x674e,0x68a8,
+    0x6ce5,0x7406,0x75e2,0x7f79,0x88cf,0x88e1,0x91cc,0x96e2,0x533f,0x6eba,
+    0x541d,0x71d0,0x7498,0x85fa,0x96a3,0x9c57,0x9e9f,0x6797,0x6dcb,0x81e8,
+    0x7acb,0x7b20,0x7c92,0x72c0,0x7099,0x8b58,0x4ec0,0x8336,0x523a,0x5207,
+    0x5ea6,0x62d3,0x7cd6,0x5b85,0x6d1e,0x66b4,0x8f3b,0x884c,0x964d,0x898b,
+    0x5ed3,0x5140,0x55c0,0x585a,0x6674,0x51de,0x732a,0x76ca,0x793c,0x795e,
+    0x7965,0x798f,0x9756,0x7cbe,0x7fbd,0x8612,0x8af8,0x9038,0x90fd,0x98ef,
+    0x98fc,0x9928,0x9db4,0x90de,0x96b7,0x4fae,0x50e7,0x514d,0x52c9,0x52e4,
+    0x5351,0x559d,0x5606,0x5668,0x5840,0x58a8,0x5c64,0x5c6e,0x6094,0x6168,
+    0x618e,0x61f2,0x654f,0x65e2,0x6691,0x6885,0x6d77,0x6e1a,0x6f22,0x716e,
+    0x722b,0x7422,0x7891,0x793e,0x7949,0x7948,0x7950,0x7956,0x795d,0x798d,
+    0x798e,0x7a40,0x7a81,0x7bc0,0x7df4,0x7e09,0x7e41,0x7f72,0x8005,0x81ed,
+    0x8279,0x8279,0x8457,0x8910,0x8996,0x8b01,0x8b39,0x8cd3,0x8d08,0x8fb6,
+    0x9038,0x96e3,0x97ff,0x983b,0x6075,0x242ee,0x8218,0x4e26,0x51b5,0x5168,
+    0x4f80,0x5145,0x5180,0x52c7,0x52fa,0x559d,0x5555,0x5599,0x55e2,0x585a,
+    0x58b3,0x5944,0x5954,0x5a62,0x5b28,0x5ed2,0x5ed9,0x5f69,0x5fad,0x60d8,
+    0x614e,0x6108,0x618e,0x6160,0x61f2,0x6234,0x63c4,0x641c,0x6452,0x6556,
+    0x6674,0x6717,0x671b,0x6756,0x6b79,0x6bba,0x6d41,0x6edb,0x6ecb,0x6f22,
+    0x701e,0x716e,0x77a7,0x7235,0x72af,0x732a,0x7471,0x7506,0x753b,0x761d,
+    0x761f,0x76ca,0x76db,0x76f4,0x774a,0x7740,0x78cc,0x7ab1,0x7bc0,0x7c7b,
+    0x7d5b,0x7df4,0x7f3e,0x8005,0x8352,0x83ef,0x8779,0x8941,0x8986,0x8996,
+    0x8abf,0x8af8,0x8acb,0x8b01,0x8afe,0x8aed,0x8b39,0x8b8a,0x8d08,0x8f38,
+    0x9072,0x9199,0x9276,0x967c,0x96e3,0x9756,0x97db,0x97ff,0x980b,0x983b,
+    0x9b12,0x9f9c,0x2284a,0x22844,0x233d5,0x3b9d,0x4018,0x4039,0x25249,0x25cd0,
+    0x27ed3,0x9f43,0x9f8e,0x5d9,0x5b4,0x5f2,0x5b7,0x5e9,0x5c1,0x5e9,
+    0x5c2,0x5e9,0x5bc,0x5c1,0x5e9,0x5bc,0x5c2,0x5d0,0x5b7,0x5d0,
+    0x5b8,0x5d0,0x5bc,0x5d1,0x5bc,0x5d2,0x5bc,0x5d3,0x5bc,0x5d4,
+    0x5bc,0x5d5,0x5bc,0x5d6,0x5bc,0x5d8,0x5bc,0x5d9,0x5bc,0x5da,
+    0x5bc,0x5db,0x5bc,0x5dc,0x5bc,0x5de,0x5bc,0x5e0,0x5bc,0x5e1,
+    0x5bc,0x5e3,0x5bc,0x5e4,0x5bc,0x5e6,0x5bc,0x5e7,0x5bc,0x5e8,
+    0x5bc,0x5e9,0x5bc,0x5ea,0x5bc,0x5d5,0x5b9,0x5d1,0x5bf,0x5db,
+    0x5bf,0x5e4,0x5bf,0x11099,0x110ba,0x1109b,0x110ba,0x110a5,0x110ba,0x11131,
+    0x11127,0x11132,0x11127,0x11347,0x1133e,0x11347,0x11357,0x114b9,0x114ba,0x114b9,
+    0x114b0,0x114b9,0x114bd,0x115b8,0x115af,0x115b9,0x115af,0x1d157,0x1d165,0x1d158,
+    0x1d165,0x1d158,0x1d165,0x1d16e,0x1d158,0x1d165,0x1d16f,0x1d158,0x1d165,0x1d170,
+    0x1d158,0x1d165,0x1d171,0x1d158,0x1d165,0x1d172,0x1d1b9,0x1d165,0x1d1ba,0x1d165,
+    0x1d1b9,0x1d165,0x1d16e,0x1d1ba,0x1d165,0x1d16e,0x1d1b9,0x1d165,0x1d16f,0x1d1ba,
+    0x1d165,0x1d16f,0x4e3d,0x4e38,0x4e41,0x20122,0x4f60,0x4fae,0x4fbb,0x5002,
+    0x507a,0x5099,0x50e7,0x50cf,0x349e,0x2063a,0x514d,0x5154,0x5164,0x5177,
+    0x2051c,0x34b9,0x5167,0x518d,0x2054b,0x5197,0x51a4,0x4ecc,0x51ac,0x51b5,
+    0x291df,0x51f5,0x5203,0x34df,0x523b,0x5246,0x5272,0x5277,0x3515,0x52c7,
+    0x52c9,0x52e4,0x52fa,0x5305,0x5306,0x5317,0x5349,0x5351,0x535a,0x5373,
+    0x537d,0x537f,0x537f,0x537f,0x20a2c,0x7070,0x53ca,0x53df,0x20b63,0x53eb,
+    0x53f1,0x5406,0x549e,0x5438,0x5448,0x5468,0x54a2,0x54f6,0x5510,0x5553,
+    0x5563,0x5584,0x5584,0x5599,0x55ab,0x55b3,0x55c2,0x5716,0x5606,0x5717,
+    0x5651,0x5674,0x5207,0x58ee,0x57ce,0x57f4,0x580d,0x578b,0x5832,0x5831,
+    0x58ac,0x214e4,0x58f2,0x58f7,0x5906,0x591a,0x5922,0x5962,0x216a8,0x216ea,
+    0x59ec,0x5a1b,0x5a27,0x59d8,0x5a66,0x36ee,0x36fc,0x5b08,0x5b3e,0x5b3e,
+    0x219c8,0x5bc3,0x5bd8,0x5be7,0x5bf3,0x21b18,0x5bff,0x5c06,0x5f53,0x5c22,
+    0x3781,0x5c60,0x5c6e,0x5cc0,0x5c8d,0x21de4,0x5d43,0x21de6,0x5d6e,0x5d6b,
+    0x5d7c,0x5de1,0x5de2,0x382f,0x5dfd,0x5e28,0x5e3d,0x5e69,0x3862,0x22183,
+    0x387c,0x5eb0,0x5eb3,0x5eb6,0x5eca,0x2a392,0x5efe,0x22331,0x22331,0x8201,
+    0x5f22,0x5f22,0x38c7,0x232b8,0x261da,0x5f62,0x5f6b,0x38e3,0x5f9a,0x5fcd,
+    0x5fd7,0x5ff9,0x6081,0x393a,0x391c,0x6094,0x226d4,0x60c7,0x6148,0x614c,
+    0x614e,0x614c,0x617a,0x618e,0x61b2,0x61a4,0x61af,0x61de,0x61f2,0x61f6,
+    0x6210,0x621b,0x625d,0x62b1,0x62d4,0x6350,0x22b0c,0x633d,0x62fc,0x6368,
+    0x6383,0x63e4,0x22bf1,0x6422,0x63c5,0x63a9,0x3a2e,0x6469,0x647e,0x649d,
+    0x6477,0x3a6c,0x654f,0x656c,0x2300a,0x65e3,0x66f8,0x6649,0x3b19,0x6691,
+    0x3b08,0x3ae4,0x5192,0x5195,0x6700,0x669c,0x80ad,0x43d9,0x6717,0x671b,
+    0x6721,0x675e,0x6753,0x233c3,0x3b49,0x67fa,0x6785,0x6852,0x6885,0x2346d,
+    0x688e,0x681f,0x6914,0x3b9d,0x6942,0x69a3,0x69ea,0x6aa8,0x236a3,0x6adb,
+    0x3c18,0x6b21,0x238a7,0x6b54,0x3c4e,0x6b72,0x6b9f,0x6bba,0x6bbb,0x23a8d,
+    0x21d0b,0x23afa,0x6c4e,0x23cbc,0x6cbf,0x6ccd,0x6c67,0x6d16,0x6d3e,0x6d77,
+    0x6d41,0x6d69,0x6d78,0x6d85,0x23d1e,0x6d34,0x6e2f,0x6e6e,0x3d33,0x6ecb,
+    0x6ec7,0x23ed1,0x6df9,0x6f6e,0x23f5e,0x23f8e,0x6fc6,0x7039,0x701e,0x701b,
+    0x3d96,0x704a,0x707d,0x7077,0x70ad,0x20525,0x7145,0x24263,0x719c,0x243ab,
+    0x7228,0x7235,0x7250,0x24608,0x7280,0x7295,0x24735,0x24814,0x737a,0x738b,
+    0x3eac,0x73a5,0x3eb8,0x3eb8,0x7447,0x745c,0x7471,0x7485,0x74ca,0x3f1b,
+    0x7524,0x24c36,0x753e,0x24c92,0x7570,0x2219f,0x7610,0x24fa1,0x24fb8,0x25044,
+    0x3ffc,0x4008,0x76f4,0x250f3,0x250f2,0x25119,0x25133,0x771e,0x771f,0x771f,
+    0x774a,0x4039,0x778b,0x4046,0x4096,0x2541d,0x784e,0x788c,0x78cc,0x40e3,
+    0x25626,0x7956,0x2569a,0x256c5,0x798f,0x79eb,0x412f,0x7a40,0x7a4a,0x7a4f,
+    0x2597c,0x25aa7,0x25aa7,0x7aee,0x4202,0x25bab,0x7bc6,0x7bc9,0x4227,0x25c80,
+    0x7cd2,0x42a0,0x7ce8,0x7ce3,0x7d00,0x25f86,0x7d63,0x4301,0x7dc7,0x7e02,
+    0x7e45,0x4334,0x26228,0x26247,0x4359,0x262d9,0x7f7a,0x2633e,0x7f95,0x7ffa,
+    0x8005,0x264da,0x26523,0x8060,0x265a8,0x8070,0x2335f,0x43d5,0x80b2,0x8103,
+    0x440b,0x813e,0x5ab5,0x267a7,0x267b5,0x23393,0x2339c,0x8201,0x8204,0x8f9e,
+    0x446b,0x8291,0x828b,0x829d,0x52b3,0x82b1,0x82b3,0x82bd,0x82e6,0x26b3c,
+    0x82e5,0x831d,0x8363,0x83ad,0x8323,0x83bd,0x83e7,0x8457,0x8353,0x83ca,
+    0x83cc,0x83dc,0x26c36,0x26d6b,0x26cd5,0x452b,0x84f1,0x84f3,0x8516,0x273ca,
+    0x8564,0x26f2c,0x455d,0x4561,0x26fb1,0x270d2,0x456b,0x8650,0x865c,0x8667,
+    0x8669,0x86a9,0x8688,0x870e,0x86e2,0x8779,0x8728,0x876b,0x8786,0x45d7,
+    0x87e1,0x8801,0x45f9,0x8860,0x8863,0x27667,0x88d7,0x88de,0x4635,0x88fa,
+    0x34bb,0x278ae,0x27966,0x46be,0x46c7,0x8aa0,0x8aed,0x8b8a,0x8c55,0x27ca8,
+    0x8cab,0x8cc1,0x8d1b,0x8d77,0x27f2f,0x20804,0x8dcb,0x8dbc,0x8df0,0x208de,
+    0x8ed4,0x8f38,0x285d2,0x285ed,0x9094,0x90f1,0x9111,0x2872e,0x911b,0x9238,
+    0x92d7,0x92d8,0x927c,0x93f9,0x9415,0x28bfa,0x958b,0x4995,0x95b7,0x28d77,
+    0x49e6,0x96c3,0x5db2,0x9723,0x29145,0x2921a,0x4a6e,0x4a76,0x97e0,0x2940a,
+    0x4ab2,0x29496,0x980b,0x980b,0x9829,0x295b6,0x98e2,0x4b33,0x9929,0x99a7,
+    0x99c2,0x99fe,0x4bce,0x29b30,0x9b12,0x9c40,0x9cfd,0x4cce,0x4ced,0x9d67,
+    0x2a0ce,0x4cf8,0x2a105,0x2a20e,0x2a291,0x9ebb,0x4d56,0x9ef9,0x9efe,0x9f05,
+    0x9f0f,0x9f16,0x9f3b,0x2a600,
+};
+
+/* Primary composites: ld__ucomp_key[k] = (first << 21) | second, sorted,
+   and ld__ucomp_val[k] the character the pair composes to. */
+static const uint64_t ld__ucomp_key[940] = {
+    0x7800338ull,0x7a00338ull,0x7c00338ull,0x8200300ull,0x8200301ull,0x8200302ull,
+    0x8200303ull,0x8200304ull,0x8200306ull,0x8200307ull,0x8200308ull,0x8200309ull,
+    0x820030aull,0x820030cull,0x820030full,0x8200311ull,0x8200323ull,0x8200325ull,
+    0x8200328ull,0x8400307ull,0x8400323ull,0x8400331ull,0x8600301ull,0x8600302ull,
+    0x8600307ull,0x860030cull,0x8600327ull,0x8800307ull,0x880030cull,0x8800323ull,
+    0x8800327ull,0x880032dull,0x8800331ull,0x8a00300ull,0x8a00301ull,0x8a00302ull,
+    0x8a00303ull,0x8a00304ull,0x8a00306ull,0x8a00307ull,0x8a00308ull,0x8a00309ull,
+    0x8a0030cull,0x8a0030full,0x8a00311ull,0x8a00323ull,0x8a00327ull,0x8a00328ull,
+    0x8a0032dull,0x8a00330ull,0x8c00307ull,0x8e00301ull,0x8e00302ull,0x8e00304ull,
+    0x8e00306ull,0x8e00307ull,0x8e0030cull,0x8e00327ull,0x9000302ull,0x9000307ull,
+    0x9000308ull,0x900030cull,0x9000323ull,0x9000327ull,0x900032eull,0x9200300ull,
+    0x9200301ull,0x9200302ull,0x9200303ull,0x9200304ull,0x9200306ull,0x9200307ull,
+    0x9200308ull,0x9200309ull,0x920030cull,0x920030full,0x9200311ull,0x9200323ull,
+    0x9200328ull,0x9200330ull,0x9400302ull,0x9600301ull,0x960030cull,0x9600323ull,
+    0x9600327ull,0x9600331ull,0x9800301ull,0x980030cull,0x9800323ull,0x9800327ull,
+    0x980032dull,0x9800331ull,0x9a00301ull,0x9a00307ull,0x9a00323ull,0x9c00300ull,
+    0x9c00301ull,0x9c00303ull,0x9c00307ull,0x9c0030cull,0x9c00323ull,0x9c00327ull,
+    0x9c0032dull,0x9c00331ull,0x9e00300ull,0x9e00301ull,0x9e00302ull,0x9e00303ull,
+    0x9e00304ull,0x9e00306ull,0x9e00307ull,0x9e00308ull,0x9e00309ull,0x9e0030bull,
+    0x9e0030cull,0x9e0030full,0x9e00311ull,0x9e0031bull,0x9e00323ull,0x9e00328ull,
+    0xa000301ull,0xa000307ull,0xa400301ull,0xa400307ull,0xa40030cull,0xa40030full,
+    0xa400311ull,0xa400323ull,0xa400327ull,0xa400331ull,0xa600301ull,0xa600302ull,
+    0xa600307ull,0xa60030cull,0xa600323ull,0xa600326ull,0xa600327ull,0xa800307ull,
+    0xa80030cull,0xa800323ull,0xa800326ull,0xa800327ull,0xa80032dull,0xa800331ull,
+    0xaa00300ull,0xaa00301ull,0xaa00302ull,0xaa00303ull,0xaa00304ull,0xaa00306ull,
+    0xaa00308ull,0xaa00309ull,0xaa0030aull,0xaa0030bull,0xaa0030cull,0xaa0030full,
+    0xaa00311ull,0xaa0031bull,0xaa00323ull,0xaa00324ull,0xaa00328ull,0xaa0032dull,
+    0xaa00330ull,0xac00303ull,0xac00323ull,0xae00300ull,0xae00301ull,0xae00302ull,
+    0xae00307ull,0xae00308ull,0xae00323ull,0xb000307ull,0xb000308ull,0xb200300ull,
+    0xb200301ull,0xb200302ull,0xb200303ull,0xb200304ull,0xb200307ull,0xb200308ull,
+    0xb200309ull,0xb200323ull,0xb400301ull,0xb400302ull,0xb400307ull,0xb40030cull,
+    0xb400323ull,0xb400331ull,0xc200300ull,0xc200301ull,0xc200302ull,0xc200303ull,
+    0xc200304ull,0xc200306ull,0xc200307ull,0xc200308ull,0xc200309ull,0xc20030aull,
+    0xc20030cull,0xc20030full,0xc200311ull,0xc200323ull,0xc200325ull,0xc200328ull,
+    0xc400307ull,0xc400323ull,0xc400331ull,0xc600301ull,0xc600302ull,0xc600307ull,
+    0xc60030cull,0xc600327ull,0xc800307ull,0xc80030cull,0xc800323ull,0xc800327ull,
+    0xc80032dull,0xc800331ull,0xca00300ull,0xca00301ull,0xca00302ull,0xca00303ull,
+    0xca00304ull,0xca00306ull,0xca00307ull,0xca00308ull,0xca00309ull,0xca0030cull,
+    0xca0030full,0xca00311ull,0xca00323ull,0xca00327ull,0xca00328ull,0xca0032dull,
+    0xca00330ull,0xcc00307ull,0xce00301ull,0xce00302ull,0xce00304ull,0xce00306ull,
+    0xce00307ull,0xce0030cull,0xce00327ull,0xd000302ull,0xd000307ull,0xd000308ull,
+    0xd00030cull,0xd000323ull,0xd000327ull,0xd00032eull,0xd000331ull,0xd200300ull,
+    0xd200301ull,0xd200302ull,0xd200303ull,0xd200304ull,0xd200306ull,0xd200308ull,
+    0xd200309ull,0xd20030cull,0xd20030full,0xd200311ull,0xd200323ull,0xd200328ull,
+    0xd200330ull,0xd400302ull,0xd40030cull,0xd600301ull,0xd60030cull,0xd600323ull,
+    0xd600327ull,0xd600331ull,0xd800301ull,0xd80030cull,0xd800323ull,0xd800327ull,
+    0xd80032dull,0xd800331ull,0xda00301ull,0xda00307ull,0xda00323ull,0xdc00300ull,
+    0xdc00301ull,0xdc00303ull,0xdc00307ull,0xdc0030cull,0xdc00323ull,0xdc00327ull,
+    0xdc0032dull,0xdc00331ull,0xde00300ull,0xde00301ull,0xde00302ull,0xde00303ull,
+    0xde00304ull,0xde00306ull,0xde00307ull,0xde00308ull,0xde00309ull,0xde0030bull,
+    0xde0030cull,0xde0030full,0xde00311ull,0xde0031bull,0xde00323ull,0xde00328ull,
+    0xe000301ull,0xe000307ull,0xe400301ull,0xe400307ull,0xe40030cull,0xe40030full,
+    0xe400311ull,0xe400323ull,0xe400327ull,0xe400331ull,0xe600301ull,0xe600302ull,
+    0xe600307ull,0xe60030cull,0xe600323ull,0xe600326ull,0xe600327ull,0xe800307ull,
+    0xe800308ull,0xe80030cull,0xe800323ull,0xe800326ull,0xe800327ull,0xe80032dull,
+    0xe800331ull,0xea00300ull,0xea00301ull,0xea00302ull,0xea00303ull,0xea00304ull,
+    0xea00306ull,0xea00308ull,0xea00309ull,0xea0030aull,0xea0030bull,0xea0030cull,
+    0xea0030full,0xea00311ull,0xea0031bull,0xea00323ull,0xea00324ull,0xea00328ull,
+    0xea0032dull,0xea00330ull,0xec00303ull,0xec00323ull,0xee00300ull,0xee00301ull,
+    0xee00302ull,0xee00307ull,0xee00308ull,0xee0030aull,0xee00323ull,0xf000307ull,
+    0xf000308ull,0xf200300ull,0xf200301ull,0xf200302ull,0xf200303ull,0xf200304ull,
+    0xf200307ull,0xf200308ull,0xf200309ull,0xf20030aull,0xf200323ull,0xf400301ull,
+    0xf400302ull,0xf400307ull,0xf40030cull,0xf400323ull,0xf400331ull,0x15000300ull,
+    0x15000301ull,0x15000342ull,0x18400300ull,0x18400301ull,0x18400303ull,0x18400309ull,
+    0x18800304ull,0x18a00301ull,0x18c00301ull,0x18c00304ull,0x18e00301ull,0x19400300ull,
+    0x19400301ull,0x19400303ull,0x19400309ull,0x19e00301ull,0x1a800300ull,0x1a800301ull,
+    0x1a800303ull,0x1a800309ull,0x1aa00301ull,0x1aa00304ull,0x1aa00308ull,0x1ac00304ull,
+    0x1b000301ull,0x1b800300ull,0x1b800301ull,0x1b800304ull,0x1b80030cull,0x1c400300ull,
+    0x1c400301ull,0x1c400303ull,0x1c400309ull,0x1c800304ull,0x1ca00301ull,0x1cc00301ull,
+    0x1cc00304ull,0x1ce00301ull,0x1d400300ull,0x1d400301ull,0x1d400303ull,0x1d400309ull,
+    0x1de00301ull,0x1e800300ull,0x1e800301ull,0x1e800303ull,0x1e800309ull,0x1ea00301ull,
+    0x1ea00304ull,0x1ea00308ull,0x1ec00304ull,0x1f000301ull,0x1f800300ull,0x1f800301ull,
+    0x1f800304ull,0x1f80030cull,0x20400300ull,0x20400301ull,0x20400303ull,0x20400309ull,
+    0x20600300ull,0x20600301ull,0x20600303ull,0x20600309ull,0x22400300ull,0x22400301ull,
+    0x22600300ull,0x22600301ull,0x29800300ull,0x29800301ull,0x29a00300ull,0x29a00301ull,
+    0x2b400307ull,0x2b600307ull,0x2c000307ull,0x2c200307ull,0x2d000301ull,0x2d200301ull,
+    0x2d400308ull,0x2d600308ull,0x2fe00307ull,0x34000300ull,0x34000301ull,0x34000303ull,
+    0x34000309ull,0x34000323ull,0x34200300ull,0x34200301ull,0x34200303ull,0x34200309ull,
+    0x34200323ull,0x35e00300ull,0x35e00301ull,0x35e00303ull,0x35e00309ull,0x35e00323ull,
+    0x36000300ull,0x36000301ull,0x36000303ull,0x36000309ull,0x36000323ull,0x36e0030cull,
+    0x3d400304ull,0x3d600304ull,0x44c00304ull,0x44e00304ull,0x45000306ull,0x45200306ull,
+    0x45c00304ull,0x45e00304ull,0x5240030cull,0x72200300ull,0x72200301ull,0x72200304ull,
+    0x72200306ull,0x72200313ull,0x72200314ull,0x72200345ull,0x72a00300ull,0x72a00301ull,
+    0x72a00313ull,0x72a00314ull,0x72e00300ull,0x72e00301ull,0x72e00313ull,0x72e00314ull,
+    0x72e00345ull,0x73200300ull,0x73200301ull,0x73200304ull,0x73200306ull,0x73200308ull,
+    0x73200313ull,0x73200314ull,0x73e00300ull,0x73e00301ull,0x73e00313ull,0x73e00314ull,
+    0x74200314ull,0x74a00300ull,0x74a00301ull,0x74a00304ull,0x74a00306ull,0x74a00308ull,
+    0x74a00314ull,0x75200300ull,0x75200301ull,0x75200313ull,0x75200314ull,0x75200345ull,
+    0x75800345ull,0x75c00345ull,0x76200300ull,0x76200301ull,0x76200304ull,0x76200306ull,
+    0x76200313ull,0x76200314ull,0x76200342ull,0x76200345ull,0x76a00300ull,0x76a00301ull,
+    0x76a00313ull,0x76a00314ull,0x76e00300ull,0x76e00301ull,0x76e00313ull,0x76e00314ull,
+    0x76e00342ull,0x76e00345ull,0x77200300ull,0x77200301ull,0x77200304ull,0x77200306ull,
+    0x77200308ull,0x77200313ull,0x77200314ull,0x77200342ull,0x77e00300ull,0x77e00301ull,
+    0x77e00313ull,0x77e00314ull,0x78200313ull,0x78200314ull,0x78a00300ull,0x78a00301ull,
+    0x78a00304ull,0x78a00306ull,0x78a00308ull,0x78a00313ull,0x78a00314ull,0x78a00342ull,
+    0x79200300ull,0x79200301ull,0x79200313ull,0x79200314ull,0x79200342ull,0x79200345ull,
+    0x79400300ull,0x79400301ull,0x79400342ull,0x79600300ull,0x79600301ull,0x79600342ull,
+    0x79c00345ull,0x7a400301ull,0x7a400308ull,0x80c00308ull,0x82000306ull,0x82000308ull,
+    0x82600301ull,0x82a00300ull,0x82a00306ull,0x82a00308ull,0x82c00306ull,0x82c00308ull,
+    0x82e00308ull,0x83000300ull,0x83000304ull,0x83000306ull,0x83000308ull,0x83400301ull,
+    0x83c00308ull,0x84600304ull,0x84600306ull,0x84600308ull,0x8460030bull,0x84e00308ull,
+    0x85600308ull,0x85a00308ull,0x86000306ull,0x86000308ull,0x86600301ull,0x86a00300ull,
+    0x86a00306ull,0x86a00308ull,0x86c00306ull,0x86c00308ull,0x86e00308ull,0x87000300ull,
+    0x87000304ull,0x87000306ull,0x87000308ull,0x87400301ull,0x87c00308ull,0x88600304ull,
+    0x88600306ull,0x88600308ull,0x8860030bull,0x88e00308ull,0x89600308ull,0x89a00308ull,
+    0x8ac00308ull,0x8e80030full,0x8ea0030full,0x9b000308ull,0x9b200308ull,0x9d000308ull,
+    0x9d200308ull,0xc4e00653ull,0xc4e00654ull,0xc4e00655ull,0xc9000654ull,0xc9400654ull,
+    0xd8200654ull,0xda400654ull,0xdaa00654ull,0x12500093cull,0x12600093cull,0x12660093cull,
+    0x138e009beull,0x138e009d7ull,0x168e00b3eull,0x168e00b56ull,0x168e00b57ull,0x172400bd7ull,
+    0x178c00bbeull,0x178c00bd7ull,0x178e00bbeull,0x188c00c56ull,0x197e00cd5ull,0x198c00cc2ull,
+    0x198c00cd5ull,0x198c00cd6ull,0x199400cd5ull,0x1a8c00d3eull,0x1a8c00d57ull,0x1a8e00d3eull,
+    0x1bb200dcaull,0x1bb200dcfull,0x1bb200ddfull,0x1bb800dcaull,0x204a0102eull,0x360a01b35ull,
+    0x360e01b35ull,0x361201b35ull,0x361601b35ull,0x361a01b35ull,0x362201b35ull,0x367401b35ull,
+    0x367801b35ull,0x367c01b35ull,0x367e01b35ull,0x368401b35ull,0x3c6c00304ull,0x3c6e00304ull,
+    0x3cb400304ull,0x3cb600304ull,0x3cc400307ull,0x3cc600307ull,0x3d4000302ull,0x3d4000306ull,
+    0x3d4200302ull,0x3d4200306ull,0x3d7000302ull,0x3d7200302ull,0x3d9800302ull,0x3d9a00302ull,
+    0x3e0000300ull,0x3e0000301ull,0x3e0000342ull,0x3e0000345ull,0x3e0200300ull,0x3e0200301ull,
+    0x3e0200342ull,0x3e0200345ull,0x3e0400345ull,0x3e0600345ull,0x3e0800345ull,0x3e0a00345ull,
+    0x3e0c00345ull,0x3e0e00345ull,0x3e1000300ull,0x3e1000301ull,0x3e1000342ull,0x3e1000345ull,
+    0x3e1200300ull,0x3e1200301ull,0x3e1200342ull,0x3e1200345ull,0x3e1400345ull,0x3e1600345ull,
+    0x3e1800345ull,0x3e1a00345ull,0x3e1c00345ull,0x3e1e00345ull,0x3e2000300ull,0x3e2000301ull,
+    0x3e2200300ull,0x3e2200301ull,0x3e3000300ull,0x3e3000301ull,0x3e3200300ull,0x3e3200301ull,
+    0x3e4000300ull,0x3e4000301ull,0x3e4000342ull,0x3e4000345ull,0x3e4200300ull,0x3e4200301ull,
+    0x3e4200342ull,0x3e4200345ull,0x3e4400345ull,0x3e4600345ull,0x3e4800345ull,0x3e4a00345ull,
+    0x3e4c00345ull,0x3e4e00345ull,0x3e5000300ull,0x3e5000301ull,0x3e5000342ull,0x3e5000345ull,
+    0x3e5200300ull,0x3e5200301ull,0x3e5200342ull,0x3e5200345ull,0x3e5400345ull,0x3e5600345ull,
+    0x3e5800345ull,0x3e5a00345ull,0x3e5c00345ull,0x3e5e00345ull,0x3e6000300ull,0x3e6000301ull,
+    0x3e6000342ull,0x3e6200300ull,0x3e6200301ull,0x3e6200342ull,0x3e7000300ull,0x3e7000301ull,
+    0x3e7000342ull,0x3e7200300ull,0x3e7200301ull,0x3e7200342ull,0x3e8000300ull,0x3e8000301ull,
+    0x3e8200300ull,0x3e8200301ull,0x3e9000300ull,0x3e9000301ull,0x3e9200300ull,0x3e9200301ull,
+    0x3ea000300ull,0x3ea000301ull,0x3ea000342ull,0x3ea200300ull,0x3ea200301ull,0x3ea200342ull,
+    0x3eb200300ull,0x3eb200301ull,0x3eb200342ull,0x3ec000300ull,0x3ec000301ull,0x3ec000342ull,
+    0x3ec000345ull,0x3ec200300ull,0x3ec200301ull,0x3ec200342ull,0x3ec200345ull,0x3ec400345ull,
+    0x3ec600345ull,0x3ec800345ull,0x3eca00345ull,0x3ecc00345ull,0x3ece00345ull,0x3ed000300ull,
+    0x3ed000301ull,0x3ed000342ull,0x3ed000345ull,0x3ed200300ull,0x3ed200301ull,0x3ed200342ull,
+    0x3ed200345ull,0x3ed400345ull,0x3ed600345ull,0x3ed800345ull,0x3eda00345ull,0x3edc00345ull,
+    0x3ede00345ull,0x3ee000345ull,0x3ee800345ull,0x3ef800345ull,0x3f6c00345ull,0x3f7e00300ull,
+    0x3f7e00301ull,0x3f7e00342ull,0x3f8c00345ull,0x3fec00345ull,0x3ffc00300ull,0x3ffc00301ull,
+    0x3ffc00342ull,0x432000338ull,0x432400338ull,0x432800338ull,0x43a000338ull,0x43a400338ull,
+    0x43a800338ull,0x440600338ull,0x441000338ull,0x441600338ull,0x444600338ull,0x444a00338ull,
+    0x447800338ull,0x448600338ull,0x448a00338ull,0x449000338ull,0x449a00338ull,0x44c200338ull,
+    0x44c800338ull,0x44ca00338ull,0x44e400338ull,0x44e600338ull,0x44ec00338ull,0x44ee00338ull,
+    0x44f400338ull,0x44f600338ull,0x44f800338ull,0x44fa00338ull,0x450400338ull,0x450600338ull,
+    0x450c00338ull,0x450e00338ull,0x452200338ull,0x452400338ull,0x454400338ull,0x455000338ull,
+    0x455200338ull,0x455600338ull,0x456400338ull,0x456600338ull,0x456800338ull,0x456a00338ull,
+    0x608c03099ull,0x609603099ull,0x609a03099ull,0x609e03099ull,0x60a203099ull,0x60a603099ull,
+    0x60aa03099ull,0x60ae03099ull,0x60b203099ull,0x60b603099ull,0x60ba03099ull,0x60be03099ull,
+    0x60c203099ull,0x60c803099ull,0x60cc03099ull,0x60d003099ull,0x60de03099ull,0x60de0309aull,
+    0x60e403099ull,0x60e40309aull,0x60ea03099ull,0x60ea0309aull,0x60f003099ull,0x60f00309aull,
+    0x60f603099ull,0x60f60309aull,0x613a03099ull,0x614c03099ull,0x615603099ull,0x615a03099ull,
+    0x615e03099ull,0x616203099ull,0x616603099ull,0x616a03099ull,0x616e03099ull,0x617203099ull,
+    0x617603099ull,0x617a03099ull,0x617e03099ull,0x618203099ull,0x618803099ull,0x618c03099ull,
+    0x619003099ull,0x619e03099ull,0x619e0309aull,0x61a403099ull,0x61a40309aull,0x61aa03099ull,
+    0x61aa0309aull,0x61b003099ull,0x61b00309aull,0x61b603099ull,0x61b60309aull,0x61de03099ull,
+    0x61e003099ull,0x61e203099ull,0x61e403099ull,0x61fa03099ull,0x22132110baull,0x22136110baull,
+    0x2214a110baull,0x2226211127ull,0x2226411127ull,0x2268e1133eull,0x2268e11357ull,0x22972114b0ull,
+    0x22972114baull,0x22972114bdull,0x22b70115afull,0x22b72115afull,
+};
+static const uint32_t ld__ucomp_val[940] = {
+    0x226e,0x2260,0x226f,0xc0,0xc1,0xc2,0xc3,0x100,0x102,0x226,
+    0xc4,0x1ea2,0xc5,0x1cd,0x200,0x202,0x1ea0,0x1e00,0x104,0x1e02,
+    0x1e04,0x1e06,0x106,0x108,0x10a,0x10c,0xc7,0x1e0a,0x10e,0x1e0c,
+    0x1e10,0x1e12,0x1e0e,0xc8,0xc9,0xca,0x1ebc,0x112,0x114,0x116,
+    0xcb,0x1eba,0x11a,0x204,0x206,0x1eb8,0x228,0x118,0x1e18,0x1e1a,
+    0x1e1e,0x1f4,0x11c,0x1e20,0x11e,0x120,0x1e6,0x122,0x124,0x1e22,
+    0x1e26,0x21e,0x1e24,0x1e28,0x1e2a,0xcc,0xcd,0xce,0x128,0x12a,
+    0x12c,0x130,0xcf,0x1ec8,0x1cf,0x208,0x20a,0x1eca,0x12e,0x1e2c,
+    0x134,0x1e30,0x1e8,0x1e32,0x136,0x1e34,0x139,0x13d,0x1e36,0x13b,
+    0x1e3c,0x1e3a,0x1e3e,0x1e40,0x1e42,0x1f8,0x143,0xd1,0x1e44,0x147,
+    0x1e46,0x145,0x1e4a,0x1e48,0xd2,0xd3,0xd4,0xd5,0x14c,0x14e,
+    0x22e,0xd6,0x1ece,0x150,0x1d1,0x20c,0x20e,0x1a0,0x1ecc,0x1ea,
+    0x1e54,0x1e56,0x154,0x1e58,0x158,0x210,0x212,0x1e5a,0x156,0x1e5e,
+    0x15a,0x15c,0x1e60,0x160,0x1e62,0x218,0x15e,0x1e6a,0x164,0x1e6c,
+    0x21a,0x162,0x1e70,0x1e6e,0xd9,0xda,0xdb,0x168,0x16a,0x16c,
+    0xdc,0x1ee6,0x16e,0x170,0x1d3,0x214,0x216,0x1af,0x1ee4,0x1e72,
+    0x172,0x1e76,0x1e74,0x1e7c,0x1e7e,0x1e80,0x1e82,0x174,0x1e86,0x1e84,
+    0x1e88,0x1e8a,0x1e8c,0x1ef2,0xdd,0x176,0x1ef8,0x232,0x1e8e,0x178,
+    0x1ef6,0x1ef4,0x179,0x1e90,0x17b,0x17d,0x1e92,0x1e94,0xe0,0xe1,
+    0xe2,0xe3,0x101,0x103,0x227,0xe4,0x1ea3,0xe5,0x1ce,0x201,
+    0x203,0x1ea1,0x1e01,0x105,0x1e03,0x1e05,0x1e07,0x107,0x109,0x10b,
+    0x10d,0xe7,0x1e0b,0x10f,0x1e0d,0x1e11,0x1e13,0x1e0f,0xe8,0xe9,
+    0xea,0x1ebd,0x113,0x115,0x117,0xeb,0x1ebb,0x11b,0x205,0x207,
+    0x1eb9,0x229,0x119,0x1e19,0x1e1b,0x1e1f,0x1f5,0x11d,0x1e21,0x11f,
+    0x121,0x1e7,0x123,0x125,0x1e23,0x1e27,0x21f,0x1e25,0x1e29,0x1e2b,
+    0x1e96,0xec,0xed,0xee,0x129,0x12b,0x12d,0xef,0x1ec9,0x1d0,
+    0x209,0x20b,0x1ecb,0x12f,0x1e2d,0x135,0x1f0,0x1e31,0x1e9,0x1e33,
+    0x137,0x1e35,0x13a,0x13e,0x1e37,0x13c,0x1e3d,0x1e3b,0x1e3f,0x1e41,
+    0x1e43,0x1f9,0x144,0xf1,0x1e45,0x148,0x1e47,0x146,0x1e4b,0x1e49,
+    0xf2,0xf3,0xf4,0xf5,0x14d,0x14f,0x22f,0xf6,0x1ecf,0x151,
+    0x1d2,0x20d,0x20f,0x1a1,0x1ecd,0x1eb,0x1e55,0x1e57,0x155,0x1e59,
+    0x159,0x211,0x213,0x1e5b,0x157,0x1e5f,0x15b,0x15d,0x1e61,0x161,
+    0x1e63,0x219,0x15f,0x1e6b,0x1e97,0x165,0x1e6d,0x21b,0x163,0x1e71,
+    0x1e6f,0xf9,0xfa,0xfb,0x169,0x16b,0x16d,0xfc,0x1ee7,0x16f,
+    0x171,0x1d4,0x215,0x217,0x1b0,0x1ee5,0x1e73,0x173,0x1e77,0x1e75,
+    0x1e7d,0x1e7f,0x1e81,0x1e83,0x175,0x1e87,0x1e85,0x1e98,0x1e89,0x1e8b,
+    0x1e8d,0x1ef3,0xfd,0x177,0x1ef9,0x233,0x1e8f,0xff,0x1ef7,0x1e99,
+    0x1ef5,0x17a,0x1e91,0x17c,0x17e,0x1e93,0x1e95,0x1fed,0x385,0x1fc1,
+    0x1ea6,0x1ea4,0x1eaa,0x1ea8,0x1de,0x1fa,0x1fc,0x1e2,0x1e08,0x1ec0,
+    0x1ebe,0x1ec4,0x1ec2,0x1e2e,0x1ed2,0x1ed0,0x1ed6,0x1ed4,0x1e4c,0x22c,
+    0x1e4e,0x22a,0x1fe,0x1db,0x1d7,0x1d5,0x1d9,0x1ea7,0x1ea5,0x1eab,
+    0x1ea9,0x1df,0x1fb,0x1fd,0x1e3,0x1e09,0x1ec1,0x1ebf,0x1ec5,0x1ec3,
+    0x1e2f,0x1ed3,0x1ed1,0x1ed7,0x1ed5,0x1e4d,0x22d,0x1e4f,0x22b,0x1ff,
+    0x1dc,0x1d8,0x1d6,0x1da,0x1eb0,0x1eae,0x1eb4,0x1eb2,0x1eb1,0x1eaf,
+    0x1eb5,0x1eb3,0x1e14,0x1e16,0x1e15,0x1e17,0x1e50,0x1e52,0x1e51,0x1e53,
+    0x1e64,0x1e65,0x1e66,0x1e67,0x1e78,0x1e79,0x1e7a,0x1e7b,0x1e9b,0x1edc,
+    0x1eda,0x1ee0,0x1ede,0x1ee2,0x1edd,0x1edb,0x1ee1,0x1edf,0x1ee3,0x1eea,
+    0x1ee8,0x1eee,0x1eec,0x1ef0,0x1eeb,0x1ee9,0x1eef,0x1eed,0x1ef1,0x1ee,
+    0x1ec,0x1ed,0x1e0,0x1e1,0x1e1c,0x1e1d,0x230,0x231,0x1ef,0x1fba,
+    0x386,0x1fb9,0x1fb8,0x1f08,0x1f09,0x1fbc,0x1fc8,0x388,0x1f18,0x1f19,
+    0x1fca,0x389,0x1f28,0x1f29,0x1fcc,0x1fda,0x38a,0x1fd9,0x1fd8,0x3aa,
+    0x1f38,0x1f39,0x1ff8,0x38c,0x1f48,0x1f49,0x1fec,0x1fea,0x38e,0x1fe9,
+    0x1fe8,0x3ab,0x1f59,0x1ffa,0x38f,0x1f68,0x1f69,0x1ffc,0x1fb4,0x1fc4,
+    0x1f70,0x3ac,0x1fb1,0x1fb0,0x1f00,0x1f01,0x1fb6,0x1fb3,0x1f72,0x3ad,
+    0x1f10,0x1f11,0x1f74,0x3ae,0x1f20,0x1f21,0x1fc6,0x1fc3,0x1f76,0x3af,
+    0x1fd1,0x1fd0,0x3ca,0x1f30,0x1f31,0x1fd6,0x1f78,0x3cc,0x1f40,0x1f41,
+    0x1fe4,0x1fe5,0x1f7a,0x3cd,0x1fe1,0x1fe0,0x3cb,0x1f50,0x1f51,0x1fe6,
+    0x1f7c,0x3ce,0x1f60,0x1f61,0x1ff6,0x1ff3,0x1fd2,0x390,0x1fd7,0x1fe2,
+    0x3b0,0x1fe7,0x1ff4,0x3d3,0x3d4,0x407,0x4d0,0x4d2,0x403,0x400,
+    0x4d6,0x401,0x4c1,0x4dc,0x4de,0x40d,0x4e2,0x419,0x4e4,0x40c,
+    0x4e6,0x4ee,0x40e,0x4f0,0x4f2,0x4f4,0x4f8,0x4ec,0x4d1,0x4d3,
+    0x453,0x450,0x4d7,0x451,0x4c2,0x4dd,0x4df,0x45d,0x4e3,0x439,
+    0x4e5,0x45c,0x4e7,0x4ef,0x45e,0x4f1,0x4f3,0x4f5,0x4f9,0x4ed,
+    0x457,0x476,0x477,0x4da,0x4db,0x4ea,0x4eb,0x622,0x623,0x625,
+    0x624,0x626,0x6c2,0x6d3,0x6c0,0x929,0x931,0x934,0x9cb,0x9cc,
+    0xb4b,0xb48,0xb4c,0xb94,0xbca,0xbcc,0xbcb,0xc48,0xcc0,0xcca,
+    0xcc7,0xcc8,0xccb,0xd4a,0xd4c,0xd4b,0xdda,0xddc,0xdde,0xddd,
+    0x1026,0x1b06,0x1b08,0x1b0a,0x1b0c,0x1b0e,0x1b12,0x1b3b,0x1b3d,0x1b40,
+    0x1b41,0x1b43,0x1e38,0x1e39,0x1e5c,0x1e5d,0x1e68,0x1e69,0x1eac,0x1eb6,
+    0x1ead,0x1eb7,0x1ec6,0x1ec7,0x1ed8,0x1ed9,0x1f02,0x1f04,0x1f06,0x1f80,
+    0x1f03,0x1f05,0x1f07,0x1f81,0x1f82,0x1f83,0x1f84,0x1f85,0x1f86,0x1f87,
+    0x1f0a,0x1f0c,0x1f0e,0x1f88,0x1f0b,0x1f0d,0x1f0f,0x1f89,0x1f8a,0x1f8b,
+    0x1f8c,0x1f8d,0x1f8e,0x1f8f,0x1f12,0x1f14,0x1f13,0x1f15,0x1f1a,0x1f1c,
+    0x1f1b,0x1f1d,0x1f22,0x1f24,0x1f26,0x1f90,0x1f23,0x1f25,0x1f27,0x1f91,
+    0x1f92,0x1f93,0x1f94,0x1f95,0x1f96,0x1f97,0x1f2a,0x1f2c,0x1f2e,0x1f98,
+    0x1f2b,0x1f2d,0x1f2f,0x1f99,0x1f9a,0x1f9b,0x1f9c,0x1f9d,0x1f9e,0x1f9f,
+    0x1f32,0x1f34,0x1f36,0x1f33,0x1f35,0x1f37,0x1f3a,0x1f3c,0x1f3e,0x1f3b,
+    0x1f3d,0x1f3f,0x1f42,0x1f44,0x1f43,0x1f45,0x1f4a,0x1f4c,0x1f4b,0x1f4d,
+    0x1f52,0x1f54,0x1f56,0x1f53,0x1f55,0x1f57,0x1f5b,0x1f5d,0x1f5f,0x1f62,
+    0x1f64,0x1f66,0x1fa0,0x1f63,0x1f65,0x1f67,0x1fa1,0x1fa2,0x1fa3,0x1fa4,
+    0x1fa5,0x1fa6,0x1fa7,0x1f6a,0x1f6c,0x1f6e,0x1fa8,0x1f6b,0x1f6d,0x1f6f,
+    0x1fa9,0x1faa,0x1fab,0x1fac,0x1fad,0x1fae,0x1faf,0x1fb2,0x1fc2,0x1ff2,
+    0x1fb7,0x1fcd,0x1fce,0x1fcf,0x1fc7,0x1ff7,0x1fdd,0x1fde,0x1fdf,0x219a,
+    0x219b,0x21ae,0x21cd,0x21cf,0x21ce,0x2204,0x2209,0x220c,0x2224,0x2226,
+    0x2241,0x2244,0x2247,0x2249,0x226d,0x2262,0x2270,0x2271,0x2274,0x2275,
+    0x2278,0x2279,0x2280,0x2281,0x22e0,0x22e1,0x2284,0x2285,0x2288,0x2289,
+    0x22e2,0x22e3,0x22ac,0x22ad,0x22ae,0x22af,0x22ea,0x22eb,0x22ec,0x22ed,
+    0x3094,0x304c,0x304e,0x3050,0x3052,0x3054,0x3056,0x3058,0x305a,0x305c,
+    0x305e,0x3060,0x3062,0x3065,0x3067,0x3069,0x3070,0x3071,0x3073,0x3074,
+    0x3076,0x3077,0x3079,0x307a,0x307c,0x307d,0x309e,0x30f4,0x30ac,0x30ae,
+    0x30b0,0x30b2,0x30b4,0x30b6,0x30b8,0x30ba,0x30bc,0x30be,0x30c0,0x30c2,
+    0x30c5,0x30c7,0x30c9,0x30d0,0x30d1,0x30d3,0x30d4,0x30d6,0x30d7,0x30d9,
+    0x30da,0x30dc,0x30dd,0x30f7,0x30f8,0x30f9,0x30fa,0x30fe,0x1109a,0x1109c,
+    0x110ab,0x1112e,0x1112f,0x1134b,0x1134c,0x114bc,0x114bb,0x114be,0x115ba,0x115bb,
+};
+/* ----------------------------------------------------------- end >>unicode */
+
+/* Lookups in the tables above (binary searches over ranges). */
+static unsigned ld__uflag(uint32_t cp) {
+    if (cp < 128) return ld__uflags_ascii[cp];
+    size_t lo = 0, hi = sizeof ld__uflags / sizeof ld__uflags[0];
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if ((ld__uflags[mid] >> 8) <= cp) lo = mid; else hi = mid;
+    }
+    return ld__uflags[lo] & 0xFF;
+}
+
+static int ld__uccc(uint32_t cp) {
+    if (cp < 0x300) return 0;
+    size_t lo = 0, hi = sizeof ld__uccc_table / sizeof ld__uccc_table[0];
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if ((ld__uccc_table[mid] >> 8) <= cp) lo = mid; else hi = mid;
+    }
+    return (int)(ld__uccc_table[lo] & 0xFF);
+}
+
+/* Hangul syllables are composed of jamo by arithmetic (Unicode §3.12):
+   S = SBase + (L·VCount + V)·TCount + T. */
+enum { LD__SBASE = 0xAC00, LD__LBASE = 0x1100, LD__VBASE = 0x1161, LD__TBASE = 0x11A7,
+       LD__LCOUNT = 19, LD__VCOUNT = 21, LD__TCOUNT = 28, LD__NCOUNT = 588, LD__SCOUNT = 11172 };
+
+static int ld__udecompose(uint32_t cp, uint32_t *out) {
+    if (cp - LD__SBASE < LD__SCOUNT) {
+        uint32_t s = cp - LD__SBASE;
+        out[0] = LD__LBASE + s / LD__NCOUNT;
+        out[1] = LD__VBASE + (s % LD__NCOUNT) / LD__TCOUNT;
+        if (s % LD__TCOUNT) { out[2] = LD__TBASE + s % LD__TCOUNT; return 3; }
+        return 2;
+    }
+    size_t lo = 0, hi = sizeof ld__udecomp_key / sizeof ld__udecomp_key[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint32_t k = ld__udecomp_key[mid] >> 3;
+        if (k == cp) {
+            int n = (int)(ld__udecomp_key[mid] & 7);
+            for (int i = 0; i < n; i++) out[i] = ld__udecomp_cp[ld__udecomp_off[mid] + i];
+            return n;
+        }
+        if (k < cp) lo = mid + 1; else hi = mid;
+    }
+    out[0] = cp;
+    return 1;
+}
+
+static uint32_t ld__ucompose(uint32_t a, uint32_t b) {
+    if (a - LD__LBASE < LD__LCOUNT && b - LD__VBASE < LD__VCOUNT)
+        return LD__SBASE + ((a - LD__LBASE) * LD__VCOUNT + (b - LD__VBASE)) * LD__TCOUNT;
+    if (a - LD__SBASE < LD__SCOUNT && (a - LD__SBASE) % LD__TCOUNT == 0 && b - LD__TBASE - 1 < LD__TCOUNT - 1)
+        return a + (b - LD__TBASE);
+    uint64_t key = ((uint64_t)a << 21) | b;
+    size_t lo = 0, hi = sizeof ld__ucomp_key / sizeof ld__ucomp_key[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ld__ucomp_key[mid] == key) return ld__ucomp_val[mid];
+        if (ld__ucomp_key[mid] < key) lo = mid + 1; else hi = mid;
+    }
+    return 0;
+}
 
 #endif /* LD_LLM_IMPLEMENTATION_DONE */
 #endif /* LD_LLM_IMPLEMENTATION */

@@ -164,5 +164,45 @@ else
     echo "paper probe files: skipped: ../shared/fixtures is absent"
 fi
 
+# tokenize / detokenize with the small tokenizer of tests/data (expected ids:
+# Hugging Face tokenizers', from tests/data/tok_ref.json)
+T=tests/data/tok_small.json
+for c in tokenize detokenize; do check "ldllm $c --help exits 0" "$L $c --help >/dev/null"; done
+printf '{"text": "Hello world"}\n\n{"id": 3, "text": "a<sep>b"}\n{"text": "<|endoftext|>"}\n' > "$s/text.jsonl"
+check "tokenize: one {\"ids\"} line per line, the library's ids (a blank line skipped)" \
+      "$L tokenize --tokenizer $T --data $s/text.jsonl > $s/ids.jsonl &&
+       [ \"\$(cat $s/ids.jsonl)\" = '{\"ids\":[27,67,96,103,103,106,27,600,315,95]}
+{\"ids\":[255,596,27,93]}
+{\"ids\":[594]}' ]"
+check "tokenize --special-as-text reads <sep> and <|endoftext|> as text" \
+      "[ \"\$($L tokenize --tokenizer $T --data $s/text.jsonl --special-as-text | sed -n 2,3p)\" = '{\"ids\":[255,55,110,96,107,57,93]}
+{\"ids\":[27,336,403,460]}' ]"
+check "detokenize: the text back, as the library decodes it" \
+      "[ \"\$($L detokenize --tokenizer $T --data $s/ids.jsonl)\" = '{\"text\":\" Hello wor ld\"}
+{\"text\":\" a<sep> b\"}
+{\"text\":\"<|endoftext|>\"}' ]"
+check "detokenize --skip-special leaves <|endoftext|> out" \
+      "[ \"\$($L detokenize --tokenizer $T --data $s/ids.jsonl --skip-special | tail -n 1)\" = '{\"text\":\"\"}' ]"
+printf '{"ids": [27, 601]}\n' > "$s/badid.jsonl"
+expect 1 "line 1: id 601 at position 1 is outside the vocabulary" $L detokenize --tokenizer $T --data "$s/badid.jsonl"
+expect 1 "line 1: no field \"body\"" $L tokenize --tokenizer $T --data "$s/text.jsonl" --field body
+expect 2 "required" $L tokenize --data "$s/text.jsonl"
+expect 1 "holds no tokenizer.json" $L tokenize --tokenizer tests --data "$s/text.jsonl"
+printf '{"model": {"type": "WordPiece", "vocab": {}}}' > "$s/wp.json"
+expect 1 "model type \"WordPiece\" is not supported" $L tokenize --tokenizer "$s/wp.json" --data "$s/text.jsonl"
+printf '{"text": "\377"}\n' > "$s/bad8.jsonl"
+expect 1 "line 1: invalid UTF-8" $L tokenize --tokenizer $T --data "$s/bad8.jsonl"
+G=../shared/fixtures/tiny-gpt2
+if [ -d "$G" ]; then
+    printf '{"text": "hello \360\237\221\213 world \360\237\214\215"}\n' > "$s/g.jsonl"
+    check "tokenize with GPT-2's directory: hello 👋 world 🌍 → the library's ids" \
+          "[ \"\$($L tokenize --tokenizer $G --data $s/g.jsonl)\" = '{\"ids\":[31373,50169,233,995,12520,234,235]}' ]"
+    printf '{"ids": [12520]}\n' > "$s/half.jsonl"
+    check "detokenize half an emoji: one U+FFFD, as the library writes it" \
+          "[ \"\$($L detokenize --tokenizer $G --data $s/half.jsonl)\" = '{\"text\":\" \\ufffd\"}' ]"
+else
+    echo "tokenize with GPT-2: skipped: $G is absent"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

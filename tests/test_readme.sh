@@ -1,9 +1,11 @@
 #!/bin/sh
 # The code the documentation shows must compile and work: the README's usage
-# example and the quick start at the top of ld_llm.h, extracted verbatim,
-# compiled as C99 and as C++ with -Wall -Wextra -Werror, run, and their loss
-# must fall. (C++: -Wno-missing-field-initializers, since g++ -Wextra warns
-# about the `= {0}` the examples use, which C and C++ both define.)
+# example, its tokenizer example and the quick start at the top of ld_llm.h,
+# extracted verbatim, compiled with -Wall -Wextra -Werror (the usage example
+# and the quick start as C99 and as C++), run; their loss must fall, and the
+# tokenizer example must print what the README shows. (C++:
+# -Wno-missing-field-initializers, since g++ -Wextra warns about the `= {0}`
+# the examples use, which C and C++ both define.)
 # Usage: test_readme.sh SCRATCH_DIR
 s=${1:-build/tmp}
 pass=0; fail=0
@@ -34,5 +36,14 @@ for lang in c c++; do
     compile_run "README usage example" "$s/readme_usage.c" $lang
     compile_run "ld_llm.h quick start" "$s/quickstart.c" $lang
 done
+# the Tokenizers section's example: it compiles, runs, and prints what the README says
+awk '/^## Tokenizers/ { sec = 1 } sec && /^```c$/ { on = 1; next } on && /^```$/ { exit } on' README.md > "$s/readme_tok.c"
+awk '/^## Tokenizers/ { sec = 1 } sec && /^It prints$/ { p = 1; next } p && /^    / { sub(/^    /, ""); print; next } p && NF { exit }' README.md > "$s/readme_tok.want"
+if $CC -std=c99 -O2 -Wall -Wextra -Werror -I. "$s/readme_tok.c" -o "$s/readme_tok" -lm 2> "$s/readme_tok.err"; then
+    ok "README tokenizer example compiles"
+    "$s/readme_tok" | sed 's/ *$//' > "$s/readme_tok.out"
+    if [ -s "$s/readme_tok.want" ] && cmp -s "$s/readme_tok.out" "$s/readme_tok.want"; then ok "README tokenizer example prints what the README shows"
+    else bad "README tokenizer example prints: $(head -n 3 "$s/readme_tok.out")"; fi
+else bad "README tokenizer example does not compile: $(head -n 3 "$s/readme_tok.err")"; fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,7 +9,13 @@
    model in PyTorch on the same CPU with the same thread count, side by side,
    and the ratio is printed as speedup_vs_torch.
 
-   Usage: bench [--iters N] [--config demo|gpt2|all] [--no-torch] */
+   The tokenizer: encode throughput (MB/s, one thread) on a few MB of
+   generated English text, and the time to load a tokenizer.json of 50 000
+   tokens, for GPT-2's, Pythia's and SmolLM2's files when ../shared/fixtures
+   is there; beside Hugging Face tokenizers on the same file and text when
+   node and its package are found (tools/bench_tokenizers.js, NODE_PATH).
+
+   Usage: bench [--iters N] [--config demo|gpt2|tokenizer|all] [--no-torch] */
 #define _POSIX_C_SOURCE 200809L
 #define LD_LLM_IMPLEMENTATION
 #include "../ld_llm.h"
@@ -205,6 +211,147 @@ static double torch_step(const config_t *c, int threads) {
     return step;
 }
 
+/* ---- the tokenizer ---- */
+
+/* Deterministic English-like text: sentences of common words with
+   contractions, numbers, punctuation, quotes and paragraphs, and now and
+   then a word from another language. About n bytes. */
+static char *english(size_t n, size_t *len) {
+    static const char *const w[] = {
+        "the", "of", "and", "to", "a", "in", "is", "it", "you", "that", "he", "was", "for", "on", "are", "with",
+        "as", "I", "his", "they", "be", "at", "one", "have", "this", "from", "or", "had", "by", "not", "word",
+        "but", "what", "some", "we", "can", "out", "other", "were", "all", "there", "when", "up", "use", "your",
+        "how", "said", "an", "each", "she", "which", "do", "their", "time", "if", "will", "way", "about", "many",
+        "then", "them", "write", "would", "like", "so", "these", "her", "long", "make", "thing", "see", "him",
+        "two", "has", "look", "more", "day", "could", "go", "come", "did", "number", "sound", "no", "most",
+        "people", "my", "over", "know", "water", "than", "call", "first", "who", "may", "down", "side", "been",
+        "now", "find", "model", "learning", "dynamics", "probability", "response", "gradient", "preference",
+        "training", "squeezing", "hallucination", "finetuning", "tokenizer", "language", "understanding",
+        "don't", "it's", "we're", "they've", "I'm", "she'll", "he'd", "isn't", "couldn't", "can't",
+        "café", "naïve", "résumé", "Zürich", "São", "Paulo", "Москва", "東京", "北京", "😀", "—", "…",
+    };
+    const int nw = (int)(sizeof w / sizeof w[0]);
+    char *t = (char *)malloc(n + 256);
+    size_t k = 0;
+    ld_rng r;
+    ld_rng_seed(&r, 2026);
+    int start = 1;
+    while (k < n) {
+        uint32_t x = ld_rng_u32(&r);
+        const char *word = w[x % (uint32_t)nw];
+        if (x % 97 == 0) { k += (size_t)sprintf(t + k, "%u", ld_rng_u32(&r) % 100000); }
+        else {
+            size_t l = strlen(word);
+            memcpy(t + k, word, l);
+            if (start && word[0] >= 'a' && word[0] <= 'z') t[k] = (char)(word[0] - 32);
+            k += l;
+        }
+        start = 0;
+        uint32_t y = ld_rng_u32(&r) % 100;
+        if (y < 8) { t[k++] = '.'; start = 1; }
+        else if (y < 12) t[k++] = ',';
+        else if (y == 12) { t[k++] = '?'; start = 1; }
+        else if (y == 13) { memcpy(t + k, ": \"", 3); k += 3; continue; }
+        else if (y == 14) t[k++] = '"';
+        if (start && ld_rng_u32(&r) % 12 == 0) { memcpy(t + k, "\n\n", 2); k += 2; continue; }
+        t[k++] = ' ';
+    }
+    t[k] = 0;
+    *len = k;
+    return t;
+}
+
+static void bench_tokenizer(void) {
+    static const struct { const char *name, *file; } tf[] = {
+        { "gpt2", "../shared/fixtures/tiny-gpt2/tokenizer.json" },
+        { "pythia", "../shared/fixtures/tokenizers/gpt-neox-20b.json" },
+        { "smollm2", "../shared/fixtures/tokenizers/smollm2-135m.json" },
+    };
+    size_t tn;
+    char *text = english((size_t)4 << 20, &tn);
+    char tpath[] = "/tmp/ld_bench_text_XXXXXX";
+    int fd = mkstemp(tpath);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (f) { fwrite(text, 1, tn, f); fclose(f); }
+    int have_node = f && system("node -e \"require(process.env.LD_TOKENIZERS_JS || '@anush008/tokenizers')\" >/dev/null 2>&1") == 0;
+    printf("# tokenizer: %.2f MB of generated English text, one thread; Hugging Face tokenizers: %s\n", tn / 1e6,
+           have_node ? "found (node, NODE_PATH): side by side" : "not found (install @anush008/tokenizers, set NODE_PATH)");
+    int runs = iters < 5 ? iters : 5;
+    for (int k = 0; k < 3; k++) {
+        size_t jn;
+        char *json;
+        if (ld__read_file(tf[k].file, (size_t)1 << 30, &json, &jn)) { printf("# tokenizer %s: skipped: %s is absent\n", tf[k].name, tf[k].file); continue; }
+        double lt[20], et[20];
+        ld_tokenizer *t = NULL;
+        for (int i = 0; i < runs; i++) {
+            double t0 = now_ms();
+            if (ld_tokenizer_parse(&t, json, jn)) { printf("# %s: %s\n", tf[k].name, ld_failure_reason()); break; }
+            lt[i] = now_ms() - t0;
+            if (i + 1 < runs) ld_tokenizer_free(t);
+        }
+        if (!t) { free(json); continue; }
+        /* two ways: the whole text as one string, and paragraph by paragraph
+           (each up to and with its "\n\n": a dataset's rows) */
+        int cap = (int)tn + 16, n = 0, np = 0;
+        int *ids = (int *)malloc(sizeof(int) * (size_t)cap);
+        uint32_t h = 0, hp = 0;
+        double pt[20];
+        for (int i = 0; i < runs; i++) {
+            double t0 = now_ms();
+            ld_tokenizer_encode(t, text, (long)tn, 0, ids, cap, &n);
+            et[i] = now_ms() - t0;
+        }
+        for (int i = 0; i < n; i++) h = h * 31u + (uint32_t)ids[i];
+        for (int r = 0; r < runs; r++) {
+            double t0 = now_ms();
+            np = 0;
+            for (size_t a = 0; a < tn;) {
+                const char *e = strstr(text + a, "\n\n");
+                size_t b = e ? (size_t)(e - text) + 2 : tn;
+                int k = 0;
+                ld_tokenizer_encode(t, text + a, (long)(b - a), 0, ids + np, cap - np, &k);
+                np += k;
+                a = b;
+            }
+            pt[r] = now_ms() - t0;
+        }
+        for (int i = 0; i < np; i++) hp = hp * 31u + (uint32_t)ids[i];
+        double load = median(lt, runs), enc = median(et, runs), par = median(pt, runs);
+        printf("tok_%s_load %.1f ms  (%d tokens, %.1f MB of JSON, from memory)\n", tf[k].name, load, ld_tokenizer_vocab_size(t), jn / 1e6);
+        printf("tok_%s_encode %.1f MB/s  (paragraphs, one call each: %d ids, %.0f ms)\n", tf[k].name, tn / 1e6 / (par / 1e3), np, par);
+        printf("tok_%s_encode_whole %.1f MB/s  (the text as one string: %d ids, %.0f ms)\n", tf[k].name, tn / 1e6 / (enc / 1e3), n, enc);
+        if (have_node) {
+            char cmd[1024];
+            snprintf(cmd, sizeof cmd, "RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false node tools/bench_tokenizers.js %s %s %d", tf[k].file, tpath, runs);
+            FILE *p = popen(cmd, "r");
+            double hl = 0, he = 0, hpar = 0;
+            unsigned long hn = 0, hh = 0, hpn = 0, hph = 0;
+            char line[256];
+            while (p && fgets(line, sizeof line, p)) {
+                sscanf(line, "hf_load_ms %lf", &hl);
+                sscanf(line, "hf_encode_ms %lf", &he);
+                sscanf(line, "hf_ids %lu %lu", &hn, &hh);
+                sscanf(line, "hf_paragraphs_ms %lf", &hpar);
+                sscanf(line, "hf_paragraph_ids %lu %lu", &hpn, &hph);
+            }
+            if (p) pclose(p);
+            if (he > 0 && hpar > 0) {
+                printf("tok_%s_hf_load %.1f ms\n", tf[k].name, hl);
+                printf("tok_%s_hf_encode %.1f MB/s  (paragraphs, one encodeBatch: %lu ids, %.0f ms; the same ids: %s)\n", tf[k].name,
+                       tn / 1e6 / (hpar / 1e3), hpn, hpar, hpn == (unsigned long)np && hph == hp ? "yes" : "NO");
+                printf("tok_%s_hf_encode_whole %.1f MB/s  (one string: %lu ids, %.0f ms; the same ids: %s)\n", tf[k].name,
+                       tn / 1e6 / (he / 1e3), hn, he, hn == (unsigned long)n && hh == h ? "yes" : "NO");
+                printf("tok_%s_speedup_vs_hf %.2f x encode (paragraphs), %.2f x (whole), %.2f x load\n", tf[k].name, hpar / par, he / enc, hl / load);
+            }
+        }
+        free(ids);
+        ld_tokenizer_free(t);
+        free(json);
+    }
+    if (f) remove(tpath);
+    free(text);
+}
+
 int main(int argc, char **argv) {
     const char *which = "all";
     int use_torch = 1;
@@ -212,7 +359,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--config") && i + 1 < argc) which = argv[++i];
         else if (!strcmp(argv[i], "--no-torch")) use_torch = 0;
-        else { fprintf(stderr, "usage: bench [--iters N] [--config demo|gpt2|all] [--no-torch]\n"); return 2; }
+        else { fprintf(stderr, "usage: bench [--iters N] [--config demo|gpt2|tokenizer|all] [--no-torch]\n"); return 2; }
     }
     if (iters < 1) iters = 1;
     int threads = 1;
@@ -236,6 +383,7 @@ int main(int argc, char **argv) {
             if (theirs > 0 && ours > 0) printf("%s_speedup_vs_torch %.2f x  (torch step %.2f ms / ours %.2f ms)\n", cfgs[k].name, theirs / ours, theirs, ours);
         }
     }
+    if (!strcmp(which, "all") || !strcmp(which, "tokenizer")) bench_tokenizer();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak_rss %.1f MB\n", ru.ru_maxrss / 1024.0);

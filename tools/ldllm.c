@@ -8,6 +8,8 @@
      ldllm generate --model DIR --prompt TEXT [--greedy | --temperature T --top-k K]
      ldllm dynamics --model DIR --update FILE --observe FILE --lr ETA [--loss ... --csv]
      ldllm losses   [--loss NAME,... --margins D,... --beta B ...]
+     ldllm tokenize   --tokenizer PATH --data FILE.jsonl [--field text]   (one {"ids":[...]} per line)
+     ldllm detokenize --tokenizer PATH --data FILE.jsonl [--field text]   (the other way)
 
    Errors print one line on stderr: exit status 2 for a wrong command line,
    1 for anything that failed while running. */
@@ -957,6 +959,157 @@ static int cmd_generate(int argc, char **argv) {
     return code;
 }
 
+/* ---------------------------------------------------------- tokenize */
+
+/* A tokenizer.json file, or a model directory holding one (or GPT-2's pair). */
+static int open_tokenizer(const char *cmd, const char *path, ld_tokenizer **t) {
+    struct stat sb;
+    ld_status st = !stat(path, &sb) && S_ISDIR(sb.st_mode) ? ld_tokenizer_load_dir(t, path) : ld_tokenizer_load(t, path);
+    return st ? fail(1, "%s: %s", cmd, ld_failure_reason()) : 0;
+}
+
+/* Writes s[0..n) as a JSON string. Bytes that are not UTF-8 become U+FFFD,
+   one for each maximal invalid stretch (as Rust's from_utf8_lossy, and so
+   Hugging Face's decode, writes them). */
+static void put_json_string(FILE *f, const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        int k = c < 0x80 ? 1 : ld__utf8_len(u + i, (int)(n - i < 4 ? n - i : 4));
+        if (!k) {
+            /* a lead byte and the continuation bytes that could still follow it */
+            unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+            int need = c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : 0;
+            i++;
+            for (int q = 0; q < need && i < n && u[i] >= lo && u[i] <= hi; q++, i++) lo = 0x80, hi = 0xBF;
+            fputs("\\ufffd", f);
+            continue;
+        }
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c == '\n') fputs("\\n", f);
+        else if (c == '\t') fputs("\\t", f);
+        else if (c == '\r') fputs("\\r", f);
+        else if (c < 0x20 || c == 0x7F) fprintf(f, "\\u%04x", c);
+        else fwrite(s + i, 1, (size_t)k, f);
+        i += (size_t)k;
+    }
+    fputc('"', f);
+}
+
+/* The lines of a JSONL file, one JSON object each (the library's JSON reader;
+   blank lines are skipped). Calls fn(line number, the JSON, the value of
+   `field`), stops at the first nonzero return. */
+typedef int (*line_fn)(void *ctx, long line, const ld__json *j, int value);
+static int each_line(const char *cmd, const char *path, const char *field, line_fn fn, void *ctx) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return fail(1, "%s: cannot open %s", cmd, path);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long no = 0;
+    int code = 0;
+    while (!code && (n = getline(&line, &cap, f)) >= 0) {
+        no++;
+        size_t len = (size_t)n;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+        size_t k = 0;
+        while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
+        if (k == len) continue;
+        ld__json j;
+        if (ld__json_parse(&j, line, len)) code = fail(1, "%s: %s line %ld: %s", cmd, path, no, j.err);
+        else if (j.nodes[0].type != 'o') code = fail(1, "%s: %s line %ld: not a JSON object", cmd, path, no);
+        else {
+            int v = ld__json_get(&j, 0, field);
+            if (v < 0) code = fail(1, "%s: %s line %ld: no field \"%s\"", cmd, path, no, field);
+            else code = fn(ctx, no, &j, v);
+        }
+        ld__json_free(&j);
+    }
+    free(line);
+    fclose(f);
+    return code;
+}
+
+typedef struct { const char *cmd, *path; const ld_tokenizer *t; int flags; char *buf; size_t cap; int *ids; int nids; } tok_ctx;
+
+static int tokenize_line(void *p, long no, const ld__json *j, int v) {
+    tok_ctx *c = (tok_ctx *)p;
+    if (j->nodes[v].type != 's') return fail(1, "%s: %s line %ld: the field is not a string", c->cmd, c->path, no);
+    size_t need = (size_t)(j->nodes[v].end - j->nodes[v].start) + 1;
+    if (need > c->cap) { free(c->buf); c->cap = 2 * need; c->buf = (char *)malloc(c->cap); }
+    long n = ld__json_str(j, v, c->buf, c->cap - 1);
+    if (n < 0) return fail(1, "%s: %s line %ld: the string has a lone surrogate", c->cmd, c->path, no);
+    int k;
+    ld_status st = ld_tokenizer_encode(c->t, c->buf, n, c->flags, c->ids, c->nids, &k);
+    if (st == LD_ERR_LENGTH) {
+        free(c->ids);
+        c->nids = k;
+        c->ids = (int *)malloc(sizeof(int) * (size_t)(k ? k : 1));
+        st = ld_tokenizer_encode(c->t, c->buf, n, c->flags, c->ids, c->nids, &k);
+    }
+    if (st) return fail(1, "%s: %s line %ld: %s", c->cmd, c->path, no, ld_failure_reason());
+    fputs("{\"ids\":[", stdout);
+    for (int i = 0; i < k; i++) printf(i ? ",%d" : "%d", c->ids[i]);
+    fputs("]}\n", stdout);
+    return 0;
+}
+
+static int detokenize_line(void *p, long no, const ld__json *j, int v) {
+    tok_ctx *c = (tok_ctx *)p;
+    if (j->nodes[v].type != 'a') return fail(1, "%s: %s line %ld: \"ids\" is not an array", c->cmd, c->path, no);
+    int n = j->nodes[v].n;
+    if (n > c->nids) { free(c->ids); c->nids = n; c->ids = (int *)malloc(sizeof(int) * (size_t)n); }
+    for (int q = v + 1, i = 0; i < n; i++, q = j->nodes[q].skip) {
+        double x;
+        if (ld__json_num(j, q, &x) || x != (double)(int)x)
+            return fail(1, "%s: %s line %ld: id %d is not an integer", c->cmd, c->path, no, i);
+        c->ids[i] = (int)x;
+    }
+    size_t len;
+    ld_status st = ld_tokenizer_decode(c->t, c->ids, n, c->flags, c->buf, c->cap, &len);
+    if (st == LD_ERR_LENGTH) {
+        free(c->buf);
+        c->cap = len + 1;
+        c->buf = (char *)malloc(c->cap);
+        st = ld_tokenizer_decode(c->t, c->ids, n, c->flags, c->buf, c->cap, &len);
+    }
+    if (st) return fail(1, "%s: %s line %ld: %s", c->cmd, c->path, no, ld_failure_reason());
+    fputs("{\"text\":", stdout);
+    put_json_string(stdout, c->buf, len);
+    fputs("}\n", stdout);
+    return 0;
+}
+
+static int cmd_tokenize(int argc, char **argv, int back) {
+    const char *cmd = back ? "detokenize" : "tokenize";
+    const char *tok = NULL, *data = NULL, *field = back ? "ids" : "text";
+    int special = 0;
+    opt_t opts[] = {
+        { "--tokenizer", 's', &tok, "a tokenizer.json, or a model directory holding one (or GPT-2's vocab.json + merges.txt)" },
+        { "--data", 's', &data, back ? "JSONL, one {\"ids\": [...]} per line" : "JSONL, one object with a string field per line" },
+        { "--field", 's', &field, back ? "the field holding the ids" : "the field to tokenize" },
+        { back ? "--skip-special" : "--special-as-text", 'f', &special,
+          back ? "leave special tokens out" : "read special tokens' strings (<|endoftext|>) as plain text" },
+        { NULL, 0, NULL, NULL } };
+    int r = parse(argc, argv, opts, cmd, back ?
+                  "Prints {\"text\": \"...\"} for each line of ids, in order (bytes that are not UTF-8,\n"
+                  "as when ids cut a character in two, are written U+FFFD). Blank lines are skipped." :
+                  "Prints {\"ids\": [...]} for each line, in order: the ids Hugging Face tokenizers gives\n"
+                  "with add_special_tokens=False (no bos or eos added). Blank lines are skipped.");
+    if (r) return r;
+    if (!tok || !data) return fail(2, "%s: --tokenizer and --data are required", cmd);
+    ld_tokenizer *t;
+    if ((r = open_tokenizer(cmd, tok, &t))) return r;
+    tok_ctx c = { cmd, data, t, back ? (special ? LD_TOK_SKIP_SPECIAL : 0) : (special ? LD_TOK_SPECIAL_AS_TEXT : 0), NULL, 0, NULL, 0 };
+    c.cap = 4096; c.buf = (char *)malloc(c.cap);
+    c.nids = 1024; c.ids = (int *)malloc(sizeof(int) * (size_t)c.nids);
+    r = each_line(cmd, data, field, back ? detokenize_line : tokenize_line, &c);
+    free(c.buf); free(c.ids);
+    ld_tokenizer_free(t);
+    return r;
+}
+
 /* --------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
@@ -968,7 +1121,9 @@ int main(int argc, char **argv) {
         "  ldllm logprobs  log π(y|x) of responses in a JSONL file, as CSV\n"
         "  ldllm generate  continue a prompt\n"
         "  ldllm dynamics  one step on a copy: predicted vs measured Δ log π of observed responses\n"
-        "  ldllm losses    which losses squeeze: each loss's residual coefficients on y⁻ and y⁺ at a few margins\n\n"
+        "  ldllm losses    which losses squeeze: each loss's residual coefficients on y⁻ and y⁺ at a few margins\n"
+        "  ldllm tokenize  text → ids with a model's tokenizer (tokenizer.json), as JSONL\n"
+        "  ldllm detokenize  ids → text, the other way\n\n"
         "ldllm COMMAND --help shows a command's options.\n";
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(help, argc < 2 ? stderr : stdout);
@@ -982,5 +1137,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "generate")) return cmd_generate(argc - 2, argv + 2);
     if (!strcmp(c, "dynamics")) return cmd_dynamics(argc - 2, argv + 2);
     if (!strcmp(c, "losses")) return cmd_losses(argc - 2, argv + 2);
+    if (!strcmp(c, "tokenize")) return cmd_tokenize(argc - 2, argv + 2, 0);
+    if (!strcmp(c, "detokenize")) return cmd_tokenize(argc - 2, argv + 2, 1);
     return fail(2, "unknown command '%s' (ldllm --help lists them)", c);
 }
