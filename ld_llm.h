@@ -200,31 +200,92 @@ LDDEF ld_status ld_set_failure(ld_status s, const char *reason);
    allocates it again.                                                      */
 LDDEF void ld_thread_cleanup(void);
 
+/* The architecture as data: a family (how its checkpoints are laid out,
+   and the defaults of the switches below) and the switches. Each switch's
+   0 means "the family's"; ld_config_check refuses a combination the
+   family's checkpoints cannot express.                                    */
+typedef enum {
+    LD_FAMILY_GPT2 = 1,     /* GPT2LMHeadModel                              */
+    LD_FAMILY_GPT_NEOX,     /* GPTNeoXForCausalLM (Pythia)                  */
+    LD_FAMILY_LLAMA,        /* LlamaForCausalLM (SmolLM2, TinyLlama, Llama) */
+    LD_FAMILY_QWEN2         /* Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5)   */
+} ld_family;
+enum { LD_LAYERNORM = 1, LD_RMSNORM };                  /* norm         */
+enum { LD_GELU_TANH = 1, LD_GELU_ERF, LD_SWIGLU };      /* act          */
+enum { LD_SEQUENTIAL = 1, LD_PARALLEL };                /* residual     */
+enum { LD_POS_LEARNED = 1, LD_POS_ROTARY };             /* pos          */
+enum { LD_ROPE_NONE = 1, LD_ROPE_LINEAR, LD_ROPE_LLAMA3 }; /* rope_scaling */
+enum { LD_BIAS_QKV = 1, LD_BIAS_O = 2, LD_BIAS_MLP = 4, LD_BIAS_NONE = 8 }; /* biases */
+/* A token id meaning "none" (a model without a bos token, say). */
+#define LD_NO_TOKEN (-1)
+
 /* The model's description, one row per field, in one list that makes the
    struct, ld_config_resolve, ld_config_equal and the description in error
    messages. Zero-initialise and set what you need: a field left 0 takes the
-   default of its row (ld_config_resolve fills them in, top to bottom).
-   Columns: type, name, default, whether it is part of the model's identity
-   (ld_config_equal; a checkpoint must match it to resume), printf format.  */
+   default of its row (ld_config_resolve fills them in, top to bottom, so a
+   default may use the fields above it; LD__FAM(c) is the family's row of
+   the families' table, >>families). A zeroed config is GPT-2's architecture at a toy
+   size. Columns: type, name, default, whether it is part of the model's
+   identity (ld_config_equal; a checkpoint must match it to resume), printf
+   format.                                                                 */
 #define LD__CONFIG_LIST(X)                                                        \
-    X(int,    vocab_size,  257,                 1, "vocab_size %d")              \
-      /* V   [257: 256 bytes + <|endoftext|>]                                */  \
-    X(int,    context,     64,                  1, "context %d")                 \
-      /* T   [64] positions (GPT-2's n_positions)                            */  \
-    X(int,    n_layer,     2,                   1, "n_layer %d")                 \
-      /* L   [2]                                                             */  \
-    X(int,    n_head,      4,                   1, "n_head %d")                  \
-      /* NH  [4]  must divide n_embd                                         */  \
-    X(int,    n_embd,      64,                  1, "n_embd %d")                  \
-      /* C   [64]                                                            */  \
-    X(int,    untied_head, 0,                   1, "untied_head %d")             \
-      /* [0] 0: logits use wte (GPT-2); 1: own lm_head (V,C)                 */  \
-    X(int,    eot_token,   c.vocab_size - 1,    1, "eot_token %d")               \
-      /* [V-1] <|endoftext|>: starts prompts, ends answers                   */  \
-    X(double, init_std,    0.02,                0, "init_std %g")                \
-      /* [0.02] std of the initial weights (GPT-2's range)                   */  \
-    X(double, ln_eps,      1e-5,                1, "ln_eps %g")                  \
-      /* [1e-5] LayerNorm epsilon                                            */
+    X(int,   family,            LD_FAMILY_GPT2,            1, "family %d")        \
+      /* [gpt2] the layout of checkpoints and the switches' defaults         */   \
+    X(int,   vocab_size,        257,                       1, "vocab_size %d")    \
+      /* V   [257: 256 bytes + <|endoftext|>]                                */   \
+    X(int,   context,           64,                        1, "context %d")       \
+      /* T   [64] positions (n_positions, max_position_embeddings)           */   \
+    X(int,   n_layer,           2,                         1, "n_layer %d")       \
+      /* L   [2]                                                             */   \
+    X(int,   n_head,            4,                         1, "n_head %d")        \
+      /* NH  [4]  query heads                                                */   \
+    X(int,   n_embd,            64,                        1, "n_embd %d")        \
+      /* C   [64]                                                            */   \
+    X(int,   n_kv_head,         c.n_head,                  1, "n_kv_head %d")     \
+      /* NKV [NH] key-value heads (GQA: NH/NKV query heads share one)        */   \
+    X(int,   head_dim,          c.n_embd / c.n_head,       1, "head_dim %d")      \
+      /* HS  [C/NH] channels of one head                                     */   \
+    X(int,   intermediate,      4 * c.n_embd,              1, "intermediate %d")  \
+      /* I   [4C] the MLP's width (SwiGLU: of gate and of up, each)          */   \
+    X(int,   untied_head,       0,                         1, "untied_head %d")   \
+      /* [0] 0: logits use wte (GPT-2); 1: own lm_head (V,C)                 */   \
+    X(int,   norm,              LD__FAM(c).norm,           1, "norm %d")          \
+      /* [fam] LD_LAYERNORM (with bias) or LD_RMSNORM                        */   \
+    X(int,   act,               LD__FAM(c).act,            1, "act %d")           \
+      /* [fam] LD_GELU_TANH, LD_GELU_ERF or LD_SWIGLU                        */   \
+    X(int,   residual,          LD__FAM(c).residual,       1, "residual %d")      \
+      /* [fam] LD_SEQUENTIAL: x+attn, then +mlp; LD_PARALLEL (GPT-NeoX):     */   \
+      /*       x + attn(LN1 x) + mlp(LN2 x)                                  */   \
+    X(int,   biases,            LD__FAM(c).biases,         1, "biases %d")        \
+      /* [fam] which projections have a bias: LD_BIAS_QKV | LD_BIAS_O |      */   \
+      /*       LD_BIAS_MLP, or LD_BIAS_NONE for none                         */   \
+    X(int,   pos,               LD__FAM(c).pos,            1, "pos %d")           \
+      /* [fam] LD_POS_LEARNED (wpe) or LD_POS_ROTARY                         */   \
+    X(double,rotary_pct,        LD__FAM(c).rotary_pct,     1, "rotary_pct %g")    \
+      /* [fam] share of each head's dims rotated (R = HS·pct, even)          */   \
+    X(double,rope_theta,        10000.0,                   1, "rope_theta %g")    \
+      /* [1e4] rotary base θ: inv_freq_i = θ^(−2i/R)                         */   \
+    X(int,   rope_scaling,      LD_ROPE_NONE,              1, "rope_scaling %d")  \
+      /* [none] LD_ROPE_NONE, LD_ROPE_LINEAR or LD_ROPE_LLAMA3               */   \
+    X(double,rope_factor,       1.0,                       1, "rope_factor %g")   \
+      /* [1] linear and llama3: the scaling factor                           */   \
+    X(double,rope_low_freq,     1.0,                       1, "rope_low_freq %g") \
+      /* [1] llama3: low_freq_factor                                         */   \
+    X(double,rope_high_freq,    4.0,                       1, "rope_high_freq %g") \
+      /* [4] llama3: high_freq_factor                                        */   \
+    X(int,   rope_orig_context, c.context,                 1, "rope_orig_context %d") \
+      /* [T] llama3: original_max_position_embeddings                        */   \
+    X(int,   ids_set,           0,                         1, "ids_set %d")       \
+      /* [0] 0: bos_token = eos_token = V−1, the byte-level <|endoftext|>,    */  \
+      /*    whatever the two hold; 1: they are as given (0 is a real id)     */   \
+    X(int,   bos_token,         0,                         1, "bos_token %d")     \
+      /* the token that starts every sequence, or LD_NO_TOKEN                */   \
+    X(int,   eos_token,         0,                         1, "eos_token %d")     \
+      /* the token that ends a response and stops generation, or LD_NO_TOKEN */   \
+    X(double,init_std,          0.02,                      0, "init_std %g")      \
+      /* [0.02] std of the initial weights (GPT-2's range)                   */   \
+    X(double,ln_eps,            1e-5,                      1, "ln_eps %g")        \
+      /* [1e-5] the norms' epsilon (layer_norm_eps, rms_norm_eps)            */
 
 typedef struct {
 #define LD__X(type, name, def, ident, fmt) type name;
@@ -239,8 +300,11 @@ LDDEF ld_config ld_config_resolve(const ld_config *cfg);
    model's identity equal (init_std, how θ was first drawn, is not one).   */
 LDDEF int ld_config_equal(const ld_config *a, const ld_config *b);
 
-/* Checks a (resolved) config: positive sizes, NH divides C, V > eot_token,
-   sizes small enough to index with int. LD_ERR_CONFIG with a reason if not. */
+/* Checks a (resolved) config: positive sizes, NKV divides NH, bos and eos
+   ids inside [0, V) or LD_NO_TOKEN, sizes small enough to index with int,
+   known switches that the family's checkpoints can express (a GPT-2 has
+   learned positions, a Llama RMSNorm, ...), an even number ≥ 2 of rotary
+   dims. LD_ERR_CONFIG with a reason if not.                               */
 LDDEF ld_status ld_config_check(const ld_config *cfg);
 
 /* An explicit random state (xorshift64*). Seed it; nothing else is random. */
@@ -423,7 +487,7 @@ typedef struct {
        longest row, padded), packed with a row stride of cur_T — NOT m->T.
        ld_forward_row gives one row's pointers without any stride.        */
     int cur_B, cur_T;     /* rows and padded length                        */
-    int *tokens;          /* (cur_B, cur_T) padded with eot_token          */
+    int *tokens;          /* (cur_B, cur_T) padded with ld_pad_token       */
     int *len;             /* (cur_B) sequence lengths                      */
     int *prompt_len;      /* (cur_B)                                       */
     double *tok_logp;     /* (cur_B, cur_T) log π_t[χ_{t+1}] for t < len−1, else 0 */
@@ -441,6 +505,11 @@ typedef struct {
    sends it again, and the optimizer re-derives the bounds of its overflow
    check. Every API call that changes θ does this itself.                  */
 LDDEF void ld_params_changed(ld_model *m);
+
+/* The id that fills a batch's rows past their length (never read as a
+   target; causal attention keeps it out of every earlier position): the
+   eos token, else the bos token, else 0.                                  */
+LDDEF int ld_pad_token(const ld_config *cfg);
 
 /* Bytes ld_model_init needs for this config, capacity and flags. */
 LDDEF size_t ld_model_memory_size(const ld_config *cfg, int B, int T, int flags);
@@ -546,7 +615,7 @@ LDDEF void ld_softmax_forward(ld_float *probs, const ld_float *logits, int N, in
    ======================================================================== */
 
 /* Teacher-forced forward pass over B sequences of different lengths (the
-   library pads them with eot_token, to m->cur_T = the longest length).
+   library pads them with ld_pad_token, to m->cur_T = the longest length).
    Afterwards, for row b, position t, with n = b·cur_T + t (cur_T, not m->T;
    or ask ld_forward_row for row b):
      m->a.logits[n·V ..] = z_t,  m->a.probs[n·V ..] = π_t,
@@ -602,11 +671,11 @@ LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v);
 typedef struct {
     double temperature;   /* > 0 samples from softmax(z / temperature)       */
     int top_k;            /* > 0 keeps only the k most likely tokens         */
-    int no_stop;          /* 1: do not stop at eot_token                     */
+    int no_stop;          /* 1: do not stop at eos_token                     */
 } ld_sample_opts;
 
 /* Continues each prompt by up to max_new tokens (fewer when the context is
-   full, or at eot_token, which is kept). B ≤ m->B rows generated together.
+   full, or at eos_token, which is kept). B ≤ m->B rows generated together.
    out (B, m->T): prompt followed by the continuation; out_len (B).
    rng may be NULL for greedy decoding. One forward over the prompts, then
    one position per new token (the earlier keys and values are reused); the
@@ -974,18 +1043,18 @@ LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int
    >>tokenizer — text ↔ token ids: bytes, or a Hugging Face tokenizer.json
    ======================================================================== */
 
-/* Byte-level tokenizer: each byte is its own token, eot_token ends a text.
+/* Byte-level tokenizer: each byte is its own token, eos_token ends a text.
    Writes at most cap tokens; LD_ERR_LENGTH if the text needs more.
    len < 0 means text is NUL-terminated. Needs V ≥ 256.                      */
 LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
                             int *out, int cap, int *n_out);
-/* Writes the bytes of tokens (eot_token and ids ≥ 256 are skipped) and a
+/* Writes the bytes of tokens (ids ≥ 256, eos and bos among them, skipped) and a
    NUL; at most cap bytes including the NUL. Returns the length written.    */
 LDDEF int ld_detokenize(const ld_config *cfg, const int *tokens, int n,
                         char *out, int cap);
 /* One token as printable text, for reports: a printable ASCII byte as
    itself (a space too), \n \t \r \\ escaped, any other byte as \xNN,
-   eot_token as <|endoftext|>, another id as <|id|>. Writes at most cap
+   bos_token or eos_token ≥ 256 as <|endoftext|>, another id as <|id|>. Writes at most cap
    bytes including the NUL; returns the length, or −1 for an id outside
    [0, V) (then the text is <|bad id N|>).                                   */
 LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap);
@@ -1315,14 +1384,15 @@ LDDEF void ld_dataset_free(ld_dataset *ds);
 /* The column of a field name, or −1. */
 LDDEF int ld_dataset_field(const ld_dataset *ds, const char *name);
 
-/* Builds χ = [eot; prompt; response; eot] for example i with its response
+/* Builds χ = [bos; prompt; response; eos] for example i with its response
+   (bos and eos of cfg; one that is LD_NO_TOKEN is left out)
    from column `field`, into buf (T ints), and describes it in *out. An
    example that does not fit in T is cut as ds->truncation says
    (ld_truncation; max_prompt ≤ 0 means T/2 for the DPO code's modes and no
    prompt limit for TRL's). LD_ERR_MISSING if the example lacks the field;
    LD_ERR_LENGTH if nothing of the response would be left.                  */
 LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, int max_prompt,
-                               int eot, int *buf, ld_seq *out);
+                               const ld_config *cfg, int *buf, ld_seq *out);
 
 #ifndef LD_NO_STDIO
 /* Writes dir/model.safetensors (tensors named as GPT2LMHeadModel's
@@ -1828,6 +1898,33 @@ LDDEF ld_status ld_set_failure(ld_status s, const char *reason) {
     return ld__fail(s, "%s", reason ? reason : "");
 }
 
+/* The defaults a family gives its switches (the "LD__FAM(c)" of the
+   config list); the rest of a family is in >>families.                    */
+typedef struct { int norm, act, residual, biases, pos; double rotary_pct; } ld__family_defaults;
+static ld__family_defaults ld__family_defaults_of(int family) {
+    ld__family_defaults d;
+    switch (family) {
+    case LD_FAMILY_GPT_NEOX:   /* GPTNeoXConfig: rotary_pct 0.25, use_parallel_residual true */
+        d.norm = LD_LAYERNORM; d.act = LD_GELU_ERF; d.residual = LD_PARALLEL;
+        d.biases = LD_BIAS_QKV | LD_BIAS_O | LD_BIAS_MLP; d.pos = LD_POS_ROTARY; d.rotary_pct = 0.25;
+        break;
+    case LD_FAMILY_LLAMA:      /* LlamaConfig: attention_bias, mlp_bias false */
+        d.norm = LD_RMSNORM; d.act = LD_SWIGLU; d.residual = LD_SEQUENTIAL;
+        d.biases = LD_BIAS_NONE; d.pos = LD_POS_ROTARY; d.rotary_pct = 1.0;
+        break;
+    case LD_FAMILY_QWEN2:      /* Qwen2: biases on q, k and v only */
+        d.norm = LD_RMSNORM; d.act = LD_SWIGLU; d.residual = LD_SEQUENTIAL;
+        d.biases = LD_BIAS_QKV; d.pos = LD_POS_ROTARY; d.rotary_pct = 1.0;
+        break;
+    default:                   /* GPT-2 */
+        d.norm = LD_LAYERNORM; d.act = LD_GELU_TANH; d.residual = LD_SEQUENTIAL;
+        d.biases = LD_BIAS_QKV | LD_BIAS_O | LD_BIAS_MLP; d.pos = LD_POS_LEARNED; d.rotary_pct = 1.0;
+        break;
+    }
+    return d;
+}
+#define LD__FAM(c) ld__family_defaults_of((c).family)
+
 LDDEF ld_config ld_config_resolve(const ld_config *cfg) {
     ld_config c;
     if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
@@ -1835,6 +1932,9 @@ LDDEF ld_config ld_config_resolve(const ld_config *cfg) {
     LD__CONFIG_LIST(LD__X)
 #undef LD__X
     c.untied_head = c.untied_head ? 1 : 0;
+    if (c.biases & LD_BIAS_NONE) c.biases = LD_BIAS_NONE;   /* none: no other bit */
+    /* the byte-level vocabulary's one special token starts and ends sequences */
+    if (!c.ids_set) { c.bos_token = c.eos_token = c.vocab_size - 1; c.ids_set = 1; }
     return c;
 }
 
@@ -1849,20 +1949,86 @@ LD__MAYBE_UNUSED static const char *ld__config_str(const ld_config *c, char *buf
     return buf;
 }
 
+/* Rotary dims per head: HS · rotary_pct, rounded down as GPT-NeoX does. */
+static int ld__rotary_dims(const ld_config *c) {
+    return c->pos == LD_POS_ROTARY ? (int)(c->head_dim * c->rotary_pct) : 0;
+}
+
+static const char *ld__family_name(int family) {
+    switch (family) {
+    case LD_FAMILY_GPT2: return "gpt2";
+    case LD_FAMILY_GPT_NEOX: return "gpt_neox";
+    case LD_FAMILY_LLAMA: return "llama";
+    case LD_FAMILY_QWEN2: return "qwen2";
+    default: return "unknown";
+    }
+}
+
 LDDEF ld_status ld_config_check(const ld_config *c) {
     if (!c) return ld__fail(LD_ERR_ARG, "config is NULL");
-    if (c->vocab_size < 2 || c->context < 1 || c->n_layer < 1 || c->n_head < 1 || c->n_embd < 1)
-        return ld__fail(LD_ERR_CONFIG, "sizes must be positive (vocab %d ≥ 2, context %d, layers %d, heads %d, channels %d)",
-                        c->vocab_size, c->context, c->n_layer, c->n_head, c->n_embd);
-    if (c->n_embd % c->n_head)
-        return ld__fail(LD_ERR_CONFIG, "n_head %d does not divide n_embd %d", c->n_head, c->n_embd);
-    if (c->eot_token < 0 || c->eot_token >= c->vocab_size)
-        return ld__fail(LD_ERR_CONFIG, "eot_token %d is outside [0, %d)", c->eot_token, c->vocab_size);
-    if (c->vocab_size > (1 << 24) || c->context > (1 << 16) || c->n_embd > (1 << 16) || c->n_layer > 1024)
-        return ld__fail(LD_ERR_CONFIG, "sizes too large (vocab %d, context %d, channels %d, layers %d)",
-                        c->vocab_size, c->context, c->n_embd, c->n_layer);
+    if (c->family < LD_FAMILY_GPT2 || c->family > LD_FAMILY_QWEN2)
+        return ld__fail(LD_ERR_CONFIG, "unknown family %d", c->family);
+    if (c->vocab_size < 2 || c->context < 1 || c->n_layer < 1 || c->n_head < 1 || c->n_embd < 1 ||
+        c->n_kv_head < 1 || c->head_dim < 1 || c->intermediate < 1)
+        return ld__fail(LD_ERR_CONFIG, "sizes must be positive (vocab %d ≥ 2, context %d, layers %d, heads %d, "
+                        "kv heads %d, head_dim %d, channels %d, intermediate %d)", c->vocab_size, c->context,
+                        c->n_layer, c->n_head, c->n_kv_head, c->head_dim, c->n_embd, c->intermediate);
+    if (c->vocab_size > (1 << 24) || c->context > (1 << 16) || c->n_embd > (1 << 16) || c->n_layer > 1024 ||
+        c->n_head > 1024 || c->head_dim > 4096 || c->intermediate > (1 << 20))
+        return ld__fail(LD_ERR_CONFIG, "sizes too large (vocab %d, context %d, channels %d, layers %d, heads %d, "
+                        "head_dim %d, intermediate %d)", c->vocab_size, c->context, c->n_embd, c->n_layer,
+                        c->n_head, c->head_dim, c->intermediate);
+    if (c->n_head % c->n_kv_head)
+        return ld__fail(LD_ERR_CONFIG, "n_kv_head %d does not divide n_head %d", c->n_kv_head, c->n_head);
+    if (c->bos_token < LD_NO_TOKEN || c->bos_token >= c->vocab_size || c->eos_token < LD_NO_TOKEN ||
+        c->eos_token >= c->vocab_size)
+        return ld__fail(LD_ERR_CONFIG, "bos_token %d or eos_token %d is outside [0, %d) and not LD_NO_TOKEN (%d)",
+                        c->bos_token, c->eos_token, c->vocab_size, LD_NO_TOKEN);
     if (!(c->init_std > 0) || !(c->ln_eps > 0) || !isfinite(c->init_std) || !isfinite(c->ln_eps))
         return ld__fail(LD_ERR_CONFIG, "init_std and ln_eps must be positive and finite");
+    if (c->norm < LD_LAYERNORM || c->norm > LD_RMSNORM || c->act < LD_GELU_TANH || c->act > LD_SWIGLU ||
+        c->residual < LD_SEQUENTIAL || c->residual > LD_PARALLEL || c->pos < LD_POS_LEARNED ||
+        c->pos > LD_POS_ROTARY || c->rope_scaling < LD_ROPE_NONE || c->rope_scaling > LD_ROPE_LLAMA3 ||
+        c->biases < 0 || c->biases > LD_BIAS_NONE)
+        return ld__fail(LD_ERR_CONFIG, "unknown switch (norm %d, act %d, residual %d, pos %d, rope_scaling %d, biases %d)",
+                        c->norm, c->act, c->residual, c->pos, c->rope_scaling, c->biases);
+    if (c->pos == LD_POS_ROTARY) {
+        int R = ld__rotary_dims(c);
+        if (!(c->rotary_pct > 0 && c->rotary_pct <= 1) || R < 2 || R % 2)
+            return ld__fail(LD_ERR_CONFIG, "rotary_pct %g of head_dim %d gives %d rotary dims: need an even number ≥ 2",
+                            c->rotary_pct, c->head_dim, R);
+        if (!(c->rope_theta > 1) || !isfinite(c->rope_theta) || !(c->rope_factor > 0) || !isfinite(c->rope_factor))
+            return ld__fail(LD_ERR_CONFIG, "rope_theta %g (need > 1) or rope_factor %g (need > 0)", c->rope_theta, c->rope_factor);
+        if (c->rope_scaling == LD_ROPE_LLAMA3 && (!(c->rope_high_freq > c->rope_low_freq) || !(c->rope_low_freq > 0) ||
+                                                  !isfinite(c->rope_high_freq) || c->rope_orig_context < 1))
+            return ld__fail(LD_ERR_CONFIG, "llama3 rope scaling needs high_freq_factor %g > low_freq_factor %g > 0 "
+                            "and original_max_position_embeddings %d ≥ 1", c->rope_high_freq, c->rope_low_freq,
+                            c->rope_orig_context);
+    }
+    /* what the family's checkpoints can express */
+    const char *fam = ld__family_name(c->family), *why = NULL;
+    int gpt = c->family == LD_FAMILY_GPT2 || c->family == LD_FAMILY_GPT_NEOX, b = c->biases & 7;
+    if (gpt && c->n_head * c->head_dim != c->n_embd)
+        return ld__fail(LD_ERR_CONFIG, "n_head %d does not divide n_embd %d into heads of head_dim %d, as a %s model's "
+                        "heads must", c->n_head, c->n_embd, c->head_dim, fam);
+    if (gpt && c->n_kv_head != c->n_head) why = "one key-value head per head (n_kv_head = n_head)";
+    else if (gpt && c->norm != LD_LAYERNORM) why = "LayerNorm";
+    else if (!gpt && (c->norm != LD_RMSNORM || c->act != LD_SWIGLU || c->residual != LD_SEQUENTIAL))
+        why = "RMSNorm, SwiGLU and the sequential residual";
+    else if (c->family == LD_FAMILY_GPT2 && (c->pos != LD_POS_LEARNED || c->act == LD_SWIGLU || c->residual != LD_SEQUENTIAL ||
+                                             b != 7))
+        why = "learned positions, a GELU, the sequential residual and every bias";
+    else if (c->family != LD_FAMILY_GPT2 && c->pos != LD_POS_ROTARY) why = "rotary positions";
+    else if (c->family == LD_FAMILY_GPT_NEOX && (c->act == LD_SWIGLU || !(b & LD_BIAS_MLP) ||
+                                                 !(b & LD_BIAS_QKV) != !(b & LD_BIAS_O)))
+        why = "a GELU, the MLP's biases, and the attention's biases all or none";
+    else if (c->family == LD_FAMILY_LLAMA && !(b & LD_BIAS_QKV) != !(b & LD_BIAS_O))
+        why = "the attention's biases all or none (attention_bias)";
+    else if (c->family == LD_FAMILY_QWEN2 && b != LD_BIAS_QKV) why = "biases on q, k and v only";
+    if (why)
+        return ld__fail(LD_ERR_CONFIG, "a %s model has %s (this config: n_head %d, n_kv_head %d, head_dim %d, n_embd %d, "
+                        "norm %d, act %d, residual %d, pos %d, biases %d)", fam, why, c->n_head, c->n_kv_head,
+                        c->head_dim, c->n_embd, c->norm, c->act, c->residual, c->pos, c->biases);
     return LD_OK;
 }
 
@@ -2219,6 +2385,10 @@ LDDEF ld_status ld_model_copy_params(ld_model *dst, const ld_model *src) {
     memcpy(dst->theta, src->theta, sizeof(ld_float) * src->P);
     ld_params_changed(dst);
     return LD_OK;
+}
+
+LDDEF int ld_pad_token(const ld_config *c) {
+    return c->eos_token != LD_NO_TOKEN ? c->eos_token : c->bos_token != LD_NO_TOKEN ? c->bos_token : 0;
 }
 
 LDDEF void ld_params_changed(ld_model *m) {
@@ -3083,7 +3253,7 @@ static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
     for (int b = 0; b < B; b++) {
         m->len[b] = seqs[b].len;
         m->prompt_len[b] = seqs[b].prompt_len;
-        for (int t = 0; t < T; t++) m->tokens[b * T + t] = t < seqs[b].len ? seqs[b].tokens[t] : c->eot_token;
+        for (int t = 0; t < T; t++) m->tokens[b * T + t] = t < seqs[b].len ? seqs[b].tokens[t] : ld_pad_token(c);
     }
     ld_encoder_forward(a->encoded, m->tokens, w->wte, w->wpe, B, T, C);
     ld__span all = { B, T, -1, -1 };
@@ -3268,7 +3438,7 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
         return ld__fail(LD_ERR_ARG, "sampling options: temperature %g (need 0 ≤ t < ∞), top_k %d (need ≥ 0)",
                         opts->temperature, opts->top_k);
     if (opts && opts->temperature > 0 && !rng) return ld__fail(LD_ERR_ARG, "sampling needs an rng");
-    int V = m->cfg.vocab_size, Tcap = m->T, eot = m->cfg.eot_token;
+    int V = m->cfg.vocab_size, Tcap = m->T, eos = m->cfg.eos_token;
     double *pw = (double *)LD_MALLOC(sizeof(double) * V);
     int *idx = (int *)LD_MALLOC(sizeof(int) * V), *done = (int *)LD_MALLOC(sizeof(int) * B);
     if (!pw || !idx || !done) {
@@ -3300,7 +3470,7 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
             int pos = out_len[b] - 1;
             int tok = ld__sample(m->a.logits + ((size_t)b * Tcap + pos) * V, V, opts, rng, pw, idx);
             out[(size_t)b * Tcap + out_len[b]++] = tok;
-            if (out_len[b] >= Tcap || (tok == eot && !(opts && opts->no_stop))) { done[b] = 1; continue; }
+            if (out_len[b] >= Tcap || (tok == eos && !(opts && opts->no_stop))) { done[b] = 1; continue; }
             m->tokens[(size_t)b * Tcap + pos + 1] = tok;
             ld__forward_pos(m, b, pos + 1);
             active++;
@@ -4740,7 +4910,7 @@ LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap) {
     char b[32];
     int bad = id < 0 || id >= c.vocab_size;
     if (bad) snprintf(b, sizeof b, "<|bad id %d|>", id);
-    else if (id == c.eot_token) snprintf(b, sizeof b, "<|endoftext|>");
+    else if (id >= 256 && (id == c.eos_token || id == c.bos_token)) snprintf(b, sizeof b, "<|endoftext|>");
     else if (id >= 256) snprintf(b, sizeof b, "<|%d|>", id);
     else if (id == '\n') snprintf(b, sizeof b, "\\n");
     else if (id == '\t') snprintf(b, sizeof b, "\\t");
@@ -7417,22 +7587,31 @@ LDDEF ld_status ld_dataset_parse(ld_dataset *ds, const char *text, size_t len, c
     return ld_dataset_parse_opts(ds, text, len, cfg, kind, &o);
 }
 
-/* Writes tokens [a, b) of χ = [eot; x; y; eot] (x of nx tokens, y of ny) to out. */
-static void ld__chi_copy(int eot, const int *x, int nx, const int *y, int ny, int a, int b, int *out) {
-    for (int k = a; k < b; k++) *out++ = k == 0 ? eot : k <= nx ? x[k - 1] : k <= nx + ny ? y[k - 1 - nx] : eot;
+/* Writes tokens [a, b) of χ = [bos; x; y; eos] (x of nx tokens, y of ny;
+   nb = 1 with a bos, 0 without) to out. */
+static void ld__chi_copy(int bos, int nb, int eos, const int *x, int nx, const int *y, int ny, int a, int b, int *out) {
+    for (int k = a; k < b; k++) {
+        int j = k - nb;   /* index into x; y; eos */
+        *out++ = j < 0 ? bos : j < nx ? x[j] : j < nx + ny ? y[j - nx] : eos;
+    }
 }
 
 LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, int max_prompt,
-                               int eot, int *buf, ld_seq *out) {
-    if (!ds || !buf || !out || i < 0 || i >= ds->n || field < 1 || field >= ds->n_fields || T < 3)
-        return ld__fail(LD_ERR_ARG, "example %d, field %d, T %d: out of range", i, field, T);
+                               const ld_config *cfg, int *buf, ld_seq *out) {
+    if (!ds || !buf || !out || !cfg || i < 0 || i >= ds->n || field < 1 || field >= ds->n_fields || T < 3)
+        return ld__fail(LD_ERR_ARG, "example %d, field %d, T %d: out of range (or no config)", i, field, T);
+    ld_config c = ld_config_resolve(cfg);
+    int bos = c.bos_token, eos = c.eos_token, nb = bos != LD_NO_TOKEN, ne = eos != LD_NO_TOKEN;
     if ((int)ds->truncation < 0 || ds->truncation > LD_TRUNC_TRL_KEEP_END)
         return ld__fail(LD_ERR_ARG, "unknown truncation %d", (int)ds->truncation);
     const int *len = ds->len + (size_t)i * ds->n_fields;
     const size_t *start = ds->start + (size_t)i * ds->n_fields;
     if (len[field] < 0) return ld__fail(LD_ERR_MISSING, "example %d (line %d) has no \"%s\"", i, ds->line[i], ds->fields[field]);
-    /* χ = [eot; x; y; eot]: the prompt part [eot; x] and the response part [y; eot] */
+    /* χ = [bos; x; y; eos]: the prompt part [bos; x] and the response part [y; eos] */
     int x_full = LD__MAX(len[0], 0), y = len[field];
+    if (nb + x_full == 0 || y + ne == 0)
+        return ld__fail(LD_ERR_LENGTH, "example %d (line %d): an empty %s and no %s token to stand in for it", i,
+                        ds->line[i], nb + x_full == 0 ? "prompt" : "response", nb + x_full == 0 ? "bos" : "eos");
     const int *x = ds->tokens + start[0], *yt = ds->tokens + start[field];
     int trl = ds->truncation == LD_TRUNC_TRL || ds->truncation == LD_TRUNC_TRL_KEEP_END;
     if (!trl) {
@@ -7440,16 +7619,16 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
         if (max_prompt > T - 1) max_prompt = T - 1;
         int longest_response = 0;
         for (int f = 1; f < ds->n_fields; f++) longest_response = LD__MAX(longest_response, len[f]);
-        int x_kept = x_full, prompt_part = 1 + x_full;
+        int x_kept = x_full, prompt_part = nb + x_full;
         /* rule 1 (the official DPO code): if the prompt and the example's
            longest response do not fit, the prompt keeps max_prompt − 1
            tokens, its last (keep_end) or its first (keep_start) */
-        int fits = prompt_part + longest_response + 1 <= T;
-        if (!fits && prompt_part > max_prompt) { x_kept = max_prompt - 1; prompt_part = max_prompt; }
+        int fits = prompt_part + longest_response + ne <= T;
+        if (!fits && prompt_part > max_prompt) { x_kept = max_prompt - nb; prompt_part = max_prompt; }
         const int *xk = x + (ds->truncation == LD_TRUNC_KEEP_END ? x_full - x_kept : 0);
-        /* rule 2: a response that still does not fit is cut at its end, losing its eot */
-        int response_part = LD__MIN(y + 1, T - prompt_part);
-        ld__chi_copy(eot, xk, x_kept, yt, y, 0, prompt_part + response_part, buf);
+        /* rule 2: a response that still does not fit is cut at its end, losing its eos */
+        int response_part = LD__MIN(y + ne, T - prompt_part);
+        ld__chi_copy(bos, nb, eos, xk, x_kept, yt, y, 0, prompt_part + response_part, buf);
         out->len = prompt_part + response_part;
         out->prompt_len = prompt_part;
     } else {
@@ -7457,11 +7636,11 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
            (max_prompt_length), then the sequence keeps its first T tokens
            (keep_start) or its last (keep_end) */
         int x_kept = x_full;
-        if (max_prompt > 0 && 1 + x_full > max_prompt) x_kept = max_prompt - 1;
+        if (max_prompt > 0 && nb + x_full > max_prompt) x_kept = LD__MAX(max_prompt - nb, 0);
         const int *xk = x + (x_full - x_kept);
-        int L = 1 + x_kept + y + 1, prompt_part = 1 + x_kept;
+        int L = nb + x_kept + y + ne, prompt_part = nb + x_kept;
         if (L <= T) {
-            ld__chi_copy(eot, xk, x_kept, yt, y, 0, L, buf);
+            ld__chi_copy(bos, nb, eos, xk, x_kept, yt, y, 0, L, buf);
             out->len = L;
             out->prompt_len = prompt_part;
         } else if (ds->truncation == LD_TRUNC_TRL) {
@@ -7469,14 +7648,14 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
                 return ld__fail(LD_ERR_LENGTH, "example %d (line %d): its prompt fills all %d positions, so nothing of "
                                 "\"%s\" is left (TRL's keep_start truncation; a prompt limit or keep_end would keep some)",
                                 i, ds->line[i], T, ds->fields[field]);
-            ld__chi_copy(eot, xk, x_kept, yt, y, 0, T, buf);
+            ld__chi_copy(bos, nb, eos, xk, x_kept, yt, y, 0, T, buf);
             out->len = T;
             out->prompt_len = prompt_part;
         } else {
             /* keep the last T tokens; if the cut reaches into the response,
                its first kept token is the context of the rest */
             int cut = L - T;
-            ld__chi_copy(eot, xk, x_kept, yt, y, cut, L, buf);
+            ld__chi_copy(bos, nb, eos, xk, x_kept, yt, y, cut, L, buf);
             out->len = T;
             out->prompt_len = LD__MAX(prompt_part - cut, 1);
         }
@@ -7787,7 +7966,7 @@ LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     memset(&c, 0, sizeof c);
     struct { const char *key; int *dst; int required; } ints[] = {
         { "vocab_size", &c.vocab_size, 1 }, { "n_positions", &c.context, 0 }, { "n_layer", &c.n_layer, 1 },
-        { "n_head", &c.n_head, 1 }, { "n_embd", &c.n_embd, 1 }, { "eos_token_id", &c.eot_token, 0 },
+        { "n_head", &c.n_head, 1 }, { "n_embd", &c.n_embd, 1 },
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !st; i++) {
         int v = ld__json_get(&j, 0, ints[i].key);
@@ -7802,6 +7981,22 @@ LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     }
     int v;
     double d;
+    /* bos and eos: an id (0 is one: Pythia's), null for none, or a list of
+       which the first is taken (Llama-3-Instruct lists its three stops);
+       a config that names neither keeps the byte-level default */
+    const char *idkeys[2] = { "bos_token_id", "eos_token_id" };
+    int *iddst[2] = { &c.bos_token, &c.eos_token };
+    for (int i = 0; i < 2 && !st; i++) {
+        *iddst[i] = LD_NO_TOKEN;
+        if ((v = ld__json_get(&j, 0, idkeys[i])) < 0) continue;
+        c.ids_set = 1;
+        if (j.nodes[v].type == 'z') continue;
+        if (j.nodes[v].type == 'a' && j.nodes[v].n > 0) v++;
+        uint64_t u;
+        if (ld__json_u64(&j, v, &u) || u > (1u << 30)) st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a token id, a list of them or null", path, idkeys[i]);
+        else *iddst[i] = (int)u;
+    }
+    if (!c.ids_set) c.bos_token = c.eos_token = 0;
     const char *reals[2] = { "layer_norm_epsilon", "initializer_range" };
     double *rdst[2] = { &c.ln_eps, &c.init_std };
     for (int i = 0; i < 2 && !st; i++) {
@@ -8034,6 +8229,13 @@ static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
     return n;
 }
 
+/* A token id as JSON: the number, or null for LD_NO_TOKEN. buf: 16 chars. */
+static const char *ld__id_json(int id, char *buf) {
+    if (id == LD_NO_TOKEN) return "null";
+    snprintf(buf, 16, "%d", id);
+    return buf;
+}
+
 LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
     if (!m || !m->theta || !dir) return ld__fail(LD_ERR_ARG, "model not initialised or directory NULL");
     ld_status made = ld__make_dir(dir);
@@ -8053,6 +8255,7 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f) return ld__fail(LD_ERR_IO, "cannot create %s", tmp);
+    char bos[16], eos[16];
     int ok = fprintf(f,
                  "{\n"
                  "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
@@ -8072,12 +8275,12 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
                  "  \"attn_pdrop\": 0.0,\n"
                  "  \"scale_attn_weights\": true,\n"
                  "  \"tie_word_embeddings\": %s,\n"
-                 "  \"bos_token_id\": %d,\n"
-                 "  \"eos_token_id\": %d,\n"
+                 "  \"bos_token_id\": %s,\n"
+                 "  \"eos_token_id\": %s,\n"
                  "  \"torch_dtype\": \"%s\"\n"
                  "}\n",
                  c->vocab_size, c->context, c->context, c->n_embd, c->n_layer, c->n_head, c->ln_eps, c->init_std,
-                 c->untied_head ? "false" : "true", c->eot_token, c->eot_token,
+                 c->untied_head ? "false" : "true", ld__id_json(c->bos_token, bos), ld__id_json(c->eos_token, eos),
                  sizeof(ld_float) == 8 ? "float64" : "float32") > 0;
     return ld__commit(f, tmp, path, ok);
 }
@@ -8118,15 +8321,16 @@ static int ld__kl_partner(const ld_trainer *tr, int i) {
 }
 
 /* The prompt of example i (cut as ld_dataset_seq cuts it) followed by the
-   completion of example j and eot, cut at the end to fit in T. */
+   completion of example j and eos, cut at the end to fit in T. */
 static ld_status ld__mismatched_seq(const ld_trainer *tr, int i, int j, int *buf, ld_seq *out) {
     const ld_dataset *ds = tr->ds;
-    int T = tr->m->T, f = tr->fields[0], eot = tr->m->cfg.eot_token;
-    ld_status st = ld_dataset_seq(ds, i, f, T, tr->cfg.max_prompt, eot, buf, out);
+    int T = tr->m->T, f = tr->fields[0], eos = tr->m->cfg.eos_token, ne = eos != LD_NO_TOKEN;
+    ld_status st = ld_dataset_seq(ds, i, f, T, tr->cfg.max_prompt, &tr->m->cfg, buf, out);
     if (st) return st;
-    int p = out->prompt_len, y = ds->len[(size_t)j * ds->n_fields + f], r = LD__MIN(y + 1, T - p);
+    int p = out->prompt_len, y = ds->len[(size_t)j * ds->n_fields + f], r = LD__MIN(y + ne, T - p);
+    if (r < 1) return ld__fail(LD_ERR_LENGTH, "example %d: example %d's completion is empty and there is no eos", i, j);
     memcpy(buf + p, ds->tokens + ds->start[(size_t)j * ds->n_fields + f], sizeof(int) * LD__MIN(y, r));
-    if (r == y + 1) buf[p + y] = eot;
+    if (ne && r == y + 1) buf[p + y] = eos;
     out->len = p + r;
     return LD_OK;
 }
@@ -8138,7 +8342,7 @@ static ld_status ld__build_rows(ld_trainer *tr, const int *idx, int n) {
     int T = tr->m->T, r = 0;
     if (tr->cfg.pref && tr->cfg.loss.kind == LD_KTO) {
         for (int i = 0; i < n; i++) {
-            ld_status st = ld_dataset_seq(tr->ds, idx[i], tr->fields[0], T, tr->cfg.max_prompt, tr->m->cfg.eot_token,
+            ld_status st = ld_dataset_seq(tr->ds, idx[i], tr->fields[0], T, tr->cfg.max_prompt, &tr->m->cfg,
                                           tr->buf + (size_t)i * T, &tr->rows[i]);
             if (!st) st = ld__mismatched_seq(tr, idx[i], ld__kl_partner(tr, idx[i]), tr->buf + (size_t)(n + i) * T, &tr->rows[n + i]);
             if (st) return st;
@@ -8150,7 +8354,7 @@ static ld_status ld__build_rows(ld_trainer *tr, const int *idx, int n) {
     for (int f = 0; f < tr->n_fields; f++)
         for (int i = 0; i < n; i++, r++) {
             ld_status st = ld_dataset_seq(tr->ds, idx[i], tr->fields[f], T, tr->cfg.max_prompt,
-                                          tr->m->cfg.eot_token, tr->buf + (size_t)r * T, &tr->rows[r]);
+                                          &tr->m->cfg, tr->buf + (size_t)r * T, &tr->rows[r]);
             if (st) return st;
         }
     tr->n_rows = r;
@@ -8540,7 +8744,7 @@ LDDEF ld_status ld_dyn_pair_step(ld_model *m, ld_model *ref, const char *prompt,
         buf = (int *)LD_MALLOC(sizeof(int) * 2 * (size_t)m->T);
         if (!buf) st = ld__fail(LD_ERR_OOM, "two sequences");
         for (int k = 0; k < 2 && !st; k++)
-            st = ld_dataset_seq(&ds, 0, 1 + k, m->T, tr.cfg.max_prompt, m->cfg.eot_token, buf + (size_t)k * m->T, &own[k]);
+            st = ld_dataset_seq(&ds, 0, 1 + k, m->T, tr.cfg.max_prompt, &m->cfg, buf + (size_t)k * m->T, &own[k]);
         obs = own;
         n_obs = 2;
     }
@@ -8649,7 +8853,7 @@ LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt,
     for (int i = 0; i < n && !st; i++)
         for (int f = 1; f < nf && !st; f++) {
             if (ds->len[(size_t)i * nf + f] < 0) continue;
-            st = ld_dataset_seq(ds, i, f, T, max_prompt, m->cfg.eot_token, buf + (size_t)k * T, &rows[k]);
+            st = ld_dataset_seq(ds, i, f, T, max_prompt, &m->cfg, buf + (size_t)k * T, &rows[k]);
             who[2 * k] = i; who[2 * k + 1] = f;
             if (++k == B && !st) { st = ld__probe_flush(m, rows, k, who, out, f_chosen); k = 0; }
         }
@@ -8663,12 +8867,14 @@ LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt,
             ld_seq s;
             if (f >= nf) { /* no response at all: the bare prompt, cut to half the context */
                 const int *x = ds->tokens + ds->start[(size_t)(i0 + b) * nf];
-                int xl = LD__MAX(0, LD__MIN(ds->len[(size_t)(i0 + b) * nf], T / 2 - 1));
-                buf[(size_t)b * T] = m->cfg.eot_token;
-                memcpy(buf + (size_t)b * T + 1, x, sizeof(int) * xl);
-                s.len = xl + 1;
+                int nbos = m->cfg.bos_token != LD_NO_TOKEN;
+                int xl = LD__MAX(0, LD__MIN(ds->len[(size_t)(i0 + b) * nf], T / 2 - nbos));
+                if (nbos) buf[(size_t)b * T] = m->cfg.bos_token;
+                memcpy(buf + (size_t)b * T + nbos, x, sizeof(int) * xl);
+                s.len = xl + nbos;
+                if (s.len < 1) { st = ld__fail(LD_ERR_LENGTH, "probe %d has an empty prompt and the model no bos", i0 + b); break; }
             } else {
-                st = ld_dataset_seq(ds, i0 + b, f, T, max_prompt, m->cfg.eot_token, buf + (size_t)b * T, &s);
+                st = ld_dataset_seq(ds, i0 + b, f, T, max_prompt, &m->cfg, buf + (size_t)b * T, &s);
                 s.len = s.prompt_len;
             }
             rows[b].tokens = buf + (size_t)b * T;

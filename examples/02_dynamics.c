@@ -41,7 +41,7 @@ static void show(const char *title, ld_model *m, const ld_dataset *od, const ld_
     int V = m->cfg.vocab_size;
     double *dl = (double *)malloc(sizeof(double) * m->T * V);
     const ld_seq *s = &obs[0];
-    int t = s->len - 6;   /* the first letter of the answer word (" moo." has 5 bytes + eot) */
+    int t = s->len - 6;   /* the first letter of the answer word (" moo." has 5 bytes + eos) */
     TRY(ld_dyn_predict(m, s, r->dtheta, dl, NULL));
     int top[4], low[4];
     double gain[4], loss[4];
@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
 
     int n = od.n_fields - 1, buf[16][48];
     ld_seq obs[16];
-    for (int f = 1; f <= n; f++) TRY(ld_dataset_seq(&od, 0, f, 48, 0, m.cfg.eot_token, buf[f - 1], &obs[f - 1]));
+    for (int f = 1; f <= n; f++) TRY(ld_dataset_seq(&od, 0, f, 48, 0, &m.cfg, buf[f - 1], &obs[f - 1]));
 
     /* 2. one SGD step of SFT on the cow's question, analysed and undone */
     ld_optim sgd;

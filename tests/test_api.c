@@ -218,7 +218,7 @@ static void test_pair_step(void) {
     st = ld_trainer_init(&tr, &m, &o, &ds, &tc2, NULL);
     int buf[2 * 64];
     ld_seq obs[2];
-    for (int k = 0; k < 2 && !st; k++) st = ld_dataset_seq(&ds, 0, 1 + k, m.T, 0, m.cfg.eot_token, buf + 64 * k, &obs[k]);
+    for (int k = 0; k < 2 && !st; k++) st = ld_dataset_seq(&ds, 0, 1 + k, m.T, 0, &m.cfg, buf + 64 * k, &obs[k]);
     ld_dyn_report r2;
     if (!st) st = ld_dyn_step(&tr, obs, 2, 0, &r2);
     CHECK_V(st == LD_OK && !memcmp(r.pred, r2.pred, 2 * sizeof(double)) && !memcmp(r.meas, r2.meas, 2 * sizeof(double)) &&

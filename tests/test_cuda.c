@@ -52,7 +52,7 @@ static double excess_d(const double *got, const double *ref, size_t n) {
 static ld_config cfg_of(int untied) {
     ld_config c = {0};
     c.vocab_size = 61; c.context = 16; c.n_layer = 2; c.n_head = 2; c.n_embd = 16;
-    c.eot_token = 60; c.untied_head = untied; c.init_std = 0.2;
+    c.ids_set = 1; c.bos_token = c.eos_token = 60; c.untied_head = untied; c.init_std = 0.2;
     return c;
 }
 

@@ -306,32 +306,33 @@ static void test_truncation(void) {
     ld_dataset ds;
     const char *t = "{\"prompt\": \"0123456789\", \"chosen\": \"abcdef\", \"rejected\": \"xy\"}\n";
     CHECK(parse(&ds, t, LD_DATA_PREF, NULL, 0) == LD_OK, "parse");
+    ld_config bc = {0}; /* byte-level: bos = eos = E */
     int buf[32], E = 256, fc = ld_dataset_field(&ds, "chosen"), fr = ld_dataset_field(&ds, "rejected");
     ld_seq s;
     /* χ = [E 0..9 a..f E], 18 tokens, in T = 12 */
     ds.truncation = LD_TRUNC_KEEP_START;
-    ld_dataset_seq(&ds, 0, fc, 12, 5, E, buf, &s);
+    ld_dataset_seq(&ds, 0, fc, 12, 5, &bc, buf, &s);
     CHECK_V(s.prompt_len == 5 && buf[1] == '0' && buf[4] == '3' && s.len == 12 && buf[10] == 'f' && buf[11] == E,
             "DPO keep_start: the prompt keeps its first tokens, [E]0123 abcdef[E]");
     ds.truncation = LD_TRUNC_TRL;
-    ld_dataset_seq(&ds, 0, fc, 12, 0, E, buf, &s);
+    ld_dataset_seq(&ds, 0, fc, 12, 0, &bc, buf, &s);
     CHECK_V(s.prompt_len == 11 && s.len == 12 && buf[10] == '9' && buf[11] == 'a', "TRL keep_start: the first 12 tokens, [E]0123456789 a");
-    ld_dataset_seq(&ds, 0, fc, 12, 5, E, buf, &s);
+    ld_dataset_seq(&ds, 0, fc, 12, 5, &bc, buf, &s);
     CHECK_V(s.prompt_len == 5 && buf[1] == '6' && s.len == 12 && buf[11] == E,
             "TRL with max_prompt 5: the prompt keeps its last 4 (max_prompt_length), then all fits");
-    CHECK_V(ld_dataset_seq(&ds, 0, fc, 11, 0, E, buf, &s) == LD_ERR_LENGTH && strstr(ld_failure_reason(), "line 1"),
+    CHECK_V(ld_dataset_seq(&ds, 0, fc, 11, 0, &bc, buf, &s) == LD_ERR_LENGTH && strstr(ld_failure_reason(), "line 1"),
             "TRL keep_start: a prompt that fills T is an error: %s", ld_failure_reason());
     ds.truncation = LD_TRUNC_TRL_KEEP_END;
-    ld_dataset_seq(&ds, 0, fc, 12, 0, E, buf, &s);
+    ld_dataset_seq(&ds, 0, fc, 12, 0, &bc, buf, &s);
     CHECK_V(s.len == 12 && s.prompt_len == 5 && buf[0] == '5' && buf[4] == '9' && buf[5] == 'a' && buf[11] == E,
             "TRL keep_end: the last 12 tokens, 56789 abcdef[E]");
-    ld_dataset_seq(&ds, 0, fr, 12, 0, E, buf, &s);
+    ld_dataset_seq(&ds, 0, fr, 12, 0, &bc, buf, &s);
     CHECK_V(s.len == 12 && s.prompt_len == 9 && buf[0] == '1', "TRL keep_end: each sequence on its own (rejected keeps more prompt)");
-    ld_dataset_seq(&ds, 0, fc, 4, 0, E, buf, &s);
+    ld_dataset_seq(&ds, 0, fc, 4, 0, &bc, buf, &s);
     CHECK_V(s.len == 4 && s.prompt_len == 1 && buf[0] == 'd' && buf[3] == E,
             "TRL keep_end into the response: its first kept token is the context");
     ds.truncation = (ld_truncation)9;
-    CHECK_V(ld_dataset_seq(&ds, 0, fc, 12, 0, E, buf, &s) == LD_ERR_ARG, "an unknown truncation is refused");
+    CHECK_V(ld_dataset_seq(&ds, 0, fc, 12, 0, &bc, buf, &s) == LD_ERR_ARG, "an unknown truncation is refused");
     ld_dataset_free(&ds);
 }
 

@@ -30,7 +30,7 @@ static run_t run(int threads, ld_opt_kind kind) {
     ld_seq s[4];
     for (int b = 0; b < 4; b++) {
         int n;
-        tok[b][0] = cfg.eot_token ? cfg.eot_token : 256;
+        tok[b][0] = m.cfg.bos_token;
         if (ld_tokenize(&m.cfg, text[b], -1, tok[b] + 1, 31, &n)) { printf("tokenize: %s\n", ld_failure_reason()); exit(1); }
         s[b].tokens = tok[b]; s[b].len = n + 1; s[b].prompt_len = 1 + (b % 2) * 3;
         if (s[b].prompt_len >= s[b].len) s[b].prompt_len = 1;

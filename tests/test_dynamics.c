@@ -19,10 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the byte-level vocabulary: bos = eos = 256, <|endoftext|> */
+static const ld_config byte_cfg;
+
 static ld_config small_cfg(int V) {
     ld_config c = {0};
     c.vocab_size = V; c.context = 16; c.n_layer = 2; c.n_head = 2; c.n_embd = 8; c.init_std = 0.3;
-    c.eot_token = V - 1;
+    c.ids_set = 1; c.bos_token = c.eos_token = V - 1;
     return c;
 }
 
@@ -191,7 +194,7 @@ static void test_step(void) {
     int no = 0;
     for (int i = 0; i < pr.n; i++)
         for (int f = 1; f < pr.n_fields; f++)
-            if (ld_dataset_seq(&pr, i, f, 16, 0, 256, obuf[no], &obs[no]) == LD_OK) no++;
+            if (ld_dataset_seq(&pr, i, f, 16, 0, &byte_cfg, obuf[no], &obs[no]) == LD_OK) no++;
     struct { ld_opt_kind kind; double wd, mom; const char *name; } opts[] = {
         { LD_OPT_SGD, 0, 0, "SGD" }, { LD_OPT_ADAMW, 0, 0, "AdamW" }, { LD_OPT_SGD, 0.1, 0.9, "SGD+momentum+wd" }, { LD_OPT_RMSPROP, 0, 0, "RMSprop" } };
     for (int k = 0; k < 4; k++) {
@@ -273,7 +276,7 @@ static void test_step(void) {
             double v = pres.logp[i * pres.n_types + f - 1];
             ld_seq s;
             int buf[16];
-            if (ld_dataset_seq(&pr, i, f, 16, 0, 256, buf, &s) != LD_OK) { ok &= isnan(v); continue; }
+            if (ld_dataset_seq(&pr, i, f, 16, 0, &byte_cfg, buf, &s) != LD_OK) { ok &= isnan(v); continue; }
             ld_forward(&m, &s, 1);
             ok &= v == m.seq_logp[0];
         }
@@ -313,7 +316,7 @@ static void test_squeeze(void) {
     for (int i = 0; i < V; i++) rising += dlogp[i] > 0;
     CHECK_V(dlogp[0] > 0 && rising <= 2, "only the top class(es) rise (%d of %d), the argmax most: %+.3g", rising, V, dlogp[0] / eta);
 
-    /* a one-position transformer, χ = [eot, y], made confident by a few SFT
+    /* a one-position transformer, χ = [bos, y], made confident by a few SFT
        steps on y = a; then a negative gradient on its rarest token */
     ld_config c = small_cfg(9);
     ld_model m;

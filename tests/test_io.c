@@ -108,8 +108,10 @@ static void test_bad_config(void) {
     CHECK(m.theta == NULL && m.mem == NULL, "failed init leaves a zeroed model");
     c = tiny(); c.n_layer = -1;
     EXPECT_ERR(ld_model_init(&m, &c, 1, 0, 0, 1), LD_ERR_CONFIG, "positive");
-    c = tiny(); c.eot_token = 500;
-    EXPECT_ERR(ld_model_init(&m, &c, 1, 0, 0, 1), LD_ERR_CONFIG, "eot_token");
+    c = tiny(); c.ids_set = 1; c.bos_token = 0; c.eos_token = 500;
+    EXPECT_ERR(ld_model_init(&m, &c, 1, 0, 0, 1), LD_ERR_CONFIG, "eos_token");
+    c = tiny(); c.ids_set = 1; c.bos_token = -2; c.eos_token = 0;
+    EXPECT_ERR(ld_model_init(&m, &c, 1, 0, 0, 1), LD_ERR_CONFIG, "bos_token");
     c = tiny();
     EXPECT_ERR(ld_model_init(&m, &c, 1, 13, 0, 1), LD_ERR_ARG, "context");
     EXPECT_ERR(ld_model_init(&m, &c, 0, 4, 0, 1), LD_ERR_ARG, "B=0");

@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the byte-level vocabulary: bos = eos = 256, <|endoftext|> */
+static const ld_config byte_cfg;
+
 static const char *PREF =
     "{\"prompt\": \"ab\", \"chosen\": \"cdcdc\", \"rejected\": \"ce\"}\n"
     "{\"prompt\": \"b\", \"chosen\": \"dd\", \"rejected\": \"eeeeee\"}\n"
@@ -161,7 +164,7 @@ int main(int argc, char **argv) {
     ld_seq obs[8];
     int no = 0;
     for (int i = 0; i < pd.n; i++)
-        for (int f = 1; f < 3; f++) ld_dataset_seq(&pd, i, f, 16, 0, 256, obuf[no], &obs[no]), no++;
+        for (int f = 1; f < 3; f++) ld_dataset_seq(&pd, i, f, 16, 0, &byte_cfg, obuf[no], &obs[no]), no++;
 
     struct { const char *name; ld_pref_opts o; } cases[40];
     int nc = 0;

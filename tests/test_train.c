@@ -92,16 +92,27 @@ static void test_truncation(void) {
     int buf[32], buf2[32], eot = 256;
     ld_seq s, s2;
     /* T = 20, max_prompt 8: prompt keeps its last 7 bytes; chosen is cut */
-    ld_dataset_seq(&ds, 0, ld_dataset_field(&ds, "chosen"), 20, 8, eot, buf, &s);
-    ld_dataset_seq(&ds, 0, ld_dataset_field(&ds, "rejected"), 20, 8, eot, buf2, &s2);
+    ld_dataset_seq(&ds, 0, ld_dataset_field(&ds, "chosen"), 20, 8, &cfg, buf, &s);
+    ld_dataset_seq(&ds, 0, ld_dataset_field(&ds, "rejected"), 20, 8, &cfg, buf2, &s2);
     CHECK_V(s.prompt_len == 8 && buf[0] == eot && buf[1] == '9' && buf[7] == 'F', "long prompt keeps its end: [eot]9ABCDEF");
     CHECK_V(s.len == 19 && buf[8] == 'a' && buf[17] == 'j' && buf[18] == eot, "chosen fits after the cut prompt, ends with eot (len %d)", s.len);
     CHECK_V(s2.prompt_len == 8 && !memcmp(buf, buf2, sizeof(int) * 8) && s2.len == 11 && buf2[10] == eot,
             "rejected shares the same prompt cut");
-    ld_dataset_seq(&ds, 0, ld_dataset_field(&ds, "chosen"), 12, 8, eot, buf, &s);
+    ld_dataset_seq(&ds, 0, ld_dataset_field(&ds, "chosen"), 12, 8, &cfg, buf, &s);
     CHECK_V(s.len == 12 && s.prompt_len == 8 && buf[11] == 'd', "response cut at the end when it still does not fit (no eot)");
-    ld_dataset_seq(&ds, 1, ld_dataset_field(&ds, "chosen"), 20, 8, eot, buf, &s);
+    ld_dataset_seq(&ds, 1, ld_dataset_field(&ds, "chosen"), 20, 8, &cfg, buf, &s);
     CHECK_V(s.len == 6 && s.prompt_len == 3 && buf[3] == 'o' && buf[5] == eot, "short example untouched: [eot]hi ok[eot]");
+    /* a model without a bos, whose eos is id 0 (Pythia's eos): χ = [x; y; 0] */
+    ld_config nb = cfg;
+    nb.ids_set = 1; nb.bos_token = LD_NO_TOKEN; nb.eos_token = 0;
+    ld_dataset_seq(&ds, 1, ld_dataset_field(&ds, "chosen"), 20, 8, &nb, buf, &s);
+    CHECK_V(s.len == 5 && s.prompt_len == 2 && buf[0] == 'h' && buf[2] == 'o' && buf[4] == 0, "no bos, eos 0: hi ok[0] (len %d, prompt %d)", s.len, s.prompt_len);
+    ld_dataset_seq(&ds, 0, ld_dataset_field(&ds, "chosen"), 20, 8, &nb, buf, &s);
+    CHECK_V(s.prompt_len == 8 && buf[0] == '8' && buf[7] == 'F' && s.len == 19 && buf[18] == 0,
+            "no bos: a long prompt keeps its last 8 tokens (prompt %d, len %d)", s.prompt_len, s.len);
+    nb.eos_token = LD_NO_TOKEN;
+    ld_dataset_seq(&ds, 1, ld_dataset_field(&ds, "chosen"), 20, 8, &nb, buf, &s);
+    CHECK_V(s.len == 4 && s.prompt_len == 2 && buf[3] == 'k', "neither bos nor eos: hiok (len %d)", s.len);
     ld_dataset_free(&ds);
 }
 

@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
     /* ---- the training step, GPU and CPU side by side ---- */
     ld_config cfg = {0};
     cfg.vocab_size = V; cfg.context = 1024; cfg.n_layer = L; cfg.n_head = NH; cfg.n_embd = C;
-    cfg.eot_token = V - 1;
+    cfg.ids_set = 1; cfg.bos_token = cfg.eos_token = V - 1;
     ld_model m;
     if (ld_model_init(&m, &cfg, B, T, LD_TRAIN, 1) != LD_OK) {
         printf("# bench_cuda: model: %s\n", ld_failure_reason());

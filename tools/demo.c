@@ -139,12 +139,12 @@ typedef struct {
 
 static const char *const PHASES[5] = { "sft", "dpo", "onpolicy_dpo", "extend_sft", "extend_dpo" };
 
-/* The prompt of question q as tokens [eot; question]. */
+/* The prompt of question q as tokens [bos; question] (the demo's byte-level model has one). */
 static int prompt_tokens(demo *d, int q, int *buf) {
     char txt[W_TXT];
     int n;
     world_question(&d->w, q, txt);
-    buf[0] = d->m.cfg.eot_token;
+    buf[0] = d->m.cfg.bos_token;
     TRY(ld_tokenize(&d->m.cfg, txt, -1, buf + 1, d->s.T - 1, &n));
     return n + 1;
 }
@@ -188,7 +188,7 @@ static void evaluate(demo *d, int phase, long step) {
         for (int b = 0; b < nb; b++) {
             char txt[W_TXT + 64];
             const int *o = out + (size_t)b * T;
-            int ended = o[olen[b] - 1] == m->cfg.eot_token;
+            int ended = o[olen[b] - 1] == m->cfg.eos_token;
             ld_detokenize(&m->cfg, o + ps[b].len, olen[b] - ps[b].len, txt, sizeof txt);
             right += world_judge(&d->w, held[i0 + b], txt);
             rep += repetitive(txt, ended);
@@ -214,7 +214,7 @@ static void observed_probes(demo *d, observed *o) {
     o->n = 0;
     for (int i = 0; i < p->n; i++)
         for (int f = 1; f < p->n_fields; f++)
-            if (ld_dataset_seq(p, i, f, T, 0, d->m.cfg.eot_token, o->buf + (size_t)o->n * T, &o->seq[o->n]) == LD_OK)
+            if (ld_dataset_seq(p, i, f, T, 0, &d->m.cfg, o->buf + (size_t)o->n * T, &o->seq[o->n]) == LD_OK)
                 o->type[o->n++] = f;
 }
 
@@ -259,7 +259,7 @@ static void pretrain(demo *d) {
     fclose(f);
     int *tok = (int *)malloc(sizeof(int) * n), nt;
     TRY(ld_tokenize(&d->m.cfg, txt, n, tok, (int)n, &nt));
-    for (int i = 0; i < nt; i++) if (tok[i] == '\n') tok[i] = d->m.cfg.eot_token;   /* one statement per document */
+    for (int i = 0; i < nt; i++) if (tok[i] == '\n') tok[i] = d->m.cfg.eos_token;   /* one statement per document */
     ld_optim o;
     ld_optim_config oc = {0};
     oc.lr = s->pre_lr; oc.grad_clip = 1.0; oc.weight_decay = 0.01;
@@ -536,8 +536,8 @@ int main(int argc, char **argv) {
         infl.type = (int *)malloc(sizeof(int) * cap);
         infl.buf = (int *)malloc(sizeof(int) * (size_t)cap * T);
         int fc = ld_dataset_field(&d->probes, "chosen"), fh = ld_dataset_field(&d->held, "completion");
-        for (int i = 0; i < d->probes.n; i++, n++) TRY(ld_dataset_seq(&d->probes, i, fc, T, 0, d->m.cfg.eot_token, infl.buf + (size_t)n * T, &infl.seq[n]));
-        for (int i = 0; i < n_held && n < cap; i++, n++) TRY(ld_dataset_seq(&d->held, i, fh, T, 0, d->m.cfg.eot_token, infl.buf + (size_t)n * T, &infl.seq[n]));
+        for (int i = 0; i < d->probes.n; i++, n++) TRY(ld_dataset_seq(&d->probes, i, fc, T, 0, &d->m.cfg, infl.buf + (size_t)n * T, &infl.seq[n]));
+        for (int i = 0; i < n_held && n < cap; i++, n++) TRY(ld_dataset_seq(&d->held, i, fh, T, 0, &d->m.cfg, infl.buf + (size_t)n * T, &infl.seq[n]));
         infl.n = n;
     }
     ld_influence inf;

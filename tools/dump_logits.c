@@ -73,7 +73,7 @@ static int run_one(const char *outdir, const char *sub, int untied,
     const int lens[B] = { 32, 13 };
     static int toks[B][T];
     for (int b = 0; b < B; b++) {
-        toks[b][0] = m.cfg.eot_token;
+        toks[b][0] = m.cfg.bos_token;
         for (int t = 1; t < lens[b]; t++) toks[b][t] = (t * 37 + b * 101 + 11) % V;
     }
     ld_seq seqs[B];

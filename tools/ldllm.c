@@ -721,7 +721,7 @@ static int cmd_logprobs(int argc, char **argv) {
         { NULL, 0, NULL, NULL } };
     int r = parse(argc, argv, opts, "logprobs",
                   "Prints, as CSV on stdout, log π(y|x) of every response field of every example, and\n"
-                  "the per-token values (space-separated, nats). χ = [eot; prompt; response; eot].");
+                  "the per-token values (space-separated, nats). χ = [bos; prompt; response; eos].");
     if (r) return r;
     if (!model || !data) return fail(2, "logprobs: --model and --data are required");
     if (batch < 1) return fail(2, "logprobs: --batch must be ≥ 1");
@@ -743,7 +743,7 @@ static int cmd_logprobs(int argc, char **argv) {
     for (size_t p0 = 0; p0 < np && !code; p0 += batch) {
         int n = (int)(np - p0 < (size_t)batch ? np - p0 : (size_t)batch);
         for (int b = 0; b < n && !code; b++)
-            if (ld_dataset_seq(&ds, pairs[2 * (p0 + b)], pairs[2 * (p0 + b) + 1], m.T, max_prompt, m.cfg.eot_token,
+            if (ld_dataset_seq(&ds, pairs[2 * (p0 + b)], pairs[2 * (p0 + b) + 1], m.T, max_prompt, &m.cfg,
                                buf + (size_t)b * m.T, &rows[b]))
                 code = fail(1, "logprobs: %s", ld_failure_reason());
         if (code) break;
@@ -764,7 +764,7 @@ static int cmd_logprobs(int argc, char **argv) {
 
 /* ----------------------------------------------------------- dynamics */
 
-/* A token as text for a table: printable ASCII as itself, else \xNN or <eot>. */
+/* A token as text for a table: printable ASCII as itself, else \xNN or <eot> (the byte-level <|endoftext|>). */
 static int cmd_dynamics(int argc, char **argv) {
     const char *model = NULL, *update = NULL, *observe = NULL, *optim = "sgd";
     double lr = 0.01;
@@ -829,7 +829,7 @@ static int cmd_dynamics(int argc, char **argv) {
     for (int i = 0; i < od.n; i++)
         for (int f = 1; f < od.n_fields; f++)
             if (od.len[(size_t)i * od.n_fields + f] >= 0) {
-                if (ld_dataset_seq(&od, i, f, m.T, max_prompt, m.cfg.eot_token, obuf + (size_t)k * m.T, &obs[k]) && !code)
+                if (ld_dataset_seq(&od, i, f, m.T, max_prompt, &m.cfg, obuf + (size_t)k * m.T, &obs[k]) && !code)
                     code = fail(1, "dynamics: observe: %s", ld_failure_reason());
                 oi[2 * k] = i; oi[2 * k + 1] = f; k++;
             }
@@ -939,10 +939,12 @@ static int cmd_generate(int argc, char **argv) {
     int T = m.T, np;
     int *tok = (int *)malloc(sizeof(int) * T), *out = (int *)malloc(sizeof(int) * (size_t)n * T), *out_len = (int *)malloc(sizeof(int) * n);
     ld_seq *ps = (ld_seq *)malloc(sizeof(ld_seq) * n);
-    tok[0] = m.cfg.eot_token;
+    int nb = m.cfg.bos_token != LD_NO_TOKEN; /* the prompt starts with bos when the model has one */
+    tok[0] = m.cfg.bos_token;
     int code = 0;
-    if (ld_tokenize(&m.cfg, prompt, -1, tok + 1, T - 1, &np)) code = fail(1, "generate: prompt: %s", ld_failure_reason());
-    for (int i = 0; i < n && !code; i++) { ps[i].tokens = tok; ps[i].len = np + 1; ps[i].prompt_len = np + 1; }
+    if (ld_tokenize(&m.cfg, prompt, -1, tok + nb, T - nb, &np)) code = fail(1, "generate: prompt: %s", ld_failure_reason());
+    else if (np + nb < 1) code = fail(2, "generate: an empty prompt needs a model with a bos token");
+    for (int i = 0; i < n && !code; i++) { ps[i].tokens = tok; ps[i].len = np + nb; ps[i].prompt_len = np + nb; }
     ld_rng rng;
     ld_rng_seed(&rng, (uint64_t)seed);
     ld_sample_opts so;
