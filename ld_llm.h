@@ -7341,9 +7341,10 @@ static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const cha
                     q += w ? (size_t)w : 1;
                 }
                 char why[300] = "";
-                if (!st && f == 0) st = ld__dsb_put_prompt(&b, texts[k], len);
-                else if (!st) st = ld__dsb_put_response(&b, f, texts[k], len, why, sizeof why);
-                if (st && st != LD_ERR_OOM) st = ld__fail_context(st, "example %d: \"%s\"", i, name);
+                if (!st) {
+                    st = f == 0 ? ld__dsb_put_prompt(&b, texts[k], len) : ld__dsb_put_response(&b, f, texts[k], len, why, sizeof why);
+                    if (st && st != LD_ERR_OOM) st = ld__fail_context(st, "example %d: \"%s\"", i, name);   /* the tokenizer's */
+                }
                 if (!st && why[0]) st = ld__fail(LD_ERR_DATA, "example %d: %s", i, why);
             } else {
                 for (size_t q = 0; q < len && !st; q++)
