@@ -293,6 +293,7 @@ static int cmd_init(int argc, char **argv) {
     cfg.vocab_size = vocab ? vocab : tk ? ld_tokenizer_vocab_size(tk) : 257;
     if (pad > 0 && cfg.vocab_size % pad) cfg.vocab_size += pad - cfg.vocab_size % pad;
     cfg.untied_head = untied;
+    if (tk && ld_text_check(&cfg, tk)) { ld_tokenizer_free(tk); return fail(1, "init: %s: %s", tokp, ld_failure_reason()); }
     if (tk) {   /* bos and eos: tokens of the tokenizer, by their strings */
         const char *names[2] = { bos ? bos : "<|endoftext|>", eos ? eos : "<|endoftext|>" };
         int ids[2], given[2] = { bos != NULL, eos != NULL };
