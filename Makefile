@@ -131,7 +131,7 @@ $(1)/test_kernels_avx2: tests/test_kernels.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -march=x86-64-v3 $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_kernels_sse2: tests/test_kernels.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -march=x86-64 $(2) $$< -o $$@ $$(LDLIBS)
-$(1)/test_readme: tests/test_readme.sh | $(1)
+$(1)/test_readme: tests/test_readme.sh $(1)/ldllm | $(1)
 	cp tests/test_readme.sh $$@ && chmod +x $$@
 $(1)/test_static: tests/test_static.c tests/static2.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_static.c tests/static2.c -o $$@ $$(LDLIBS)

@@ -42,7 +42,8 @@
                     DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
-       >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE)
+       >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE);
+                    a model's text through its tokenizer
        >>io         safetensors (Hugging Face GPT-2 layout), JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
@@ -118,7 +119,13 @@
                         (LD_DATA_UNPAIRED); ld_pref_eval, ld_kto_eval;
                         LD_IPO is now TRL's per-token IPO (LD_IPO_SUM the
                         summed one); ld_pref_loss reports ld_row_coef;
-                        ld_pref_opts starts with beta (= {0} in C++)
+                        ld_pref_opts starts with beta (= {0} in C++);
+                        a model's tokenizer: m->tokenizer, read by ld_load
+                        (LD_LOAD_NO_TOKENIZER) and written by ld_save
+                        (ld_tokenizer_save), ld_model_set_tokenizer,
+                        ld_model_encode / decode / token_string,
+                        ld_data_opts.tokenizer, ld_dataset_from_strings_opts;
+                        text as bytes only for V = 256 or 257 (ld_text_check)
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
