@@ -1,5 +1,171 @@
 #!/usr/bin/env python3
-"""DOCSTRING (filled in below)"""
+"""Generate an independent PyTorch reference for ld_llm.h's Hugging Face families.
+
+What it does
+------------
+Builds six tiny checkpoints of three Hugging Face model families -- GPT-NeoX
+(Pythia), Llama (SmolLM2, TinyLlama, Llama 3) and Qwen2 (Qwen2/2.5) -- from
+plain tensor ops (no transformers package), following modeling_gpt_neox.py,
+modeling_llama.py, modeling_qwen2.py and modeling_rope_utils.py.  For each
+it draws seeded weights, rounds them to the variant's dtype, writes what
+save_pretrained would write (config.json, generation_config.json,
+model.safetensors or shards + model.safetensors.index.json), and computes
+in float64 from exactly the stored (rounded) values, for a right-padded
+batch of 3 sequences,
+
+  * the logits of every sequence (each run on its own, at its own length),
+  * the response-token loss and its gradient w.r.t. every stored tensor,
+  * 3 steps of torch.optim.AdamW: the losses and the tensors after,
+
+into expected.safetensors.  Checks before writing: float64 autograd vs
+central finite differences on a few entries of every tensor; the padded,
+causally-masked batch vs the per-sequence logits; each config.json read back
+with Hugging Face's defaults gives the variant computed; every safetensors
+file read back bit-exactly.
+
+Run
+---
+    /usr/bin/python3 tools/gen_family_reference.py tests/data/families
+    /usr/bin/python3 tools/gen_family_reference.py --sensitivity
+
+The second writes nothing: it flips one convention at a time (qkv read as
+[q|k|v] blocks, rotary on interleaved pairs, rotary on all dims, inv_freq
+over head_size, residual swapped, tanh GELU, rope scaling ignored, theta
+read as 10000, kv head j mod NKV, the decoy sliding window applied) and
+prints how far the logits move -- each far above the round-off, so the
+committed logits tell each mistake apart.
+
+Needs only torch (Debian python3-torch 1.13, CPU), numpy and the standard
+library.  Output is deterministic (fixed seeds, one thread, deterministic
+algorithms): a rerun writes identical bytes.  It prints, per variant, the
+loss, the AdamW losses, the padded-vs-alone max |dlogit|, the worst
+finite-difference relative error and the file sizes.
+
+Variants (tests/data/families/<name>/)
+--------------------------------------
+V vocab, C hidden_size, L layers, NH heads, NKV kv heads, HD head width,
+R rotary width, I intermediate_size.  All L = 2, V = 40, max_position 32
+unless stated.
+
+  neox_partial_parallel  gpt_neox, F32, C 32, NH 2, HD 16, I 16,
+      rotary_pct 0.25 -> R = int(16 * 0.25) = 4, theta 10000,
+      use_parallel_residual true, bos = eos = 0.  config.json as transformers
+      4.47-4.55 re-save a Pythia config: rotary_pct + rotary_emb_base and the
+      flat partial_rotary_factor + rope_theta, equal.
+  neox_full_sequential   gpt_neox, F16, C 16, NH 4, HD 4, I 24, R = 4,
+      theta 1000, use_parallel_residual false.  config.json as transformers 5
+      writes it: "rope_parameters": {"partial_rotary_factor": 1.0,
+      "rope_theta": 1000.0, "rope_type": "default"}, "dtype" (no
+      rotary_pct: a reader defaulting to Pythia's 0.25 is wrong here).
+  llama_gqa_tied         llama (SmolLM2-135M's keys), BF16, C 16, NH 4,
+      NKV 2, HD 4 (no head_dim key), I 20, theta 100000, tie_word_embeddings
+      true: no lm_head.weight in the file.
+  llama_llama3_sharded   llama (Llama 3.x keys), F32, C 16, NH 4, NKV 1,
+      head_dim 6 (given; C/NH = 4), I 20, attention_bias true, mlp_bias
+      true, untied, bos 1, eos [2, 3], theta 10000, max_position 2048,
+      rope_scaling {"rope_type": "llama3", "factor": 8.0, "low_freq_factor":
+      1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 256}:
+      wavelengths 6.3, 135, 2916 are high / medium / low frequency.  Two
+      shards (max_shard_size 16000 bytes) and model.safetensors.index.json.
+  llama_linear           llama (TinyLlama's keys), F32, C 16, NH 4, NKV 4,
+      I 20, theta 10000, rope_scaling {"factor": 2.0, "rope_type": "linear"},
+      untied, bos 1, eos 2.
+  qwen2_gqa              qwen2 (Qwen2.5's keys), F64, C 16, NH 4, NKV 2, I 20,
+      theta 1e6, rms_norm_eps 1e-6, untied, bos = eos = 37,
+      use_sliding_window false with a decoy sliding_window 4 (HF sets it to
+      None when use_sliding_window is false: full causal attention).
+
+Weights: torch.Generator().manual_seed(seed), torch.randn in float64, in
+state_dict order; matrices and embeddings 0.1 r, norm weights 1 + 0.1 r,
+biases 0.1 r; rounded to the variant's dtype (round to nearest even); the
+reference uses the float64 values of the rounded numbers.  Then the token
+ids: torch.randint(0, V, (B, Tb)) from the same generator; pads set to 0.
+
+Models (float64; every Linear is y = x W^T + b with W stored (out, in))
+-------------------------------------------------------------------------
+Rotary (modeling_rope_utils): inv[j] = theta^(-2j/R), j = 0..R/2-1;
+  linear: inv[j] / factor;  llama3: with old = original_max_position_
+  embeddings, wl = 2 pi / inv[j]: wl < old/high_freq_factor -> inv[j];
+  wl > old/low_freq_factor -> inv[j]/factor; otherwise, s = (old/wl -
+  low_freq_factor)/(high_freq_factor - low_freq_factor), (1-s) inv[j]/factor
+  + s inv[j].  At position t, angle a[j] = t inv[j]; cos, sin of
+  cat(a, a) (R values); x -> x cos + rotate_half(x) sin with
+  rotate_half(x) = cat(-x[R/2:], x[:R/2]) (split halves, not interleaved
+  pairs).  Positions are 0..len-1.  (HF computes inv and cos/sin in
+  float32; here float64.)
+Attention: causal softmax of q k^T / sqrt(HD) (HD = head_size / head_dim),
+  heads concatenated in order, then the output projection.
+
+GPT-NeoX: x = embed_in[ids]; per layer, with LN = LayerNorm(eps
+  layer_norm_eps, biased variance, weight and bias):
+    a = attn(LN1(x));  parallel:   x = x + a + mlp(LN2(x))
+                       sequential: x = x + a;  x = x + mlp(LN2(x))
+  query_key_value (3C, C) + bias: its output viewed (NH, 3 HS) -- per head
+  [q_h, k_h, v_h], i.e. rows h*3HS + [0,HS) q, + [HS,2HS) k, + [2HS,3HS) v;
+  rotary on the first R dims of each head's q and k, the rest passed
+  through; dense (C, C) + bias.  mlp: dense_4h_to_h(gelu(dense_h_to_4h(h)))
+  with biases and exact erf GELU ("gelu": x/2 (1 + erf(x/sqrt 2))).
+  logits = LN_final(x) embed_out^T (untied, no bias).
+Llama / Qwen2: x = embed_tokens[ids]; per layer
+    x = x + attn(RMS1(x));  x = x + mlp(RMS2(x)),
+  RMS(x) = x / sqrt(mean(x^2) + rms_norm_eps) * w.  q_proj (NH HD, C),
+  k_proj, v_proj (NKV HD, C), o_proj (C, NH HD); rotary on all HD dims of q
+  and k; query head j reads kv head j // (NH/NKV) (repeat_kv).  Biases:
+  Llama q/k/v/o iff attention_bias, gate/up/down iff mlp_bias; Qwen2 q/k/v
+  always, o_proj and the MLP never.  mlp: down(silu(gate(h)) * up(h)).
+  logits = RMS_final(x) head^T, head = lm_head.weight, or embed_tokens
+  when tie_word_embeddings (its gradient then holds both uses).
+
+Loss: logits at position t predict token t+1.  For sequence b the target
+positions are t = prompt_len[b]-1 .. len[b]-2; loss = (sum of -log
+softmax(logits[b,t])[ids[b,t+1]]) / N_tok, N_tok = sum_b (len[b] -
+prompt_len[b]).  len = (12, 9, 7), prompt_len = (3, 2, 4), B = 3, Tb = 12.
+
+Training: torch.optim.AdamW, lr 1e-3, betas (0.9, 0.95), eps 1e-8, weight
+decay 0.1 on the 2-D tensors (embeddings, matrices), 0 on biases and norm
+weights; no gradient clipping.  Step k (k = 1..3), per tensor p with
+gradient g: p -= lr wd p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+p -= (lr / (1 - b1^k)) m / (sqrt(v) / sqrt(1 - b2^k) + eps).
+adamw.losses[i] is the loss at the weights after i steps (i = 0..3).
+
+Files
+-----
+Safetensors as the safetensors library writes them: u64 little-endian
+header length N; N bytes of compact JSON, "__metadata__" first
+({"format": "pt"} for weights), then per tensor {"dtype", "shape",
+"data_offsets"} in data order, padded with spaces to a multiple of 8; then
+the raw little-endian data.  Tensors ordered by dtype size (descending),
+then name -- here one dtype per file, so by name.  JSON files:
+json.dumps(indent=2, sort_keys=True) + newline, as transformers writes them.
+Shards: state_dict order, a new shard when the next tensor would pass
+max_shard_size; named model-0000k-of-0000n.safetensors; the index holds
+{"metadata": {"total_size": data bytes}, "weight_map": {name: file}}.
+
+Tensor names (save_pretrained's; layer i = 0..L-1):
+  gpt_neox.embed_in.weight (V,C);  gpt_neox.layers.i.input_layernorm.{weight,
+  bias} (C); .post_attention_layernorm.{weight,bias} (C);
+  .attention.query_key_value.weight (3C,C), .bias (3C); .attention.dense.
+  weight (C,C), .bias (C); .mlp.dense_h_to_4h.weight (I,C), .bias (I);
+  .mlp.dense_4h_to_h.weight (C,I), .bias (C); gpt_neox.final_layer_norm.
+  {weight,bias} (C); embed_out.weight (V,C).
+  model.embed_tokens.weight (V,C); model.layers.i.self_attn.q_proj.weight
+  (NH HD,C) [.bias]; .k_proj / .v_proj.weight (NKV HD,C) [.bias];
+  .o_proj.weight (C,NH HD) [.bias]; .mlp.gate_proj / .up_proj.weight (I,C)
+  [.bias (I)]; .mlp.down_proj.weight (C,I) [.bias (C)];
+  .input_layernorm.weight (C); .post_attention_layernorm.weight (C);
+  model.norm.weight (C); lm_head.weight (V,C) unless tied.
+
+expected.safetensors (all F64; metadata: the variant, the loss rule and the
+optimizer's hyperparameters, as strings):
+  input_ids (B,Tb)   token ids as exact floats, pads 0
+  len (B), prompt_len (B)
+  logits (B,Tb,V)    each sequence run alone at its own length; pads 0
+  loss (1)           at the initial weights
+  rope.inv_freq (R/2) the inverse frequencies above (after scaling)
+  grad.<name>        d loss / d tensor, the tensor's HF shape, every tensor
+  adamw.losses (4)   losses after 0, 1, 2, 3 steps
+  after.<name>       every tensor after 3 steps
+"""
 
 import json
 import math
@@ -63,6 +229,8 @@ MAX_POS = 32
 
 def rotary_dim(v):
     """GPT-NeoX: int(head_size * rotary_pct); Llama/Qwen2: head_dim."""
+    if v.get("bug") == "rotary_all":
+        return v["HD"]
     return int(v["HD"] * v["rotary_pct"])
 
 
@@ -75,7 +243,7 @@ def hf_config(v):
     name = v["name"]
     if name == "neox_partial_parallel":
         # Pythia's keys (rotary_pct, rotary_emb_base) plus the flat newer
-        # spellings transformers 4.47-4.57 add on save (partial_rotary_factor,
+        # spellings transformers 4.47-4.55 add on save (partial_rotary_factor,
         # rope_theta), both holding the same values.
         return {
             "architectures": ["GPTNeoXForCausalLM"],
@@ -88,7 +256,7 @@ def hf_config(v):
             "partial_rotary_factor": v["rotary_pct"], "rope_scaling": None,
             "rope_theta": int(v["theta"]), "rotary_emb_base": int(v["theta"]),
             "rotary_pct": v["rotary_pct"], "tie_word_embeddings": False,
-            "torch_dtype": tdt, "transformers_version": "4.57.1", "use_cache": True,
+            "torch_dtype": tdt, "transformers_version": "4.55.0", "use_cache": True,
             "use_parallel_residual": v["parallel"], "vocab_size": V,
         }
     if name == "neox_full_sequential":
@@ -246,7 +414,8 @@ def check_config_means_variant(v):
 
 def generation_config(v):
     return {"_from_model_config": True, "bos_token_id": v["bos"],
-            "eos_token_id": v["eos"], "transformers_version": "4.57.1"}
+            "eos_token_id": v["eos"],
+            "transformers_version": hf_config(v)["transformers_version"]}
 
 
 # ---------------------------------------------------------------- tensors
@@ -319,7 +488,11 @@ def init_weights(v):
 def inv_freq_of(v):
     """(R/2,) float64 inverse frequencies, modeling_rope_utils' formulas."""
     R = rotary_dim(v)
-    inv = 1.0 / (v["theta"] ** (torch.arange(0, R, 2, dtype=torch.float64) / R))
+    base_dim = v["HD"] if v.get("bug") == "rotary_dim_base" else R
+    theta = 10000.0 if v.get("bug") == "theta_default" else v["theta"]
+    inv = 1.0 / (theta ** (torch.arange(0, R, 2, dtype=torch.float64) / base_dim))
+    if v.get("bug") == "no_rope_scaling":
+        return inv
     if v["rope"] == "linear":
         inv = inv / v["rope_factor"]
     elif v["rope"] == "llama3":
@@ -349,11 +522,15 @@ def llama3_regimes(v):
             "low" if w > old / v["low_freq_factor"] else "medium" for w in wl.tolist()]
 
 
-def rope(x, inv):
+def rope(x, inv, bug=None):
     """x (..., n, R): x cos + rotate_half(x) sin, rotate_half = cat(-x2, x1)
     on the two halves; angle of pair j at position t is t inv[j]."""
     n, R = x.shape[-2], x.shape[-1]
     ang = torch.arange(n, dtype=torch.float64)[:, None] * inv[None, :]  # (n, R/2)
+    if bug == "rope_pairs":                         # wrong: pairs (2j, 2j+1)
+        xe, xo = x[..., 0::2], x[..., 1::2]
+        c, s = ang.cos(), ang.sin()
+        return torch.stack((xe * c - xo * s, xe * s + xo * c), dim=-1).flatten(-2)
     emb = torch.cat((ang, ang), dim=-1)                                 # (n, R)
     x1, x2 = x[..., :R // 2], x[..., R // 2:]
     return x * emb.cos() + torch.cat((-x2, x1), dim=-1) * emb.sin()
@@ -376,11 +553,13 @@ def linear(x, p, name, bias):
     return y + p[name + ".bias"] if bias else y
 
 
-def causal_attention(q, k, v, hd):
+def causal_attention(q, k, v, hd, window=None):
     """q (bn, NH, n, hd), k/v (bn, NH, n, hd) -> (bn, n, NH*hd)."""
     n = q.shape[-2]
     att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(hd))
     mask = torch.ones(n, n, dtype=torch.bool).tril()
+    if window is not None:                          # wrong here: a sliding window
+        mask = mask & ~torch.ones(n, n, dtype=torch.bool).tril(-window)
     att = torch.softmax(att.masked_fill(~mask, float("-inf")), dim=-1)
     y = att @ v
     return y.transpose(1, 2).reshape(q.shape[0], n, -1)
@@ -390,17 +569,23 @@ def neox_attention(v, p, pre, h, inv):
     bn, n, _ = h.shape
     NH, HS, R = v["NH"], v["HD"], rotary_dim(v)
     qkv = linear(h, p, pre + "attention.query_key_value", v["attn_bias"])  # (bn, n, 3C)
-    qkv = qkv.view(bn, n, NH, 3 * HS).transpose(1, 2)  # per head [q_h k_h v_h]
-    q, k, vv = qkv[..., :HS], qkv[..., HS:2 * HS], qkv[..., 2 * HS:]
-    q = torch.cat((rope(q[..., :R], inv), q[..., R:]), dim=-1)
-    k = torch.cat((rope(k[..., :R], inv), k[..., R:]), dim=-1)
+    if v.get("bug") == "qkv_blocks":                # wrong: [q | k | v] blocks
+        q, k, vv = (qkv[..., i * v["C"]:(i + 1) * v["C"]].view(bn, n, NH, HS).transpose(1, 2)
+                    for i in range(3))
+    else:
+        qkv = qkv.view(bn, n, NH, 3 * HS).transpose(1, 2)  # per head [q_h k_h v_h]
+        q, k, vv = qkv[..., :HS], qkv[..., HS:2 * HS], qkv[..., 2 * HS:]
+    bug = v.get("bug")
+    q = torch.cat((rope(q[..., :R], inv, bug), q[..., R:]), dim=-1)
+    k = torch.cat((rope(k[..., :R], inv, bug), k[..., R:]), dim=-1)
     y = causal_attention(q, k, vv, HS)
     return linear(y, p, pre + "attention.dense", v["attn_bias"])
 
 
 def neox_mlp(v, p, pre, h):
     u = linear(h, p, pre + "mlp.dense_h_to_4h", True)
-    u = torch.nn.functional.gelu(u)                 # "gelu": exact erf form
+    u = torch.nn.functional.gelu(                   # "gelu": exact erf form
+        u, approximate="tanh" if v.get("bug") == "gelu_tanh" else "none")
     return linear(u, p, pre + "mlp.dense_4h_to_h", True)
 
 
@@ -409,12 +594,16 @@ def llama_attention(v, p, pre, h, inv):
     NH, NKV, HD = v["NH"], v["NKV"], v["HD"]
     qkv_bias = v["attn_bias"]
     o_bias = v["attn_bias"] and v["family"] == "llama"
+    bug = v.get("bug")
     q = linear(h, p, pre + "self_attn.q_proj", qkv_bias).view(bn, n, NH, HD).transpose(1, 2)
     k = linear(h, p, pre + "self_attn.k_proj", qkv_bias).view(bn, n, NKV, HD).transpose(1, 2)
     vv = linear(h, p, pre + "self_attn.v_proj", qkv_bias).view(bn, n, NKV, HD).transpose(1, 2)
-    q, k = rope(q, inv), rope(k, inv)
+    q, k = rope(q, inv, bug), rope(k, inv, bug)
     kv_of = torch.arange(NH) // (NH // NKV)         # query head j reads kv head j/(NH/NKV)
-    y = causal_attention(q, k[:, kv_of], vv[:, kv_of], HD)
+    if bug == "gqa_modulo":                         # wrong: j mod NKV
+        kv_of = torch.arange(NH) % NKV
+    window = hf_config(v).get("sliding_window") if bug == "sliding_window" else None
+    y = causal_attention(q, k[:, kv_of], vv[:, kv_of], HD, window)
     return linear(y, p, pre + "self_attn.o_proj", o_bias)
 
 
@@ -436,7 +625,7 @@ def forward(v, p, idx):
             h1 = layernorm(x, p[pre + "input_layernorm.weight"],
                            p[pre + "input_layernorm.bias"], eps)
             a = neox_attention(v, p, pre, h1, inv)
-            if v["parallel"]:
+            if v["parallel"] != (v.get("bug") == "residual_swap"):
                 h2 = layernorm(x, p[pre + "post_attention_layernorm.weight"],
                                p[pre + "post_attention_layernorm.bias"], eps)
                 x = x + a + neox_mlp(v, p, pre, h2)
@@ -511,8 +700,35 @@ def reference(v, w, tokens):
         losses.append(float(loss_and_logits(v, p, tokens)[0]))
     after = {k: p[k].detach().clone() for k in names}
     assert abs(losses[0] - float(loss)) == 0.0
+    adam_diff = manual_adamw_check(v, w, tokens, losses, after)
     return dict(logits=logits, loss=float(loss), grads=grads, losses=losses,
-                after=after, pad_diff=pad_diff)
+                after=after, pad_diff=pad_diff, adam_diff=adam_diff)
+
+
+def manual_adamw_check(v, w, tokens, losses, after):
+    """The documented AdamW update written out, against torch's optimizer:
+    returns the max |difference| of the weights after N_STEPS."""
+    p = make_params(w)
+    m = {k: torch.zeros_like(t) for k, t in w.items()}
+    s = {k: torch.zeros_like(t) for k, t in w.items()}
+    for step in range(1, N_STEPS + 1):
+        for q in p.values():
+            q.grad = None
+        l, _ = loss_and_logits(v, p, tokens)
+        l.backward()
+        assert abs(float(l) - losses[step - 1]) < 1e-13
+        with torch.no_grad():
+            for k, q in p.items():
+                g = q.grad
+                wd = WEIGHT_DECAY if q.dim() == 2 else 0.0
+                q.mul_(1 - LR * wd)
+                m[k] = BETA1 * m[k] + (1 - BETA1) * g
+                s[k] = BETA2 * s[k] + (1 - BETA2) * g * g
+                denom = s[k].sqrt() / math.sqrt(1 - BETA2 ** step) + ADAM_EPS
+                q.sub_(LR / (1 - BETA1 ** step) * m[k] / denom)
+    d = max((p[k].detach() - after[k]).abs().max().item() for k in after)
+    assert d < 1e-12, ("AdamW written out differs from torch's", v["name"], d)
+    return d
 
 
 def finite_difference_check(v, w, tokens, grads, n_random=2):
@@ -703,13 +919,67 @@ def write_expected(v, d, tokens, r):
     assert meta2 == meta and torch.equal(back["logits"], r["logits"])
 
 
+# ---------------------------------------------------------------- sensitivity
+BUGS = {  # convention error -> variants where it must show
+    "qkv_blocks": "fused qkv read as [q | k | v] blocks instead of per head",
+    "rope_pairs": "rotary on interleaved pairs (2j, 2j+1) instead of halves",
+    "rotary_all": "rotary on all head dims instead of int(HS * rotary_pct)",
+    "rotary_dim_base": "inv_freq exponent over head_size instead of R",
+    "residual_swap": "parallel <-> sequential residual",
+    "gelu_tanh": "tanh GELU instead of erf GELU",
+    "no_rope_scaling": "rope_scaling ignored",
+    "gqa_modulo": "query head j reads kv head j mod NKV",
+    "theta_default": "rope theta read as 10000",
+    "sliding_window": "the decoy sliding_window applied",
+}
+
+
+def applies(bug, v):
+    if bug in ("qkv_blocks", "residual_swap", "gelu_tanh"):
+        return v["family"] == "gpt_neox"
+    if bug in ("rotary_all", "rotary_dim_base"):
+        return rotary_dim(v) < v["HD"]
+    if bug == "no_rope_scaling":
+        return v["rope"] != "default"
+    if bug == "gqa_modulo":
+        return 1 < v["NKV"] < v["NH"]
+    if bug == "sliding_window":
+        return v["family"] == "qwen2"
+    if bug == "theta_default":
+        return v["theta"] != 10000.0 and rotary_dim(v) > 2
+    return True
+
+
+def sensitivity():
+    """Max |dlogit| over valid positions when one convention is flipped:
+    each must be far above the reference's round-off."""
+    worst_small = math.inf
+    for v in VARIANTS:
+        w, tokens = init_weights(v)
+        with torch.no_grad():
+            ref = forward(v, w, tokens)
+            for bug, what in BUGS.items():
+                if not applies(bug, v):
+                    continue
+                got = forward(dict(v, bug=bug), w, tokens)
+                d = max((got[b, :LENS[b]] - ref[b, :LENS[b]]).abs().max().item()
+                        for b in range(B))
+                worst_small = min(worst_small, d)
+                print(f"{v['name']:24s} {bug:16s} max |dlogit| = {d:.3g}   ({what})")
+                assert d > 1e-6, (v["name"], bug, d)
+    print(f"smallest: {worst_small:.3g}")
+
+
 # ---------------------------------------------------------------- main
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: gen_family_reference.py OUT_DIR   (normally tests/data/families)")
-    out = sys.argv[1]
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
+    if sys.argv[1:] == ["--sensitivity"]:
+        return sensitivity()
+    if len(sys.argv) != 2:
+        sys.exit("usage: gen_family_reference.py OUT_DIR   (normally tests/data/families)\n"
+                 "       gen_family_reference.py --sensitivity")
+    out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     total_bytes = 0
     for v in VARIANTS:
@@ -737,7 +1007,8 @@ def main():
             print(f"   llama3 regimes per frequency: {reg}")
         print(f"   loss = {r['loss']!r}")
         print("   adamw.losses = " + " ".join(f"{x:.12f}" for x in r["losses"]))
-        print(f"   padded-batch max |dlogit| = {r['pad_diff']:.3g}")
+        print(f"   padded-batch max |dlogit| = {r['pad_diff']:.3g};  AdamW written out vs "
+              f"torch, max |dw| = {r['adam_diff']:.3g}")
         print(f"   finite differences: {n_fd} entries, worst rel err = {worst_fd:.3g} (< {FD_TOL:g})")
         print("   files: " + ", ".join(f"{f} {s}" for f, s in sizes.items()))
     print(f"total {total_bytes} bytes")
