@@ -2078,10 +2078,15 @@ LDDEF ld_status ld_config_check(const ld_config *c) {
     else if (c->family == LD_FAMILY_LLAMA && !(b & LD_BIAS_QKV) != !(b & LD_BIAS_O))
         why = "the attention's biases all or none (attention_bias)";
     else if (c->family == LD_FAMILY_QWEN2 && b != LD_BIAS_QKV) why = "biases on q, k and v only";
-    if (why)
+    if (why) {
+        static const char *const norms[] = { "", "LayerNorm", "RMSNorm" }, *const acts[] = { "", "tanh GELU", "erf GELU", "SwiGLU" },
+                                 *const res[] = { "", "sequential", "parallel" }, *const poss[] = { "", "learned", "rotary" };
         return ld__fail(LD_ERR_CONFIG, "a %s model has %s (this config: n_head %d, n_kv_head %d, head_dim %d, n_embd %d, "
-                        "norm %d, act %d, residual %d, pos %d, biases %d)", fam, why, c->n_head, c->n_kv_head,
-                        c->head_dim, c->n_embd, c->norm, c->act, c->residual, c->pos, c->biases);
+                        "%s, %s, %s residual, %s positions, biases on%s%s%s%s)", fam, why, c->n_head, c->n_kv_head,
+                        c->head_dim, c->n_embd, norms[c->norm], acts[c->act], res[c->residual], poss[c->pos],
+                        (b & LD_BIAS_QKV) ? " qkv" : "", (b & LD_BIAS_O) ? " o" : "", (b & LD_BIAS_MLP) ? " mlp" : "",
+                        b ? "" : " nothing");
+    }
     return LD_OK;
 }
 

@@ -204,5 +204,26 @@ else
     echo "tokenize with GPT-2: skipped: $G is absent"
 fi
 
+# every family through the command line: init, sft, pref, dynamics, logprobs --ids, generate
+for a in gpt_neox llama qwen2; do
+    kv="--kv-heads 2"; [ $a = gpt_neox ] && kv=""
+    check "$a: init, sft, pref (dpo), dynamics, logprobs, generate" \
+          "$L init --arch $a --out $s/f_$a --layers 1 --channels 32 --heads 4 $kv --context 48 >/dev/null &&
+           $L sft --model $s/f_$a --data $D/sft.jsonl --out $s/fs_$a --max-steps 2 --batch 2 >/dev/null &&
+           $L pref --model $s/fs_$a --data $D/pref.jsonl --out $s/fp_$a --max-steps 2 --batch 2 >/dev/null &&
+           $L dynamics --model $s/fs_$a --update $s/upd.jsonl --observe $D/pref.jsonl --lr 1e-4 --loss dpo --csv > $s/fd_$a.csv &&
+           [ \$(wc -l < $s/fd_$a.csv) -gt 1 ] &&
+           $L logprobs --model $s/fp_$a --data $D/pref.jsonl --ids > $s/fl_$a.csv &&
+           $L generate --model $s/fp_$a --prompt 'Q:' --greedy --max-new 8 >/dev/null"
+done
+check "llama: pref resumed from checkpoint-2 reproduces steps 3-4 and the final model" \
+      "$L pref --model $s/fs_llama --data $D/pref.jsonl --out $s/fr1 --max-steps 4 --batch 2 --save-every 2 >/dev/null &&
+       $L pref --model $s/fs_llama --data $D/pref.jsonl --out $s/fr2 --max-steps 4 --batch 2 --resume $s/fr1/checkpoint-2 >/dev/null &&
+       [ \"\$(cut -d, -f1-5 $s/fr1/metrics.csv | sed -n 4,5p)\" = \"\$(cut -d, -f1-5 $s/fr2/metrics.csv | sed -n 2,3p)\" ] &&
+       cmp -s $s/fr1/model.safetensors $s/fr2/model.safetensors"
+expect 1 "gpt_neox model has one key-value head per head" $L init --arch gpt_neox --out "$s/bad_nx" --heads 4 --kv-heads 2
+check "logprobs --ids: token_ids hold all of χ and response_start is where the scored tokens begin" \
+      "awk -F, 'NR == 1 { ok = (\$7 == \"token_ids\" && \$8 == \"response_start\") } NR > 1 { n = split(\$7, ids, \" \"); if (n - \$8 != \$4) ok = 0 } END { exit !ok }' $s/fl_llama.csv"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
