@@ -2272,7 +2272,7 @@ static ld__dims ld__dims_of(const ld_config *c) {
    of a matrix, elements of a vector) u0..u0+n−1 it holds, W numbers each. */
 typedef struct { int layout, u0, n, W, NH, HS; } ld__hf_map;
 
-static ld__hf_map ld__hf_map_of(const ld__hf_tensor *h, const ld_tensor_info *ti, const ld__dims *d) {
+LD__MAYBE_UNUSED static ld__hf_map ld__hf_map_of(const ld__hf_tensor *h, const ld_tensor_info *ti, const ld__dims *d) {
     ld__hf_map p;
     p.layout = h->layout; p.NH = d->NH; p.HS = d->HS;
     p.W = ti->dims == 2 ? ti->cols : 1;
@@ -2288,7 +2288,7 @@ static ld__hf_map ld__hf_map_of(const ld__hf_tensor *h, const ld_tensor_info *ti
     return p;
 }
 
-static size_t ld__hf_index(const ld__hf_map *p, size_t k) {
+LD__MAYBE_UNUSED static size_t ld__hf_index(const ld__hf_map *p, size_t k) {
     size_t u, w;
     if (p->layout == LD__HF_T) { u = k % (size_t)p->n; w = k / (size_t)p->n; }   /* stored (W, n) */
     else { u = k / (size_t)p->W; w = k % (size_t)p->W; }                        /* stored (n, W) */
