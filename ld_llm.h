@@ -1,7 +1,8 @@
 /* ld_llm.h — learning dynamics of LLM finetuning, in one C header.
 
-   A small GPT-2 with exact forward, backward and forward-mode (JVP) passes,
-   the finetuning losses, and the one-step decomposition of Ren & Sutherland,
+   A transformer of the families people study (GPT-2, GPT-NeoX/Pythia,
+   Llama/SmolLM2, Qwen2) with exact forward, backward and forward-mode (JVP)
+   passes, the finetuning losses, and the one-step decomposition of Ren & Sutherland,
    "Learning Dynamics of LLM Finetuning" (ICLR 2025):
 
        Δ log π(y|χ_o) ≈ −η · A(χ_o) · K(χ_o, χ_u) · G(χ_u)
@@ -35,15 +36,16 @@
 
        >>config     sizes, defaults, status codes, precision, overrides
        >>arena      the model: one allocation carved into θ | g | activations
+       >>families   (implementation) each family's checkpoint names and layouts
        >>layers     forward / backward / jvp triples, llm.c argument order
-       >>model      the transformer, per-sequence log-probs, generation
+       >>model      one block walk for every family, per-sequence log-probs, generation
        >>losses     SFT, TRL's preference losses by name (and lists of them,
                     f-divergences, LD-DPO, WPO), KTO, cDPO, IPO on sums,
                     DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
        >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE)
-       >>io         safetensors (Hugging Face GPT-2 layout), JSONL data
+       >>io         safetensors in each family's Hugging Face layout, JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
        >>cuda       the optional GPU unit ld_llm_cuda.cu (LD_LLM_CUDA)
@@ -1448,17 +1450,22 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
                                const ld_config *cfg, int *buf, ld_seq *out);
 
 #ifndef LD_NO_STDIO
-/* Writes dir/model.safetensors (tensors named as GPT2LMHeadModel's
-   save_pretrained names them: "transformer.h.0.attn.c_attn.weight", ...,
-   and "lm_head.weight" when untied; HF's (in, out) layout for Conv1D
-   weights; F32, or F64 in the double build) and dir/config.json
-   (GPT2Config keys). dir must exist.                                       */
+/* Writes dir/model.safetensors (tensors named and laid out as the family's
+   save_pretrained writes them: GPT2LMHeadModel's
+   "transformer.h.0.attn.c_attn.weight" in Conv1D's (in, out), GPT-NeoX's
+   fused and per-head interleaved "query_key_value", Llama's and Qwen2's
+   separate q/k/v and gate/up projections, "lm_head.weight" /
+   "embed_out.weight" when untied; F32, or F64 in the double build) and
+   dir/config.json (the family's keys). dir is created if missing.         */
 LDDEF ld_status ld_save(const ld_model *m, const char *dir);
 
-/* Creates *m from dir/config.json and dir/model.safetensors (ours or a
-   Hugging Face GPT-2: "transformer." prefixes, F32/F16/BF16/F64, a tied or
-   untied lm_head). B, T, flags as in ld_model_init; T = 0 means the
-   model's context. On failure *m is zeroed, nothing stays allocated.       */
+/* Creates *m from dir/config.json and dir/model.safetensors, or the shards
+   dir/model.safetensors.index.json names: ours, or a Hugging Face GPT-2,
+   GPT-NeoX, Llama or Qwen2 checkpoint (the base model's prefix optional,
+   F32/F16/BF16/F64, a tied head with or without its own tensor; see the
+   README's "Model families" for the config keys read and the ones
+   refused). B, T, flags as in ld_model_init; T = 0 means the model's
+   context. On failure *m is zeroed, nothing stays allocated.              */
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags);
 
 /* Reads a JSONL file; see ld_dataset_parse_opts (opts may be NULL). */
@@ -1474,7 +1481,10 @@ LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_confi
    one (GPT-2's): LD_ERR_MISSING, and the reason says to choose one by name. */
 LDDEF ld_status ld_chat_template_load(ld_chat_template *t, const char *tokenizer_config_path);
 
-/* Reads a config.json into *cfg (resolved). */
+/* Reads a config.json of any supported family (model_type gpt2 — also
+   when absent —, gpt_neox, llama, qwen2) into *cfg, resolved and checked.
+   A setting the library does not have (another rope type, a sliding
+   window, experts, another activation) is LD_ERR_CONFIG naming the key. */
 LDDEF ld_status ld_load_config(ld_config *cfg, const char *path);
 
 /* Replaces θ of an existing model with the tensors of a safetensors file of
