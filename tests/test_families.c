@@ -436,6 +436,31 @@ static void test_bad(const char *scratch) {
     }
     free(txt); free(edited);
     ld_model_free(&m);
+
+    /* the buffers old GPT-NeoX checkpoints carry are ignored */
+    c = base(LD_FAMILY_GPT_NEOX);
+    c.untied_head = 1; c.rotary_pct = 0.5;
+    st = ld_model_init(&m, &c, 1, 0, 0, 4);
+    if (!st) st = ld_save(&m, dir);
+    int nt = ld__model_tensors(&m, NULL);
+    ld__st_out *t = (ld__st_out *)calloc((size_t)nt + 3, sizeof *t);
+    ld__model_tensors(&m, t);
+    static ld_float buf[16 * 16];
+    const char *extra[3] = { "gpt_neox.layers.0.attention.bias", "gpt_neox.layers.0.attention.masked_bias",
+                             "gpt_neox.layers.1.attention.rotary_emb.inv_freq" };
+    for (int i = 0; i < 3; i++) {
+        strcpy(t[nt + i].name, extra[i]);
+        t[nt + i].data = buf; t[nt + i].esize = (int)sizeof(ld_float); t[nt + i].rows = i == 2 ? 0 : 16; t[nt + i].cols = i == 2 ? 2 : 16;
+    }
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    if (!st) st = ld__st_write(path, t, nt + 3, NULL);
+    st = st ? st : ld_load(&m2, dir, 1, 0, 0);
+    CHECK_V(st == LD_OK && !memcmp(m2.theta, m.theta, sizeof(ld_float) * m.P),
+            "GPT-NeoX's attention.bias, masked_bias and rotary_emb.inv_freq buffers are ignored%s%s", st ? ": " : "",
+            st ? ld_failure_reason() : "");
+    if (!st) ld_model_free(&m2);
+    free(t);
+    ld_model_free(&m);
 }
 
 int main(int argc, char **argv) {
