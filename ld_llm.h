@@ -1,7 +1,8 @@
 /* ld_llm.h — learning dynamics of LLM finetuning, in one C header.
 
-   A small GPT-2 with exact forward, backward and forward-mode (JVP) passes,
-   the finetuning losses, and the one-step decomposition of Ren & Sutherland,
+   A transformer of the families people study (GPT-2, GPT-NeoX/Pythia,
+   Llama/SmolLM2, Qwen2) with exact forward, backward and forward-mode (JVP)
+   passes, the finetuning losses, and the one-step decomposition of Ren & Sutherland,
    "Learning Dynamics of LLM Finetuning" (ICLR 2025):
 
        Δ log π(y|χ_o) ≈ −η · A(χ_o) · K(χ_o, χ_u) · G(χ_u)
@@ -35,8 +36,9 @@
 
        >>config     sizes, defaults, status codes, precision, overrides
        >>arena      the model: one allocation carved into θ | g | activations
+       >>families   (implementation) each family's checkpoint names and layouts
        >>layers     forward / backward / jvp triples, llm.c argument order
-       >>model      the transformer, per-sequence log-probs, generation
+       >>model      one block walk for every family, per-sequence log-probs, generation
        >>losses     SFT, TRL's preference losses by name (and lists of them,
                     f-divergences, LD-DPO, WPO), KTO, cDPO, IPO on sums,
                     DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
@@ -44,7 +46,7 @@
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
        >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE);
                     a model's text through its tokenizer
-       >>io         safetensors (Hugging Face GPT-2 layout), JSONL data
+       >>io         safetensors in each family's Hugging Face layout, JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
        >>cuda       the optional GPU unit ld_llm_cuda.cu (LD_LLM_CUDA)
@@ -333,28 +335,33 @@ LDDEF double   ld_rng_normal(ld_rng *r);    /* standard normal (Box-Muller) */
    it is initialised, and whether this config has it (an absent tensor has
    size 0 and a NULL view). Our matrices are (out, in) like nn.Linear and
    llm.c; how Hugging Face checkpoints store each one is in the family
-   tables (>>families). Letters: V, C, T = context, QKV = 3C (q | k | v),
-   I = 4C (the MLP's width); tied = the head is wte.                       */
+   tables (>>families). Letters: V, C, T = context, NH heads of HS channels,
+   NKV key-value heads, QKV = (NH + 2·NKV)·HS (q | k | v: qkvw's rows hold
+   the NH query heads, then the NKV key heads, then the NKV value heads),
+   AO = NH·HS (the attention's output, heads concatenated), I the MLP's
+   width, FC = I, or 2I for SwiGLU (fcw's rows: gate, then up); tied = the
+   head is wte; ln = LayerNorm (RMSNorm has no bias), learned = learned
+   positions (wpe), bqkv / bo / bmlp = the projections' biases.            */
 #define LD__EMBED_TENSORS(X)                                                      \
     /* name      dims rows  cols  decay init            present         */       \
     X(wte,       2,   V,    C,    1,    LD__INIT_STD,   1)                       \
-    X(wpe,       2,   T,    C,    1,    LD__INIT_STD,   1)
+    X(wpe,       2,   T,    C,    1,    LD__INIT_STD,   learned)
 #define LD__BLOCK_TENSORS(X)                                                      \
     X(ln1w,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
-    X(ln1b,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(ln1b,      1,   1,    C,    0,    LD__INIT_ZERO,  ln)                      \
     X(qkvw,      2,   QKV,  C,    1,    LD__INIT_STD,   1)                       \
-    X(qkvb,      1,   1,    QKV,  0,    LD__INIT_ZERO,  1)                       \
-    X(attprojw,  2,   C,    C,    1,    LD__INIT_RESID, 1)                       \
-    X(attprojb,  1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(qkvb,      1,   1,    QKV,  0,    LD__INIT_ZERO,  bqkv)                    \
+    X(attprojw,  2,   C,    AO,   1,    LD__INIT_RESID, 1)                       \
+    X(attprojb,  1,   1,    C,    0,    LD__INIT_ZERO,  bo)                      \
     X(ln2w,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
-    X(ln2b,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
-    X(fcw,       2,   I,    C,    1,    LD__INIT_STD,   1)                       \
-    X(fcb,       1,   1,    I,    0,    LD__INIT_ZERO,  1)                       \
+    X(ln2b,      1,   1,    C,    0,    LD__INIT_ZERO,  ln)                      \
+    X(fcw,       2,   FC,   C,    1,    LD__INIT_STD,   1)                       \
+    X(fcb,       1,   1,    FC,   0,    LD__INIT_ZERO,  bmlp)                    \
     X(fcprojw,   2,   C,    I,    1,    LD__INIT_RESID, 1)                       \
-    X(fcprojb,   1,   1,    C,    0,    LD__INIT_ZERO,  1)
+    X(fcprojb,   1,   1,    C,    0,    LD__INIT_ZERO,  bmlp)
 #define LD__HEAD_TENSORS(X)                                                       \
     X(lnfw,      1,   1,    C,    0,    LD__INIT_ONE,   1)                       \
-    X(lnfb,      1,   1,    C,    0,    LD__INIT_ZERO,  1)                       \
+    X(lnfb,      1,   1,    C,    0,    LD__INIT_ZERO,  ln)                      \
     X(lmhead,    2,   V,    C,    1,    LD__INIT_STD,   !tied)
 #define LD__PARAM_LIST(X) LD__EMBED_TENSORS(X) LD__BLOCK_TENSORS(X) LD__HEAD_TENSORS(X)
 
@@ -395,29 +402,31 @@ enum {
    padded to cur_T positions fills the front of each array (of each layer's
    slice) with row stride cur_T, not m->T: row b, position t is row
    b·cur_T + t. ld_forward_row reads one row without strides. Letters as
-   above, with NH·T for the attention probabilities (B,NH,T,T).            */
+   above, with NH·T for the attention probabilities (B,NH,T,T); an array
+   whose size is 0 (R = 0: no rotary dims) is NULL.                        */
 #define LD__ACT_LIST(X)                                                          \
-    /* name       per row  layered                                    */        \
-    X(encoded,    C,       0)  /* (B,T,C)     token + position embeddings  */   \
-    X(ln1,        C,       1)  /* (L,B,T,C)                                */   \
-    X(ln1_mean,   1,       1)  /* (L,B,T)                                  */   \
-    X(ln1_rstd,   1,       1)  /* (L,B,T)                                  */   \
-    X(qkv,        QKV,     1)  /* (L,B,T,QKV)                              */   \
-    X(att,        NH * T,  1)  /* (L,B,NH,T,T) attention probabilities     */   \
-    X(atty,       C,       1)  /* (L,B,T,C)   attention output, heads concat */ \
-    X(residual2,  C,       1)  /* (L,B,T,C)   after the attention block    */   \
-    X(ln2,        C,       1)  /* (L,B,T,C)                                */   \
-    X(ln2_mean,   1,       1)  /* (L,B,T)                                  */   \
-    X(ln2_rstd,   1,       1)  /* (L,B,T)                                  */   \
-    X(fch,        I,       1)  /* (L,B,T,I)   MLP pre-activation           */   \
-    X(fch_gelu,   I,       1)  /* (L,B,T,I)   after the activation         */   \
-    X(residual3,  C,       1)  /* (L,B,T,C)   block output                 */   \
-    X(lnf,        C,       0)  /* (B,T,C)                                  */   \
-    X(lnf_mean,   1,       0)  /* (B,T)                                    */   \
-    X(lnf_rstd,   1,       0)  /* (B,T)                                    */   \
-    X(logits,     V,       0)  /* (B,T,V)     z, filled as (cur_B, cur_T, V) */ \
-    X(probs,      V,       0)  /* (B,T,V)     π = softmax(z), the same     */   \
-    X(scratch,    C,       0)  /* (B,T,C)     a projection before its residual */
+    /* name       per row     layered                                 */        \
+    X(encoded,    C,          0)  /* (B,T,C)     token (+ position) embeddings */ \
+    X(ln1,        C,          1)  /* (L,B,T,C)                             */   \
+    X(ln1_mean,   1,          1)  /* (L,B,T)     LayerNorm only            */   \
+    X(ln1_rstd,   1,          1)  /* (L,B,T)                               */   \
+    X(qkv,        QKV,        1)  /* (L,B,T,QKV)                           */   \
+    X(qkvr,       R ? QKV : 0, 1) /* (L,B,T,QKV) q and k rotated (rotary)  */   \
+    X(att,        NH * T,     1)  /* (L,B,NH,T,T) attention probabilities  */   \
+    X(atty,       AO,         1)  /* (L,B,T,AO)  attention output, heads concat */ \
+    X(residual2,  C,          1)  /* (L,B,T,C)   x + the attention branch  */   \
+    X(ln2,        C,          1)  /* (L,B,T,C)                             */   \
+    X(ln2_mean,   1,          1)  /* (L,B,T)                               */   \
+    X(ln2_rstd,   1,          1)  /* (L,B,T)                               */   \
+    X(fch,        FC,         1)  /* (L,B,T,FC)  MLP pre-activation        */   \
+    X(fch_gelu,   I,          1)  /* (L,B,T,I)   after the activation      */   \
+    X(residual3,  C,          1)  /* (L,B,T,C)   block output              */   \
+    X(lnf,        C,          0)  /* (B,T,C)                               */   \
+    X(lnf_mean,   1,          0)  /* (B,T)                                 */   \
+    X(lnf_rstd,   1,          0)  /* (B,T)                                 */   \
+    X(logits,     V,          0)  /* (B,T,V)     z, filled as (cur_B, cur_T, V) */ \
+    X(probs,      V,          0)  /* (B,T,V)     π = softmax(z), the same  */   \
+    X(scratch,    C,          0)  /* (B,T,C)     a projection before its residual */
 
 typedef struct {
 #define LD__X(name, per, layered) ld_float *name;
@@ -434,9 +443,10 @@ typedef struct {
     X(residual,   C)       /* (B,T,C)   the residual stream                */   \
     X(ln,         C)       /* (B,T,C)   a norm's output                    */   \
     X(qkv,        QKV)     /* (B,T,QKV)                                    */   \
+    X(qkvr,       R ? QKV : 0) /* (B,T,QKV) the rotated q and k (rotary)   */   \
     X(att,        NH * T)  /* (B,NH,T,T)                                   */   \
-    X(atty,       C)       /* (B,T,C)                                      */   \
-    X(fch,        I)       /* (B,T,I)                                      */   \
+    X(atty,       AO)      /* (B,T,AO)                                     */   \
+    X(fch,        FC)      /* (B,T,FC)                                     */   \
     X(fch_gelu,   I)       /* (B,T,I)                                      */   \
     X(scratch,    C)       /* (B,T,C)                                      */
 
@@ -491,6 +501,8 @@ typedef struct {
     ld_acts a;            /* forward activations                          */
     ld_dacts d;           /* backward buffers (LD_TRAIN)                   */
     ld_dacts t;           /* JVP tangents (LD_JVP)                         */
+    ld_float *rope_cos;   /* (T, R/2) rotary positions: cos(t·inv_freq_i),  */
+    ld_float *rope_sin;   /* (T, R/2) and sin; NULL without rotary dims    */
     /* the batch of the last ld_forward: cur_B rows of cur_T positions (the
        longest row, padded), packed with a row stride of cur_T — NOT m->T.
        ld_forward_row gives one row's pointers without any stride.        */
@@ -562,7 +574,7 @@ LDDEF int ld_tensor_info_get(const ld_config *cfg, int i, ld_tensor_info *out);
    input and of the weights. A NULL d* or t* pointer is skipped (no bias,
    or a gradient nobody needs). N = B*T rows.                               */
 
-/* out[b,t,:] = wte[tok[b,t],:] + wpe[t,:]. */
+/* out[b,t,:] = wte[tok[b,t],:] + wpe[t,:] (wpe NULL: no position term). */
 LDDEF void ld_encoder_forward(ld_float *out, const int *tok, const ld_float *wte,
                               const ld_float *wpe, int B, int T, int C);
 LDDEF void ld_encoder_backward(ld_float *dwte, ld_float *dwpe, const ld_float *dout,
@@ -597,19 +609,62 @@ LDDEF void ld_matmul_jvp(ld_float *tout, const ld_float *inp, const ld_float *ti
                          const ld_float *w, const ld_float *tw, const ld_float *tbias,
                          int N, int C, int OC);
 
-/* Causal multi-head attention. qkv (B,T,3C) holds q | k | v; head h uses
-   channels h*hs..(h+1)*hs of each. att (B,NH,T,T) keeps the softmax
-   probabilities (zero above the diagonal); out (B,T,C). Scale 1/√hs.      */
+/* Causal attention with grouped-query heads. qkv (B,T,QKV), QKV =
+   (NH + 2·NKV)·HS, holds q (NH heads of HS) | k (NKV heads) | v (NKV
+   heads); query head h uses key-value head h / (NH/NKV) (NKV = NH: plain
+   multi-head attention; NKV divides NH). att (B,NH,T,T) keeps the softmax
+   probabilities (zero above the diagonal); out (B,T,NH·HS). Scale 1/√HS.  */
 LDDEF void ld_attention_forward(ld_float *out, ld_float *att, const ld_float *qkv,
-                                int B, int T, int C, int NH);
+                                int B, int T, int NH, int NKV, int HS);
 /* datt (B,NH,T,T) is scratch, overwritten. */
 LDDEF void ld_attention_backward(ld_float *dqkv, ld_float *datt, const ld_float *dout,
                                  const ld_float *qkv, const ld_float *att,
-                                 int B, int T, int C, int NH);
+                                 int B, int T, int NH, int NKV, int HS);
 /* tatt (B,NH,T,T) is scratch, overwritten. */
 LDDEF void ld_attention_jvp(ld_float *tout, ld_float *tatt, const ld_float *qkv,
                             const ld_float *tqkv, const ld_float *att,
-                            int B, int T, int C, int NH);
+                            int B, int T, int NH, int NKV, int HS);
+
+/* Rotary position embedding (RoPE), as Hugging Face's models apply it.
+   Tables cos, sin (T, R/2) at positions 0..T−1 from inv_freq (R/2):
+   cos[t][i] = cos(t · inv_freq[i]), computed in double. R, the rotary dims
+   of a head, is even.                                                     */
+LDDEF void ld_rope_table(ld_float *cos, ld_float *sin, const double *inv_freq, int T, int R);
+/* The q and k heads of qkv (B,T,QKV), laid out as for attention, rotated
+   by position; the first R dims of each head, split in halves as
+   rotate_half does: for i < R/2, c = cos[t0+t][i], s = sin[t0+t][i],
+       out[i] = x[i]·c − x[i+R/2]·s,   out[i+R/2] = x[i+R/2]·c + x[i]·s;
+   dims R..HS of q and k and all of v are copied. Rows are positions
+   t0..t0+T−1 (t0 > 0: one position of incremental decoding). out may be inp. */
+LDDEF void ld_rope_forward(ld_float *out, const ld_float *inp, const ld_float *cos, const ld_float *sin,
+                           int B, int T, int t0, int NH, int NKV, int HS, int R);
+/* dinp += Rᵀ·dout: the inverse rotation (dout passed on where nothing
+   rotates); positions 0..T−1. */
+LDDEF void ld_rope_backward(ld_float *dinp, const ld_float *dout, const ld_float *cos, const ld_float *sin,
+                            int B, int T, int NH, int NKV, int HS, int R);
+/* The rotation is linear: tout = R·tinp (positions 0..T−1). */
+LDDEF void ld_rope_jvp(ld_float *tout, const ld_float *tinp, const ld_float *cos, const ld_float *sin,
+                       int B, int T, int NH, int NKV, int HS, int R);
+
+/* RMSNorm (Llama, Qwen2): out = inp · rstd · w per row of C, rstd =
+   1/√(mean(inp²) + eps), the sums in double; rstd (N) is kept.           */
+LDDEF void ld_rmsnorm_forward(ld_float *out, ld_float *rstd, const ld_float *inp, const ld_float *w,
+                              int N, int C, double eps);
+LDDEF void ld_rmsnorm_backward(ld_float *dinp, ld_float *dw, const ld_float *dout, const ld_float *inp,
+                               const ld_float *w, const ld_float *rstd, int N, int C);
+LDDEF void ld_rmsnorm_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, const ld_float *w,
+                          const ld_float *tw, const ld_float *rstd, int N, int C);
+
+/* Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (GPT-NeoX's "gelu"), over n. */
+LDDEF void ld_gelu_erf_forward(ld_float *out, const ld_float *inp, size_t n);
+LDDEF void ld_gelu_erf_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, size_t n);
+LDDEF void ld_gelu_erf_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, size_t n);
+
+/* SwiGLU (Llama's MLP): inp (N, 2I) rows [gate (I) | up (I)], out (N, I) =
+   silu(gate) · up, silu(x) = x·σ(x).                                      */
+LDDEF void ld_swiglu_forward(ld_float *out, const ld_float *inp, int N, int I);
+LDDEF void ld_swiglu_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, int N, int I);
+LDDEF void ld_swiglu_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, int N, int I);
 
 /* GELU, tanh approximation (GPT-2's "gelu_new"), elementwise over n. */
 LDDEF void ld_gelu_forward(ld_float *out, const ld_float *inp, size_t n);
@@ -1481,26 +1536,31 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
                                const ld_config *cfg, int *buf, ld_seq *out);
 
 #ifndef LD_NO_STDIO
-/* Writes dir/model.safetensors (tensors named as GPT2LMHeadModel's
-   save_pretrained names them: "transformer.h.0.attn.c_attn.weight", ...,
-   and "lm_head.weight" when untied; HF's (in, out) layout for Conv1D
-   weights; F32, or F64 in the double build) and dir/config.json
-   (GPT2Config keys), and the model's tokenizer beside them
-   (ld_tokenizer_save: tokenizer.json, or vocab.json + merges.txt). A model
-   without a tokenizer writes none and leaves dir's tokenizer files alone.
-   dir must exist.                                                          */
+/* Writes dir/model.safetensors (tensors named and laid out as the family's
+   save_pretrained writes them: GPT2LMHeadModel's
+   "transformer.h.0.attn.c_attn.weight" in Conv1D's (in, out), GPT-NeoX's
+   fused and per-head interleaved "query_key_value", Llama's and Qwen2's
+   separate q/k/v and gate/up projections, "lm_head.weight" /
+   "embed_out.weight" when untied; F32, or F64 in the double build),
+   dir/config.json (the family's keys), and the model's tokenizer beside
+   them (ld_tokenizer_save: tokenizer.json, or vocab.json + merges.txt). A
+   model without a tokenizer writes none and leaves dir's tokenizer files
+   alone. dir is created if missing.                                       */
 LDDEF ld_status ld_save(const ld_model *m, const char *dir);
 
 /* A flag of ld_load: leave the directory's tokenizer files unread (for a
    model used on token ids only, or whose tokenizer is not supported).     */
 enum { LD_LOAD_NO_TOKENIZER = 0x100 };
 
-/* Creates *m from dir/config.json and dir/model.safetensors (ours or a
-   Hugging Face GPT-2: "transformer." prefixes, F32/F16/BF16/F64, a tied or
-   untied lm_head). B, T, flags as in ld_model_init; T = 0 means the
-   model's context. The directory's tokenizer (ld_tokenizer_load_dir)
-   becomes m->tokenizer; without one it is NULL (see "a model's text").
-   A tokenizer file that cannot be read, or one with more ids than V, fails
+/* Creates *m from dir/config.json and dir/model.safetensors, or the shards
+   dir/model.safetensors.index.json names: ours, or a Hugging Face GPT-2,
+   GPT-NeoX, Llama or Qwen2 checkpoint (the base model's prefix optional,
+   F32/F16/BF16/F64, a tied head with or without its own tensor; see the
+   README's "Model families" for the config keys read and the ones
+   refused). B, T, flags as in ld_model_init; T = 0 means the model's
+   context. The directory's tokenizer (ld_tokenizer_load_dir) becomes
+   m->tokenizer; without one it is NULL (see "a model's text"). A
+   tokenizer file that cannot be read, or one with more ids than V, fails
    the load, with its reason; flags | LD_LOAD_NO_TOKENIZER skips it. On
    failure *m is zeroed, nothing stays allocated.                           */
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags);
@@ -1518,7 +1578,10 @@ LDDEF ld_status ld_dataset_load(ld_dataset *ds, const char *path, const ld_confi
    one (GPT-2's): LD_ERR_MISSING, and the reason says to choose one by name. */
 LDDEF ld_status ld_chat_template_load(ld_chat_template *t, const char *tokenizer_config_path);
 
-/* Reads a config.json into *cfg (resolved). */
+/* Reads a config.json of any supported family (model_type gpt2 — also
+   when absent —, gpt_neox, llama, qwen2) into *cfg, resolved and checked.
+   A setting the library does not have (another rope type, a sliding
+   window, experts, another activation) is LD_ERR_CONFIG naming the key. */
 LDDEF ld_status ld_load_config(ld_config *cfg, const char *path);
 
 /* Replaces θ of an existing model with the tensors of a safetensors file of
@@ -2122,10 +2185,15 @@ LDDEF ld_status ld_config_check(const ld_config *c) {
     else if (c->family == LD_FAMILY_LLAMA && !(b & LD_BIAS_QKV) != !(b & LD_BIAS_O))
         why = "the attention's biases all or none (attention_bias)";
     else if (c->family == LD_FAMILY_QWEN2 && b != LD_BIAS_QKV) why = "biases on q, k and v only";
-    if (why)
+    if (why) {
+        static const char *const norms[] = { "", "LayerNorm", "RMSNorm" }, *const acts[] = { "", "tanh GELU", "erf GELU", "SwiGLU" },
+                                 *const res[] = { "", "sequential", "parallel" }, *const poss[] = { "", "learned", "rotary" };
         return ld__fail(LD_ERR_CONFIG, "a %s model has %s (this config: n_head %d, n_kv_head %d, head_dim %d, n_embd %d, "
-                        "norm %d, act %d, residual %d, pos %d, biases %d)", fam, why, c->n_head, c->n_kv_head,
-                        c->head_dim, c->n_embd, c->norm, c->act, c->residual, c->pos, c->biases);
+                        "%s, %s, %s residual, %s positions, biases on%s%s%s%s)", fam, why, c->n_head, c->n_kv_head,
+                        c->head_dim, c->n_embd, norms[c->norm], acts[c->act], res[c->residual], poss[c->pos],
+                        (b & LD_BIAS_QKV) ? " qkv" : "", (b & LD_BIAS_O) ? " o" : "", (b & LD_BIAS_MLP) ? " mlp" : "",
+                        b ? "" : " nothing");
+    }
     return LD_OK;
 }
 
@@ -2166,73 +2234,177 @@ enum {
     LD__NTENSORS
 };
 
-/* How a checkpoint lays out one of our tensors: as we do (out, in), or
-   transposed (in, out) as GPT-2's Conv1D.                                  */
-enum { LD__HF_SAME, LD__HF_T };
+/* How a checkpoint lays out one of our tensors: as we do (out, in); as
+   GPT-2's Conv1D, transposed (in, out); or as GPT-NeoX's fused
+   query_key_value, (out, in) with its rows in the order (head, q|k|v, i)
+   where ours are (q|k|v, head, i).                                        */
+enum { LD__HF_SAME, LD__HF_T, LD__HF_NEOX_QKV };
 
-/* One tensor of a family's checkpoints: our role, its layout, and its name
-   as save_pretrained writes it (%d = layer).                               */
-typedef struct { int role, layout; const char *hf; } ld__hf_tensor;
+/* Which rows of our tensor a checkpoint's tensor holds (for a vector, which
+   elements): all, or one part of qkv (q: NH·HS rows, k and v: NKV·HS each)
+   or of a SwiGLU fc (gate: I rows, then up: I).                           */
+enum { LD__PART_ALL, LD__PART_Q, LD__PART_K, LD__PART_V, LD__PART_GATE, LD__PART_UP };
 
+/* One tensor of a family's checkpoints: our role, its layout, the part of
+   our tensor it holds, and its name as save_pretrained writes it (%d =
+   layer).                                                                 */
+typedef struct { int role, layout, part; const char *hf; } ld__hf_tensor;
+
+#define LD__ALL LD__HF_SAME, LD__PART_ALL
 static const ld__hf_tensor ld__gpt2_tensors[] = {
-    { LD__R_wte,      LD__HF_SAME, "transformer.wte.weight" },
-    { LD__R_wpe,      LD__HF_SAME, "transformer.wpe.weight" },
-    { LD__R_ln1w,     LD__HF_SAME, "transformer.h.%d.ln_1.weight" },
-    { LD__R_ln1b,     LD__HF_SAME, "transformer.h.%d.ln_1.bias" },
-    { LD__R_qkvw,     LD__HF_T,    "transformer.h.%d.attn.c_attn.weight" },
-    { LD__R_qkvb,     LD__HF_SAME, "transformer.h.%d.attn.c_attn.bias" },
-    { LD__R_attprojw, LD__HF_T,    "transformer.h.%d.attn.c_proj.weight" },
-    { LD__R_attprojb, LD__HF_SAME, "transformer.h.%d.attn.c_proj.bias" },
-    { LD__R_ln2w,     LD__HF_SAME, "transformer.h.%d.ln_2.weight" },
-    { LD__R_ln2b,     LD__HF_SAME, "transformer.h.%d.ln_2.bias" },
-    { LD__R_fcw,      LD__HF_T,    "transformer.h.%d.mlp.c_fc.weight" },
-    { LD__R_fcb,      LD__HF_SAME, "transformer.h.%d.mlp.c_fc.bias" },
-    { LD__R_fcprojw,  LD__HF_T,    "transformer.h.%d.mlp.c_proj.weight" },
-    { LD__R_fcprojb,  LD__HF_SAME, "transformer.h.%d.mlp.c_proj.bias" },
-    { LD__R_lnfw,     LD__HF_SAME, "transformer.ln_f.weight" },
-    { LD__R_lnfb,     LD__HF_SAME, "transformer.ln_f.bias" },
-    { LD__R_lmhead,   LD__HF_SAME, "lm_head.weight" },
+    { LD__R_wte,      LD__ALL,                     "transformer.wte.weight" },
+    { LD__R_wpe,      LD__ALL,                     "transformer.wpe.weight" },
+    { LD__R_ln1w,     LD__ALL,                     "transformer.h.%d.ln_1.weight" },
+    { LD__R_ln1b,     LD__ALL,                     "transformer.h.%d.ln_1.bias" },
+    { LD__R_qkvw,     LD__HF_T, LD__PART_ALL,      "transformer.h.%d.attn.c_attn.weight" },
+    { LD__R_qkvb,     LD__ALL,                     "transformer.h.%d.attn.c_attn.bias" },
+    { LD__R_attprojw, LD__HF_T, LD__PART_ALL,      "transformer.h.%d.attn.c_proj.weight" },
+    { LD__R_attprojb, LD__ALL,                     "transformer.h.%d.attn.c_proj.bias" },
+    { LD__R_ln2w,     LD__ALL,                     "transformer.h.%d.ln_2.weight" },
+    { LD__R_ln2b,     LD__ALL,                     "transformer.h.%d.ln_2.bias" },
+    { LD__R_fcw,      LD__HF_T, LD__PART_ALL,      "transformer.h.%d.mlp.c_fc.weight" },
+    { LD__R_fcb,      LD__ALL,                     "transformer.h.%d.mlp.c_fc.bias" },
+    { LD__R_fcprojw,  LD__HF_T, LD__PART_ALL,      "transformer.h.%d.mlp.c_proj.weight" },
+    { LD__R_fcprojb,  LD__ALL,                     "transformer.h.%d.mlp.c_proj.bias" },
+    { LD__R_lnfw,     LD__ALL,                     "transformer.ln_f.weight" },
+    { LD__R_lnfb,     LD__ALL,                     "transformer.ln_f.bias" },
+    { LD__R_lmhead,   LD__ALL,                     "lm_head.weight" },
 };
+static const ld__hf_tensor ld__neox_tensors[] = {
+    { LD__R_wte,      LD__ALL,                     "gpt_neox.embed_in.weight" },
+    { LD__R_ln1w,     LD__ALL,                     "gpt_neox.layers.%d.input_layernorm.weight" },
+    { LD__R_ln1b,     LD__ALL,                     "gpt_neox.layers.%d.input_layernorm.bias" },
+    { LD__R_qkvw,     LD__HF_NEOX_QKV, LD__PART_ALL, "gpt_neox.layers.%d.attention.query_key_value.weight" },
+    { LD__R_qkvb,     LD__HF_NEOX_QKV, LD__PART_ALL, "gpt_neox.layers.%d.attention.query_key_value.bias" },
+    { LD__R_attprojw, LD__ALL,                     "gpt_neox.layers.%d.attention.dense.weight" },
+    { LD__R_attprojb, LD__ALL,                     "gpt_neox.layers.%d.attention.dense.bias" },
+    { LD__R_ln2w,     LD__ALL,                     "gpt_neox.layers.%d.post_attention_layernorm.weight" },
+    { LD__R_ln2b,     LD__ALL,                     "gpt_neox.layers.%d.post_attention_layernorm.bias" },
+    { LD__R_fcw,      LD__ALL,                     "gpt_neox.layers.%d.mlp.dense_h_to_4h.weight" },
+    { LD__R_fcb,      LD__ALL,                     "gpt_neox.layers.%d.mlp.dense_h_to_4h.bias" },
+    { LD__R_fcprojw,  LD__ALL,                     "gpt_neox.layers.%d.mlp.dense_4h_to_h.weight" },
+    { LD__R_fcprojb,  LD__ALL,                     "gpt_neox.layers.%d.mlp.dense_4h_to_h.bias" },
+    { LD__R_lnfw,     LD__ALL,                     "gpt_neox.final_layer_norm.weight" },
+    { LD__R_lnfb,     LD__ALL,                     "gpt_neox.final_layer_norm.bias" },
+    { LD__R_lmhead,   LD__ALL,                     "embed_out.weight" },
+};
+/* Llama and Qwen2 name their tensors alike; which biases exist is the config's */
+static const ld__hf_tensor ld__llama_tensors[] = {
+    { LD__R_wte,      LD__ALL,                     "model.embed_tokens.weight" },
+    { LD__R_ln1w,     LD__ALL,                     "model.layers.%d.input_layernorm.weight" },
+    { LD__R_qkvw,     LD__HF_SAME, LD__PART_Q,     "model.layers.%d.self_attn.q_proj.weight" },
+    { LD__R_qkvw,     LD__HF_SAME, LD__PART_K,     "model.layers.%d.self_attn.k_proj.weight" },
+    { LD__R_qkvw,     LD__HF_SAME, LD__PART_V,     "model.layers.%d.self_attn.v_proj.weight" },
+    { LD__R_qkvb,     LD__HF_SAME, LD__PART_Q,     "model.layers.%d.self_attn.q_proj.bias" },
+    { LD__R_qkvb,     LD__HF_SAME, LD__PART_K,     "model.layers.%d.self_attn.k_proj.bias" },
+    { LD__R_qkvb,     LD__HF_SAME, LD__PART_V,     "model.layers.%d.self_attn.v_proj.bias" },
+    { LD__R_attprojw, LD__ALL,                     "model.layers.%d.self_attn.o_proj.weight" },
+    { LD__R_attprojb, LD__ALL,                     "model.layers.%d.self_attn.o_proj.bias" },
+    { LD__R_ln2w,     LD__ALL,                     "model.layers.%d.post_attention_layernorm.weight" },
+    { LD__R_fcw,      LD__HF_SAME, LD__PART_GATE,  "model.layers.%d.mlp.gate_proj.weight" },
+    { LD__R_fcw,      LD__HF_SAME, LD__PART_UP,    "model.layers.%d.mlp.up_proj.weight" },
+    { LD__R_fcb,      LD__HF_SAME, LD__PART_GATE,  "model.layers.%d.mlp.gate_proj.bias" },
+    { LD__R_fcb,      LD__HF_SAME, LD__PART_UP,    "model.layers.%d.mlp.up_proj.bias" },
+    { LD__R_fcprojw,  LD__ALL,                     "model.layers.%d.mlp.down_proj.weight" },
+    { LD__R_fcprojb,  LD__ALL,                     "model.layers.%d.mlp.down_proj.bias" },
+    { LD__R_lnfw,     LD__ALL,                     "model.norm.weight" },
+    { LD__R_lmhead,   LD__ALL,                     "lm_head.weight" },
+};
+#undef LD__ALL
 /* buffers old checkpoints carry, ignored (name suffixes) */
 static const char *const ld__gpt2_ignore[] = { "attn.bias", "attn.masked_bias", NULL };
+static const char *const ld__neox_ignore[] = { "attention.bias", "attention.masked_bias", "rotary_emb.inv_freq", NULL };
+static const char *const ld__llama_ignore[] = { "rotary_emb.inv_freq", NULL };
 
 /* A family: its Hugging Face names and its tensor table. The base model's
    prefix ("transformer.") may be missing from a checkpoint's names, as
    from_pretrained allows.                                                  */
 typedef struct {
+    int family;
     const char *model_type, *hf_class, *base;
     const ld__hf_tensor *tensors;
     int n_tensors;
     const char *const *ignore;
 } ld__family;
 
+#define LD__TABLE(t) t, (int)(sizeof t / sizeof t[0])
 static const ld__family ld__families[] = {
-    { "gpt2", "GPT2LMHeadModel", "transformer.", ld__gpt2_tensors,
-      (int)(sizeof ld__gpt2_tensors / sizeof ld__gpt2_tensors[0]), ld__gpt2_ignore },
+    { LD_FAMILY_GPT2,     "gpt2",     "GPT2LMHeadModel",    "transformer.", LD__TABLE(ld__gpt2_tensors),  ld__gpt2_ignore },
+    { LD_FAMILY_GPT_NEOX, "gpt_neox", "GPTNeoXForCausalLM", "gpt_neox.",    LD__TABLE(ld__neox_tensors),  ld__neox_ignore },
+    { LD_FAMILY_LLAMA,    "llama",    "LlamaForCausalLM",   "model.",       LD__TABLE(ld__llama_tensors), ld__llama_ignore },
+    { LD_FAMILY_QWEN2,    "qwen2",    "Qwen2ForCausalLM",   "model.",       LD__TABLE(ld__llama_tensors), ld__llama_ignore },
 };
+#undef LD__TABLE
 
-static const ld__family *ld__family_of(const ld_config *c) { (void)c; return &ld__families[0]; }
+static const ld__family *ld__family_of(const ld_config *c) {
+    for (size_t i = 0; i < sizeof ld__families / sizeof ld__families[0]; i++)
+        if (ld__families[i].family == c->family) return &ld__families[i];
+    return &ld__families[0];
+}
 
-/* The sizes the tensor and activation lists speak of, for a resolved config. */
+/* The sizes the tensor and activation lists speak of, for a resolved
+   config, and which optional tensors it has.                              */
 typedef struct {
-    int V, T, C, L, NH, QKV, I;
-    int tied;
+    int V, T, C, L, NH, NKV, HS, QKV, AO, I, FC, R;
+    int tied, learned, ln, bqkv, bo, bmlp, par;
 } ld__dims;
 
 static ld__dims ld__dims_of(const ld_config *c) {
     ld__dims d;
     d.V = c->vocab_size; d.T = c->context; d.C = c->n_embd; d.L = c->n_layer; d.NH = c->n_head;
-    d.QKV = 3 * d.C; d.I = 4 * d.C;
+    d.NKV = c->n_kv_head; d.HS = c->head_dim;
+    d.QKV = (d.NH + 2 * d.NKV) * d.HS; d.AO = d.NH * d.HS;
+    d.I = c->intermediate; d.FC = c->act == LD_SWIGLU ? 2 * d.I : d.I;
+    d.R = ld__rotary_dims(c);
     d.tied = !c->untied_head;
+    d.learned = c->pos == LD_POS_LEARNED;
+    d.ln = c->norm == LD_LAYERNORM;
+    d.bqkv = !!(c->biases & LD_BIAS_QKV); d.bo = !!(c->biases & LD_BIAS_O); d.bmlp = !!(c->biases & LD_BIAS_MLP);
+    d.par = c->residual == LD_PARALLEL;
     return d;
 }
 
 /* The letters of the lists as local names (T given: the context for the
    tensors, the capacity for the activations).                             */
-#define LD__LETTERS(d, T_)                                                     \
-    const int V = (d).V, T = (T_), C = (d).C, NH = (d).NH, QKV = (d).QKV,      \
-              I = (d).I, tied = (d).tied;                                      \
-    (void)V; (void)T; (void)C; (void)NH; (void)QKV; (void)I; (void)tied
+#define LD__LETTERS(d, T_)                                                       \
+    const int V = (d).V, T = (T_), C = (d).C, NH = (d).NH, QKV = (d).QKV,        \
+              AO = (d).AO, I = (d).I, FC = (d).FC, R = (d).R, tied = (d).tied,   \
+              learned = (d).learned, ln = (d).ln, bqkv = (d).bqkv, bo = (d).bo,  \
+              bmlp = (d).bmlp;                                                   \
+    (void)V; (void)T; (void)C; (void)NH; (void)QKV; (void)AO; (void)I; (void)FC; \
+    (void)R; (void)tied; (void)learned; (void)ln; (void)bqkv; (void)bo; (void)bmlp
+
+/* Where a checkpoint's tensor lies in ours: its stored element k is our
+   element ld__hf_index(&map, k) of the layer's tensor, whose units (rows
+   of a matrix, elements of a vector) u0..u0+n−1 it holds, W numbers each. */
+typedef struct { int layout, u0, n, W, NH, HS; } ld__hf_map;
+
+LD__MAYBE_UNUSED static ld__hf_map ld__hf_map_of(const ld__hf_tensor *h, const ld_tensor_info *ti, const ld__dims *d) {
+    ld__hf_map p;
+    p.layout = h->layout; p.NH = d->NH; p.HS = d->HS;
+    p.W = ti->dims == 2 ? ti->cols : 1;
+    int units = ti->dims == 2 ? ti->rows : ti->cols;
+    switch (h->part) {
+    case LD__PART_Q:    p.u0 = 0;                        p.n = d->NH * d->HS;  break;
+    case LD__PART_K:    p.u0 = d->NH * d->HS;            p.n = d->NKV * d->HS; break;
+    case LD__PART_V:    p.u0 = (d->NH + d->NKV) * d->HS; p.n = d->NKV * d->HS; break;
+    case LD__PART_GATE: p.u0 = 0;                        p.n = d->I;           break;
+    case LD__PART_UP:   p.u0 = d->I;                     p.n = d->I;           break;
+    default:            p.u0 = 0;                        p.n = units;          break;
+    }
+    return p;
+}
+
+LD__MAYBE_UNUSED static size_t ld__hf_index(const ld__hf_map *p, size_t k) {
+    size_t u, w;
+    if (p->layout == LD__HF_T) { u = k % (size_t)p->n; w = k / (size_t)p->n; }   /* stored (W, n) */
+    else { u = k / (size_t)p->W; w = k % (size_t)p->W; }                        /* stored (n, W) */
+    if (p->layout == LD__HF_NEOX_QKV) {   /* stored unit (h, j, i) → ours (j, h, i) */
+        size_t HS = (size_t)p->HS, h = u / (3 * HS), j = u / HS % 3, i = u % HS;
+        u = (j * (size_t)p->NH + h) * HS + i;
+    }
+    return ((size_t)p->u0 + u) * (size_t)p->W + w;
+}
 
 /* ----------------------------------------------------------------- >>arena */
 
@@ -2366,6 +2538,8 @@ static void ld__carve(ld_model *m, ld__carver *cv) {
 #define LD__X(name, per, layered) m->a.name = LD__TAKE(cv, ld_float, ((layered) ? L : 1) * BT * (size_t)(per));
     LD__ACT_LIST(LD__X)
 #undef LD__X
+    m->rope_cos = LD__TAKE(cv, ld_float, (size_t)m->T * (R / 2));
+    m->rope_sin = LD__TAKE(cv, ld_float, (size_t)m->T * (R / 2));
     for (int k = 0; k < 2; k++) {
         ld_dacts *dd = k == 0 ? &m->d : &m->t;
         if (!(m->flags & (k == 0 ? LD_TRAIN : LD_JVP))) { memset(dd, 0, sizeof *dd); continue; }
@@ -2424,6 +2598,31 @@ static void ld__init_weights(ld_model *m, uint64_t seed) {
     }
 }
 
+/* The rotary frequencies inv_freq (R/2) of a config, as Hugging Face's
+   modeling_rope_utils computes them (in double here):
+     default  inv_freq_i = θ^(−2i/R)
+     linear   inv_freq_i / factor            (positions divided by factor)
+     llama3   wavelengths λ_i = 2π/inv_freq_i beyond orig/low_freq_factor
+              divided by factor, below orig/high_freq_factor kept, and in
+              between a blend: (1 − s)·inv/factor + s·inv with
+              s = (orig/λ − low) / (high − low).                            */
+static void ld__rope_inv_freq(const ld_config *c, int R, double *inv) {
+    for (int i = 0; i < R / 2; i++) {
+        double f = 1.0 / pow(c->rope_theta, (double)(2 * i) / R);
+        if (c->rope_scaling == LD_ROPE_LINEAR) f /= c->rope_factor;
+        else if (c->rope_scaling == LD_ROPE_LLAMA3) {
+            double orig = c->rope_orig_context, lo = c->rope_low_freq, hi = c->rope_high_freq;
+            double wavelen = 2 * 3.14159265358979323846 / f;
+            if (wavelen > orig / lo) f /= c->rope_factor;
+            else if (!(wavelen < orig / hi)) {
+                double sm = (orig / wavelen - lo) / (hi - lo);
+                f = (1 - sm) * f / c->rope_factor + sm * f;
+            }
+        }
+        inv[i] = f;
+    }
+}
+
 LDDEF ld_status ld_model_init_mem(ld_model *m, const ld_config *cfg, int B, int T,
                                   int flags, uint64_t seed, void *mem, size_t bytes) {
     if (!m) return ld__fail(LD_ERR_ARG, "model is NULL");
@@ -2454,6 +2653,12 @@ LDDEF ld_status ld_model_init_mem(ld_model *m, const ld_config *cfg, int B, int 
     ld__param_views(&m->g, m->grad, &m->cfg);
     /* everything starts at zero: unused rows of the buffers stay defined */
     memset(cv.base, 0, cv.off);
+    int R = ld__rotary_dims(&m->cfg);
+    if (R) {
+        double inv[2048];   /* R ≤ head_dim ≤ 4096 */
+        ld__rope_inv_freq(&m->cfg, R, inv);
+        ld_rope_table(m->rope_cos, m->rope_sin, inv, m->T, R);
+    }
     ld__init_weights(m, seed);
     return LD_OK;
 }
@@ -2500,7 +2705,9 @@ LDDEF void ld_encoder_forward(ld_float *out, const int *tok, const ld_float *wte
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             ld_float *o = out + ((size_t)b * T + t) * C;
-            const ld_float *e = wte + (size_t)tok[b * T + t] * C, *p = wpe + (size_t)t * C;
+            const ld_float *e = wte + (size_t)tok[b * T + t] * C;
+            if (!wpe) { memcpy(o, e, sizeof(ld_float) * (size_t)C); continue; }  /* rotary: no wpe */
+            const ld_float *p = wpe + (size_t)t * C;
             for (int i = 0; i < C; i++) o[i] = e[i] + p[i];
         }
 }
@@ -2531,14 +2738,15 @@ LDDEF void ld_encoder_jvp(ld_float *tout, const int *tok, const ld_float *twte,
 }
 
 /* out[i] += Σ_n d[n,i] (· x̂[n,i] = (x[n,i] − mean[n]) rstd[n] when x is
-   given), summed row after row into doubles: contiguous reads, fixed order. */
+   given; mean NULL: x̂ = x · rstd, RMSNorm's), summed row after row into
+   doubles: contiguous reads, fixed order. */
 static void ld__colsum(ld_float *out, const ld_float *d, const ld_float *x, const ld_float *mean,
                        const ld_float *rstd, int N, int C) {
     double stack[512], *acc = C <= 512 ? stack : (double *)LD_MALLOC(sizeof(double) * C);
     if (!acc) { /* no memory: the same sums, column by column */
         for (int i = 0; i < C; i++) {
             double s = 0;
-            for (int n = 0; n < N; n++) s += d[(size_t)n * C + i] * (x ? (x[(size_t)n * C + i] - mean[n]) * rstd[n] : 1);
+            for (int n = 0; n < N; n++) s += d[(size_t)n * C + i] * (x ? (x[(size_t)n * C + i] - (mean ? mean[n] : 0)) * rstd[n] : 1);
             out[i] += (ld_float)s;
         }
         return;
@@ -2548,7 +2756,7 @@ static void ld__colsum(ld_float *out, const ld_float *d, const ld_float *x, cons
         const ld_float *dr = d + (size_t)n * C;
         if (x) {
             const ld_float *xr = x + (size_t)n * C;
-            ld_float mu = mean[n], r = rstd[n];
+            ld_float mu = mean ? mean[n] : 0, r = rstd[n];
             for (int i = 0; i < C; i++) acc[i] += dr[i] * ((xr[i] - mu) * r);
         } else
             for (int i = 0; i < C; i++) acc[i] += dr[i];
@@ -3027,29 +3235,33 @@ static void ld__att_softmax_row(ld_float *a, int t, int T, ld_float scale) {
     for (int t2 = t + 1; t2 < T; t2++) a[t2] = 0;
 }
 
-/* Attention through the GEMM, one (batch row, head) at a time: with Q, K, V
-   the head's (T, hs) slices of qkv (row stride 3C),
+/* Attention through the GEMM, one (batch row, query head) at a time: with
+   Q the head's (T, HS) slice of qkv and K, V its key-value head's (row
+   stride QKV = (NH + 2·NKV)·HS),
      S = Q Kᵀ · scale,  P = causal softmax(S) (zero above the diagonal),  O = P V,
    by blocks of LD__QB queries: block [r0, r1) needs only the keys and values
    0..r1, so the products skip most of the upper triangle (measured: a third
    of the attention's multiplications at T = 256). Threads split the (b, h)
-   pairs; each product inside runs on its thread.                          */
+   pairs; each product inside runs on its thread. Query head h reads
+   key-value head h / (NH/NKV) (grouped-query attention; NKV = NH is
+   ordinary multi-head attention).                                         */
 #define LD__QB 64
 LDDEF void ld_attention_forward(ld_float *out, ld_float *att, const ld_float *qkv,
-                                int B, int T, int C, int NH) {
-    int hs = C / NH;
-    long C3 = 3L * C;
-    ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
-    LD__OMP_FOR((long)B * NH * T * T * hs)
+                                int B, int T, int NH, int NKV, int HS) {
+    long S = (long)(NH + 2 * NKV) * HS, AO = (long)NH * HS;
+    int G = NH / NKV;
+    ld_float scale = (ld_float)(1.0 / sqrt((double)HS));
+    LD__OMP_FOR((long)B * NH * T * T * HS)
     for (int bh = 0; bh < B * NH; bh++) {
-        int b = bh / NH, h = bh % NH;
-        const ld_float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-        ld_float *P = att + (size_t)bh * T * T, *o = out + (size_t)b * T * C + h * hs;
+        int b = bh / NH, h = bh % NH, g = h / G;
+        const ld_float *row = qkv + (size_t)b * T * S;
+        const ld_float *q = row + h * HS, *k = row + AO + g * HS, *v = row + AO + (long)(NKV + g) * HS;
+        ld_float *P = att + (size_t)bh * T * T, *o = out + (size_t)b * T * AO + h * HS;
         for (int r0 = 0; r0 < T; r0 += LD__QB) {
             int r1 = LD__MIN(T, r0 + LD__QB), R = r1 - r0;
-            ld__gemm(R, r1, hs, q + r0 * C3, C3, 1, k, 1, C3, P + (size_t)r0 * T, T, 0);        /* S = Q Kᵀ */
+            ld__gemm(R, r1, HS, q + r0 * S, S, 1, k, 1, S, P + (size_t)r0 * T, T, 0);         /* S = Q Kᵀ */
             for (int t = r0; t < r1; t++) ld__att_softmax_row(P + (size_t)t * T, t, T, scale);
-            ld__gemm(R, hs, r1, P + (size_t)r0 * T, T, 1, v, C3, 1, o + (size_t)r0 * C, C, 0);  /* O = P V */
+            ld__gemm(R, HS, r1, P + (size_t)r0 * T, T, 1, v, S, 1, o + (size_t)r0 * AO, AO, 0); /* O = P V */
         }
     }
 }
@@ -3057,51 +3269,63 @@ LDDEF void ld_attention_forward(ld_float *out, ld_float *att, const ld_float *qk
 /* One query of ld_attention_forward: position t of batch row b, every head,
    with the same arithmetic (so incremental decoding matches a full forward
    bit for bit). Positions 0..t of qkv must be filled. */
-static void ld__attention_query(ld_float *out, ld_float *att, const ld_float *qkv, int b, int t, int T, int C, int NH) {
-    int hs = C / NH;
-    long C3 = 3L * C;
-    ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
+static void ld__attention_query(ld_float *out, ld_float *att, const ld_float *qkv, int b, int t, int T,
+                                int NH, int NKV, int HS) {
+    long S = (long)(NH + 2 * NKV) * HS, AO = (long)NH * HS;
+    int G = NH / NKV;
+    ld_float scale = (ld_float)(1.0 / sqrt((double)HS));
     for (int h = 0; h < NH; h++) {
-        const ld_float *k = qkv + (size_t)b * T * C3 + C + h * hs, *v = k + C, *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
+        const ld_float *row = qkv + (size_t)b * T * S;
+        const ld_float *k = row + AO + (h / G) * HS, *v = row + AO + (long)(NKV + h / G) * HS;
+        const ld_float *q = qkv + ((size_t)b * T + t) * S + h * HS;
         ld_float *P = att + (((size_t)b * NH + h) * T + t) * T;
-        ld__gemm(1, T, hs, q, C3, 1, k, 1, C3, P, T, 0);                                   /* s = q Kᵀ */
+        ld__gemm(1, T, HS, q, S, 1, k, 1, S, P, T, 0);                                      /* s = q Kᵀ */
         ld__att_softmax_row(P, t, T, scale);
-        ld__gemm(1, hs, T, P, T, 1, v, C3, 1, out + ((size_t)b * T + t) * C + h * hs, C, 0);  /* o = p V  */
+        ld__gemm(1, HS, T, P, T, 1, v, S, 1, out + ((size_t)b * T + t) * AO + h * HS, AO, 0); /* o = p V  */
     }
 }
 
 /*   dP = dO Vᵀ,  dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale,
-     dQ += dS K,  dK += dSᵀ Q,  dV += Pᵀ dO,  by the same blocks of queries. */
+     dQ += dS K,  dK += dSᵀ Q,  dV += Pᵀ dO,  by the same blocks of queries.
+   The query heads of one key-value head all add into its dK and dV, so
+   threads split the (b, key-value head) pairs and the group's query heads
+   run in order inside: the same sums at any thread count.                 */
 LDDEF void ld_attention_backward(ld_float *dqkv, ld_float *datt, const ld_float *dout,
                                  const ld_float *qkv, const ld_float *att,
-                                 int B, int T, int C, int NH) {
-    int hs = C / NH;
-    long C3 = 3L * C;
-    ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
-    LD__OMP_FOR((long)B * NH * T * T * hs)
-    for (int bh = 0; bh < B * NH; bh++) {
-        int b = bh / NH, h = bh % NH;
-        const ld_float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-        const ld_float *P = att + (size_t)bh * T * T, *dO = dout + (size_t)b * T * C + h * hs;
-        ld_float *dS = datt + (size_t)bh * T * T;
-        ld_float *dq = dqkv + (size_t)b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
-        for (int r0 = 0; r0 < T; r0 += LD__QB) {
-            int r1 = LD__MIN(T, r0 + LD__QB), R = r1 - r0;
-            const ld_float *Pb = P + (size_t)r0 * T, *dOb = dO + (size_t)r0 * C;
-            ld_float *dSb = dS + (size_t)r0 * T;
-            ld__gemm(R, r1, hs, dOb, C, 1, v, 1, C3, dSb, T, 0);                 /* dP = dO Vᵀ */
-            for (int t = r0; t < r1; t++) {
-                const ld_float *a = P + (size_t)t * T;
-                ld_float *d = dS + (size_t)t * T;
-                double s = 0;
-                for (int t2 = 0; t2 <= t; t2++) s += a[t2] * d[t2];
-                ld_float sf = (ld_float)s;
-                for (int t2 = 0; t2 <= t; t2++) d[t2] = a[t2] * (d[t2] - sf) * scale;
-                for (int t2 = t + 1; t2 < r1; t2++) d[t2] = 0;
+                                 int B, int T, int NH, int NKV, int HS) {
+    long S = (long)(NH + 2 * NKV) * HS, AO = (long)NH * HS;
+    int G = NH / NKV;
+    ld_float scale = (ld_float)(1.0 / sqrt((double)HS));
+    LD__OMP_FOR((long)B * NH * T * T * HS)
+    for (int bg = 0; bg < B * NKV; bg++) {
+        int b = bg / NKV, g = bg % NKV;
+        const ld_float *row = qkv + (size_t)b * T * S;
+        const ld_float *k = row + AO + g * HS, *v = row + AO + (long)(NKV + g) * HS;
+        ld_float *drow = dqkv + (size_t)b * T * S;
+        ld_float *dk = drow + AO + g * HS, *dv = drow + AO + (long)(NKV + g) * HS;
+        for (int h = g * G; h < (g + 1) * G; h++) {
+            size_t bh = (size_t)b * NH + h;
+            const ld_float *q = row + h * HS;
+            const ld_float *P = att + bh * T * T, *dO = dout + (size_t)b * T * AO + h * HS;
+            ld_float *dS = datt + bh * T * T, *dq = drow + h * HS;
+            for (int r0 = 0; r0 < T; r0 += LD__QB) {
+                int r1 = LD__MIN(T, r0 + LD__QB), R = r1 - r0;
+                const ld_float *Pb = P + (size_t)r0 * T, *dOb = dO + (size_t)r0 * AO;
+                ld_float *dSb = dS + (size_t)r0 * T;
+                ld__gemm(R, r1, HS, dOb, AO, 1, v, 1, S, dSb, T, 0);                /* dP = dO Vᵀ */
+                for (int t = r0; t < r1; t++) {
+                    const ld_float *a = P + (size_t)t * T;
+                    ld_float *d = dS + (size_t)t * T;
+                    double s = 0;
+                    for (int t2 = 0; t2 <= t; t2++) s += a[t2] * d[t2];
+                    ld_float sf = (ld_float)s;
+                    for (int t2 = 0; t2 <= t; t2++) d[t2] = a[t2] * (d[t2] - sf) * scale;
+                    for (int t2 = t + 1; t2 < r1; t2++) d[t2] = 0;
+                }
+                ld__gemm(R, HS, r1, dSb, T, 1, k, S, 1, dq + r0 * S, S, 1);        /* dQ += dS K   */
+                ld__gemm(r1, HS, R, dSb, 1, T, q + r0 * S, S, 1, dk, S, 1);        /* dK += dSᵀ Q  */
+                ld__gemm(r1, HS, R, Pb, 1, T, dOb, AO, 1, dv, S, 1);               /* dV += Pᵀ dO  */
             }
-            ld__gemm(R, hs, r1, dSb, T, 1, k, C3, 1, dq + r0 * C3, C3, 1);       /* dQ += dS K   */
-            ld__gemm(r1, hs, R, dSb, 1, T, q + r0 * C3, C3, 1, dk, C3, 1);       /* dK += dSᵀ Q  */
-            ld__gemm(r1, hs, R, Pb, 1, T, dOb, C, 1, dv, C3, 1);                 /* dV += Pᵀ dO  */
         }
     }
 }
@@ -3110,22 +3334,23 @@ LDDEF void ld_attention_backward(ld_float *dqkv, ld_float *datt, const ld_float 
      tO = tP V + P tV,  by the same blocks of queries.                       */
 LDDEF void ld_attention_jvp(ld_float *tout, ld_float *tatt, const ld_float *qkv,
                             const ld_float *tqkv, const ld_float *att,
-                            int B, int T, int C, int NH) {
-    int hs = C / NH;
-    long C3 = 3L * C;
-    ld_float scale = (ld_float)(1.0 / sqrt((double)hs));
-    LD__OMP_FOR((long)B * NH * T * T * hs)
+                            int B, int T, int NH, int NKV, int HS) {
+    long S = (long)(NH + 2 * NKV) * HS, AO = (long)NH * HS;
+    int G = NH / NKV;
+    ld_float scale = (ld_float)(1.0 / sqrt((double)HS));
+    LD__OMP_FOR((long)B * NH * T * T * HS)
     for (int bh = 0; bh < B * NH; bh++) {
-        int b = bh / NH, h = bh % NH;
-        const ld_float *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-        const ld_float *tq = tqkv + (size_t)b * T * C3 + h * hs, *tk = tq + C, *tv = tq + 2 * C;
+        int b = bh / NH, h = bh % NH, g = h / G;
+        size_t r = (size_t)b * T * S;
+        const ld_float *q = qkv + r + h * HS, *k = qkv + r + AO + g * HS, *v = qkv + r + AO + (long)(NKV + g) * HS;
+        const ld_float *tq = tqkv + r + h * HS, *tk = tqkv + r + AO + g * HS, *tv = tqkv + r + AO + (long)(NKV + g) * HS;
         const ld_float *P = att + (size_t)bh * T * T;
-        ld_float *tP = tatt + (size_t)bh * T * T, *o = tout + (size_t)b * T * C + h * hs;
+        ld_float *tP = tatt + (size_t)bh * T * T, *o = tout + (size_t)b * T * AO + h * HS;
         for (int r0 = 0; r0 < T; r0 += LD__QB) {
             int r1 = LD__MIN(T, r0 + LD__QB), R = r1 - r0;
             ld_float *tPb = tP + (size_t)r0 * T;
-            ld__gemm(R, r1, hs, tq + r0 * C3, C3, 1, k, 1, C3, tPb, T, 0);      /* tQ Kᵀ    */
-            ld__gemm(R, r1, hs, q + r0 * C3, C3, 1, tk, 1, C3, tPb, T, 1);      /* + Q tKᵀ  */
+            ld__gemm(R, r1, HS, tq + r0 * S, S, 1, k, 1, S, tPb, T, 0);      /* tQ Kᵀ    */
+            ld__gemm(R, r1, HS, q + r0 * S, S, 1, tk, 1, S, tPb, T, 1);      /* + Q tKᵀ  */
             for (int t = r0; t < r1; t++) {
                 const ld_float *a = P + (size_t)t * T;
                 ld_float *d = tP + (size_t)t * T;
@@ -3135,8 +3360,8 @@ LDDEF void ld_attention_jvp(ld_float *tout, ld_float *tatt, const ld_float *qkv,
                 for (int t2 = 0; t2 <= t; t2++) d[t2] = a[t2] * (d[t2] - sf);
                 for (int t2 = t + 1; t2 < r1; t2++) d[t2] = 0;
             }
-            ld__gemm(R, hs, r1, tPb, T, 1, v, C3, 1, o + (size_t)r0 * C, C, 0);            /* tP V     */
-            ld__gemm(R, hs, r1, P + (size_t)r0 * T, T, 1, tv, C3, 1, o + (size_t)r0 * C, C, 1); /* + P tV */
+            ld__gemm(R, HS, r1, tPb, T, 1, v, S, 1, o + (size_t)r0 * AO, AO, 0);            /* tP V     */
+            ld__gemm(R, HS, r1, P + (size_t)r0 * T, T, 1, tv, S, 1, o + (size_t)r0 * AO, AO, 1); /* + P tV */
         }
     }
 }
@@ -3187,6 +3412,166 @@ LDDEF void ld_gelu_backward(ld_float *dinp, const ld_float *inp, const ld_float 
 
 LDDEF void ld_gelu_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, size_t n) {
     LD__GELU_LOOP(tout[k] = ld__gelu_grad(inp[k], th[i]) * tinp[k])
+}
+
+/* ---- the layers of GPT-NeoX, Llama and Qwen2 ---- */
+
+LDDEF void ld_rmsnorm_forward(ld_float *out, ld_float *rstd, const ld_float *inp, const ld_float *w,
+                              int N, int C, double eps) {
+    LD__OMP_FOR((long)N * C)
+    for (int n = 0; n < N; n++) {
+        const ld_float *x = inp + (size_t)n * C;
+        double v = 0;
+        for (int i = 0; i < C; i++) v += (double)x[i] * x[i];
+        ld_float r = (ld_float)(1.0 / sqrt(v / C + eps));
+        ld_float *o = out + (size_t)n * C;
+        for (int i = 0; i < C; i++) o[i] = (x[i] * r) * w[i];
+        rstd[n] = r;
+    }
+}
+
+/* x̂ = x r, r = (mean x² + eps)^−½:  ∂L/∂x = r (w⊙d − x̂ · mean(w⊙d⊙x̂)),
+   ∂L/∂w = Σ_n d ⊙ x̂. */
+LDDEF void ld_rmsnorm_backward(ld_float *dinp, ld_float *dw, const ld_float *dout, const ld_float *inp,
+                               const ld_float *w, const ld_float *rstd, int N, int C) {
+    if (dinp) {
+        LD__OMP_FOR((long)N * C)
+        for (int n = 0; n < N; n++) {
+            const ld_float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
+            ld_float r = rstd[n];
+            double dnm = 0;
+            for (int i = 0; i < C; i++) dnm += (double)(w[i] * d[i]) * (x[i] * r);
+            ld_float dnmf = (ld_float)(dnm / C);
+            ld_float *di = dinp + (size_t)n * C;
+            for (int i = 0; i < C; i++) di[i] += (w[i] * d[i] - (x[i] * r) * dnmf) * r;
+        }
+    }
+    if (dw) ld__colsum(dw, dout, inp, NULL, rstd, N, C);
+}
+
+/* tx̂ = r (ẋ − x̂ · mean(x̂ ẋ));  tout = tx̂ ⊙ w + x̂ ⊙ tw. */
+LDDEF void ld_rmsnorm_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, const ld_float *w,
+                          const ld_float *tw, const ld_float *rstd, int N, int C) {
+    LD__OMP_FOR((long)N * C)
+    for (int n = 0; n < N; n++) {
+        const ld_float *x = inp + (size_t)n * C;
+        const ld_float *tx = tinp ? tinp + (size_t)n * C : NULL;
+        ld_float r = rstd[n];
+        ld_float *o = tout + (size_t)n * C;
+        double c = 0;
+        if (tx) for (int i = 0; i < C; i++) c += (double)(x[i] * r) * tx[i];
+        ld_float cf = (ld_float)(c / C);
+        for (int i = 0; i < C; i++) {
+            ld_float xh = x[i] * r;
+            ld_float txh = tx ? r * (tx[i] - xh * cf) : 0;
+            o[i] = txh * w[i] + (tw ? xh * tw[i] : 0);
+        }
+    }
+}
+
+/* Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π): gelu = xΦ, gelu' = Φ + xφ. */
+#define LD__SQRT1_2 0.70710678118654752440
+#define LD__INV_SQRT_2PI 0.39894228040143267794
+LDDEF void ld_gelu_erf_forward(ld_float *out, const ld_float *inp, size_t n) {
+    LD__OMP_FOR((long)n * 16)
+    for (long k = 0; k < (long)n; k++) out[k] = (ld_float)(0.5 * inp[k] * (1 + erf(inp[k] * LD__SQRT1_2)));
+}
+static ld_float ld__gelu_erf_grad(double x) {
+    return (ld_float)(0.5 * (1 + erf(x * LD__SQRT1_2)) + x * LD__INV_SQRT_2PI * exp(-0.5 * x * x));
+}
+LDDEF void ld_gelu_erf_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, size_t n) {
+    LD__OMP_FOR((long)n * 16)
+    for (long k = 0; k < (long)n; k++) dinp[k] += ld__gelu_erf_grad(inp[k]) * dout[k];
+}
+LDDEF void ld_gelu_erf_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, size_t n) {
+    LD__OMP_FOR((long)n * 16)
+    for (long k = 0; k < (long)n; k++) tout[k] = ld__gelu_erf_grad(inp[k]) * tinp[k];
+}
+
+/* silu(g) = g σ(g), silu'(g) = σ(g)(1 + g(1 − σ(g))); out = silu(g)·u. */
+LDDEF void ld_swiglu_forward(ld_float *out, const ld_float *inp, int N, int I) {
+    LD__OMP_FOR((long)N * I * 8)
+    for (int n = 0; n < N; n++) {
+        const ld_float *g = inp + (size_t)n * 2 * I, *u = g + I;
+        ld_float *o = out + (size_t)n * I;
+        for (int i = 0; i < I; i++) o[i] = g[i] / (1 + (ld_float)exp(-(double)g[i])) * u[i];
+    }
+}
+LDDEF void ld_swiglu_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, int N, int I) {
+    LD__OMP_FOR((long)N * I * 8)
+    for (int n = 0; n < N; n++) {
+        const ld_float *g = inp + (size_t)n * 2 * I, *u = g + I, *d = dout + (size_t)n * I;
+        ld_float *dg = dinp + (size_t)n * 2 * I, *du = dg + I;
+        for (int i = 0; i < I; i++) {
+            ld_float sg = (ld_float)(1 / (1 + exp(-(double)g[i])));
+            dg[i] += d[i] * u[i] * sg * (1 + g[i] * (1 - sg));
+            du[i] += d[i] * g[i] * sg;
+        }
+    }
+}
+LDDEF void ld_swiglu_jvp(ld_float *tout, const ld_float *inp, const ld_float *tinp, int N, int I) {
+    LD__OMP_FOR((long)N * I * 8)
+    for (int n = 0; n < N; n++) {
+        const ld_float *g = inp + (size_t)n * 2 * I, *u = g + I, *tg = tinp + (size_t)n * 2 * I, *tu = tg + I;
+        ld_float *o = tout + (size_t)n * I;
+        for (int i = 0; i < I; i++) {
+            ld_float sg = (ld_float)(1 / (1 + exp(-(double)g[i])));
+            o[i] = tg[i] * u[i] * sg * (1 + g[i] * (1 - sg)) + g[i] * sg * tu[i];
+        }
+    }
+}
+
+LDDEF void ld_rope_table(ld_float *cos_, ld_float *sin_, const double *inv_freq, int T, int R) {
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < R / 2; i++) {
+            double a = (double)t * inv_freq[i];
+            cos_[(size_t)t * (R / 2) + i] = (ld_float)cos(a);
+            sin_[(size_t)t * (R / 2) + i] = (ld_float)sin(a);
+        }
+}
+
+/* One row (position p) of qkv: the NH + NKV q and k heads rotated by
+   (c, s) = the tables' row p, sign = +1 (R) or −1 (Rᵀ, the inverse); add:
+   out += instead of out =. v and the dims past R pass unchanged.         */
+static void ld__rope_row(ld_float *o, const ld_float *x, const ld_float *c, const ld_float *s, ld_float sign,
+                         int add, int NH, int NKV, int HS, int R) {
+    int S = (NH + 2 * NKV) * HS, half = R / 2;
+    for (int h = 0; h < NH + NKV; h++) {
+        const ld_float *xh = x + h * HS;
+        ld_float *oh = o + h * HS;
+        for (int i = 0; i < half; i++) {
+            ld_float a = xh[i], b = xh[i + half], si = sign * s[i];
+            ld_float ra = a * c[i] - b * si, rb = b * c[i] + a * si;
+            if (add) { oh[i] += ra; oh[i + half] += rb; } else { oh[i] = ra; oh[i + half] = rb; }
+        }
+        for (int i = R; i < HS; i++) oh[i] = add ? oh[i] + xh[i] : xh[i];
+    }
+    for (int i = (NH + NKV) * HS; i < S; i++) o[i] = add ? o[i] + x[i] : x[i];
+}
+
+LDDEF void ld_rope_forward(ld_float *out, const ld_float *inp, const ld_float *cos_, const ld_float *sin_,
+                           int B, int T, int t0, int NH, int NKV, int HS, int R) {
+    int S = (NH + 2 * NKV) * HS;
+    LD__OMP_FOR((long)B * T * S)
+    for (int n = 0; n < B * T; n++) {
+        size_t p = (size_t)(t0 + n % T) * (R / 2);
+        ld__rope_row(out + (size_t)n * S, inp + (size_t)n * S, cos_ + p, sin_ + p, 1, 0, NH, NKV, HS, R);
+    }
+}
+
+LDDEF void ld_rope_backward(ld_float *dinp, const ld_float *dout, const ld_float *cos_, const ld_float *sin_,
+                            int B, int T, int NH, int NKV, int HS, int R) {
+    int S = (NH + 2 * NKV) * HS;
+    LD__OMP_FOR((long)B * T * S)
+    for (int n = 0; n < B * T; n++) {
+        size_t p = (size_t)(n % T) * (R / 2);
+        ld__rope_row(dinp + (size_t)n * S, dout + (size_t)n * S, cos_ + p, sin_ + p, -1, 1, NH, NKV, HS, R);
+    }
+}
+
+LDDEF void ld_rope_jvp(ld_float *tout, const ld_float *tinp, const ld_float *cos_, const ld_float *sin_,
+                       int B, int T, int NH, int NKV, int HS, int R) {
+    ld_rope_forward(tout, tinp, cos_, sin_, B, T, 0, NH, NKV, HS, R);
 }
 
 LDDEF void ld_residual_forward(ld_float *out, const ld_float *a, const ld_float *b, size_t n) {
@@ -3254,46 +3639,93 @@ static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, i
    activation buffers, which act as the cache).                            */
 typedef struct { int B, T, b, t; } ld__span;
 
-/* Layer l of the forward, GPT-2's pre-norm block:
+/* The family's norm, activation: LayerNorm or RMSNorm (mean unused),
+   GELU (tanh or erf) or SwiGLU (its input FC = 2I wide).                  */
+static void ld__norm_forward(const ld_config *c, ld_float *out, ld_float *mean, ld_float *rstd, const ld_float *inp,
+                             const ld_float *w, const ld_float *b, int N, int C) {
+    if (c->norm == LD_RMSNORM) ld_rmsnorm_forward(out, rstd, inp, w, N, C, c->ln_eps);
+    else ld_layernorm_forward(out, mean, rstd, inp, w, b, N, C, c->ln_eps);
+}
+static void ld__norm_backward(const ld_config *c, ld_float *dinp, ld_float *dw, ld_float *db, const ld_float *dout,
+                              const ld_float *inp, const ld_float *w, const ld_float *mean, const ld_float *rstd,
+                              int N, int C) {
+    if (c->norm == LD_RMSNORM) ld_rmsnorm_backward(dinp, dw, dout, inp, w, rstd, N, C);
+    else ld_layernorm_backward(dinp, dw, db, dout, inp, w, mean, rstd, N, C);
+}
+static void ld__norm_jvp(const ld_config *c, ld_float *tout, const ld_float *inp, const ld_float *tinp,
+                         const ld_float *w, const ld_float *tw, const ld_float *tb, const ld_float *mean,
+                         const ld_float *rstd, int N, int C) {
+    if (c->norm == LD_RMSNORM) ld_rmsnorm_jvp(tout, inp, tinp, w, tw, rstd, N, C);
+    else ld_layernorm_jvp(tout, inp, tinp, w, tw, tb, mean, rstd, N, C);
+}
+static void ld__act_forward(int act, ld_float *out, const ld_float *inp, int N, int I) {
+    if (act == LD_SWIGLU) ld_swiglu_forward(out, inp, N, I);
+    else if (act == LD_GELU_ERF) ld_gelu_erf_forward(out, inp, (size_t)N * I);
+    else ld_gelu_forward(out, inp, (size_t)N * I);
+}
+static void ld__act_backward(int act, ld_float *dinp, const ld_float *inp, const ld_float *dout, int N, int I) {
+    if (act == LD_SWIGLU) ld_swiglu_backward(dinp, inp, dout, N, I);
+    else if (act == LD_GELU_ERF) ld_gelu_erf_backward(dinp, inp, dout, (size_t)N * I);
+    else ld_gelu_backward(dinp, inp, dout, (size_t)N * I);
+}
+static void ld__act_jvp(int act, ld_float *tout, const ld_float *inp, const ld_float *tinp, int N, int I) {
+    if (act == LD_SWIGLU) ld_swiglu_jvp(tout, inp, tinp, N, I);
+    else if (act == LD_GELU_ERF) ld_gelu_erf_jvp(tout, inp, tinp, (size_t)N * I);
+    else ld_gelu_jvp(tout, inp, tinp, (size_t)N * I);
+}
 
-       a  = x + attn(LN1(x))
-       x' = a + mlp(LN2(a)),   mlp(h) = W_proj · gelu(W_fc · h)
+/* Layer l of the forward, the pre-norm block of every family (N1, N2 its
+   norms, LayerNorm or RMSNorm; RoPE rotates q and k when positions are
+   rotary):
+
+       a  = x + attn(N1(x))
+       x' = a + mlp(N2(a))          sequential (GPT-2, Llama, Qwen2)
+       x' = a + mlp(N2(x))          parallel (GPT-NeoX's default)
+       mlp(h) = W_proj · act(W_fc · h),  act = GELU, or SwiGLU on [gate | up]
 
    x is the embeddings (l = 0) or the previous block's output.             */
 static void ld__block_forward(ld_model *m, int l, ld__span sp) {
     const ld_config *c = &m->cfg;
     ld__dims d = ld__dims_of(c);
-    int C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    int C = d.C, QKV = d.QKV, AO = d.AO, I = d.I, FC = d.FC;
     size_t n0 = sp.b < 0 ? 0 : (size_t)sp.b * sp.T + sp.t;  /* first row, and how many */
     int N = sp.b < 0 ? sp.B * sp.T : 1;
     ld_acts A = ld__acts_at(m, l);
     ld__layer w = ld__layer_at(&m->w, &d, l);
     const ld_float *x = (l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3) + n0 * C;
     ld_float *ln1 = A.ln1 + n0 * C, *res2 = A.residual2 + n0 * C, *ln2 = A.ln2 + n0 * C;
-    ld_float *fch = A.fch + n0 * I, *fchg = A.fch_gelu + n0 * I, *res3 = A.residual3 + n0 * C;
+    ld_float *fch = A.fch + n0 * FC, *fchg = A.fch_gelu + n0 * I, *res3 = A.residual3 + n0 * C;
     ld_float *scratch = m->a.scratch;
-    /* a = x + attn(LN1(x)) */
-    ld_layernorm_forward(ln1, A.ln1_mean + n0, A.ln1_rstd + n0, x, w.ln1w, w.ln1b, N, C, c->ln_eps);
+    /* a = x + attn(N1(x)) */
+    ld__norm_forward(c, ln1, A.ln1_mean + n0, A.ln1_rstd + n0, x, w.ln1w, w.ln1b, N, C);
     ld__matmul_forward(m->accel, A.qkv + n0 * QKV, ln1, w.qkvw, w.qkvb, N, C, QKV);
-    if (sp.b < 0) ld_attention_forward(A.atty, A.att, A.qkv, sp.B, sp.T, C, NH);
-    else ld__attention_query(A.atty, A.att, A.qkv, sp.b, sp.t, sp.T, C, NH);
-    ld__matmul_forward(m->accel, scratch, A.atty + n0 * C, w.attprojw, w.attprojb, N, C, C);
+    const ld_float *q = A.qkv;   /* q | k | v as attention reads them */
+    if (d.R) {
+        if (sp.b < 0) ld_rope_forward(A.qkvr, A.qkv, m->rope_cos, m->rope_sin, sp.B, sp.T, 0, d.NH, d.NKV, d.HS, d.R);
+        else ld_rope_forward(A.qkvr + n0 * QKV, A.qkv + n0 * QKV, m->rope_cos, m->rope_sin, 1, 1, sp.t, d.NH, d.NKV, d.HS, d.R);
+        q = A.qkvr;
+    }
+    if (sp.b < 0) ld_attention_forward(A.atty, A.att, q, sp.B, sp.T, d.NH, d.NKV, d.HS);
+    else ld__attention_query(A.atty, A.att, q, sp.b, sp.t, sp.T, d.NH, d.NKV, d.HS);
+    ld__matmul_forward(m->accel, scratch, A.atty + n0 * AO, w.attprojw, w.attprojb, N, AO, C);
     ld_residual_forward(res2, x, scratch, (size_t)N * C);
-    /* x' = a + mlp(LN2(a)) */
-    ld_layernorm_forward(ln2, A.ln2_mean + n0, A.ln2_rstd + n0, res2, w.ln2w, w.ln2b, N, C, c->ln_eps);
-    ld__matmul_forward(m->accel, fch, ln2, w.fcw, w.fcb, N, C, I);
-    ld_gelu_forward(fchg, fch, (size_t)N * I);
+    /* x' = a + mlp(N2(a)), or a + mlp(N2(x)) */
+    ld__norm_forward(c, ln2, A.ln2_mean + n0, A.ln2_rstd + n0, d.par ? x : res2, w.ln2w, w.ln2b, N, C);
+    ld__matmul_forward(m->accel, fch, ln2, w.fcw, w.fcb, N, C, FC);
+    ld__act_forward(c->act, fchg, fch, N, I);
     ld__matmul_forward(m->accel, scratch, fchg, w.fcprojw, w.fcprojb, N, I, C);
     ld_residual_forward(res3, res2, scratch, (size_t)N * C);
 }
 
 /* Layer l of the backward, the block's steps in reverse: on entry
    m->d.residual holds ∂L/∂x' (the block's output), on return ∂L/∂x; the
-   gradients of the layer's weights are ADDED into g.                       */
+   gradients of the layer's weights are ADDED into g. In the parallel block
+   both branches take ∂L/∂x' as it came in, so the attention's output
+   projection reads it before the MLP's norm adds to it.                    */
 static void ld__block_backward(ld_model *m, int l, const ld__layer *g) {
     const ld_config *c = &m->cfg;
     ld__dims d = ld__dims_of(c);
-    int B = m->cur_B, T = m->cur_T, C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    int B = m->cur_B, T = m->cur_T, C = d.C, QKV = d.QKV, AO = d.AO, I = d.I, FC = d.FC;
     int N = B * T;
     ld_acts A = ld__acts_at(m, l);
     ld__layer w = ld__layer_at(&m->w, &d, l);
@@ -3302,19 +3734,31 @@ static void ld__block_backward(ld_model *m, int l, const ld__layer *g) {
     /* the MLP; the skip passes ∂L/∂x' on to a */
     memset(dd->fch_gelu, 0, sizeof(ld_float) * (size_t)N * I);
     ld__matmul_backward(m->accel, dd->fch_gelu, g->fcprojw, g->fcprojb, dd->residual, A.fch_gelu, w.fcprojw, N, I, C);
-    memset(dd->fch, 0, sizeof(ld_float) * (size_t)N * I);
-    ld_gelu_backward(dd->fch, A.fch, dd->fch_gelu, (size_t)N * I);
+    if (d.par) {
+        memset(dd->atty, 0, sizeof(ld_float) * (size_t)N * AO);
+        ld__matmul_backward(m->accel, dd->atty, g->attprojw, g->attprojb, dd->residual, A.atty, w.attprojw, N, AO, C);
+    }
+    memset(dd->fch, 0, sizeof(ld_float) * (size_t)N * FC);
+    ld__act_backward(c->act, dd->fch, A.fch, dd->fch_gelu, N, I);
     memset(dd->ln, 0, sizeof(ld_float) * (size_t)N * C);
-    ld__matmul_backward(m->accel, dd->ln, g->fcw, g->fcb, dd->fch, A.ln2, w.fcw, N, C, I);
-    ld_layernorm_backward(dd->residual, g->ln2w, g->ln2b, dd->ln, A.residual2, w.ln2w, A.ln2_mean, A.ln2_rstd, N, C);
+    ld__matmul_backward(m->accel, dd->ln, g->fcw, g->fcb, dd->fch, A.ln2, w.fcw, N, C, FC);
+    ld__norm_backward(c, dd->residual, g->ln2w, g->ln2b, dd->ln, d.par ? x : A.residual2, w.ln2w, A.ln2_mean,
+                      A.ln2_rstd, N, C);
     /* now ∂L/∂a; the attention, and the skip passes it on to x */
-    memset(dd->atty, 0, sizeof(ld_float) * (size_t)N * C);
-    ld__matmul_backward(m->accel, dd->atty, g->attprojw, g->attprojb, dd->residual, A.atty, w.attprojw, N, C, C);
-    memset(dd->qkv, 0, sizeof(ld_float) * (size_t)N * QKV);
-    ld_attention_backward(dd->qkv, dd->att, dd->atty, A.qkv, A.att, B, T, C, NH);
+    if (!d.par) {
+        memset(dd->atty, 0, sizeof(ld_float) * (size_t)N * AO);
+        ld__matmul_backward(m->accel, dd->atty, g->attprojw, g->attprojb, dd->residual, A.atty, w.attprojw, N, AO, C);
+    }
+    ld_float *dq = d.R ? dd->qkvr : dd->qkv;   /* ∂L/∂(q | k | v as attention read them) */
+    memset(dq, 0, sizeof(ld_float) * (size_t)N * QKV);
+    ld_attention_backward(dq, dd->att, dd->atty, d.R ? A.qkvr : A.qkv, A.att, B, T, d.NH, d.NKV, d.HS);
+    if (d.R) {
+        memset(dd->qkv, 0, sizeof(ld_float) * (size_t)N * QKV);
+        ld_rope_backward(dd->qkv, dd->qkvr, m->rope_cos, m->rope_sin, B, T, d.NH, d.NKV, d.HS, d.R);
+    }
     memset(dd->ln, 0, sizeof(ld_float) * (size_t)N * C);
     ld__matmul_backward(m->accel, dd->ln, g->qkvw, g->qkvb, dd->qkv, A.ln1, w.qkvw, N, C, QKV);
-    ld_layernorm_backward(dd->residual, g->ln1w, g->ln1b, dd->ln, x, w.ln1w, A.ln1_mean, A.ln1_rstd, N, C);
+    ld__norm_backward(c, dd->residual, g->ln1w, g->ln1b, dd->ln, x, w.ln1w, A.ln1_mean, A.ln1_rstd, N, C);
 }
 
 /* Layer l of the JVP: m->t.residual carries the tangent of the residual
@@ -3323,20 +3767,27 @@ static void ld__block_backward(ld_model *m, int l, const ld__layer *g) {
 static void ld__block_jvp(ld_model *m, int l, const ld__layer *tv) {
     const ld_config *c = &m->cfg;
     ld__dims d = ld__dims_of(c);
-    int B = m->cur_B, T = m->cur_T, C = d.C, NH = d.NH, QKV = d.QKV, I = d.I;
+    int B = m->cur_B, T = m->cur_T, C = d.C, QKV = d.QKV, AO = d.AO, I = d.I, FC = d.FC;
     int N = B * T;
+    (void)QKV;
     ld_acts A = ld__acts_at(m, l);
     ld__layer w = ld__layer_at(&m->w, &d, l);
     ld_dacts *t = &m->t;
     const ld_float *x = l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3;
-    ld_layernorm_jvp(t->ln, x, t->residual, w.ln1w, tv->ln1w, tv->ln1b, A.ln1_mean, A.ln1_rstd, N, C);
+    ld__norm_jvp(c, t->ln, x, t->residual, w.ln1w, tv->ln1w, tv->ln1b, A.ln1_mean, A.ln1_rstd, N, C);
     ld__matmul_jvp(m->accel, t->qkv, A.ln1, t->ln, w.qkvw, tv->qkvw, tv->qkvb, N, C, QKV);
-    ld_attention_jvp(t->atty, t->att, A.qkv, t->qkv, A.att, B, T, C, NH);
-    ld__matmul_jvp(m->accel, t->scratch, A.atty, t->atty, w.attprojw, tv->attprojw, tv->attprojb, N, C, C);
-    ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
-    ld_layernorm_jvp(t->ln, A.residual2, t->residual, w.ln2w, tv->ln2w, tv->ln2b, A.ln2_mean, A.ln2_rstd, N, C);
-    ld__matmul_jvp(m->accel, t->fch, A.ln2, t->ln, w.fcw, tv->fcw, tv->fcb, N, C, I);
-    ld_gelu_jvp(t->fch_gelu, A.fch, t->fch, (size_t)N * I);
+    if (d.R) ld_rope_jvp(t->qkvr, t->qkv, m->rope_cos, m->rope_sin, B, T, d.NH, d.NKV, d.HS, d.R);
+    ld_attention_jvp(t->atty, t->att, d.R ? A.qkvr : A.qkv, d.R ? t->qkvr : t->qkv, A.att, B, T, d.NH, d.NKV, d.HS);
+    ld__matmul_jvp(m->accel, t->scratch, A.atty, t->atty, w.attprojw, tv->attprojw, tv->attprojb, N, AO, C);
+    if (d.par) {   /* the MLP's norm reads x: its tangent first, then a's */
+        ld__norm_jvp(c, t->ln, x, t->residual, w.ln2w, tv->ln2w, tv->ln2b, A.ln2_mean, A.ln2_rstd, N, C);
+        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+    } else {
+        ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
+        ld__norm_jvp(c, t->ln, A.residual2, t->residual, w.ln2w, tv->ln2w, tv->ln2b, A.ln2_mean, A.ln2_rstd, N, C);
+    }
+    ld__matmul_jvp(m->accel, t->fch, A.ln2, t->ln, w.fcw, tv->fcw, tv->fcb, N, C, FC);
+    ld__act_jvp(c->act, t->fch_gelu, A.fch, t->fch, N, I);
     ld__matmul_jvp(m->accel, t->scratch, A.fch_gelu, t->fch_gelu, w.fcprojw, tv->fcprojw, tv->fcprojb, N, I, C);
     ld_residual_forward(t->residual, t->residual, t->scratch, (size_t)N * C);
 }
@@ -3356,8 +3807,7 @@ static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
     ld_encoder_forward(a->encoded, m->tokens, w->wte, w->wpe, B, T, C);
     ld__span all = { B, T, -1, -1 };
     for (int l = 0; l < L; l++) ld__block_forward(m, l, all);
-    ld_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, ld__acts_at(m, L - 1).residual3,
-                         w->lnfw, w->lnfb, N, C, c->ln_eps);
+    ld__norm_forward(c, a->lnf, a->lnf_mean, a->lnf_rstd, ld__acts_at(m, L - 1).residual3, w->lnfw, w->lnfb, N, C);
     ld__matmul_forward(m->accel, a->logits, a->lnf, ld__head(c, w), NULL, N, C, V);
     ld_logits_to_logprobs(m);
     if (m->d.logits) memset(m->d.logits, 0, sizeof(ld_float) * (size_t)N * V);
@@ -3439,8 +3889,8 @@ LDDEF ld_status ld_backward_into(ld_model *m, ld_float *grad_out) {
     memset(d->ln, 0, sizeof(ld_float) * nC);
     ld__matmul_backward(m->accel, d->ln, ld__head(c, &g), NULL, d->logits, a->lnf, ld__head(c, w), N, C, V);
     memset(d->residual, 0, sizeof(ld_float) * nC);
-    ld_layernorm_backward(d->residual, g.lnfw, g.lnfb, d->ln, ld__acts_at(m, L - 1).residual3,
-                          w->lnfw, a->lnf_mean, a->lnf_rstd, N, C);
+    ld__norm_backward(c, d->residual, g.lnfw, g.lnfb, d->ln, ld__acts_at(m, L - 1).residual3,
+                      w->lnfw, a->lnf_mean, a->lnf_rstd, N, C);
     for (int l = L - 1; l >= 0; l--) {
         ld__layer gl = ld__layer_at(&g, &dims, l);
         ld__block_backward(m, l, &gl);
@@ -3474,8 +3924,8 @@ LDDEF ld_status ld_jvp(ld_model *m, const ld_float *v) {
         ld__layer tl = ld__layer_at(&tv, &dims, l);
         ld__block_jvp(m, l, &tl);
     }
-    ld_layernorm_jvp(t->ln, ld__acts_at(m, L - 1).residual3, t->residual, w->lnfw, tv.lnfw, tv.lnfb,
-                     a->lnf_mean, a->lnf_rstd, N, C);
+    ld__norm_jvp(c, t->ln, ld__acts_at(m, L - 1).residual3, t->residual, w->lnfw, tv.lnfw, tv.lnfb,
+                 a->lnf_mean, a->lnf_rstd, N, C);
     ld__matmul_jvp(m->accel, t->logits, a->lnf, t->ln, ld__head(c, w), ld__head(c, &tv), NULL, N, C, V);
     return LD_OK;
 }
@@ -3517,11 +3967,11 @@ static void ld__forward_pos(ld_model *m, int b, int t) {
     size_t n = (size_t)b * T + t;
     ld_acts *a = &m->a;
     ld_params *w = &m->w;
-    ld_encoder_forward(a->encoded + n * C, m->tokens + n, w->wte, w->wpe + (size_t)t * C, 1, 1, C);
+    ld_encoder_forward(a->encoded + n * C, m->tokens + n, w->wte, w->wpe ? w->wpe + (size_t)t * C : NULL, 1, 1, C);
     ld__span one = { m->cur_B, T, b, t };
     for (int l = 0; l < L; l++) ld__block_forward(m, l, one);
-    ld_layernorm_forward(a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, ld__acts_at(m, L - 1).residual3 + n * C,
-                         w->lnfw, w->lnfb, 1, C, c->ln_eps);
+    ld__norm_forward(c, a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, ld__acts_at(m, L - 1).residual3 + n * C,
+                     w->lnfw, w->lnfb, 1, C);
     ld__matmul_forward(m->accel, a->logits + n * V, a->lnf + n * C, ld__head(c, w), NULL, 1, C, V);
 }
 
@@ -8083,23 +8533,25 @@ static int ld__st_find(ld__st_file *s, const char *name, const char *base) {
     return -1;
 }
 
-/* Reads entry e as (rows, cols) into dst, transposing from (cols, rows)
-   if tr; checks the shape and that every value is finite.                */
-static ld_status ld__st_read(ld__st_file *s, int ei, const char *name, int dims, int rows, int cols,
-                             int tr, ld_float *dst, void *scratch) {
+/* Reads entry ei of s into the layer's tensor dst as map p places it; the
+   stored shape must be (n, W) ((W, n) transposed; (n) for a vector), and
+   every value finite.                                                     */
+static ld_status ld__st_read(ld__st_file *s, int ei, const char *name, int dims, const ld__hf_map *p,
+                             ld_float *dst, void *scratch) {
     ld__st_entry *e = &s->e[ei];
     e->used = 1;
     if (!e->dsize) return ld__fail(LD_ERR_DTYPE, "tensor %s has dtype %s; F32, F16, BF16 and F64 are read", name, e->dtype);
-    uint64_t r = (uint64_t)(tr ? cols : rows), c = (uint64_t)(tr ? rows : cols);
-    int ok = dims == 1 ? (e->ndim == 1 && e->shape[0] == (uint64_t)cols) : (e->ndim == 2 && e->shape[0] == r && e->shape[1] == c);
+    int tr = p->layout == LD__HF_T;
+    uint64_t r = (uint64_t)(tr ? p->W : p->n), c = (uint64_t)(tr ? p->n : p->W);
+    int ok = dims == 1 ? (e->ndim == 1 && e->shape[0] == (uint64_t)p->n) : (e->ndim == 2 && e->shape[0] == r && e->shape[1] == c);
     if (!ok) {
-        char got[96] = "", *p = got;
-        for (int d = 0; d < e->ndim && p < got + 80; d++) p += snprintf(p, 16, d ? ",%llu" : "%llu", (unsigned long long)e->shape[d]);
-        if (dims == 1) return ld__fail(LD_ERR_SHAPE, "tensor %s has shape (%s); the config needs (%d)", name, got, cols);
+        char got[96] = "", *q = got;
+        for (int d = 0; d < e->ndim && q < got + 80; d++) q += snprintf(q, 16, d ? ",%llu" : "%llu", (unsigned long long)e->shape[d]);
+        if (dims == 1) return ld__fail(LD_ERR_SHAPE, "tensor %s has shape (%s); the config needs (%d)", name, got, p->n);
         return ld__fail(LD_ERR_SHAPE, "tensor %s has shape (%s); the config needs (%llu,%llu)", name, got,
                         (unsigned long long)r, (unsigned long long)c);
     }
-    size_t n = (size_t)rows * cols, bytes = n * e->dsize;
+    size_t n = (size_t)p->n * p->W, bytes = n * e->dsize;
     if (fseek(s->f, (long)(s->data_start + e->begin), SEEK_SET) || fread(scratch, 1, bytes, s->f) != bytes)
         return ld__fail(LD_ERR_IO, "short read of tensor %s", name);
     const unsigned char *src = (const unsigned char *)scratch;
@@ -8115,9 +8567,7 @@ static ld_status ld__st_read(ld__st_file *s, int ei, const char *name, int dims,
         /* finite as stored and as ld_float: an F64 beyond FLT_MAX must not become inf */
         if (!isfinite(v) || !isfinite((ld_float)v))
             return ld__fail(LD_ERR_NAN, "tensor %s holds a NaN or infinity (in this precision) at element %zu", name, k);
-        /* stored element k is (k / c, k % c) of the stored shape */
-        size_t to = tr ? (k % c) * cols + k / c : k;
-        dst[to] = (ld_float)v;
+        dst[ld__hf_index(p, k)] = (ld_float)v;
     }
     return LD_OK;
 }
@@ -8132,47 +8582,53 @@ static int ld__ends_with_any(const char *name, const char *const *suffixes) {
     return 0;
 }
 
-/* Fills theta (P) from an open safetensors file for config cfg, tensor by
+/* Fills theta (P) from open safetensors files (the shards of one
+   checkpoint: a tensor is looked for in each) for config cfg, tensor by
    tensor of the family's table. A tied model reads wte from the head's
-   name when the embedding is missing. Every tensor of the file must be
+   name when the embedding is missing. Every tensor of the files must be
    used, be the (tied) head, or be a buffer the family ignores.            */
-static ld_status ld__st_load(ld__st_file *s, const ld_config *cfg, ld_float *theta) {
+static ld_status ld__st_load(ld__st_file *s, int nfiles, const ld_config *cfg, ld_float *theta) {
     const ld__family *F = ld__family_of(cfg);
+    ld__dims d = ld__dims_of(cfg);
     ld_tensor_info tab[LD__NTENSORS];
     ld__tensors(cfg, tab);
     const char *head = tab[LD__R_lmhead].hf_name;
     size_t maxbytes = 0;
-    for (int i = 0; i < s->n; i++) maxbytes = LD__MAX(maxbytes, (size_t)(s->e[i].end - s->e[i].begin));
+    for (int f = 0; f < nfiles; f++)
+        for (int i = 0; i < s[f].n; i++) maxbytes = LD__MAX(maxbytes, (size_t)(s[f].e[i].end - s[f].e[i].begin));
     void *scratch = LD_MALLOC(maxbytes ? maxbytes : 1);
     if (!scratch) return ld__fail(LD_ERR_OOM, "tensor read buffer of %zu bytes", maxbytes);
     ld_status st = LD_OK;
     for (int e = 0; e < F->n_tensors && !st; e++) {
         const ld__hf_tensor *h = &F->tensors[e];
         const ld_tensor_info *ti = &tab[h->role];
-        if (ti->size == 0) continue; /* absent in this config (the head of a tied model) */
+        if (ti->size == 0) continue; /* absent in this config (the head of a tied model, a bias) */
+        ld__hf_map map = ld__hf_map_of(h, ti, &d);
         int nl = ti->layered ? cfg->n_layer : 1;
         for (int l = 0; l < nl && !st; l++) {
             char name[128];
             snprintf(name, sizeof name, h->hf, l);
-            int ei = ld__st_find(s, name, F->base);
-            if (ei < 0 && h->role == LD__R_wte && !cfg->untied_head) ei = ld__st_find(s, head, F->base);
+            int ei = -1, f = 0;
+            for (; f < nfiles && ei < 0; f++) ei = ld__st_find(&s[f], name, F->base);
+            if (ei < 0 && h->role == LD__R_wte && !cfg->untied_head)
+                for (f = 0; f < nfiles && ei < 0; f++) ei = ld__st_find(&s[f], head, F->base);
             if (ei < 0) { st = ld__fail(LD_ERR_MISSING, "tensor %s is missing", name); break; }
             size_t per = (size_t)ti->rows * ti->cols;
-            st = ld__st_read(s, ei, name, ti->dims, ti->rows, ti->cols, h->layout == LD__HF_T,
-                             theta + ti->offset + per * l, scratch);
+            st = ld__st_read(&s[f - 1], ei, name, ti->dims, &map, theta + ti->offset + per * l, scratch);
         }
     }
     LD_FREE(scratch);
     if (st) return st;
-    /* every tensor in the file must be one we know */
-    for (int i = 0; i < s->n; i++) {
-        if (s->e[i].used) continue;
-        char name[256];
-        ld__json_str(&s->j, s->e[i].key, name, sizeof name - 1);
-        int known = ld__ends_with_any(name, F->ignore) || (!cfg->untied_head && strstr(name, head));
-        if (!known)
-            return ld__fail(LD_ERR_FORMAT, "unexpected tensor '%s': not part of a %s model of this config", name, F->model_type);
-    }
+    /* every tensor in the files must be one we know */
+    for (int f = 0; f < nfiles; f++)
+        for (int i = 0; i < s[f].n; i++) {
+            if (s[f].e[i].used) continue;
+            char name[256];
+            ld__json_str(&s[f].j, s[f].e[i].key, name, sizeof name - 1);
+            int known = ld__ends_with_any(name, F->ignore) || (!cfg->untied_head && !strcmp(ld__strip(name, F->base), ld__strip(head, F->base)));
+            if (!known)
+                return ld__fail(LD_ERR_FORMAT, "unexpected tensor '%s': not part of a %s model of this config", name, F->model_type);
+        }
     return LD_OK;
 }
 
@@ -8202,87 +8658,228 @@ static ld_status ld__make_dir(const char *dir) {
     return LD_OK;
 }
 
+/* ---- config.json: each family's keys, old and new spellings ---- */
+
+/* The reader's state: the parsed file and the first failure. */
+typedef struct { ld__json j; const char *path; ld_status st; } ld__cfgr;
+
+/* The value of the first of keys (NULL-terminated) present and not null in
+   object o, or −1. */
+static int ld__cfg_find(ld__cfgr *r, int o, const char *const *keys, const char **which) {
+    for (; *keys; keys++) {
+        int v = ld__json_get(&r->j, o, *keys);
+        if (v >= 0 && r->j.nodes[v].type != 'z') { if (which) *which = *keys; return v; }
+    }
+    return -1;
+}
+
+/* An integer ≥ lo under one of keys into *dst (left as it is when absent;
+   absent and required: LD_ERR_MISSING). */
+static void ld__cfg_int(ld__cfgr *r, int o, const char *const *keys, int lo, int required, int *dst) {
+    const char *k = keys[0];
+    int v = r->st ? -1 : ld__cfg_find(r, o, keys, &k);
+    uint64_t u;
+    if (r->st) return;
+    if (v < 0) { if (required) r->st = ld__fail(LD_ERR_MISSING, "%s: no \"%s\"", r->path, keys[0]); return; }
+    if (ld__json_u64(&r->j, v, &u) || u < (uint64_t)lo || u > (1u << 30))
+        r->st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be an integer ≥ %d", r->path, k, lo);
+    else *dst = (int)u;
+}
+
+/* A positive finite number under one of keys into *dst (kept when absent). */
+static void ld__cfg_real(ld__cfgr *r, int o, const char *const *keys, double *dst) {
+    const char *k = keys[0];
+    int v = r->st ? -1 : ld__cfg_find(r, o, keys, &k);
+    double d;
+    if (r->st || v < 0) return;
+    if (ld__json_num(&r->j, v, &d) || !(d > 0) || !isfinite(d))
+        r->st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a positive number", r->path, k);
+    else *dst = d;
+}
+
+/* A boolean under key: 1, 0, or def when absent. */
+static int ld__cfg_bool(ld__cfgr *r, int o, const char *key, int def) {
+    int v = def;
+    if (!r->st && ld__json_bool(&r->j, o, key, &v))
+        r->st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be true or false", r->path, key);
+    return v;
+}
+
+/* Refuses a key whose value is present and not one of the allowed (NULL:
+   any value but the "off" ones: null, false, 0). */
+static void ld__cfg_refuse_on(ld__cfgr *r, const char *key, const char *what) {
+    int v = r->st ? -1 : ld__json_get(&r->j, 0, key);
+    if (v < 0) return;
+    char t = r->j.nodes[v].type;
+    int off = t == 'z' || t == 'f' || (t == 'n' && r->j.nodes[v].end - r->j.nodes[v].start == 1 && r->j.src[r->j.nodes[v].start] == '0');
+    if (!off) r->st = ld__fail(LD_ERR_CONFIG, "%s: \"%s\" is set: %s is not supported", r->path, key, what);
+}
+
+/* The activation named by key (hidden_act, activation_function). */
+static void ld__cfg_act(ld__cfgr *r, const char *key, int *dst) {
+    int v = r->st ? -1 : ld__json_get(&r->j, 0, key);
+    if (r->st || v < 0 || r->j.nodes[v].type == 'z') return;
+    if (ld__json_is(&r->j, v, "gelu_new") || ld__json_is(&r->j, v, "gelu_pytorch_tanh") || ld__json_is(&r->j, v, "gelu_fast"))
+        *dst = LD_GELU_TANH;
+    else if (ld__json_is(&r->j, v, "gelu")) *dst = LD_GELU_ERF;
+    else if (ld__json_is(&r->j, v, "silu") || ld__json_is(&r->j, v, "swish")) *dst = LD_SWIGLU;
+    else r->st = ld__fail(LD_ERR_CONFIG, "%s: \"%s\" names an activation not supported here (gelu, gelu_new, "
+                          "gelu_pytorch_tanh, silu are)", r->path, key);
+}
+
+/* Rotary positions: base θ, the share of each head rotated, and the
+   scaling, in any of the spellings transformers has used: rotary_emb_base
+   / rope_theta, rotary_pct / partial_rotary_factor, rope_scaling, or one
+   rope_parameters object (transformers 5) holding them.                   */
+static void ld__cfg_rope(ld__cfgr *r, ld_config *c) {
+    static const char *const theta[] = { "rope_theta", "rotary_emb_base", NULL };
+    static const char *const pct[] = { "partial_rotary_factor", "rotary_pct", NULL };
+    int rp = r->st ? -1 : ld__json_get(&r->j, 0, "rope_parameters");
+    if (rp >= 0 && r->j.nodes[rp].type == 'z') rp = -1;
+    if (rp >= 0 && r->j.nodes[rp].type != 'o') { r->st = ld__fail(LD_ERR_FORMAT, "%s: \"rope_parameters\" is not an object", r->path); return; }
+    ld__cfg_real(r, 0, theta, &c->rope_theta);
+    ld__cfg_real(r, 0, pct, &c->rotary_pct);
+    int sc = rp;
+    if (sc < 0) {
+        static const char *const scaling[] = { "rope_scaling", NULL };
+        sc = r->st ? -1 : ld__cfg_find(r, 0, scaling, NULL);
+    } else {
+        ld__cfg_real(r, rp, theta, &c->rope_theta);
+        ld__cfg_real(r, rp, pct, &c->rotary_pct);
+    }
+    if (r->st || sc < 0) return;
+    if (r->j.nodes[sc].type != 'o') { r->st = ld__fail(LD_ERR_FORMAT, "%s: \"rope_scaling\" is not an object", r->path); return; }
+    static const char *const type[] = { "rope_type", "type", NULL };
+    int t = ld__cfg_find(r, sc, type, NULL);
+    if (t < 0 || ld__json_is(&r->j, t, "default")) return;
+    static const char *const factor[] = { "factor", NULL }, *const lo[] = { "low_freq_factor", NULL },
+                             *const hi[] = { "high_freq_factor", NULL }, *const orig[] = { "original_max_position_embeddings", NULL };
+    if (ld__json_is(&r->j, t, "linear")) {
+        c->rope_scaling = LD_ROPE_LINEAR;
+        ld__cfg_real(r, sc, factor, &c->rope_factor);
+    } else if (ld__json_is(&r->j, t, "llama3")) {
+        c->rope_scaling = LD_ROPE_LLAMA3;
+        ld__cfg_real(r, sc, factor, &c->rope_factor);
+        ld__cfg_real(r, sc, lo, &c->rope_low_freq);
+        ld__cfg_real(r, sc, hi, &c->rope_high_freq);
+        ld__cfg_int(r, sc, orig, 1, 1, &c->rope_orig_context);
+    } else {
+        char name[64] = "";
+        ld__json_str(&r->j, t, name, sizeof name - 1);
+        r->st = ld__fail(LD_ERR_CONFIG, "%s: rope type \"%s\" is not supported (default, linear and llama3 are)", r->path, name);
+    }
+}
+
 LDDEF ld_status ld_load_config(ld_config *cfg, const char *path) {
     if (!cfg || !path) return ld__fail(LD_ERR_ARG, "NULL argument");
     char *txt = NULL;
     size_t n = 0;
     ld_status st = ld__read_file(path, 1 << 20, &txt, &n);
     if (st) return st;
-    ld__json j;
-    if (ld__json_parse(&j, txt, n) || j.nodes[0].type != 'o') {
-        st = ld__fail(LD_ERR_FORMAT, "%s: %s", path, j.err[0] ? j.err : "not a JSON object");
-        ld__json_free(&j); LD_FREE(txt);
+    ld__cfgr r;
+    r.path = path; r.st = LD_OK;
+    if (ld__json_parse(&r.j, txt, n) || r.j.nodes[0].type != 'o') {
+        st = ld__fail(LD_ERR_FORMAT, "%s: %s", path, r.j.err[0] ? r.j.err : "not a JSON object");
+        ld__json_free(&r.j); LD_FREE(txt);
         return st;
     }
+    ld__json *j = &r.j;
     ld_config c;
     memset(&c, 0, sizeof c);
-    struct { const char *key; int *dst; int required; } ints[] = {
-        { "vocab_size", &c.vocab_size, 1 }, { "n_positions", &c.context, 0 }, { "n_layer", &c.n_layer, 1 },
-        { "n_head", &c.n_head, 1 }, { "n_embd", &c.n_embd, 1 },
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0] && !st; i++) {
-        int v = ld__json_get(&j, 0, ints[i].key);
-        if ((v < 0 || j.nodes[v].type == 'z') && !strcmp(ints[i].key, "n_positions")) v = ld__json_get(&j, 0, "n_ctx");
-        uint64_t u;
-        if (v < 0 || j.nodes[v].type == 'z') {
-            if (ints[i].required) st = ld__fail(LD_ERR_MISSING, "%s: no \"%s\"", path, ints[i].key);
-            continue;
-        }
-        if (ld__json_u64(&j, v, &u) || u == 0 || u > (1u << 30)) st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a positive integer", path, ints[i].key);
-        else *ints[i].dst = (int)u;
-    }
     int v;
-    double d;
+    /* a key given twice reads differently in different JSON libraries: refuse */
+    for (int i = 0, k = 1; i < j->nodes[0].n / 2 && !r.st; i++, k = j->nodes[j->nodes[k].skip].skip)
+        for (int i2 = i + 1, k2 = j->nodes[j->nodes[k].skip].skip; i2 < j->nodes[0].n / 2; i2++, k2 = j->nodes[j->nodes[k2].skip].skip)
+            if (ld__json_same_key(j, k, k2)) {
+                r.st = ld__fail(LD_ERR_FORMAT, "%s: key \"%.*s\" appears twice", path, j->nodes[k].end - j->nodes[k].start, j->src + j->nodes[k].start);
+                break;
+            }
+    /* the family, by model_type (none: GPT-2, as old checkpoints have it) */
+    c.family = LD_FAMILY_GPT2;
+    if (!r.st && (v = ld__json_get(j, 0, "model_type")) >= 0) {
+        c.family = 0;
+        for (size_t f = 0; f < sizeof ld__families / sizeof ld__families[0]; f++)
+            if (ld__json_is(j, v, ld__families[f].model_type)) c.family = ld__families[f].family;
+        if (!c.family) {
+            char name[64] = "";
+            ld__json_str(j, v, name, sizeof name - 1);
+            r.st = ld__fail(LD_ERR_CONFIG, "%s: model_type \"%s\" is not supported (gpt2, gpt_neox, llama and qwen2 are)", path, name);
+        }
+    }
+    c = ld_config_resolve(&c);   /* the family's switches, to be overridden below */
+    c.ids_set = 0;
+    static const char *const vocab[] = { "vocab_size", NULL }, *const layers[] = { "num_hidden_layers", "n_layer", NULL },
+                             *const heads[] = { "num_attention_heads", "n_head", NULL },
+                             *const embd[] = { "hidden_size", "n_embd", NULL },
+                             *const ctx[] = { "max_position_embeddings", "n_positions", "n_ctx", NULL },
+                             *const kv[] = { "num_key_value_heads", NULL }, *const hd[] = { "head_dim", NULL },
+                             *const inter[] = { "intermediate_size", "n_inner", NULL },
+                             *const eps[] = { "layer_norm_eps", "layer_norm_epsilon", "rms_norm_eps", NULL },
+                             *const init[] = { "initializer_range", NULL };
+    ld__cfg_int(&r, 0, vocab, 2, 1, &c.vocab_size);
+    ld__cfg_int(&r, 0, layers, 1, 1, &c.n_layer);
+    ld__cfg_int(&r, 0, heads, 1, 1, &c.n_head);
+    ld__cfg_int(&r, 0, embd, 1, 1, &c.n_embd);
+    c.context = 0;
+    ld__cfg_int(&r, 0, ctx, 1, 1, &c.context);
+    c.n_kv_head = c.n_head; c.head_dim = c.n_embd / c.n_head; c.intermediate = 4 * c.n_embd;
+    ld__cfg_int(&r, 0, kv, 1, 0, &c.n_kv_head);
+    ld__cfg_int(&r, 0, hd, 1, 0, &c.head_dim);
+    ld__cfg_int(&r, 0, inter, 1, c.family == LD_FAMILY_LLAMA || c.family == LD_FAMILY_QWEN2, &c.intermediate);
+    ld__cfg_real(&r, 0, eps, &c.ln_eps);
+    ld__cfg_real(&r, 0, init, &c.init_std);
+    c.rope_orig_context = c.context;
     /* bos and eos: an id (0 is one: Pythia's), null for none, or a list of
        which the first is taken (Llama-3-Instruct lists its three stops);
        a config that names neither keeps the byte-level default */
     const char *idkeys[2] = { "bos_token_id", "eos_token_id" };
     int *iddst[2] = { &c.bos_token, &c.eos_token };
-    for (int i = 0; i < 2 && !st; i++) {
+    for (int i = 0; i < 2 && !r.st; i++) {
         *iddst[i] = LD_NO_TOKEN;
-        if ((v = ld__json_get(&j, 0, idkeys[i])) < 0) continue;
+        if ((v = ld__json_get(j, 0, idkeys[i])) < 0) continue;
         c.ids_set = 1;
-        if (j.nodes[v].type == 'z') continue;
-        if (j.nodes[v].type == 'a' && j.nodes[v].n > 0) v++;
+        if (j->nodes[v].type == 'z') continue;
+        if (j->nodes[v].type == 'a' && j->nodes[v].n > 0) v++;
         uint64_t u;
-        if (ld__json_u64(&j, v, &u) || u > (1u << 30)) st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a token id, a list of them or null", path, idkeys[i]);
+        if (ld__json_u64(j, v, &u) || u > (1u << 30)) r.st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a token id, a list of them or null", path, idkeys[i]);
         else *iddst[i] = (int)u;
     }
     if (!c.ids_set) c.bos_token = c.eos_token = 0;
-    const char *reals[2] = { "layer_norm_epsilon", "initializer_range" };
-    double *rdst[2] = { &c.ln_eps, &c.init_std };
-    for (int i = 0; i < 2 && !st; i++) {
-        if ((v = ld__json_get(&j, 0, reals[i])) < 0 || j.nodes[v].type == 'z') continue;
-        if (ld__json_num(&j, v, &d) || !(d > 0) || !isfinite(d)) st = ld__fail(LD_ERR_FORMAT, "%s: \"%s\" must be a positive number", path, reals[i]);
-        else *rdst[i] = d;
+    /* each family's switches */
+    int gpt2 = c.family == LD_FAMILY_GPT2, neox = c.family == LD_FAMILY_GPT_NEOX;
+    c.untied_head = !ld__cfg_bool(&r, 0, "tie_word_embeddings", gpt2);
+    if (gpt2) {
+        ld__cfg_act(&r, "activation_function", &c.act);
+        if (!r.st && (v = ld__json_get(j, 0, "scale_attn_weights")) >= 0 && j->nodes[v].type == 'f')
+            r.st = ld__fail(LD_ERR_CONFIG, "%s: scale_attn_weights = false is not supported", path);
+        ld__cfg_refuse_on(&r, "scale_attn_by_inverse_layer_idx", "scaling attention by the layer index");
+        ld__cfg_refuse_on(&r, "reorder_and_upcast_attn", "reordered attention");
+    } else {
+        ld__cfg_act(&r, "hidden_act", &c.act);
+        ld__cfg_rope(&r, &c);
     }
-    /* a key given twice reads differently in different JSON libraries: refuse */
-    for (int i = 0, k = 1; i < j.nodes[0].n / 2 && !st; i++, k = j.nodes[j.nodes[k].skip].skip)
-        for (int i2 = i + 1, k2 = j.nodes[j.nodes[k].skip].skip; i2 < j.nodes[0].n / 2; i2++, k2 = j.nodes[j.nodes[k2].skip].skip)
-            if (ld__json_same_key(&j, k, k2)) {
-                st = ld__fail(LD_ERR_FORMAT, "%s: key \"%.*s\" appears twice", path, j.nodes[k].end - j.nodes[k].start, j.src + j.nodes[k].start);
-                break;
-            }
-    if (!st && (v = ld__json_get(&j, 0, "tie_word_embeddings")) >= 0) c.untied_head = j.nodes[v].type == 'f';
-    if (!st && (v = ld__json_get(&j, 0, "model_type")) >= 0 && !ld__json_is(&j, v, "gpt2"))
-        st = ld__fail(LD_ERR_CONFIG, "%s: model_type is not \"gpt2\"", path);
-    if (!st && (v = ld__json_get(&j, 0, "activation_function")) >= 0 &&
-        !ld__json_is(&j, v, "gelu_new") && !ld__json_is(&j, v, "gelu_pytorch_tanh"))
-        st = ld__fail(LD_ERR_CONFIG, "%s: activation_function must be gelu_new (the tanh GELU)", path);
-    if (!st && (v = ld__json_get(&j, 0, "n_inner")) >= 0 && j.nodes[v].type != 'z') {
-        uint64_t u;
-        if (ld__json_u64(&j, v, &u) || u != 4 * (uint64_t)c.n_embd) st = ld__fail(LD_ERR_CONFIG, "%s: n_inner must be null or 4·n_embd", path);
+    if (neox) {
+        c.residual = ld__cfg_bool(&r, 0, "use_parallel_residual", 1) ? LD_PARALLEL : LD_SEQUENTIAL;
+        if (!ld__cfg_bool(&r, 0, "attention_bias", 1)) c.biases = LD_BIAS_MLP;
     }
-    if (!st && (v = ld__json_get(&j, 0, "scale_attn_weights")) >= 0 && j.nodes[v].type == 'f')
-        st = ld__fail(LD_ERR_CONFIG, "%s: scale_attn_weights = false is not supported", path);
-    if (!st && (v = ld__json_get(&j, 0, "scale_attn_by_inverse_layer_idx")) >= 0 && j.nodes[v].type == 't')
-        st = ld__fail(LD_ERR_CONFIG, "%s: scale_attn_by_inverse_layer_idx = true is not supported", path);
-    ld__json_free(&j);
+    if (c.family == LD_FAMILY_LLAMA) {
+        int ab = ld__cfg_bool(&r, 0, "attention_bias", 0), mb = ld__cfg_bool(&r, 0, "mlp_bias", 0);
+        c.biases = (ab ? LD_BIAS_QKV | LD_BIAS_O : 0) | (mb ? LD_BIAS_MLP : 0);
+        if (!c.biases) c.biases = LD_BIAS_NONE;
+        if (!r.st && (v = ld__json_get(j, 0, "pretraining_tp")) >= 0 && j->nodes[v].type != 'z') {
+            uint64_t u;
+            if (ld__json_u64(j, v, &u) || u != 1) r.st = ld__fail(LD_ERR_CONFIG, "%s: \"pretraining_tp\" must be 1", path);
+        }
+    }
+    if (c.family == LD_FAMILY_QWEN2) ld__cfg_refuse_on(&r, "use_sliding_window", "sliding-window attention");
+    ld__cfg_refuse_on(&r, "num_experts", "a mixture of experts");
+    ld__cfg_refuse_on(&r, "num_local_experts", "a mixture of experts");
+    st = r.st;
+    ld__json_free(j);
     LD_FREE(txt);
     if (st) return st;
-    if (c.context == 0) return ld__fail(LD_ERR_MISSING, "%s: no \"n_positions\" or \"n_ctx\"", path);
     c = ld_config_resolve(&c);
-    if ((st = ld_config_check(&c))) return st;
+    if ((st = ld_config_check(&c))) return ld__fail_context(st, "%s", path);
     *cfg = c;
     return LD_OK;
 }
@@ -8347,6 +8944,68 @@ LDDEF ld_status ld_chat_template_load(ld_chat_template *t, const char *tokenizer
     return st;
 }
 
+static void ld__st_close_all(ld__st_file *s, int n) {
+    for (int i = 0; i < n; i++) ld__st_close(&s[i]);
+    LD_FREE(s);
+}
+
+/* Opens a checkpoint's weights: dir/model.safetensors, or the shards that
+   dir/model.safetensors.index.json's "weight_map" names (each file once;
+   a name must be a plain file name inside dir).                           */
+static ld_status ld__st_open_dir(const char *dir, ld__st_file **out, int *n_out) {
+    char path[4096];
+    struct stat sb;
+    *out = NULL; *n_out = 0;
+    ld__path(path, sizeof path, dir, "model.safetensors");
+    if (stat(path, &sb) == 0 || (ld__path(path, sizeof path, dir, "model.safetensors.index.json"), stat(path, &sb) != 0)) {
+        ld__path(path, sizeof path, dir, "model.safetensors");
+        ld__st_file *s = (ld__st_file *)LD_MALLOC(sizeof(ld__st_file));
+        if (!s) return ld__fail(LD_ERR_OOM, "safetensors file");
+        ld_status st = ld__st_open(s, path);
+        if (st) { LD_FREE(s); return st; }
+        *out = s; *n_out = 1;
+        return LD_OK;
+    }
+    char *txt = NULL;
+    size_t len = 0;
+    ld_status st = ld__read_file(path, (size_t)64 << 20, &txt, &len);
+    if (st) return st;
+    ld__json j;
+    int wm = -1, nf = 0;
+    ld__st_file *s = NULL;
+    if (ld__json_parse(&j, txt, len) || j.nodes[0].type != 'o') st = ld__fail(LD_ERR_FORMAT, "%s: not a JSON object (%s)", path, j.err);
+    else if ((wm = ld__json_get(&j, 0, "weight_map")) < 0 || j.nodes[wm].type != 'o')
+        st = ld__fail(LD_ERR_FORMAT, "%s has no \"weight_map\" object", path);
+    else if (!(s = (ld__st_file *)LD_MALLOC(sizeof(ld__st_file) * (size_t)(j.nodes[wm].n / 2 + 1))))
+        st = ld__fail(LD_ERR_OOM, "shard list");
+    char files[64][256];
+    for (int k = 0, c = wm + 1; !st && k < j.nodes[wm].n / 2; k++) {
+        int val = j.nodes[c].skip;
+        c = j.nodes[val].skip;
+        char name[256];
+        if (j.nodes[val].type != 's' || ld__json_str(&j, val, name, sizeof name - 1) < 0 || !name[0] ||
+            strchr(name, '/') || strchr(name, '\\') || name[0] == '.') {
+            st = ld__fail(LD_ERR_FORMAT, "%s: a weight_map entry is not a plain file name in the directory", path);
+            break;
+        }
+        int seen = 0;
+        for (int f = 0; f < nf && !seen; f++) seen = !strcmp(files[f], name);
+        if (seen) continue;
+        if (nf == 64) { st = ld__fail(LD_ERR_FORMAT, "%s names more than 64 shard files", path); break; }
+        memcpy(files[nf], name, sizeof name);
+        char sp[4096];
+        ld__path(sp, sizeof sp, dir, name);
+        if ((st = ld__st_open(&s[nf], sp))) { ld__fail_context(st, "shard %s named in %s", name, path); break; }
+        nf++;
+    }
+    if (!st && nf == 0) st = ld__fail(LD_ERR_FORMAT, "%s: weight_map names no file", path);
+    ld__json_free(&j);
+    LD_FREE(txt);
+    if (st) { if (s) ld__st_close_all(s, nf); return st; }
+    *out = s; *n_out = nf;
+    return LD_OK;
+}
+
 /* ld_load's last step: dir's tokenizer, if it has one, becomes m's. On
    failure m is freed and the reason names the file or the mismatch.       */
 static ld_status ld__load_tokenizer(ld_model *m, const char *dir) {
@@ -8371,12 +9030,12 @@ LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags) {
     ld__path(path, sizeof path, dir, "config.json");
     ld_status st = ld_load_config(&cfg, path);
     if (st) return st;
-    ld__path(path, sizeof path, dir, "model.safetensors");
-    ld__st_file s;
-    if ((st = ld__st_open(&s, path))) return st;
-    if ((st = ld_model_init(m, &cfg, B, T, flags & ~LD_LOAD_NO_TOKENIZER, 0))) { ld__st_close(&s); return st; }
-    st = ld__st_load(&s, &m->cfg, m->theta);
-    ld__st_close(&s);
+    ld__st_file *s = NULL;
+    int ns = 0;
+    if ((st = ld__st_open_dir(dir, &s, &ns))) return st;
+    if ((st = ld_model_init(m, &cfg, B, T, flags & ~LD_LOAD_NO_TOKENIZER, 0))) { ld__st_close_all(s, ns); return st; }
+    st = ld__st_load(s, ns, &m->cfg, m->theta);
+    ld__st_close_all(s, ns);
     if (st) ld_model_free(m);
     else if (!(flags & LD_LOAD_NO_TOKENIZER)) st = ld__load_tokenizer(m, dir);
     return st;
@@ -8389,7 +9048,7 @@ LDDEF ld_status ld_load_params(ld_model *m, const char *path) {
     ld__st_file s;
     ld_status st = ld__st_open(&s, path);
     if (!st) {
-        st = ld__st_load(&s, &m->cfg, tmp);
+        st = ld__st_load(&s, 1, &m->cfg, tmp);
         ld__st_close(&s);
     }
     if (!st) { memcpy(m->theta, tmp, sizeof(ld_float) * m->P); ld_params_changed(m); }
@@ -8409,12 +9068,14 @@ static ld_status ld__commit(FILE *f, const char *tmp, const char *path, int ok) 
 }
 
 /* One tensor to write: rows × cols elements of esize bytes (4 = float,
-   8 = double); rows == 0 means a vector of cols; transpose writes the
-   (cols, rows) matrix (HF's Conv1D layout). */
+   8 = double), as stored; rows == 0 means a vector of cols. mapped: the
+   stored element k is ((const ld_float *)data)[ld__hf_index(&map, k)] (a
+   checkpoint's layout of one of our tensors), else data in order.         */
 typedef struct {
     char name[128];
     const void *data;
-    int esize, rows, cols, transpose;
+    int esize, rows, cols, mapped;
+    ld__hf_map map;
 } ld__st_out;
 
 /* Writes a safetensors file: the tensors in order, contiguous, the header
@@ -8439,10 +9100,9 @@ static ld_status ld__st_write(const char *path, const ld__st_out *t, int n, cons
                            t[i].name, dt, t[i].cols, (unsigned long long)off, (unsigned long long)(off + bytes));
         else
             hn += snprintf(hdr + hn, cap - hn, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[%d,%d],\"data_offsets\":[%llu,%llu]}",
-                           t[i].name, dt, t[i].transpose ? t[i].cols : t[i].rows, t[i].transpose ? t[i].rows : t[i].cols,
-                           (unsigned long long)off, (unsigned long long)(off + bytes));
+                           t[i].name, dt, t[i].rows, t[i].cols, (unsigned long long)off, (unsigned long long)(off + bytes));
         off += bytes;
-        if (t[i].transpose) maxel = LD__MAX(maxel, el * t[i].esize);
+        if (t[i].mapped) maxel = LD__MAX(maxel, el * t[i].esize);
     }
     hn += snprintf(hdr + hn, cap - hn, "}");
     while ((8 + hn) % 8) hdr[hn++] = ' ';
@@ -8459,10 +9119,10 @@ static ld_status ld__st_write(const char *path, const ld__st_out *t, int n, cons
     for (int i = 0; i < n && ok; i++) {
         size_t el = (size_t)(t[i].rows ? t[i].rows : 1) * t[i].cols, es = (size_t)t[i].esize;
         const char *src = (const char *)t[i].data;
-        if (t[i].transpose) { /* (rows, cols) → (cols, rows) */
-            for (int r = 0; r < t[i].rows; r++)
-                for (int c = 0; c < t[i].cols; c++)
-                    memcpy(buf + ((size_t)c * t[i].rows + r) * es, src + ((size_t)r * t[i].cols + c) * es, es);
+        if (t[i].mapped) { /* gathered from our layout into the checkpoint's */
+            const ld_float *from = (const ld_float *)t[i].data;
+            ld_float *to = (ld_float *)(void *)buf;
+            for (size_t k = 0; k < el; k++) to[k] = from[ld__hf_index(&t[i].map, k)];
             src = buf;
         }
         ok = fwrite(src, es, el, f) == el;
@@ -8476,6 +9136,7 @@ static ld_status ld__st_write(const char *path, const ld__st_out *t, int n, cons
    only. */
 static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
     const ld__family *F = ld__family_of(&m->cfg);
+    ld__dims d = ld__dims_of(&m->cfg);
     ld_tensor_info tab[LD__NTENSORS];
     ld__tensors(&m->cfg, tab);
     int n = 0;
@@ -8489,9 +9150,11 @@ static int ld__model_tensors(const ld_model *m, ld__st_out *out) {
             snprintf(o->name, sizeof o->name, h->hf, l);
             o->data = m->theta + ti->offset + (size_t)ti->rows * ti->cols * l;
             o->esize = (int)sizeof(ld_float);
-            o->rows = ti->dims == 1 ? 0 : ti->rows;
-            o->cols = ti->cols;
-            o->transpose = h->layout == LD__HF_T;
+            o->map = ld__hf_map_of(h, ti, &d);
+            o->mapped = 1;
+            int tr = h->layout == LD__HF_T;
+            o->rows = ti->dims == 1 ? 0 : tr ? o->map.W : o->map.n;
+            o->cols = ti->dims == 1 ? o->map.n : tr ? o->map.n : o->map.W;
         }
     }
     return n;
@@ -8502,6 +9165,91 @@ static const char *ld__id_json(int id, char *buf) {
     if (id == LD_NO_TOKEN) return "null";
     snprintf(buf, 16, "%d", id);
     return buf;
+}
+
+/* Writes config.json for c, with the keys of its family's checkpoints. */
+static int ld__write_config(FILE *f, const ld_config *c) {
+    char bos[16], eos[16], inner[16];
+    const char *dtype = sizeof(ld_float) == 8 ? "float64" : "float32";
+    const char *act = c->act == LD_GELU_TANH ? "gelu_new" : c->act == LD_GELU_ERF ? "gelu" : "silu";
+    const ld__family *F = ld__family_of(c);
+    if (c->family == LD_FAMILY_GPT2) {
+        if (c->intermediate == 4 * c->n_embd) strcpy(inner, "null"); else snprintf(inner, sizeof inner, "%d", c->intermediate);
+        return fprintf(f,
+                 "{\n"
+                 "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
+                 "  \"model_type\": \"gpt2\",\n"
+                 "  \"vocab_size\": %d,\n"
+                 "  \"n_positions\": %d,\n"
+                 "  \"n_ctx\": %d,\n"
+                 "  \"n_embd\": %d,\n"
+                 "  \"n_layer\": %d,\n"
+                 "  \"n_head\": %d,\n"
+                 "  \"n_inner\": %s,\n"
+                 "  \"activation_function\": \"%s\",\n"
+                 "  \"layer_norm_epsilon\": %.17g,\n"
+                 "  \"initializer_range\": %.17g,\n"
+                 "  \"resid_pdrop\": 0.0,\n"
+                 "  \"embd_pdrop\": 0.0,\n"
+                 "  \"attn_pdrop\": 0.0,\n"
+                 "  \"scale_attn_weights\": true,\n"
+                 "  \"tie_word_embeddings\": %s,\n"
+                 "  \"bos_token_id\": %s,\n"
+                 "  \"eos_token_id\": %s,\n"
+                 "  \"torch_dtype\": \"%s\"\n"
+                 "}\n",
+                 c->vocab_size, c->context, c->context, c->n_embd, c->n_layer, c->n_head, inner, act, c->ln_eps, c->init_std,
+                 c->untied_head ? "false" : "true", ld__id_json(c->bos_token, bos), ld__id_json(c->eos_token, eos), dtype) > 0;
+    }
+    int ok = fprintf(f,
+                 "{\n"
+                 "  \"architectures\": [\"%s\"],\n"
+                 "  \"model_type\": \"%s\",\n"
+                 "  \"vocab_size\": %d,\n"
+                 "  \"max_position_embeddings\": %d,\n"
+                 "  \"hidden_size\": %d,\n"
+                 "  \"intermediate_size\": %d,\n"
+                 "  \"num_hidden_layers\": %d,\n"
+                 "  \"num_attention_heads\": %d,\n"
+                 "  \"hidden_act\": \"%s\",\n"
+                 "  \"%s\": %.17g,\n"
+                 "  \"initializer_range\": %.17g,\n"
+                 "  \"tie_word_embeddings\": %s,\n"
+                 "  \"bos_token_id\": %s,\n"
+                 "  \"eos_token_id\": %s,\n",
+                 F->hf_class, F->model_type, c->vocab_size, c->context, c->n_embd, c->intermediate, c->n_layer,
+                 c->n_head, act, c->norm == LD_RMSNORM ? "rms_norm_eps" : "layer_norm_eps", c->ln_eps, c->init_std,
+                 c->untied_head ? "false" : "true", ld__id_json(c->bos_token, bos), ld__id_json(c->eos_token, eos)) > 0;
+    if (c->family == LD_FAMILY_GPT_NEOX)
+        ok &= fprintf(f,
+                 "  \"rotary_pct\": %.17g,\n"
+                 "  \"rotary_emb_base\": %.17g,\n"
+                 "  \"use_parallel_residual\": %s,\n"
+                 "  \"attention_bias\": %s,\n",
+                 c->rotary_pct, c->rope_theta, c->residual == LD_PARALLEL ? "true" : "false",
+                 (c->biases & LD_BIAS_QKV) ? "true" : "false") > 0;
+    else {
+        ok &= fprintf(f,
+                 "  \"num_key_value_heads\": %d,\n"
+                 "  \"head_dim\": %d,\n"
+                 "  \"rope_theta\": %.17g,\n",
+                 c->n_kv_head, c->head_dim, c->rope_theta) > 0;
+        if (c->family == LD_FAMILY_LLAMA)
+            ok &= fprintf(f, "  \"attention_bias\": %s,\n  \"mlp_bias\": %s,\n  \"pretraining_tp\": 1,\n",
+                          (c->biases & LD_BIAS_QKV) ? "true" : "false", (c->biases & LD_BIAS_MLP) ? "true" : "false") > 0;
+        else
+            ok &= fprintf(f, "  \"use_sliding_window\": false,\n") > 0;
+    }
+    if (c->rope_scaling == LD_ROPE_LINEAR)
+        ok &= fprintf(f, "  \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": %.17g},\n", c->rope_factor) > 0;
+    else if (c->rope_scaling == LD_ROPE_LLAMA3)
+        ok &= fprintf(f, "  \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": %.17g, \"low_freq_factor\": %.17g, "
+                         "\"high_freq_factor\": %.17g, \"original_max_position_embeddings\": %d},\n",
+                      c->rope_factor, c->rope_low_freq, c->rope_high_freq, c->rope_orig_context) > 0;
+    else
+        ok &= fprintf(f, "  \"rope_scaling\": null,\n") > 0;
+    ok &= fprintf(f, "  \"torch_dtype\": \"%s\"\n}\n", dtype) > 0;
+    return ok;
 }
 
 LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
@@ -8524,33 +9272,7 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f) return ld__fail(LD_ERR_IO, "cannot create %s", tmp);
-    char bos[16], eos[16];
-    int ok = fprintf(f,
-                 "{\n"
-                 "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
-                 "  \"model_type\": \"gpt2\",\n"
-                 "  \"vocab_size\": %d,\n"
-                 "  \"n_positions\": %d,\n"
-                 "  \"n_ctx\": %d,\n"
-                 "  \"n_embd\": %d,\n"
-                 "  \"n_layer\": %d,\n"
-                 "  \"n_head\": %d,\n"
-                 "  \"n_inner\": null,\n"
-                 "  \"activation_function\": \"gelu_new\",\n"
-                 "  \"layer_norm_epsilon\": %.17g,\n"
-                 "  \"initializer_range\": %.17g,\n"
-                 "  \"resid_pdrop\": 0.0,\n"
-                 "  \"embd_pdrop\": 0.0,\n"
-                 "  \"attn_pdrop\": 0.0,\n"
-                 "  \"scale_attn_weights\": true,\n"
-                 "  \"tie_word_embeddings\": %s,\n"
-                 "  \"bos_token_id\": %s,\n"
-                 "  \"eos_token_id\": %s,\n"
-                 "  \"torch_dtype\": \"%s\"\n"
-                 "}\n",
-                 c->vocab_size, c->context, c->context, c->n_embd, c->n_layer, c->n_head, c->ln_eps, c->init_std,
-                 c->untied_head ? "false" : "true", ld__id_json(c->bos_token, bos), ld__id_json(c->eos_token, eos),
-                 sizeof(ld_float) == 8 ? "float64" : "float32") > 0;
+    int ok = ld__write_config(f, c);
     return ld__commit(f, tmp, path, ok);
 }
 
@@ -9321,7 +10043,7 @@ typedef struct {
     size_t nel[LD__ST_MAXIN];
     ld_float *out, *r, *tout;
     size_t nout;
-    int B, T, C, NH, OC;
+    int B, T, C, NH, OC, NKV, HS, R;
     int *tok;
     ld_float *s1, *s2, *s3;  /* layer-specific caches and scratch */
     void (*fwd)(void *);
@@ -9400,9 +10122,21 @@ static void ld__st_ln_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_layerno
 static void ld__st_mm_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_matmul_forward(c->out, c->in[0], c->in[1], c->in[2], c->B * c->T, c->C, c->OC); }
 static void ld__st_mm_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_matmul_backward(c->gin[0], c->gin[1], c->gin[2], c->r, c->in[0], c->in[1], c->B * c->T, c->C, c->OC); }
 static void ld__st_mm_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_matmul_jvp(c->tout, c->in[0], c->tin[0], c->in[1], c->tin[1], c->tin[2], c->B * c->T, c->C, c->OC); }
-static void ld__st_at_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_forward(c->out, c->s1, c->in[0], c->B, c->T, c->C, c->NH); }
-static void ld__st_at_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_backward(c->gin[0], c->s2, c->r, c->in[0], c->s1, c->B, c->T, c->C, c->NH); }
-static void ld__st_at_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_jvp(c->tout, c->s2, c->in[0], c->tin[0], c->s1, c->B, c->T, c->C, c->NH); }
+static void ld__st_at_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_forward(c->out, c->s1, c->in[0], c->B, c->T, c->NH, c->NKV, c->HS); }
+static void ld__st_at_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_backward(c->gin[0], c->s2, c->r, c->in[0], c->s1, c->B, c->T, c->NH, c->NKV, c->HS); }
+static void ld__st_at_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_attention_jvp(c->tout, c->s2, c->in[0], c->tin[0], c->s1, c->B, c->T, c->NH, c->NKV, c->HS); }
+static void ld__st_rms_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_rmsnorm_forward(c->out, c->s1, c->in[0], c->in[1], c->B * c->T, c->C, 1e-5); }
+static void ld__st_rms_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_rmsnorm_backward(c->gin[0], c->gin[1], c->r, c->in[0], c->in[1], c->s1, c->B * c->T, c->C); }
+static void ld__st_rms_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_rmsnorm_jvp(c->tout, c->in[0], c->tin[0], c->in[1], c->tin[1], c->s1, c->B * c->T, c->C); }
+static void ld__st_ge2_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_erf_forward(c->out, c->in[0], c->nel[0]); }
+static void ld__st_ge2_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_erf_backward(c->gin[0], c->in[0], c->r, c->nel[0]); }
+static void ld__st_ge2_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_erf_jvp(c->tout, c->in[0], c->tin[0], c->nel[0]); }
+static void ld__st_sw_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_swiglu_forward(c->out, c->in[0], c->B * c->T, c->C); }
+static void ld__st_sw_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_swiglu_backward(c->gin[0], c->in[0], c->r, c->B * c->T, c->C); }
+static void ld__st_sw_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_swiglu_jvp(c->tout, c->in[0], c->tin[0], c->B * c->T, c->C); }
+static void ld__st_ro_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_rope_forward(c->out, c->in[0], c->s1, c->s2, c->B, c->T, 0, c->NH, c->NKV, c->HS, c->R); }
+static void ld__st_ro_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_rope_backward(c->gin[0], c->r, c->s1, c->s2, c->B, c->T, c->NH, c->NKV, c->HS, c->R); }
+static void ld__st_ro_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_rope_jvp(c->tout, c->tin[0], c->s1, c->s2, c->B, c->T, c->NH, c->NKV, c->HS, c->R); }
 static void ld__st_ge_f(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_forward(c->out, c->in[0], c->nel[0]); }
 static void ld__st_ge_b(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_backward(c->gin[0], c->in[0], c->r, c->nel[0]); }
 static void ld__st_ge_j(void *p) { ld__st_case *c = (ld__st_case *)p; ld_gelu_jvp(c->tout, c->in[0], c->tin[0], c->nel[0]); }
@@ -9436,10 +10170,10 @@ LDDEF int ld_selftest(int verbose) {
     ld_rng rng;
     ld_rng_seed(&rng, 42);
     int B = 2, T = 5, C = 8, NH = 2, OC = 6, V = 7, fails = 0;
-    for (int which = 0; which < 5; which++) {
+    for (int which = 0; which < 11; which++) {
         ld__st_case c;
         memset(&c, 0, sizeof c);
-        c.B = B; c.T = T; c.C = C; c.NH = NH; c.OC = OC;
+        c.B = B; c.T = T; c.C = C; c.NH = NH; c.OC = OC; c.NKV = NH; c.HS = C / NH;
         double scale0 = 1.0;
         switch (which) {
         case 0:
@@ -9470,12 +10204,46 @@ LDDEF int ld_selftest(int verbose) {
             c.fwd = ld__st_ge_f; c.bwd = ld__st_ge_b; c.jvp = ld__st_ge_j;
             scale0 = 2.0;
             break;
+        case 5: case 6:   /* grouped-query attention: 4 query heads of 3 channels, 2 or 1 key-value heads */
+            c.name = which == 5 ? "attn_gqa" : "attn_mqa"; c.NH = 4; c.NKV = which == 5 ? 2 : 1; c.HS = 3; c.nin = 1;
+            c.nel[0] = (size_t)B * T * (c.NH + 2 * c.NKV) * c.HS; c.nout = (size_t)B * T * c.NH * c.HS;
+            c.fwd = ld__st_at_f; c.bwd = ld__st_at_b; c.jvp = ld__st_at_j;
+            c.s1 = (ld_float *)LD_MALLOC(sizeof(ld_float) * B * c.NH * T * T);
+            c.s2 = (ld_float *)LD_MALLOC(sizeof(ld_float) * B * c.NH * T * T);
+            scale0 = 1.5;
+            break;
+        case 7:
+            c.name = "rmsnorm"; c.nin = 2; c.nel[0] = (size_t)B * T * C; c.nel[1] = C; c.nout = (size_t)B * T * C;
+            c.fwd = ld__st_rms_f; c.bwd = ld__st_rms_b; c.jvp = ld__st_rms_j;
+            c.s1 = (ld_float *)LD_MALLOC(sizeof(ld_float) * B * T); c.s2 = (ld_float *)LD_MALLOC(sizeof(ld_float));
+            break;
+        case 8:
+            c.name = "gelu_erf"; c.nin = 1; c.nel[0] = (size_t)B * T * C; c.nout = c.nel[0];
+            c.fwd = ld__st_ge2_f; c.bwd = ld__st_ge2_b; c.jvp = ld__st_ge2_j;
+            scale0 = 2.0;
+            break;
+        case 9:
+            c.name = "swiglu"; c.nin = 1; c.nel[0] = (size_t)B * T * 2 * C; c.nout = (size_t)B * T * C;
+            c.fwd = ld__st_sw_f; c.bwd = ld__st_sw_b; c.jvp = ld__st_sw_j;
+            scale0 = 2.0;
+            break;
+        case 10: { /* rotary: 2 query heads and 1 key-value head of 6 dims, 4 of them rotated */
+            c.name = "rope"; c.NH = 2; c.NKV = 1; c.HS = 6; c.R = 4; c.nin = 1;
+            c.nel[0] = c.nout = (size_t)B * T * (c.NH + 2 * c.NKV) * c.HS;
+            c.fwd = ld__st_ro_f; c.bwd = ld__st_ro_b; c.jvp = ld__st_ro_j;
+            c.s1 = (ld_float *)LD_MALLOC(sizeof(ld_float) * T * c.R / 2);
+            c.s2 = (ld_float *)LD_MALLOC(sizeof(ld_float) * T * c.R / 2);
+            double inv[2] = { 1.0, 0.1 };
+            if (c.s1 && c.s2) ld_rope_table(c.s1, c.s2, inv, T, c.R);
+            break;
         }
-        if (ld__st_alloc(&c, &rng, scale0) || (which == 0 && !c.tok) || ((which == 1 || which == 3) && (!c.s1 || !c.s2))) {
+        }
+        if (ld__st_alloc(&c, &rng, scale0) || (which == 0 && !c.tok) ||
+            ((which == 1 || which == 3 || which == 5 || which == 6 || which == 7 || which == 10) && (!c.s1 || !c.s2))) {
             if (verbose) printf("FAIL %s: out of memory\n", c.name);
             fails++;
         } else {
-            if (which == 1) for (int i = 0; i < C; i++) c.in[1][i] += 1; /* LN weights near 1 */
+            if (which == 1 || which == 7) for (int i = 0; i < C; i++) c.in[1][i] += 1; /* norm weights near 1 */
             fails += ld__st_run(&c, verbose);
         }
         ld__st_free(&c);

@@ -204,6 +204,26 @@ else
     echo "tokenize with GPT-2: skipped: $G is absent"
 fi
 
+# every family through the command line: init, sft, pref, dynamics, logprobs --ids, generate
+for a in gpt_neox llama qwen2; do
+    kv="--kv-heads 2"; [ $a = gpt_neox ] && kv=""
+    check "$a: init, sft, pref (dpo), dynamics, logprobs, generate" \
+          "$L init --arch $a --out $s/f_$a --layers 1 --channels 32 --heads 4 $kv --context 48 >/dev/null &&
+           $L sft --model $s/f_$a --data $D/sft.jsonl --out $s/fs_$a --max-steps 2 --batch 2 >/dev/null &&
+           $L pref --model $s/fs_$a --data $D/pref.jsonl --out $s/fp_$a --max-steps 2 --batch 2 >/dev/null &&
+           $L dynamics --model $s/fs_$a --update $s/upd.jsonl --observe $D/pref.jsonl --lr 1e-4 --loss dpo --csv > $s/fd_$a.csv &&
+           [ \$(wc -l < $s/fd_$a.csv) -gt 1 ] &&
+           $L logprobs --model $s/fp_$a --data $D/pref.jsonl --ids > $s/fl_$a.csv &&
+           $L generate --model $s/fp_$a --prompt 'Q:' --greedy --max-new 8 >/dev/null"
+done
+check "llama: pref resumed from checkpoint-2 reproduces steps 3-4 and the final model" \
+      "$L pref --model $s/fs_llama --data $D/pref.jsonl --out $s/fr1 --max-steps 4 --batch 2 --save-every 2 >/dev/null &&
+       $L pref --model $s/fs_llama --data $D/pref.jsonl --out $s/fr2 --max-steps 4 --batch 2 --resume $s/fr1/checkpoint-2 >/dev/null &&
+       [ \"\$(cut -d, -f1-5 $s/fr1/metrics.csv | sed -n 4,5p)\" = \"\$(cut -d, -f1-5 $s/fr2/metrics.csv | sed -n 2,3p)\" ] &&
+       cmp -s $s/fr1/model.safetensors $s/fr2/model.safetensors"
+expect 1 "gpt_neox model has one key-value head per head" $L init --arch gpt_neox --out "$s/bad_nx" --heads 4 --kv-heads 2
+check "logprobs --ids: token_ids hold all of χ and response_start is where the scored tokens begin" \
+      "awk -F, 'NR == 1 { ok = (\$7 == \"token_ids\" && \$8 == \"response_start\") } NR > 1 { n = split(\$7, ids, \" \"); if (n - \$8 != \$4) ok = 0 } END { exit !ok }' $s/fl_llama.csv"
 # a model with a real tokenizer: ldllm init --tokenizer, then every command reads text through it
 check "init --tokenizer $T --pad-vocab 64: V 640, bos and eos <|endoftext|> (594), the file beside the model" \
       "$L init --out $s/mt --tokenizer $T --pad-vocab 64 --layers 1 --channels 32 --heads 2 --context 64 > $s/mt.txt &&
@@ -224,6 +244,11 @@ printf '%s\n' '{"text": "Q: What does the cow say? A:"}' '{"text": "Q: What does
 scored() { $L tokenize --tokenizer "$1" --data "$s/one_text.jsonl" | awk -F, 'NR == 1 { a = NF } NR == 2 { print NF - a + 1 }'; }
 check "logprobs on the tokenizer's model scores its tokens: $(scored $T) (the response's ids + eos), not 14 bytes (13 + eos)" \
       "[ \"\$($L logprobs --model $s/mt --data $s/one.jsonl | sed -n 2p | cut -d, -f4)\" = \"\$(scored $T)\" ]"
+# ... and the ids themselves: χ = [594; the tokenizer's ids of prompt + response; 594], the response after the prompt's ids
+chi() { $L tokenize --tokenizer "$1" --data "$s/one_text.jsonl" | sed -n 2p | sed 's/{"ids":\[//; s/\]}//' | tr ',' ' '; }
+start() { $L tokenize --tokenizer "$1" --data "$s/one_text.jsonl" | awk -F, 'NR == 1 { print NF + 1 }'; }
+check "logprobs --ids on the tokenizer's model: χ is [594; the tokenizer's ids; 594], the response from after the prompt's" \
+      "[ \"\$($L logprobs --model $s/mt --data $s/one.jsonl --ids | sed -n 2p | cut -d, -f7-)\" = \"594 \$(chi $T) 594,\$(start $T)\" ]"
 check "sft on the tokenizer's model: trains, and writes the tokenizer beside the model" \
       "$L sft --model $s/mt --data $D/sft.jsonl --out $s/mt_sft --max-steps 4 --batch 4 > $s/mt_sft.txt && grep -q 'the tokenizer)' $s/mt_sft.txt &&
        [ \$(wc -l < $s/mt_sft/metrics.csv) -eq 5 ] && cmp -s $T $s/mt_sft/tokenizer.json"
@@ -245,6 +270,11 @@ if [ -d "$G" ]; then
     printf '%s\n' '{"text": "Hello, my dog"}' '{"text": "Hello, my dog is cute."}' > "$s/one_text.jsonl"
     check "logprobs on the real GPT-2 checkpoint scores GPT-2's tokens: $(scored $G) (3 ids + eos), not 10 bytes" \
           "[ \"\$($L logprobs --model $G --data $s/one.jsonl | sed -n 2p | cut -d, -f4)\" = \"\$(scored $G)\" ] && [ \$(scored $G) -eq 4 ]"
+    # the reference: Hugging Face's GPT-2 ids of "Hello, my dog is cute" (the example of the transformers
+    # documentation, 15496 11 616 3290 318 13779), then "." alone, 13
+    check "logprobs --ids on GPT-2: χ is [50256; GPT-2's ids of prompt + response; 50256]" \
+          "[ \"\$($L logprobs --model $G --data $s/one.jsonl --ids | sed -n 2p | cut -d, -f7-)\" = \"50256 \$(chi $G) 50256,\$(start $G)\" ] &&
+           [ \"\$(chi $G)\" = '15496 11 616 3290 318 13779 13' ]"
     mkdir -p "$s/g_bare" && cp "$G/config.json" "$G/model.safetensors" "$s/g_bare/"
     expect 1 "g_bare: no tokenizer, and vocab_size 50257 is not the byte-level one (256 or 257): text needs the model's tokenizer.json (or GPT-2's vocab.json + merges.txt)" \
            $L logprobs --model "$s/g_bare" --data "$s/one.jsonl"

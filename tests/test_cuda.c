@@ -364,6 +364,47 @@ static void test_errors(void) {
     ld_model_free(&cpu); ld_model_free(&dev);
 }
 
+/* every family: forward, backward and JVP through the device's products
+   agree with the CPU (the block's layers around the products run on the CPU) */
+static void test_families(void) {
+    const int fams[3] = { LD_FAMILY_GPT_NEOX, LD_FAMILY_LLAMA, LD_FAMILY_QWEN2 };
+    const char *names[3] = { "gpt_neox (parallel, partial rotary)", "llama (GQA, SwiGLU, RMSNorm)", "qwen2 (GQA, q/k/v biases)" };
+    for (int f = 0; f < 3; f++) {
+        ld_config c = cfg_of(f != 1);
+        c.family = fams[f];
+        if (f) c.n_head = 4, c.n_kv_head = 2;
+        ld_model cpu, dev;
+        if (ld_model_init(&cpu, &c, 3, 16, LD_TRAIN | LD_JVP, 11) || ld_model_init(&dev, &c, 3, 16, LD_TRAIN | LD_JVP, 99)) {
+            CHECK(0, "%s: init: %s", names[f], ld_failure_reason());
+            continue;
+        }
+        ld_model_copy_params(&dev, &cpu);
+        ld_cuda *g = open_gpu(1, 0);
+        ld_cuda_attach(g, &dev);
+        ld_forward(&cpu, seqs, 3); ld_forward(&dev, seqs, 3);
+        size_t NV = (size_t)3 * 16 * c.vocab_size;
+        double ez = excess(dev.a.logits, cpu.a.logits, NV);
+        ld_sft_loss(&cpu, LD_NORM_TOKEN_MEAN); ld_sft_loss(&dev, LD_NORM_TOKEN_MEAN);
+        ld_zero_grad(&cpu); ld_zero_grad(&dev);
+        ld_backward(&cpu); ld_backward(&dev);
+        double eg = excess(dev.grad, cpu.grad, cpu.P);
+        ld_float *v = (ld_float *)malloc(sizeof(ld_float) * cpu.P);
+        ld_rng r;
+        ld_rng_seed(&r, 5);
+        for (size_t i = 0; i < cpu.P; i++) v[i] = (ld_float)(0.01 * ld_rng_normal(&r));
+        ld_jvp(&cpu, v); ld_jvp(&dev, v);
+        double ej = excess(dev.t.logits, cpu.t.logits, NV);
+        ld_cuda_stats st = ld_cuda_get_stats(g);
+        long want = (long)(4 * c.n_layer + 1) * 5;
+        CHECK_V(ez <= 0 && eg <= 0 && ej <= 0 && st.products == want && st.failures == 0,
+                "%s: logits, all %zu gradients and J·v on the device match the CPU (worst excess %.1e, %.1e, %.1e); "
+                "%ld products (want %ld)", names[f], cpu.P, ez, eg, ej, st.products, want);
+        free(v);
+        ld_cuda_free(g);
+        ld_model_free(&cpu); ld_model_free(&dev);
+    }
+}
+
 int main(void) {
     ld_cuda *g = NULL;
     if (ld_cuda_init(&g, NULL) != LD_OK) {
@@ -375,6 +416,7 @@ int main(void) {
     make_batch();
     test_passes(0);
     test_passes(1);
+    test_families();
     test_training();
     test_dynamics();
     test_gemm_contract();

@@ -46,6 +46,18 @@ if $CC -std=c99 -O2 -Wall -Wextra -Werror -I. "$s/readme_tok.c" -o "$s/readme_to
     if [ -s "$s/readme_tok.want" ] && cmp -s "$s/readme_tok.out" "$s/readme_tok.want"; then ok "README tokenizer example prints what the README shows"
     else bad "README tokenizer example prints: $(head -n 3 "$s/readme_tok.out")"; fi
 else bad "README tokenizer example does not compile: $(head -n 3 "$s/readme_tok.err")"; fi
+# the Model families section's config: a SmolLM2-135M shape, which has
+# 134 515 008 parameters (V·C + 30 layers × (q, k, v, o, gate, up, down and
+# two norms) + the final norm, tied head: the count Hugging Face reports)
+{ echo '#define LD_LLM_IMPLEMENTATION'; echo '#include "ld_llm.h"'; echo '#include <stdio.h>'; echo 'int main(void) {'
+  awk '/^## Model families/ { sec = 1 } sec && /^```c$/ { on = 1; next } on && /^```$/ { exit } on' README.md
+  echo 'ld_config r = ld_config_resolve(&c);'
+  echo 'printf("%d %zu", (int)ld_config_check(&r), ld_param_count(&c)); puts(""); return 0; }'; } > "$s/readme_fam.c"
+if $CC -std=c99 -O2 -Wall -Wextra -Werror -I. "$s/readme_fam.c" -o "$s/readme_fam" -lm 2> "$s/readme_fam.err"; then
+    out=$("$s/readme_fam")
+    if [ "$out" = "0 134515008" ]; then ok "README families example: a valid config of SmolLM2-135M's 134515008 parameters"
+    else bad "README families example: check status and parameter count '$out', want '0 134515008'"; fi
+else bad "README families example does not compile: $(head -n 3 "$s/readme_fam.err")"; fi
 # the README's model with a tokenizer: ldllm init --tokenizer and tokenize print what it shows
 L=$(dirname "$s")/ldllm
 R="$s/readme_tk"

@@ -282,7 +282,8 @@ static void pretrain(demo *d) {
                               : s->pre_lr * 0.5 * (1 + cos(3.141592653589793 * (st - warm) / (s->pre_steps - warm)));
         TRY(ld_optim_step(&o, &d->m, lr));
         work_done += s->pre_batch;
-        if ((st + 1) % (s->pre_steps / 4 > 0 ? s->pre_steps / 4 : 1) == 0)
+        /* a line after the first step (a newcomer sees it run within seconds), then every eighth */
+        if (st == 0 || (st + 1) % (s->pre_steps / 8 > 0 ? s->pre_steps / 8 : 1) == 0)
             progress("pretrain", "step %4d/%d  loss %.3f nats/byte  (%d bytes of village text)", st + 1, s->pre_steps, loss, nt);
     }
     ld_optim_free(&o);

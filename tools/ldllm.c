@@ -262,14 +262,20 @@ static int decode_ids(const char *cmd, const ld_model *m, const int *ids, int n,
 /* --------------------------------------------------------------- init */
 
 static int cmd_init(int argc, char **argv) {
-    const char *out = NULL, *tokp = NULL, *bos = NULL, *eos = NULL;
-    int layers = 2, heads = 4, channels = 64, context = 64, vocab = 0, pad = 0, untied = 0;
+    const char *out = NULL, *arch = "gpt2", *tokp = NULL, *bos = NULL, *eos = NULL;
+    int layers = 2, heads = 4, channels = 64, context = 64, vocab = 0, pad = 0, untied = 0, tie = 0;
+    int kv = 0, head_dim = 0, inter = 0, par = 0, seq = 0;
+    double rotary_pct = 0, rope_theta = 0;
     long seed = 1337;
     opt_t opts[] = {
         { "--out", 's', &out, "directory to write model.safetensors and config.json into (required)" },
+        { "--arch", 's', &arch, "gpt2|gpt_neox|llama|qwen2: the family, its layout and its defaults [gpt2]" },
         { "--layers", 'i', &layers, "transformer blocks L" },
-        { "--heads", 'i', &heads, "attention heads NH (must divide --channels)" },
+        { "--heads", 'i', &heads, "attention heads NH" },
+        { "--kv-heads", 'i', &kv, "key-value heads (grouped-query attention; must divide --heads) [--heads]" },
+        { "--head-dim", 'i', &head_dim, "channels of one head [--channels / --heads]" },
         { "--channels", 'i', &channels, "width C" },
+        { "--intermediate", 'i', &inter, "the MLP's width (SwiGLU: of gate and of up) [4C]" },
         { "--context", 'i', &context, "positions T" },
         { "--vocab", 'i', &vocab, "vocabulary V [257 = 256 bytes + <|endoftext|>; with --tokenizer, its V]" },
         { "--tokenizer", 's', &tokp, "a tokenizer.json, or a model directory holding one (or GPT-2's vocab.json + merges.txt): "
@@ -277,22 +283,37 @@ static int cmd_init(int argc, char **argv) {
         { "--pad-vocab", 'i', &pad, "round V up to a multiple of N (GPT-NeoX's 128: Pythia's 50277 ids → V 50304)" },
         { "--bos", 's', &bos, "with --tokenizer: the token that starts every sequence, or none [<|endoftext|> if it has one]" },
         { "--eos", 's', &eos, "with --tokenizer: the token that ends a response, or none [<|endoftext|> if it has one]" },
-        { "--untied", 'f', &untied, "give the output head its own weights (lm_head)" },
+        { "--rotary-pct", 'd', &rotary_pct, "share of each head rotated [gpt_neox 0.25, llama and qwen2 1]" },
+        { "--rope-theta", 'd', &rope_theta, "rotary base θ [10000]" },
+        { "--parallel-residual", 'f', &par, "gpt_neox: x + attn(LN1 x) + mlp(LN2 x) [gpt_neox's default]" },
+        { "--sequential-residual", 'f', &seq, "gpt_neox: the MLP after the attention, as the other families" },
+        { "--tie", 'f', &tie, "the output head is the embedding [gpt2's default]" },
+        { "--no-tie", 'f', &untied, "give the output head its own weights [gpt_neox, llama, qwen2]" },
+        { "--untied", 'f', &untied, "the same as --no-tie" },
         { "--seed", 'l', &seed, "seed of the initial weights" },
         { NULL, 0, NULL, NULL } };
     int r = parse(argc, argv, opts, "init", "Creates a new model with GPT-2's initialisation and saves it; with --tokenizer, one whose\n"
                                             "vocabulary is that tokenizer's, which is saved beside it and used by every command.");
     if (r) return r;
     if (!out) return fail(2, "init: --out DIR is required");
+    static const char *const archs[] = { "gpt2", "gpt_neox", "llama", "qwen2" };
+    int k_arch;
+    if ((r = pick("init", "--arch", arch, archs, 4, &k_arch))) return r;
+    if (tie && untied) return fail(2, "init: --tie and --no-tie together");
+    if (par && seq) return fail(2, "init: --parallel-residual and --sequential-residual together");
     if (pad < 0 || vocab < 0) return fail(2, "init: --vocab and --pad-vocab must be ≥ 0");
     if ((bos || eos) && !tokp) return fail(2, "init: --bos and --eos name tokens of a --tokenizer");
     ld_tokenizer *tk = NULL;
     if (tokp && (r = open_tokenizer("init", tokp, &tk))) return r;
     ld_config cfg = {0};
+    cfg.family = LD_FAMILY_GPT2 + k_arch;
     cfg.n_layer = layers; cfg.n_head = heads; cfg.n_embd = channels; cfg.context = context;
     cfg.vocab_size = vocab ? vocab : tk ? ld_tokenizer_vocab_size(tk) : 257;
     if (pad > 0 && cfg.vocab_size % pad) cfg.vocab_size += pad - cfg.vocab_size % pad;
-    cfg.untied_head = untied;
+    cfg.untied_head = untied || (!tie && cfg.family != LD_FAMILY_GPT2);
+    cfg.n_kv_head = kv; cfg.head_dim = head_dim; cfg.intermediate = inter;
+    cfg.rotary_pct = rotary_pct; cfg.rope_theta = rope_theta;
+    if (par || seq) cfg.residual = par ? LD_PARALLEL : LD_SEQUENTIAL;
     if (tk && ld_text_check(&cfg, tk)) { ld_tokenizer_free(tk); return fail(1, "init: %s: %s", tokp, ld_failure_reason()); }
     if (tk) {   /* bos and eos: tokens of the tokenizer, by their strings */
         const char *names[2] = { bos ? bos : "<|endoftext|>", eos ? eos : "<|endoftext|>" };
@@ -317,8 +338,9 @@ static int cmd_init(int argc, char **argv) {
         ld_model_free(&m);
         return r;
     }
-    printf("wrote %s: %d layers, %d heads, %d channels, context %d, V %d, %zu parameters\n", out, m.cfg.n_layer,
-           m.cfg.n_head, m.cfg.n_embd, m.cfg.context, m.cfg.vocab_size, m.P);
+    printf("wrote %s: %s, %d layers, %d heads (%d key-value), %d channels, context %d, V %d, %s head, %zu parameters\n",
+           out, archs[k_arch], m.cfg.n_layer, m.cfg.n_head, m.cfg.n_kv_head, m.cfg.n_embd, m.cfg.context, m.cfg.vocab_size,
+           m.cfg.untied_head ? "untied" : "tied", m.P);
     if (tk) {
         char b[2][64];
         for (int k = 0; k < 2; k++) {
@@ -824,11 +846,13 @@ done_model:
 
 static int cmd_logprobs(int argc, char **argv) {
     const char *model = NULL, *data = NULL;
-    int max_prompt = 0, batch = 16;
+    int max_prompt = 0, batch = 16, ids = 0;
     data_args da;
     memset(&da, 0, sizeof da);
     opt_t opts[] = {
         { "--model", 's', &model, "model directory (required)" },
+        { "--ids", 'f', &ids, "add two columns: token_ids (all of χ, space-separated) and response_start (the index in χ "
+                              "of the first response token)" },
         { "--data", 's', &data, "JSONL: a prompt and any response fields (completion, chosen, rejected, the paper's "
                                 "probes...), HH transcripts, TRL's conversational rows" },
         { "--max-prompt", 'i', &max_prompt, "prompt tokens kept when an example does not fit (0: context/2)" },
@@ -856,7 +880,7 @@ static int cmd_logprobs(int argc, char **argv) {
             if (ds.len[(size_t)i * ds.n_fields + f] >= 0) { pairs[2 * np] = i; pairs[2 * np + 1] = f; np++; }
     int *buf = (int *)malloc(sizeof(int) * (size_t)batch * m.T);
     ld_seq *rows = (ld_seq *)malloc(sizeof(ld_seq) * batch);
-    printf("example,line,field,n_tokens,logprob,token_logprobs\n");
+    printf("example,line,field,n_tokens,logprob,token_logprobs%s\n", ids ? ",token_ids,response_start" : "");
     int code = 0;
     for (size_t p0 = 0; p0 < np && !code; p0 += batch) {
         int n = (int)(np - p0 < (size_t)batch ? np - p0 : (size_t)batch);
@@ -871,6 +895,11 @@ static int cmd_logprobs(int argc, char **argv) {
             printf("%d,%d,%s,%d,%.6f,", i, ds.line[i], ds.fields[f], rows[b].len - rows[b].prompt_len, m.seq_logp[b]);
             for (int t = rows[b].prompt_len - 1; t < rows[b].len - 1; t++)
                 printf("%s%.4f", t > rows[b].prompt_len - 1 ? " " : "", m.tok_logp[b * m.cur_T + t]);
+            if (ids) {
+                printf(",");
+                for (int t = 0; t < rows[b].len; t++) printf("%s%d", t ? " " : "", rows[b].tokens[t]);
+                printf(",%d", rows[b].prompt_len);
+            }
             printf("\n");
         }
     }
