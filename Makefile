@@ -37,7 +37,7 @@ TESTS   := test_grad test_model_f test_model_d test_losses test_pref_ref test_pr
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
            test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api test_data \
-           test_tokenizer test_tokenizer_live test_families_f test_families_d
+           test_tokenizer test_tokenizer_live test_tokenizer_model test_families_f test_families_d
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
@@ -104,6 +104,8 @@ $(1)/test_threads: tests/test_threads.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -pthread $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_tokenizer: tests/test_tokenizer.c tests/tok_common.h $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_tokenizer_model: tests/test_tokenizer_model.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_tokenizer_live: tests/test_tokenizer_live.c tests/tok_common.h $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_determinism: tests/test_determinism.c $(HDR) tests/t.h | $(1)
@@ -133,7 +135,7 @@ $(1)/test_kernels_avx2: tests/test_kernels.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -march=x86-64-v3 $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_kernels_sse2: tests/test_kernels.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -march=x86-64 $(2) $$< -o $$@ $$(LDLIBS)
-$(1)/test_readme: tests/test_readme.sh | $(1)
+$(1)/test_readme: tests/test_readme.sh $(1)/ldllm | $(1)
 	cp tests/test_readme.sh $$@ && chmod +x $$@
 $(1)/test_static: tests/test_static.c tests/static2.c $(HDR) | $(1)
 	$$(CC) $$(CFLAGS) -Werror $(2) tests/test_static.c tests/static2.c -o $$@ $$(LDLIBS)

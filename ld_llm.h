@@ -44,7 +44,8 @@
                     DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
-       >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE)
+       >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE);
+                    a model's text through its tokenizer
        >>io         safetensors in each family's Hugging Face layout, JSONL data
        >>train      the training loop: batches, schedule, checkpoints, resume
        >>selftest   finite-difference checks of every layer (LD_LLM_SELFTEST)
@@ -120,7 +121,13 @@
                         (LD_DATA_UNPAIRED); ld_pref_eval, ld_kto_eval;
                         LD_IPO is now TRL's per-token IPO (LD_IPO_SUM the
                         summed one); ld_pref_loss reports ld_row_coef;
-                        ld_pref_opts starts with beta (= {0} in C++)
+                        ld_pref_opts starts with beta (= {0} in C++);
+                        a model's tokenizer: m->tokenizer, read by ld_load
+                        (LD_LOAD_NO_TOKENIZER) and written by ld_save
+                        (ld_tokenizer_save), ld_model_set_tokenizer,
+                        ld_model_encode / decode / token_string,
+                        ld_data_opts.tokenizer, ld_dataset_from_strings_opts;
+                        text as bytes only for V = 256 or 257 (ld_text_check)
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
@@ -482,6 +489,7 @@ typedef struct ld_accel {
    to get a second model: the copy shares the first one's memory, and
    freeing both frees it twice. Make a second model with ld_model_init and
    ld_model_copy_params. */
+typedef struct ld_tokenizer ld_tokenizer;   /* a Hugging Face tokenizer (>>tokenizer) */
 typedef struct {
     ld_config cfg;        /* resolved                                      */
     int B, T;             /* capacity: rows and positions per forward      */
@@ -511,6 +519,10 @@ typedef struct {
     /* offload */
     const ld_accel *accel;         /* NULL: every product on the CPU        */
     unsigned long theta_version;   /* bumped whenever the library changes θ */
+    /* text (>>tokenizer, "a model's text") */
+    ld_tokenizer *tokenizer;       /* owned, freed by ld_model_free; NULL: the
+                                      model reads text as bytes (V = 256 or 257)
+                                      or not at all                          */
 } ld_model;
 
 /* Tells the library that θ was edited in place: an attached accelerator
@@ -540,8 +552,8 @@ LDDEF ld_status ld_model_init_mem(ld_model *m, const ld_config *cfg, int B,
                                   int T, int flags, uint64_t seed,
                                   void *mem, size_t bytes);
 
-/* Frees what ld_model_init allocated and zeroes *m. Safe on a zeroed model.
-   Detach an accelerator first (ld_cuda_detach). */
+/* Frees what ld_model_init allocated, and the model's tokenizer, and zeroes
+   *m. Safe on a zeroed model. Detach an accelerator first (ld_cuda_detach). */
 LDDEF void ld_model_free(ld_model *m);
 
 /* Copies θ from src to dst (same config). LD_ERR_SHAPE otherwise.         */
@@ -1100,7 +1112,9 @@ LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int
 
 /* Byte-level tokenizer: each byte is its own token, eos_token ends a text.
    Writes at most cap tokens; LD_ERR_LENGTH if the text needs more.
-   len < 0 means text is NUL-terminated. Needs V ≥ 256.                      */
+   len < 0 means text is NUL-terminated. Needs V ≥ 256. (A call on bytes by
+   choice: the library's own text paths read a model's text through its
+   tokenizer, and as bytes only for V = 256 or 257; see "a model's text".) */
 LDDEF ld_status ld_tokenize(const ld_config *cfg, const char *text, long len,
                             int *out, int cap, int *n_out);
 /* Writes the bytes of tokens (ids ≥ 256, eos and bos among them, skipped) and a
@@ -1148,8 +1162,8 @@ LDDEF int ld_token_string(const ld_config *cfg, int id, char *out, int cap);
    token's options, ...).
 
    The object is read-only after loading: one tokenizer may serve any number
-   of threads at once. Free it with ld_tokenizer_free.                       */
-typedef struct ld_tokenizer ld_tokenizer;
+   of threads at once. Free it with ld_tokenizer_free. (The type
+   ld_tokenizer is declared with ld_model, which holds one.)                 */
 
 enum {
     LD_TOK_SPECIAL_AS_TEXT = 1, /* encode: a special token's string in the text is
@@ -1225,7 +1239,65 @@ LDDEF ld_status ld_tokenizer_load_gpt2(ld_tokenizer **out, const char *vocab_pat
    dir/vocab.json + dir/merges.txt, else dir/encoder.json + dir/vocab.bpe.
    LD_ERR_MISSING if dir holds none of them.                                */
 LDDEF ld_status ld_tokenizer_load_dir(ld_tokenizer **out, const char *dir);
+/* Writes the files the tokenizer was read from into dir, byte for byte, so
+   that ld_tokenizer_load_dir reads it back: dir/tokenizer.json, or GPT-2's
+   pair as dir/vocab.json + dir/merges.txt (an encoder.json + vocab.bpe
+   too). A pair is refused (LD_ERR_IO, nothing written) where dir holds a
+   tokenizer.json, which would be read instead. A tokenizer made by
+   ld_tokenizer_parse from memory writes that text. dir must exist.        */
+LDDEF ld_status ld_tokenizer_save(const ld_tokenizer *tok, const char *dir);
 #endif
+
+/* ---- a model's text ----
+
+   Everywhere the library turns a model's text into ids (the dataset
+   loaders, ld_dataset_from_strings_opts, ld_dyn_pair_step) and back, and
+   everywhere ldllm does (data, probes, prompts, generated text, the tokens
+   of the dynamics reports), the text goes through the model's tokenizer,
+   m->tokenizer: ld_load reads it from the model directory (tokenizer.json,
+   else GPT-2's vocab.json + merges.txt, as ld_tokenizer_load_dir), ld_save
+   writes it back beside the model, ld_model_set_tokenizer attaches one.
+
+   The rule for a model without one: text is read as bytes (each byte its
+   own id, ld_tokenize) only when the vocabulary is the byte-level one,
+   V = 256 (the bytes) or V = 257 (the bytes and <|endoftext|>: a zeroed
+   config, ldllm init). Any other V is refused with LD_ERR_CONFIG, naming
+   the file the model lacks, rather than reading bytes as the ids of a real
+   vocabulary (a GPT-2 checkpoint without its tokenizer would score "Hello"
+   as five arbitrary ids). A tokenizer with more ids than V is refused too;
+   fewer is fine (Pythia's 50277 ids under V = 50304: the ids past the
+   tokenizer's are never produced, and decode refuses them).               */
+
+/* 1 if cfg's vocabulary is the byte-level one (V = 256 or 257). */
+LDDEF int ld_vocab_is_bytes(const ld_config *cfg);
+
+/* The rule above for a config and a tokenizer (NULL: none): LD_OK if text
+   can become ids, else LD_ERR_CONFIG with the reason.                      */
+LDDEF ld_status ld_text_check(const ld_config *cfg, const ld_tokenizer *tok);
+
+/* Gives m the tokenizer tok (NULL: none), which m then owns (ld_model_free
+   frees it); a tokenizer m held before is freed. LD_ERR_CONFIG if tok has
+   more ids than V: then nothing changes and tok stays the caller's.       */
+LDDEF ld_status ld_model_set_tokenizer(ld_model *m, ld_tokenizer *tok);
+
+/* Text → ids for model m: its tokenizer's (ld_tokenizer_encode: valid UTF-8,
+   no special token added, flags as there), or bytes under the rule above.
+   Writes ids[0..*n_ids); more than cap: LD_ERR_LENGTH, *n_ids = how many
+   there are, ids untouched.                                                */
+LDDEF ld_status ld_model_encode(const ld_model *m, const char *text, long len, int flags,
+                                int *ids, int cap, int *n_ids);
+
+/* Ids → text for model m (ld_tokenizer_decode; bytes: ids < 256 are the
+   bytes, 256 is <|endoftext|>, special, and LD_TOK_SKIP_SPECIAL leaves it
+   out). An id outside [0, V), or not in the tokenizer: LD_ERR_TOKEN.      */
+LDDEF ld_status ld_model_decode(const ld_model *m, const int *ids, int n, int flags,
+                                char *out, size_t cap, size_t *n_out);
+
+/* One token of model m as printable text, for reports: its tokenizer's
+   ld_tokenizer_token_display, <|N|> for an id in [tokenizer's V, V), or,
+   without a tokenizer, ld_token_string. Returns the length, or −1 for an
+   id outside [0, V) (the text is then <|bad id N|>).                       */
+LDDEF int ld_model_token_string(const ld_model *m, int id, char *out, int cap);
 
 /* ===========================================================================
    >>io — checkpoints (safetensors + config.json), JSONL data
@@ -1321,8 +1393,9 @@ LDDEF ld_status ld_chat_render(const ld_chat_template *t, const ld_chat_message 
    target). The prompt's text becomes tokens, and so does the text of prompt
    + response; the latter must begin with the former's tokens (TRL's check),
    and the response is the rest. Strings are decoded as JSON (\n, \",
-   \uXXXX with surrogate pairs) and must be valid UTF-8; today each byte is
-   one token. Blank lines are skipped; other fields are ignored.
+   \uXXXX with surrogate pairs) and must be valid UTF-8; the text becomes
+   ids through the options' tokenizer, or as bytes for a byte-level V (see
+   "a model's text"). Blank lines are skipped; other fields are ignored.
    Well-formed but unusable, never fatal, and counted in ds->skips by reason
    and field: an empty probe is left out of its row; an SFT or preference
    row with an empty response is skipped. Malformed — bad JSON, a missing
@@ -1399,10 +1472,14 @@ typedef struct {
     int flags;                      /* LD_DATA_SKIP_BAD                       */
     const ld_chat_template *chat;   /* renders conversational rows [none]     */
     ld_truncation truncation;       /* becomes ds->truncation [KEEP_END]      */
+    const ld_tokenizer *tokenizer;  /* text → ids, the model's (m.tokenizer)
+                                       [none: bytes, for V = 256 or 257 only] */
 } ld_data_opts;
 
 /* Parses JSONL text[0..len). On failure *ds is empty and the reason names
-   the line. cfg gives the tokenizer (byte-level: V ≥ 256). opts may be NULL. */
+   the line. cfg gives V, bos and eos; the text becomes ids through
+   opts->tokenizer, or as bytes when there is none and V is 256 or 257;
+   anything else is LD_ERR_CONFIG (ld_text_check). opts may be NULL.       */
 LDDEF ld_status ld_dataset_parse_opts(ld_dataset *ds, const char *text, size_t len, const ld_config *cfg,
                                       ld_data_kind kind, const ld_data_opts *opts);
 /* ld_dataset_parse_opts with only flags (no chat template). */
@@ -1424,9 +1501,18 @@ LDDEF int ld_dataset_skips_string(const ld_dataset *ds, char *out, int cap);
 
        const char *pair[3] = { "Q: the sky? A:", " blue.", " green." };
        ld_dataset ds;
-       ld_dataset_from_strings(&ds, LD_DATA_PREF, NULL, 0, pair, 1, &m.cfg);  */
+       ld_dataset_from_strings(&ds, LD_DATA_PREF, NULL, 0, pair, 1, &m.cfg);
+
+   The texts become ids as bytes (V = 256 or 257); for a model with a
+   tokenizer use ld_dataset_from_strings_opts.                             */
 LDDEF ld_status ld_dataset_from_strings(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
                                         const char *const *cells, int n, const ld_config *cfg);
+/* The same with options: opts->tokenizer (the model's, m.tokenizer) turns
+   the texts into ids, opts->truncation becomes ds->truncation; flags and
+   chat are not used (the cells are texts). opts may be NULL.              */
+LDDEF ld_status ld_dataset_from_strings_opts(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
+                                             const char *const *cells, int n, const ld_config *cfg,
+                                             const ld_data_opts *opts);
 /* The same from token ids: cells (n, n_cols) points at each cell's ids and
    lens (n, n_cols) gives their counts (a NULL pointer or a count of −1 is
    absent). Ids must lie in [0, V). No framing is added here: ld_dataset_seq
@@ -1456,8 +1542,15 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
    fused and per-head interleaved "query_key_value", Llama's and Qwen2's
    separate q/k/v and gate/up projections, "lm_head.weight" /
    "embed_out.weight" when untied; F32, or F64 in the double build) and
-   dir/config.json (the family's keys). dir is created if missing.         */
+   dir/config.json (the family's keys), and the model's tokenizer beside
+   them (ld_tokenizer_save: tokenizer.json, or vocab.json + merges.txt). A
+   model without a tokenizer writes none and leaves dir's tokenizer files
+   alone. dir is created if missing.                                       */
 LDDEF ld_status ld_save(const ld_model *m, const char *dir);
+
+/* A flag of ld_load: leave the directory's tokenizer files unread (for a
+   model used on token ids only, or whose tokenizer is not supported).     */
+enum { LD_LOAD_NO_TOKENIZER = 0x100 };
 
 /* Creates *m from dir/config.json and dir/model.safetensors, or the shards
    dir/model.safetensors.index.json names: ours, or a Hugging Face GPT-2,
@@ -1465,7 +1558,11 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir);
    F32/F16/BF16/F64, a tied head with or without its own tensor; see the
    README's "Model families" for the config keys read and the ones
    refused). B, T, flags as in ld_model_init; T = 0 means the model's
-   context. On failure *m is zeroed, nothing stays allocated.              */
+   context. The directory's tokenizer (ld_tokenizer_load_dir) becomes
+   m->tokenizer; without one it is NULL (see "a model's text"). A tokenizer
+   file that cannot be read, or one with more ids than V, fails the load,
+   with its reason; flags | LD_LOAD_NO_TOKENIZER skips it. On failure *m is
+   zeroed, nothing stays allocated.                                        */
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags);
 
 /* Reads a JSONL file; see ld_dataset_parse_opts (opts may be NULL). */
@@ -1653,8 +1750,8 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
 LDDEF void ld_dyn_report_free(ld_dyn_report *r);
 
 /* One preference step on one pair, analysed in one call from C strings:
-   makes the one-pair dataset {prompt, chosen, rejected}
-   (ld_dataset_from_strings), an optimizer (oc; NULL: plain SGD) and a
+   makes the one-pair dataset {prompt, chosen, rejected} with the model's
+   text (ld_dataset_from_strings_opts, m->tokenizer), an optimizer (oc; NULL: plain SGD) and a
    trainer (tc: its loss, η = tc->lr, max_prompt...; NULL: DPO with β 0.1;
    tc->pref and the batch are set here) on model m, and reports the step as
    ld_dyn_step with apply = 0 does, on the observed sequences obs — or, with
@@ -2573,6 +2670,7 @@ LDDEF ld_status ld_model_init(ld_model *m, const ld_config *cfg, int B, int T, i
 LDDEF void ld_model_free(ld_model *m) {
     if (!m) return;
     if (m->owns_mem && m->mem) LD_FREE(m->mem);
+    ld_tokenizer_free(m->tokenizer);
     memset(m, 0, sizeof *m);
 }
 
@@ -5529,6 +5627,10 @@ struct ld_tokenizer {
     ld__added *added;
     char *added_text;
     ld__trie trie_raw, trie_norm;      /* not normalized / normalized ones            */
+    /* the text it was read from (ld_tokenizer_save): a tokenizer.json in src[0],
+       or GPT-2's pair, vocab.json in src[0] and merges.txt in src[1]         */
+    char *src[2];
+    size_t src_n[2];
 };
 
 static void ld__trie_free(ld__trie *t) {
@@ -5542,6 +5644,7 @@ LDDEF void ld_tokenizer_free(ld_tokenizer *t) {
     LD_FREE(t->key_off); LD_FREE(t->key_len); LD_FREE(t->keys); LD_FREE(t->vocab.slot);
     LD_FREE(t->merges); LD_FREE(t->added); LD_FREE(t->added_text);
     ld__trie_free(&t->trie_raw); ld__trie_free(&t->trie_norm);
+    LD_FREE(t->src[0]); LD_FREE(t->src[1]);
     LD_FREE(t);
 }
 
@@ -6878,6 +6981,15 @@ static ld_status ld__tl_json(ld__tl *L, int root) {
     return ld__tl_finish(L, byte_fallback, us, un, us != NULL);
 }
 
+/* Keeps a copy of source text k (ld_tokenizer_save writes it). 0, or −1. */
+static int ld__tok_keep(ld_tokenizer *t, int k, const char *text, size_t n) {
+    t->src[k] = (char *)LD_MALLOC(n ? n : 1);
+    if (!t->src[k]) return -1;
+    memcpy(t->src[k], text, n);
+    t->src_n[k] = n;
+    return 0;
+}
+
 LDDEF ld_status ld_tokenizer_parse(ld_tokenizer **out, const char *json, size_t len) {
     if (!out) return ld__fail(LD_ERR_ARG, "NULL output");
     *out = NULL;
@@ -6899,6 +7011,7 @@ LDDEF ld_status ld_tokenizer_parse(ld_tokenizer **out, const char *json, size_t 
     ld_status st = ld__tl_json(&L, 0);
     LD_FREE(L.s);
     ld__json_free(&j);
+    if (!st && ld__tok_keep(t, 0, json, len)) st = ld__fail(LD_ERR_OOM, "out of memory");
     if (st) { ld_tokenizer_free(t); return st; }
     *out = t;
     return LD_OK;
@@ -6947,6 +7060,8 @@ LDDEF ld_status ld_tokenizer_parse_gpt2(ld_tokenizer **out, const char *vocab_js
     if (!st) st = ld__tl_finish(&L, 0, NULL, 0, 0);
     LD_FREE(L.s);
     ld__json_free(&j);
+    if (!st && (ld__tok_keep(t, 0, vocab_json, vocab_len) || ld__tok_keep(t, 1, merges, merges_len)))
+        st = ld__fail(LD_ERR_OOM, "out of memory");
     if (st) { ld_tokenizer_free(t); return st; }
     *out = t;
     return LD_OK;
@@ -7012,7 +7127,115 @@ LDDEF ld_status ld_tokenizer_load_dir(ld_tokenizer **out, const char *dir) {
     }
     return ld__fail(LD_ERR_MISSING, "%s holds no tokenizer.json, vocab.json + merges.txt or encoder.json + vocab.bpe", dir);
 }
+
+static ld_status ld__commit(FILE *f, const char *tmp, const char *path, int ok);
+
+/* Writes data[0..n) to path through a temporary file (ld__commit). */
+static ld_status ld__write_file(const char *path, const char *data, size_t n) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return ld__fail(LD_ERR_IO, "cannot create %s", tmp);
+    return ld__commit(f, tmp, path, fwrite(data, 1, n, f) == n);
+}
+
+LDDEF ld_status ld_tokenizer_save(const ld_tokenizer *tok, const char *dir) {
+    if (!tok || !dir) return ld__fail(LD_ERR_ARG, "NULL tokenizer or directory");
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s/tokenizer.json", dir);
+    if (!tok->src[1]) return ld__write_file(a, tok->src[0], tok->src_n[0]);
+    if (ld__file_exists(a))
+        return ld__fail(LD_ERR_IO, "%s would be read instead of the tokenizer's vocab.json + merges.txt "
+                        "(remove it, or save elsewhere)", a);
+    snprintf(a, sizeof a, "%s/vocab.json", dir);
+    snprintf(b, sizeof b, "%s/merges.txt", dir);
+    ld_status st = ld__write_file(a, tok->src[0], tok->src_n[0]);
+    return st ? st : ld__write_file(b, tok->src[1], tok->src_n[1]);
+}
 #endif /* LD_NO_STDIO */
+
+/* ---- a model's text: its tokenizer, or bytes for a byte-level V ---- */
+
+LDDEF int ld_vocab_is_bytes(const ld_config *cfg) {
+    ld_config c = ld_config_resolve(cfg);
+    return c.vocab_size == 256 || c.vocab_size == 257;
+}
+
+LDDEF ld_status ld_text_check(const ld_config *cfg, const ld_tokenizer *tok) {
+    ld_config c = ld_config_resolve(cfg);
+    if (tok && tok->V > c.vocab_size)
+        return ld__fail(LD_ERR_CONFIG, "the tokenizer has %d ids, more than the model's vocab_size %d", tok->V, c.vocab_size);
+    if (!tok && !ld_vocab_is_bytes(&c))
+        return ld__fail(LD_ERR_CONFIG, "no tokenizer, and vocab_size %d is not the byte-level one (256 or 257): text needs "
+                        "the model's tokenizer.json (or GPT-2's vocab.json + merges.txt) in its directory", c.vocab_size);
+    return LD_OK;
+}
+
+LDDEF ld_status ld_model_set_tokenizer(ld_model *m, ld_tokenizer *tok) {
+    if (!m || !m->theta) return ld__fail(LD_ERR_ARG, "model is NULL or not initialised");
+    if (tok && tok->V > m->cfg.vocab_size)
+        return ld__fail(LD_ERR_CONFIG, "the tokenizer has %d ids, more than the model's vocab_size %d", tok->V, m->cfg.vocab_size);
+    if (m->tokenizer != tok) ld_tokenizer_free(m->tokenizer);
+    m->tokenizer = tok;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_model_encode(const ld_model *m, const char *text, long len, int flags,
+                                int *ids, int cap, int *n_ids) {
+    if (!m || !text || !n_ids || (!ids && cap > 0) || cap < 0)
+        return ld__fail(LD_ERR_ARG, "NULL model, text or output, or a negative capacity");
+    ld_status st = ld_text_check(&m->cfg, m->tokenizer);
+    if (st) return st;
+    if (m->tokenizer) return ld_tokenizer_encode(m->tokenizer, text, len, flags, ids, cap, n_ids);
+    size_t n = len < 0 ? strlen(text) : (size_t)len;
+    if (n > 0x7FFFFFFF) return ld__fail(LD_ERR_LENGTH, "a text of %zu bytes is too long", n);
+    if (n > (size_t)cap) {
+        *n_ids = (int)n;
+        return ld__fail(LD_ERR_LENGTH, "a text of %zu bytes needs %zu tokens; room for %d", n, n, cap);
+    }
+    for (size_t i = 0; i < n; i++) ids[i] = (unsigned char)text[i];
+    *n_ids = (int)n;
+    return LD_OK;
+}
+
+LDDEF ld_status ld_model_decode(const ld_model *m, const int *ids, int n, int flags,
+                                char *out, size_t cap, size_t *n_out) {
+    if (!m || (!ids && n > 0) || n < 0 || !out || !n_out) return ld__fail(LD_ERR_ARG, "NULL model, ids or output");
+    ld_status st = ld_text_check(&m->cfg, m->tokenizer);
+    if (st) return st;
+    if (m->tokenizer) return ld_tokenizer_decode(m->tokenizer, ids, n, flags, out, cap, n_out);
+    static const char eot[] = "<|endoftext|>";
+    size_t need = 0;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= m->cfg.vocab_size)
+            return ld__fail(LD_ERR_TOKEN, "id %d at position %d is outside [0, %d)", ids[i], i, m->cfg.vocab_size);
+        need += ids[i] < 256 ? 1 : (flags & LD_TOK_SKIP_SPECIAL) ? 0 : sizeof eot - 1;
+    }
+    if (need + 1 > cap) {
+        *n_out = need;
+        return ld__fail(LD_ERR_LENGTH, "the text needs %zu bytes and a NUL; room for %zu", need, cap);
+    }
+    size_t w = 0;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] < 256) out[w++] = (char)ids[i];
+        else if (!(flags & LD_TOK_SKIP_SPECIAL)) { memcpy(out + w, eot, sizeof eot - 1); w += sizeof eot - 1; }
+    }
+    out[w] = 0;
+    *n_out = w;
+    return LD_OK;
+}
+
+LDDEF int ld_model_token_string(const ld_model *m, int id, char *out, int cap) {
+    if (!m) { if (out && cap > 0) out[0] = 0; return -1; }
+    if (id < 0 || id >= m->cfg.vocab_size || (!m->tokenizer && ld_vocab_is_bytes(&m->cfg)))
+        return ld_token_string(&m->cfg, id, out, cap);
+    int n = m->tokenizer ? ld_tokenizer_token_display(m->tokenizer, id, out, cap) : -1;
+    if (n >= 0) return n;
+    char b[24];   /* an id past the tokenizer's, or a vocabulary that is not bytes without one */
+    n = snprintf(b, sizeof b, "<|%d|>", id);
+    if (out && cap > 0) { int k = LD__MIN(n, cap - 1); memcpy(out, b, (size_t)k); out[k] = 0; }
+    return n;
+}
 
 
 /* -------------------------------------------------------------------- >>io */
@@ -7367,18 +7590,32 @@ static int ld__ds_add_field(ld_dataset *ds, const char *name, size_t *rowcap) {
     return 0;
 }
 
-/* Text → token ids: the one place where text becomes tokens. Today each
-   byte is one token (V ≥ 256). Writes *n_ids ids into *ids (grown).
-   LD_DATA_TEST_TOKENIZER(s, n, out), if a test defines it, stands in for
-   the tokenizer (out has room for n ids; it returns how many it wrote), so
+/* Text → token ids: the one place where a dataset's text becomes tokens,
+   through the tokenizer tok, or (tok NULL, the caller having checked the
+   rule with ld_text_check) one token per byte. Writes *n_ids ids into *ids
+   (grown). LD_DATA_TEST_TOKENIZER(s, n, out), if a test defines it, stands
+   in for either (out has room for n ids; it returns how many it wrote), so
    that the prefix check below can meet a tokenizer that merges across the
    prompt's end.                                                            */
-static ld_status ld__text_ids(const unsigned char *s, size_t n, int **ids, size_t *cap, size_t *n_ids) {
+static ld_status ld__text_ids(const ld_tokenizer *tok, const unsigned char *s, size_t n, int **ids, size_t *cap,
+                              size_t *n_ids) {
     if (n > (1u << 30)) return ld__fail(LD_ERR_DATA, "a text of %zu bytes is too long", n);
     if (ld__grow((void **)ids, cap, n + 1, sizeof(int))) return ld__fail(LD_ERR_OOM, "dataset");
 #ifdef LD_DATA_TEST_TOKENIZER
+    (void)tok;
     *n_ids = (size_t)LD_DATA_TEST_TOKENIZER(s, n, *ids);
 #else
+    if (tok) {   /* room for n + 1 ids, or (byte_fallback spells a byte in two) as many as it says */
+        int k = 0;
+        ld_status st = ld_tokenizer_encode(tok, (const char *)s, (long)n, 0, *ids, (int)(n + 1), &k);
+        if (st == LD_ERR_LENGTH) {
+            if (ld__grow((void **)ids, cap, (size_t)k + 1, sizeof(int))) return ld__fail(LD_ERR_OOM, "dataset");
+            st = ld_tokenizer_encode(tok, (const char *)s, (long)n, 0, *ids, k, &k);
+        }
+        if (st) return st;
+        *n_ids = (size_t)k;
+        return LD_OK;
+    }
     for (size_t q = 0; q < n; q++) (*ids)[q] = s[q];
     *n_ids = n;
 #endif
@@ -7405,6 +7642,7 @@ typedef struct {
     ld__str prompt, text;             /* the row's prompt text; prompt + a response */
     int *pids, *ids;                  /* their ids */
     size_t npids, pidcap, idcap;
+    const ld_tokenizer *tok;          /* text → ids (NULL: bytes) */
 } ld__dsb;
 
 /* The columns every dataset of a kind has, in order (NULL-terminated). */
@@ -7456,7 +7694,7 @@ static ld_status ld__dsb_put(ld__dsb *b, int f, const int *tok, size_t n) {
 static ld_status ld__dsb_put_prompt(ld__dsb *b, const char *P, size_t n) {
     b->prompt.n = 0;
     if (ld__str_put(&b->prompt, P, n)) return ld__fail(LD_ERR_OOM, "dataset");
-    ld_status st = ld__text_ids((const unsigned char *)P, n, &b->pids, &b->pidcap, &b->npids);
+    ld_status st = ld__text_ids(b->tok, (const unsigned char *)P, n, &b->pids, &b->pidcap, &b->npids);
     return st ? st : ld__dsb_put(b, 0, b->pids, b->npids);
 }
 
@@ -7469,7 +7707,7 @@ static ld_status ld__dsb_put_response(ld__dsb *b, int f, const char *R, size_t n
     if (ld__str_put(&b->text, b->prompt.p ? b->prompt.p : "", b->prompt.n) || ld__str_put(&b->text, R, n))
         return ld__fail(LD_ERR_OOM, "dataset");
     size_t nids = 0;
-    ld_status st = ld__text_ids((const unsigned char *)b->text.p, b->text.n, &b->ids, &b->idcap, &nids);
+    ld_status st = ld__text_ids(b->tok, (const unsigned char *)b->text.p, b->text.n, &b->ids, &b->idcap, &nids);
     if (st) return st;
     size_t k = ld__ids_common(b->pids, b->npids, b->ids, nids);
     if (k < b->npids) {
@@ -7524,17 +7762,20 @@ static int ld__required_response(const ld_dataset *ds, int f) {
 /* The shared body of the two C constructors: text cells or token cells. */
 static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
                                     const char *const *texts, const int *const *toks, const int *lens, int n,
-                                    const ld_config *cfg) {
+                                    const ld_config *cfg, const ld_data_opts *opts) {
     if (!ds) return ld__fail(LD_ERR_ARG, "dataset is NULL");
     ld__dsb b;
     ld_status st = ld__dsb_open(&b, ds, kind, cols, n_cols);
     ld_config c = ld_config_resolve(cfg);
+    b.tok = opts ? opts->tokenizer : NULL;
     int nf = ds->n_fields;
     if (!st && (n < 1 || (!texts && !toks) || (toks && !lens))) st = ld__fail(LD_ERR_ARG, "%d examples, or no cells", n);
     if (!st && kind == LD_DATA_UNPAIRED)
         st = ld__fail(LD_ERR_ARG, "unpaired (KTO) rows carry labels, which these constructors do not take; parse them from JSONL");
-    if (!st && texts && c.vocab_size < 256)
-        st = ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
+    if (!st && opts && ((int)opts->truncation < 0 || opts->truncation > LD_TRUNC_TRL_KEEP_END))
+        st = ld__fail(LD_ERR_ARG, "unknown truncation %d", (int)opts->truncation);
+    if (!st && opts) ds->truncation = opts->truncation;
+    if (!st && texts) st = ld_text_check(&c, b.tok);
     for (int i = 0; i < n && !st; i++) {
         st = ld__dsb_row(&b);
         for (int f = 0; f < nf && !st; f++) {
@@ -7557,8 +7798,10 @@ static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const cha
                     q += w ? (size_t)w : 1;
                 }
                 char why[300] = "";
-                if (!st && f == 0) st = ld__dsb_put_prompt(&b, texts[k], len);
-                else if (!st) st = ld__dsb_put_response(&b, f, texts[k], len, why, sizeof why);
+                if (!st) {
+                    st = f == 0 ? ld__dsb_put_prompt(&b, texts[k], len) : ld__dsb_put_response(&b, f, texts[k], len, why, sizeof why);
+                    if (st && st != LD_ERR_OOM) st = ld__fail_context(st, "example %d: \"%s\"", i, name);   /* the tokenizer's */
+                }
                 if (!st && why[0]) st = ld__fail(LD_ERR_DATA, "example %d: %s", i, why);
             } else {
                 for (size_t q = 0; q < len && !st; q++)
@@ -7577,14 +7820,20 @@ static ld_status ld__dataset_from_c(ld_dataset *ds, ld_data_kind kind, const cha
 
 LDDEF ld_status ld_dataset_from_strings(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
                                         const char *const *cells, int n, const ld_config *cfg) {
+    return ld_dataset_from_strings_opts(ds, kind, cols, n_cols, cells, n, cfg, NULL);
+}
+
+LDDEF ld_status ld_dataset_from_strings_opts(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
+                                             const char *const *cells, int n, const ld_config *cfg,
+                                             const ld_data_opts *opts) {
     if (!cells) { if (ds) memset(ds, 0, sizeof *ds); return ld__fail(LD_ERR_ARG, "cells are NULL"); }
-    return ld__dataset_from_c(ds, kind, cols, n_cols, cells, NULL, NULL, n, cfg);
+    return ld__dataset_from_c(ds, kind, cols, n_cols, cells, NULL, NULL, n, cfg, opts);
 }
 
 LDDEF ld_status ld_dataset_from_tokens(ld_dataset *ds, ld_data_kind kind, const char *const *cols, int n_cols,
                                        const int *const *cells, const int *lens, int n, const ld_config *cfg) {
     if (!cells || !lens) { if (ds) memset(ds, 0, sizeof *ds); return ld__fail(LD_ERR_ARG, "cells or lens are NULL"); }
-    return ld__dataset_from_c(ds, kind, cols, n_cols, NULL, cells, lens, n, cfg);
+    return ld__dataset_from_c(ds, kind, cols, n_cols, NULL, cells, lens, n, cfg, NULL);
 }
 
 /* ---- rows as users have them: one prompt text and its response texts ---- */
@@ -7953,9 +8202,11 @@ LDDEF ld_status ld_dataset_parse_opts(ld_dataset *ds, const char *text, size_t l
     if ((int)o.truncation < 0 || o.truncation > LD_TRUNC_TRL_KEEP_END)
         return ld__fail(LD_ERR_ARG, "unknown truncation %d", (int)o.truncation);
     ld_config c = ld_config_resolve(cfg);
-    if (c.vocab_size < 256) return ld__fail(LD_ERR_CONFIG, "the byte tokenizer needs vocab_size ≥ 256 (have %d)", c.vocab_size);
+    ld_status st = ld_text_check(&c, o.tokenizer);
+    if (st) return st;
     ld__dsb b;
-    ld_status st = ld__dsb_open(&b, ds, kind, NULL, 0);
+    st = ld__dsb_open(&b, ds, kind, NULL, 0);
+    b.tok = o.tokenizer;
     if (st) { ld__dsb_close(&b); ld_dataset_free(ds); return st; }
     ds->truncation = o.truncation;
     ld__row w;
@@ -8005,6 +8256,7 @@ LDDEF ld_status ld_dataset_parse_opts(ld_dataset *ds, const char *text, size_t l
         if (!why[0] && !st) st = ld__dsb_put_prompt(&b, w.P.p ? w.P.p : "", w.P.n);
         for (int r = 0; r < w.nr && !st && !why[0]; r++)
             if (w.r[r].n) st = ld__dsb_put_response(&b, ld_dataset_field(ds, w.r[r].name), w.R.p + w.r[r].off, w.r[r].n, why, sizeof why);
+        if (st && st != LD_ERR_OOM) st = ld__fail_context(st, "line %d", lineno);   /* the tokenizer's */
         if (!st && !why[0]) {
             ld__dsb_commit(&b, lineno, label);
             for (int r = 0; r < w.nr && !st; r++)
@@ -8754,6 +9006,21 @@ static ld_status ld__st_open_dir(const char *dir, ld__st_file **out, int *n_out)
     return LD_OK;
 }
 
+/* ld_load's last step: dir's tokenizer, if it has one, becomes m's. On
+   failure m is freed and the reason names the file or the mismatch.       */
+static ld_status ld__load_tokenizer(ld_model *m, const char *dir) {
+    ld_tokenizer *t = NULL;
+    ld_status st = ld_tokenizer_load_dir(&t, dir);
+    if (st == LD_ERR_MISSING) return LD_OK;   /* none: the model reads text as bytes, or not at all */
+    if (st) ld__fail_context(st, "the model's tokenizer (LD_LOAD_NO_TOKENIZER loads the model without it)");
+    else if ((st = ld_model_set_tokenizer(m, t))) {
+        ld_tokenizer_free(t);
+        ld__fail_context(st, "%s", dir);
+    }
+    if (st) ld_model_free(m);
+    return st;
+}
+
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags) {
     if (!m) return ld__fail(LD_ERR_ARG, "model is NULL");
     memset(m, 0, sizeof *m);
@@ -8766,10 +9033,11 @@ LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags) {
     ld__st_file *s = NULL;
     int ns = 0;
     if ((st = ld__st_open_dir(dir, &s, &ns))) return st;
-    if ((st = ld_model_init(m, &cfg, B, T, flags, 0))) { ld__st_close_all(s, ns); return st; }
+    if ((st = ld_model_init(m, &cfg, B, T, flags & ~LD_LOAD_NO_TOKENIZER, 0))) { ld__st_close_all(s, ns); return st; }
     st = ld__st_load(s, ns, &m->cfg, m->theta);
     ld__st_close_all(s, ns);
     if (st) ld_model_free(m);
+    else if (!(flags & LD_LOAD_NO_TOKENIZER)) st = ld__load_tokenizer(m, dir);
     return st;
 }
 
@@ -8988,6 +9256,7 @@ LDDEF ld_status ld_save(const ld_model *m, const char *dir) {
     if (!m || !m->theta || !dir) return ld__fail(LD_ERR_ARG, "model not initialised or directory NULL");
     ld_status made = ld__make_dir(dir);
     if (made) return made;
+    if (m->tokenizer && (made = ld_tokenizer_save(m->tokenizer, dir))) return made;   /* first: a refusal writes nothing */
     const ld_config *c = &m->cfg;
     char path[4096], tmp[4200];
     int n = ld__model_tensors(m, NULL);
@@ -9447,7 +9716,10 @@ LDDEF ld_status ld_dyn_pair_step(ld_model *m, ld_model *ref, const char *prompt,
     if (!prompt || !chosen || !rejected) return ld__fail(LD_ERR_ARG, "prompt, chosen and rejected are needed");
     const char *cells[3] = { prompt, chosen, rejected };
     ld_dataset ds;
-    ld_status st = ld_dataset_from_strings(&ds, LD_DATA_PREF, NULL, 0, cells, 1, &m->cfg);
+    ld_data_opts dopt;
+    memset(&dopt, 0, sizeof dopt);
+    dopt.tokenizer = m->tokenizer;   /* the model's text */
+    ld_status st = ld_dataset_from_strings_opts(&ds, LD_DATA_PREF, NULL, 0, cells, 1, &m->cfg, &dopt);
     if (st) return st;
     ld_optim_config sgd;
     memset(&sgd, 0, sizeof sgd);

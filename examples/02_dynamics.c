@@ -49,9 +49,9 @@ static void show(const char *title, ld_model *m, const ld_dataset *od, const ld_
     ld_dyn_top_tokens(m->a.probs + (size_t)t * V, dl + (size_t)t * V, V, -4, low, loss);
     char tok[32];
     printf("  after \"...says\": π of the next letter moves to");
-    for (int k = 0; k < 4; k++) { ld_token_string(&m->cfg, top[k], tok, sizeof tok); printf(" '%s' %+.4f", tok, gain[k]); }
+    for (int k = 0; k < 4; k++) { ld_model_token_string(m, top[k], tok, sizeof tok); printf(" '%s' %+.4f", tok, gain[k]); }
     printf("\n                                   away from");
-    for (int k = 0; k < 4; k++) { ld_token_string(&m->cfg, low[k], tok, sizeof tok); printf(" '%s' %+.4f", tok, loss[k]); }
+    for (int k = 0; k < 4; k++) { ld_model_token_string(m, low[k], tok, sizeof tok); printf(" '%s' %+.4f", tok, loss[k]); }
     printf("\n");
     free(dl);
 }

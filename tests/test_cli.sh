@@ -224,6 +224,60 @@ check "llama: pref resumed from checkpoint-2 reproduces steps 3-4 and the final 
 expect 1 "gpt_neox model has one key-value head per head" $L init --arch gpt_neox --out "$s/bad_nx" --heads 4 --kv-heads 2
 check "logprobs --ids: token_ids hold all of χ and response_start is where the scored tokens begin" \
       "awk -F, 'NR == 1 { ok = (\$7 == \"token_ids\" && \$8 == \"response_start\") } NR > 1 { n = split(\$7, ids, \" \"); if (n - \$8 != \$4) ok = 0 } END { exit !ok }' $s/fl_llama.csv"
+# a model with a real tokenizer: ldllm init --tokenizer, then every command reads text through it
+check "init --tokenizer $T --pad-vocab 64: V 640, bos and eos <|endoftext|> (594), the file beside the model" \
+      "$L init --out $s/mt --tokenizer $T --pad-vocab 64 --layers 1 --channels 32 --heads 2 --context 64 > $s/mt.txt &&
+       grep -q ', V 640, ' $s/mt.txt && grep -q \"bos 594 '<|endoftext|>', eos 594 '<|endoftext|>'\" $s/mt.txt &&
+       cmp -s $T $s/mt/tokenizer.json && grep -q '\"vocab_size\": 640' $s/mt/config.json && grep -q '\"eos_token_id\": 594' $s/mt/config.json"
+check "init --tokenizer without --pad-vocab: V is the tokenizer's 601" \
+      "$L init --out $s/mt2 --tokenizer $T --layers 1 --channels 32 --heads 2 | grep -q ', V 601, '"
+check "init --tokenizer --bos none --eos '<sep>': no bos, eos 596" \
+      "$L init --out $s/mt3 --tokenizer $T --layers 1 --channels 32 --heads 2 --bos none --eos '<sep>' >/dev/null &&
+       grep -q '\"bos_token_id\": null' $s/mt3/config.json && grep -q '\"eos_token_id\": 596' $s/mt3/config.json"
+expect 1 "the tokenizer has 601 ids, more than the model's vocab_size 300" $L init --out "$s/o" --tokenizer $T --vocab 300
+expect 2 "the tokenizer has no token 'nope'" $L init --out "$s/o" --tokenizer $T --eos nope
+expect 2 "name tokens of a --tokenizer" $L init --out "$s/o" --bos x
+check "tokenize with the model directory gives the file's ids" "[ \"\$($L tokenize --tokenizer $s/mt --data $s/text.jsonl)\" = \"\$(cat $s/ids.jsonl)\" ]"
+# the tokens logprobs scores: the tokenizer's ids of prompt + response past the prompt's, and the eos
+printf '%s\n' '{"prompt": "Q: What does the cow say? A:", "completion": " It says moo."}' > "$s/one.jsonl"
+printf '%s\n' '{"text": "Q: What does the cow say? A:"}' '{"text": "Q: What does the cow say? A: It says moo."}' > "$s/one_text.jsonl"
+scored() { $L tokenize --tokenizer "$1" --data "$s/one_text.jsonl" | awk -F, 'NR == 1 { a = NF } NR == 2 { print NF - a + 1 }'; }
+check "logprobs on the tokenizer's model scores its tokens: $(scored $T) (the response's ids + eos), not 14 bytes (13 + eos)" \
+      "[ \"\$($L logprobs --model $s/mt --data $s/one.jsonl | sed -n 2p | cut -d, -f4)\" = \"\$(scored $T)\" ]"
+check "sft on the tokenizer's model: trains, and writes the tokenizer beside the model" \
+      "$L sft --model $s/mt --data $D/sft.jsonl --out $s/mt_sft --max-steps 4 --batch 4 > $s/mt_sft.txt && grep -q 'the tokenizer)' $s/mt_sft.txt &&
+       [ \$(wc -l < $s/mt_sft/metrics.csv) -eq 5 ] && cmp -s $T $s/mt_sft/tokenizer.json"
+check "pref, logprobs, generate and dynamics on it" \
+      "$L pref --model $s/mt_sft --data $D/pref.jsonl --out $s/mt_dpo --max-steps 2 --batch 2 >/dev/null &&
+       $L logprobs --model $s/mt_dpo --data $D/pref.jsonl > $s/mt_lp.csv && [ \$(wc -l < $s/mt_lp.csv) -eq \$((2 * \$(wc -l < $D/pref.jsonl) + 1)) ] &&
+       $L generate --model $s/mt_dpo --prompt 'Q: What does the cow say? A:' --greedy --max-new 8 | grep -q '^Q: What does the cow say? A:' &&
+       $L dynamics --model $s/mt_sft --update $s/upd.jsonl --observe $s/upd.jsonl --lr 1e-3 | grep -q 'top tokens gaining probability'"
+mkdir -p "$s/mt_bare" && cp "$s/mt/config.json" "$s/mt/model.safetensors" "$s/mt_bare/"
+expect 1 "mt_bare: no tokenizer, and vocab_size 640 is not the byte-level one (256 or 257): text needs the model's tokenizer.json (or GPT-2's vocab.json + merges.txt)" \
+       $L logprobs --model "$s/mt_bare" --data "$s/one.jsonl"
+expect 1 "mt_bare: no tokenizer" $L sft --model "$s/mt_bare" --data $D/sft.jsonl --out "$s/o"
+expect 1 "mt_bare: no tokenizer" $L generate --model "$s/mt_bare" --prompt hi
+expect 1 "mt_bare: no tokenizer" $L dynamics --model "$s/mt_bare" --update "$s/upd.jsonl" --observe "$s/upd.jsonl"
+mkdir -p "$s/m0_tok" && cp "$s/m0/config.json" "$s/m0/model.safetensors" $T "$s/m0_tok/" && mv "$s/m0_tok/tok_small.json" "$s/m0_tok/tokenizer.json"
+expect 1 "m0_tok: the tokenizer has 601 ids, more than the model's vocab_size 257" $L logprobs --model "$s/m0_tok" --data "$s/one.jsonl"
+if [ -d "$G" ]; then
+    printf '%s\n' '{"prompt": "Hello, my dog", "completion": " is cute."}' > "$s/one.jsonl"
+    printf '%s\n' '{"text": "Hello, my dog"}' '{"text": "Hello, my dog is cute."}' > "$s/one_text.jsonl"
+    check "logprobs on the real GPT-2 checkpoint scores GPT-2's tokens: $(scored $G) (3 ids + eos), not 10 bytes" \
+          "[ \"\$($L logprobs --model $G --data $s/one.jsonl | sed -n 2p | cut -d, -f4)\" = \"\$(scored $G)\" ] && [ \$(scored $G) -eq 4 ]"
+    mkdir -p "$s/g_bare" && cp "$G/config.json" "$G/model.safetensors" "$s/g_bare/"
+    expect 1 "g_bare: no tokenizer, and vocab_size 50257 is not the byte-level one (256 or 257): text needs the model's tokenizer.json (or GPT-2's vocab.json + merges.txt)" \
+           $L logprobs --model "$s/g_bare" --data "$s/one.jsonl"
+    check "sft on the GPT-2 checkpoint: its tokenizer and tokenizer_config.json go with it" \
+          "$L sft --model $G --data $D/sft.jsonl --out $s/g_sft --max-steps 2 --batch 2 --max-length 64 >/dev/null &&
+           cmp -s $G/tokenizer.json $s/g_sft/tokenizer.json && cmp -s $G/tokenizer_config.json $s/g_sft/tokenizer_config.json &&
+           [ \"\$($L logprobs --model $s/g_sft --data $s/one.jsonl --max-length 64 | sed -n 2p | cut -d, -f4)\" = 4 ]"
+    check "init --tokenizer GPT-2's directory --pad-vocab 128: V 50304, bos and eos 50256" \
+          "$L init --out $s/g_init --tokenizer $G --pad-vocab 128 --layers 1 --channels 8 --heads 2 --context 32 | grep -q \"(V 50304); bos 50256 '<|endoftext|>', eos 50256\" &&
+           cmp -s $G/tokenizer.json $s/g_init/tokenizer.json && [ -f $s/g_init/tokenizer_config.json ]"
+else
+    echo "GPT-2 checkpoint with its tokenizer: skipped: $G is absent"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

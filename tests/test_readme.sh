@@ -3,7 +3,8 @@
 # example, its tokenizer example and the quick start at the top of ld_llm.h,
 # extracted verbatim, compiled with -Wall -Wextra -Werror (the usage example
 # and the quick start as C99 and as C++), run; their loss must fall, and the
-# tokenizer example must print what the README shows. (C++:
+# tokenizer example must print what the README shows; so must its ldllm
+# init --tokenizer and tokenize commands. (C++:
 # -Wno-missing-field-initializers, since g++ -Wextra warns about the `= {0}`
 # the examples use, which C and C++ both define.)
 # Usage: test_readme.sh SCRATCH_DIR
@@ -57,5 +58,18 @@ if $CC -std=c99 -O2 -Wall -Wextra -Werror -I. "$s/readme_fam.c" -o "$s/readme_fa
     if [ "$out" = "0 134515008" ]; then ok "README families example: a valid config of SmolLM2-135M's 134515008 parameters"
     else bad "README families example: check status and parameter count '$out', want '0 134515008'"; fi
 else bad "README families example does not compile: $(head -n 3 "$s/readme_fam.err")"; fi
+# the README's model with a tokenizer: ldllm init --tokenizer and tokenize print what it shows
+L=$(dirname "$s")/ldllm
+R="$s/readme_tk"
+rm -rf "$R"
+for c in "init --out out/tk" "tokenize --tokenizer out/tk"; do
+    cmd=$(grep -m1 "^    \$ ./build/ldllm $c" README.md | sed 's/^    \$ .\/build\/ldllm //')
+    n=$( [ "$c" = "init --out out/tk" ] && echo 2 || echo 1 )
+    want=$(grep -A$n -m1 "^    \$ ./build/ldllm $c" README.md | tail -n $n | sed 's/^    //')
+    printf '{"text": "Q: What does the goat say? A: The goat says bleat."}\n' > "$s/readme_t.jsonl"
+    got=$(eval "$L $(echo "$cmd" | sed "s#out/tk#$R#g; s#t.jsonl#$s/readme_t.jsonl#")" 2>&1 | sed "s#$R#out/tk#g")
+    if [ -n "$cmd" ] && [ "$got" = "$want" ]; then ok "README: ldllm $c ... prints what the README shows"
+    else bad "README: ldllm $c: got '$got', the README shows '$want'"; fi
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

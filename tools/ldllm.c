@@ -2,6 +2,7 @@
    write C. Every subcommand takes --help.
 
      ldllm init     --out DIR [--layers N --heads N --channels N --context N --seed S]
+                    [--tokenizer PATH [--pad-vocab N] [--bos TOKEN --eos TOKEN]]
      ldllm sft      --model DIR --data sft.jsonl --out DIR [--lr --epochs --batch ...]
      ldllm pref     --model DIR --data pref.jsonl --out DIR --loss NAME[,NAME...] [--loss-weights W,...] [...]
      ldllm logprobs --model DIR --data FILE.jsonl
@@ -10,6 +11,10 @@
      ldllm losses   [--loss NAME,... --margins D,... --beta B ...]
      ldllm tokenize   --tokenizer PATH --data FILE.jsonl [--field text]   (one {"ids":[...]} per line)
      ldllm detokenize --tokenizer PATH --data FILE.jsonl [--field text]   (the other way)
+
+   Text goes through the model directory's tokenizer (tokenizer.json, or
+   GPT-2's vocab.json + merges.txt) in every command; a model without one
+   reads text as bytes only when V is 256 or 257 (ld_text_check).
 
    Errors print one line on stderr: exit status 2 for a wrong command line,
    1 for anything that failed while running. */
@@ -188,11 +193,77 @@ static int load_data(const char *cmd, const char *what, const char *path, const 
     return 0;
 }
 
+/* ------------------------------------------------------------ the text */
+
+/* A tokenizer.json file, or a model directory holding one (or GPT-2's pair). */
+static int open_tokenizer(const char *cmd, const char *path, ld_tokenizer **t) {
+    struct stat sb;
+    ld_status st = !stat(path, &sb) && S_ISDIR(sb.st_mode) ? ld_tokenizer_load_dir(t, path) : ld_tokenizer_load(t, path);
+    return st ? fail(1, "%s: %s", cmd, ld_failure_reason()) : 0;
+}
+
+/* The tokenizer of model directory dir (*tok = NULL: it has none), checked
+   against its config as the library checks a model's text. 0, or 1 after
+   printing why, naming the directory. */
+static int model_tokenizer(const char *cmd, const char *dir, const ld_config *cfg, ld_tokenizer **tok) {
+    *tok = NULL;
+    ld_status st = ld_tokenizer_load_dir(tok, dir);
+    if (st && st != LD_ERR_MISSING) return fail(1, "%s: %s", cmd, ld_failure_reason());
+    if (ld_text_check(cfg, *tok)) {
+        ld_tokenizer_free(*tok);
+        *tok = NULL;
+        return fail(1, "%s: %s: %s", cmd, dir, ld_failure_reason());
+    }
+    return 0;
+}
+
+/* A loaded model's text, checked the same way. */
+static int model_text_ok(const char *cmd, const char *dir, const ld_model *m) {
+    return ld_text_check(&m->cfg, m->tokenizer) ? fail(1, "%s: %s: %s", cmd, dir, ld_failure_reason()) : 0;
+}
+
+/* Copies dir/name to out/name when dir has one (the chat template of
+   tokenizer_config.json follows the model): read whole, then written, so
+   that dir = out is harmless. 0, or 1 after printing why. */
+static int copy_beside(const char *cmd, const char *dir, const char *out, const char *name) {
+    char src[4200], dst[4200];
+    snprintf(src, sizeof src, "%s/%s", dir, name);
+    snprintf(dst, sizeof dst, "%s/%s", out, name);
+    FILE *f = fopen(src, "rb");
+    if (!f) return 0;
+    char *buf = NULL;
+    size_t n = 0, cap = 0, k;
+    char chunk[65536];
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (n + k > cap) { cap = 2 * (n + k); char *nb = (char *)realloc(buf, cap); if (!nb) { free(buf); fclose(f); return fail(1, "%s: out of memory", cmd); } buf = nb; }
+        memcpy(buf + n, chunk, k);
+        n += k;
+    }
+    fclose(f);
+    FILE *g = fopen(dst, "wb");
+    int ok = g && fwrite(buf, 1, n, g) == n;
+    if (g && fclose(g)) ok = 0;
+    free(buf);
+    return ok ? 0 : fail(1, "%s: cannot write %s", cmd, dst);
+}
+
+/* ids[0..n) as text with model m's tokenizer into *buf (grown). 0, or 1 after printing why. */
+static int decode_ids(const char *cmd, const ld_model *m, const int *ids, int n, int flags, char **buf, size_t *cap, size_t *len) {
+    ld_status st = ld_model_decode(m, ids, n, flags, *buf, *cap, len);
+    if (st == LD_ERR_LENGTH) {
+        free(*buf);
+        *cap = *len + 1;
+        *buf = (char *)malloc(*cap);
+        st = *buf ? ld_model_decode(m, ids, n, flags, *buf, *cap, len) : LD_ERR_OOM;
+    }
+    return st ? fail(1, "%s: %s", cmd, ld_failure_reason()) : 0;
+}
+
 /* --------------------------------------------------------------- init */
 
 static int cmd_init(int argc, char **argv) {
-    const char *out = NULL, *arch = "gpt2";
-    int layers = 2, heads = 4, channels = 64, context = 64, vocab = 257, untied = 0, tie = 0;
+    const char *out = NULL, *arch = "gpt2", *tokp = NULL, *bos = NULL, *eos = NULL;
+    int layers = 2, heads = 4, channels = 64, context = 64, vocab = 0, pad = 0, untied = 0, tie = 0;
     int kv = 0, head_dim = 0, inter = 0, par = 0, seq = 0;
     double rotary_pct = 0, rope_theta = 0;
     long seed = 1337;
@@ -206,7 +277,12 @@ static int cmd_init(int argc, char **argv) {
         { "--channels", 'i', &channels, "width C" },
         { "--intermediate", 'i', &inter, "the MLP's width (SwiGLU: of gate and of up) [4C]" },
         { "--context", 'i', &context, "positions T" },
-        { "--vocab", 'i', &vocab, "vocabulary V (byte-level: 257 = 256 bytes + <|endoftext|>)" },
+        { "--vocab", 'i', &vocab, "vocabulary V [257 = 256 bytes + <|endoftext|>; with --tokenizer, its V]" },
+        { "--tokenizer", 's', &tokp, "a tokenizer.json, or a model directory holding one (or GPT-2's vocab.json + merges.txt): "
+                                     "V becomes its vocabulary's, and the file is copied into --out" },
+        { "--pad-vocab", 'i', &pad, "round V up to a multiple of N (GPT-NeoX's 128: Pythia's 50277 ids → V 50304)" },
+        { "--bos", 's', &bos, "with --tokenizer: the token that starts every sequence, or none [<|endoftext|> if it has one]" },
+        { "--eos", 's', &eos, "with --tokenizer: the token that ends a response, or none [<|endoftext|> if it has one]" },
         { "--rotary-pct", 'd', &rotary_pct, "share of each head rotated [gpt_neox 0.25, llama and qwen2 1]" },
         { "--rope-theta", 'd', &rope_theta, "rotary base θ [10000]" },
         { "--parallel-residual", 'f', &par, "gpt_neox: x + attn(LN1 x) + mlp(LN2 x) [gpt_neox's default]" },
@@ -216,7 +292,8 @@ static int cmd_init(int argc, char **argv) {
         { "--untied", 'f', &untied, "the same as --no-tie" },
         { "--seed", 'l', &seed, "seed of the initial weights" },
         { NULL, 0, NULL, NULL } };
-    int r = parse(argc, argv, opts, "init", "Creates a new model with GPT-2's initialisation and saves it.");
+    int r = parse(argc, argv, opts, "init", "Creates a new model with GPT-2's initialisation and saves it; with --tokenizer, one whose\n"
+                                            "vocabulary is that tokenizer's, which is saved beside it and used by every command.");
     if (r) return r;
     if (!out) return fail(2, "init: --out DIR is required");
     static const char *const archs[] = { "gpt2", "gpt_neox", "llama", "qwen2" };
@@ -224,21 +301,55 @@ static int cmd_init(int argc, char **argv) {
     if ((r = pick("init", "--arch", arch, archs, 4, &k_arch))) return r;
     if (tie && untied) return fail(2, "init: --tie and --no-tie together");
     if (par && seq) return fail(2, "init: --parallel-residual and --sequential-residual together");
+    if (pad < 0 || vocab < 0) return fail(2, "init: --vocab and --pad-vocab must be ≥ 0");
+    if ((bos || eos) && !tokp) return fail(2, "init: --bos and --eos name tokens of a --tokenizer");
+    ld_tokenizer *tk = NULL;
+    if (tokp && (r = open_tokenizer("init", tokp, &tk))) return r;
     ld_config cfg = {0};
     cfg.family = LD_FAMILY_GPT2 + k_arch;
     cfg.n_layer = layers; cfg.n_head = heads; cfg.n_embd = channels; cfg.context = context;
-    cfg.vocab_size = vocab;
+    cfg.vocab_size = vocab ? vocab : tk ? ld_tokenizer_vocab_size(tk) : 257;
+    if (pad > 0 && cfg.vocab_size % pad) cfg.vocab_size += pad - cfg.vocab_size % pad;
     cfg.untied_head = untied || (!tie && cfg.family != LD_FAMILY_GPT2);
     cfg.n_kv_head = kv; cfg.head_dim = head_dim; cfg.intermediate = inter;
     cfg.rotary_pct = rotary_pct; cfg.rope_theta = rope_theta;
     if (par || seq) cfg.residual = par ? LD_PARALLEL : LD_SEQUENTIAL;
+    if (tk && ld_text_check(&cfg, tk)) { ld_tokenizer_free(tk); return fail(1, "init: %s: %s", tokp, ld_failure_reason()); }
+    if (tk) {   /* bos and eos: tokens of the tokenizer, by their strings */
+        const char *names[2] = { bos ? bos : "<|endoftext|>", eos ? eos : "<|endoftext|>" };
+        int ids[2], given[2] = { bos != NULL, eos != NULL };
+        for (int k = 0; k < 2; k++) {
+            ids[k] = strcmp(names[k], "none") ? ld_tokenizer_find(tk, names[k]) : LD_NO_TOKEN;
+            if (ids[k] < 0 && given[k] && strcmp(names[k], "none")) {
+                ld_tokenizer_free(tk);
+                return fail(2, "init: %s: the tokenizer has no token '%s'", k ? "--eos" : "--bos", names[k]);
+            }
+            if (ids[k] < 0) ids[k] = LD_NO_TOKEN;
+        }
+        cfg.ids_set = 1; cfg.bos_token = ids[0]; cfg.eos_token = ids[1];
+    }
     ld_model m;
-    if (ld_model_init(&m, &cfg, 1, 0, 0, (uint64_t)seed)) return fail(1, "init: %s", ld_failure_reason());
+    if (ld_model_init(&m, &cfg, 1, 0, 0, (uint64_t)seed)) { ld_tokenizer_free(tk); return fail(1, "init: %s", ld_failure_reason()); }
+    if (tk && ld_model_set_tokenizer(&m, tk)) { ld_tokenizer_free(tk); ld_model_free(&m); return fail(1, "init: %s: %s", tokp, ld_failure_reason()); }
     if (make_dirs(out)) { ld_model_free(&m); return fail(1, "init: cannot create %s: %s", out, strerror(errno)); }
     if (ld_save(&m, out)) { ld_model_free(&m); return fail(1, "init: %s", ld_failure_reason()); }
+    struct stat sb;
+    if (tokp && !stat(tokp, &sb) && S_ISDIR(sb.st_mode) && (r = copy_beside("init", tokp, out, "tokenizer_config.json"))) {
+        ld_model_free(&m);
+        return r;
+    }
     printf("wrote %s: %s, %d layers, %d heads (%d key-value), %d channels, context %d, V %d, %s head, %zu parameters\n",
            out, archs[k_arch], m.cfg.n_layer, m.cfg.n_head, m.cfg.n_kv_head, m.cfg.n_embd, m.cfg.context, m.cfg.vocab_size,
            m.cfg.untied_head ? "untied" : "tied", m.P);
+    if (tk) {
+        char b[2][64];
+        for (int k = 0; k < 2; k++) {
+            int id = k ? m.cfg.eos_token : m.cfg.bos_token;
+            if (id == LD_NO_TOKEN) snprintf(b[k], sizeof b[k], "none");
+            else { char t[40]; ld_model_token_string(&m, id, t, sizeof t); snprintf(b[k], sizeof b[k], "%d '%s'", id, t); }
+        }
+        printf("tokenizer: %s, %d ids (V %d); bos %s, eos %s\n", tokp, ld_tokenizer_vocab_size(tk), m.cfg.vocab_size, b[0], b[1]);
+    }
     ld_model_free(&m);
     return 0;
 }
@@ -587,13 +698,15 @@ static int cmd_train(int argc, char **argv, int pref) {
     snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
     if (ld_load_config(&probe_cfg, cfgpath)) return fail(1, "%s: %s", cmd, ld_failure_reason());
     if ((r = data_setup(cmd, model, &da))) return r;
+    ld_tokenizer *dtok;   /* the model's text (ld_load reads the same files for the model) */
+    if ((r = model_tokenizer(cmd, model, &probe_cfg, &dtok))) return r;
+    da.opts.tokenizer = dtok;
     ld_dataset ds, pds;
     memset(&pds, 0, sizeof pds);
-    if ((r = load_data(cmd, "", data, &probe_cfg, kto ? LD_DATA_UNPAIRED : pref ? LD_DATA_PREF : LD_DATA_SFT, &da, &ds))) return r;
-    if (probes && (r = load_data(cmd, "probes: ", probes, &probe_cfg, LD_DATA_PROBES, &da, &pds))) {
-        ld_dataset_free(&ds);
-        return r;
-    }
+    r = load_data(cmd, "", data, &probe_cfg, kto ? LD_DATA_UNPAIRED : pref ? LD_DATA_PREF : LD_DATA_SFT, &da, &ds);
+    if (!r && probes && (r = load_data(cmd, "probes: ", probes, &probe_cfg, LD_DATA_PROBES, &da, &pds))) ld_dataset_free(&ds);
+    ld_tokenizer_free(dtok);
+    if (r) return r;
     if (probe_every < 0) { ld_dataset_free(&ds); ld_dataset_free(&pds); return fail(2, "%s: --probe-every must be ≥ 0", cmd); }
 
     /* the training config */
@@ -703,6 +816,7 @@ static int cmd_train(int argc, char **argv, int pref) {
             char ck[4200];
             snprintf(ck, sizeof ck, "%s/checkpoint-%ld", out, tr.step);
             if (make_dirs(ck) || ld_trainer_save(&tr, ck)) { code = fail(1, "%s: checkpoint %s: %s", cmd, ck, ld_failure_reason()); break; }
+            if ((code = copy_beside(cmd, model, ck, "tokenizer_config.json"))) break;
         }
     }
 done_files:
@@ -711,8 +825,9 @@ done_files:
     if (pmean) fclose(pmean);
     if (!code) {
         if (ld_trainer_save(&tr, out)) code = fail(1, "%s: %s", cmd, ld_failure_reason());
-        else printf("wrote %s (model.safetensors, config.json, trainer.safetensors, metrics.csv%s)\n", out,
-                    pds.n ? ", probes.csv, probes_mean.csv" : "");
+        else if ((code = copy_beside(cmd, model, out, "tokenizer_config.json"))) {}
+        else printf("wrote %s (model.safetensors, config.json, trainer.safetensors, metrics.csv%s%s)\n", out,
+                    pds.n ? ", probes.csv, probes_mean.csv" : "", m.tokenizer ? ", the tokenizer" : "");
     }
 done_tr:
     ld_trainer_free(&tr);
@@ -753,6 +868,8 @@ static int cmd_logprobs(int argc, char **argv) {
     if ((r = data_setup("logprobs", model, &da))) return r;
     ld_model m;
     if (ld_load(&m, model, batch, da.max_length, 0)) return fail(1, "logprobs: %s", ld_failure_reason());
+    if ((r = model_text_ok("logprobs", model, &m))) { ld_model_free(&m); return r; }
+    da.opts.tokenizer = m.tokenizer;
     ld_dataset ds;
     if ((r = load_data("logprobs", "", data, &m.cfg, LD_DATA_PROBES, &da, &ds))) { ld_model_free(&m); return r; }
     /* every (example, field) present, in order, then forward passes of `batch` of them */
@@ -794,7 +911,6 @@ static int cmd_logprobs(int argc, char **argv) {
 
 /* ----------------------------------------------------------- dynamics */
 
-/* A token as text for a table: printable ASCII as itself, else \xNN or <eot> (the byte-level <|endoftext|>). */
 static int cmd_dynamics(int argc, char **argv) {
     const char *model = NULL, *update = NULL, *observe = NULL, *optim = "sgd";
     double lr = 0.01;
@@ -843,10 +959,15 @@ static int cmd_dynamics(int argc, char **argv) {
     snprintf(cfgpath, sizeof cfgpath, "%s/config.json", model);
     if (ld_load_config(&cfg, cfgpath)) return fail(1, "dynamics: %s", ld_failure_reason());
     if ((r = data_setup("dynamics", model, &da))) return r;
+    ld_tokenizer *dtok;   /* the model's text */
+    if ((r = model_tokenizer("dynamics", model, &cfg, &dtok))) return r;
+    da.opts.tokenizer = dtok;
     ld_dataset ud, od;
     /* any columns: SFT takes "completion" (or "chosen"), preferences "chosen" and "rejected" */
-    if ((r = load_data("dynamics", "update: ", update, &cfg, kto ? LD_DATA_UNPAIRED : LD_DATA_PROBES, &da, &ud))) return r;
-    if ((r = load_data("dynamics", "observe: ", observe, &cfg, LD_DATA_PROBES, &da, &od))) { ld_dataset_free(&ud); return r; }
+    r = load_data("dynamics", "update: ", update, &cfg, kto ? LD_DATA_UNPAIRED : LD_DATA_PROBES, &da, &ud);
+    if (!r && (r = load_data("dynamics", "observe: ", observe, &cfg, LD_DATA_PROBES, &da, &od))) ld_dataset_free(&ud);
+    ld_tokenizer_free(dtok);
+    if (r) return r;
     int n_ex = batch && batch < ud.n ? batch : ud.n, rows = pref ? 2 * n_ex : n_ex, code = 0;
     ld_model m;
     if (ld_load(&m, model, rows < 2 ? 2 : rows, da.max_length, LD_TRAIN | LD_JVP)) { ld_dataset_free(&ud); ld_dataset_free(&od); return fail(1, "dynamics: %s", ld_failure_reason()); }
@@ -906,9 +1027,9 @@ static int cmd_dynamics(int argc, char **argv) {
                    rep.meas[i] - rep.pred[i]);
             if (pref) printf(" %+10.5f %+10.5f", rep.pred_chosen[i], rep.pred_rejected[i]);
             printf("  ");
-            char b[32];
+            char b[64];
             for (int j = 0; j < top; j++) {
-                ld_token_string(&m.cfg, tt[j], b, sizeof b);
+                ld_model_token_string(&m, tt[j], b, sizeof b);   /* the tokenizer's text of the token */
                 printf(" '%s' %+.1e", b, tg[j]);
             }
             printf("\n");
@@ -952,7 +1073,7 @@ static int cmd_generate(int argc, char **argv) {
     long seed = 1;
     opt_t opts[] = {
         { "--model", 's', &model, "model directory (required)" },
-        { "--prompt", 's', &prompt, "text to continue (required); <|endoftext|> is put before it" },
+        { "--prompt", 's', &prompt, "text to continue (required); the model's bos token, if it has one, is put before it" },
         { "--greedy", 'f', &greedy, "take the most likely token each time" },
         { "--temperature", 'd', &temperature, "sample from softmax(z / T)" },
         { "--top-k", 'i', &top_k, "sample among the k most likely tokens (0: all)" },
@@ -960,19 +1081,20 @@ static int cmd_generate(int argc, char **argv) {
         { "--n", 'i', &n, "how many continuations" },
         { "--seed", 'l', &seed, "sampling seed" },
         { NULL, 0, NULL, NULL } };
-    int r = parse(argc, argv, opts, "generate", "Continues a prompt; stops at <|endoftext|> or a full context.");
+    int r = parse(argc, argv, opts, "generate", "Continues a prompt; stops at the model's eos token or a full context.");
     if (r) return r;
     if (!model || !prompt) return fail(2, "generate: --model and --prompt are required");
     if (!(temperature > 0) || top_k < 0 || max_new < 0 || n < 1 || n > 256) return fail(2, "generate: --temperature > 0, --top-k ≥ 0, 1 ≤ --n ≤ 256");
     ld_model m;
     if (ld_load(&m, model, n, 0, 0)) return fail(1, "generate: %s", ld_failure_reason());
-    int T = m.T, np;
+    if ((r = model_text_ok("generate", model, &m))) { ld_model_free(&m); return r; }
+    int T = m.T, np = 0;
     int *tok = (int *)malloc(sizeof(int) * T), *out = (int *)malloc(sizeof(int) * (size_t)n * T), *out_len = (int *)malloc(sizeof(int) * n);
     ld_seq *ps = (ld_seq *)malloc(sizeof(ld_seq) * n);
     int nb = m.cfg.bos_token != LD_NO_TOKEN; /* the prompt starts with bos when the model has one */
     tok[0] = m.cfg.bos_token;
     int code = 0;
-    if (ld_tokenize(&m.cfg, prompt, -1, tok + nb, T - nb, &np)) code = fail(1, "generate: prompt: %s", ld_failure_reason());
+    if (ld_model_encode(&m, prompt, -1, 0, tok + nb, T - nb, &np)) code = fail(1, "generate: prompt: %s", ld_failure_reason());
     else if (np + nb < 1) code = fail(2, "generate: an empty prompt needs a model with a bos token");
     for (int i = 0; i < n && !code; i++) { ps[i].tokens = tok; ps[i].len = np + nb; ps[i].prompt_len = np + nb; }
     ld_rng rng;
@@ -981,10 +1103,14 @@ static int cmd_generate(int argc, char **argv) {
     memset(&so, 0, sizeof so);
     if (!greedy) { so.temperature = temperature; so.top_k = top_k; }
     if (!code && ld_generate(&m, ps, n, max_new ? max_new : T, &so, &rng, out, out_len)) code = fail(1, "generate: %s", ld_failure_reason());
-    char *txt = (char *)malloc(T + 1);
-    for (int i = 0; i < n && !code; i++) {
-        ld_detokenize(&m.cfg, out + (size_t)i * T + 1 + np, out_len[i] - 1 - np, txt, T + 1);
-        printf("%s%s\n", prompt, txt);
+    size_t cap = 4 * (size_t)T + 1, len;
+    char *txt = (char *)malloc(cap);
+    for (int i = 0; i < n && !code; i++) {   /* the continuation, its eos left out */
+        if ((code = decode_ids("generate", &m, out + (size_t)i * T + nb + np, out_len[i] - nb - np, LD_TOK_SKIP_SPECIAL, &txt, &cap, &len)))
+            break;
+        printf("%s", prompt);
+        fwrite(txt, 1, len, stdout);
+        printf("\n");
     }
     free(tok); free(out); free(out_len); free(ps); free(txt);
     ld_model_free(&m);
@@ -992,13 +1118,6 @@ static int cmd_generate(int argc, char **argv) {
 }
 
 /* ---------------------------------------------------------- tokenize */
-
-/* A tokenizer.json file, or a model directory holding one (or GPT-2's pair). */
-static int open_tokenizer(const char *cmd, const char *path, ld_tokenizer **t) {
-    struct stat sb;
-    ld_status st = !stat(path, &sb) && S_ISDIR(sb.st_mode) ? ld_tokenizer_load_dir(t, path) : ld_tokenizer_load(t, path);
-    return st ? fail(1, "%s: %s", cmd, ld_failure_reason()) : 0;
-}
 
 /* Writes s[0..n) as a JSON string. Bytes that are not UTF-8 become U+FFFD,
    one for each maximal invalid stretch (as Rust's from_utf8_lossy, and so
