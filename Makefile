@@ -37,7 +37,7 @@ TESTS   := test_grad test_model_f test_model_d test_losses test_pref_ref test_pr
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
            test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api test_data \
-           test_tokenizer test_tokenizer_live test_tokenizer_model test_families_f test_families_d
+           test_tokenizer test_tokenizer_live test_tokenizer_model test_families_f test_families_d test_tiny_gpt2_f test_tiny_gpt2_d
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
@@ -100,6 +100,10 @@ $(1)/test_families_f: tests/test_families.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(OMP) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_families_d: tests/test_families.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(OMP) $(2) -DLD_LLM_DOUBLE $$< -o $$@ $$(LDLIBS)
+$(1)/test_tiny_gpt2_f: tests/test_tiny_gpt2.c $(HDR) tests/t.h tests/data/tiny_gpt2_ref.json | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_tiny_gpt2_d: tests/test_tiny_gpt2.c $(HDR) tests/t.h tests/data/tiny_gpt2_ref.json | $(1)
+	$$(CC) $$(CFLAGS) $(2) -DLD_LLM_DOUBLE $$< -o $$@ $$(LDLIBS)
 $(1)/test_threads: tests/test_threads.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -pthread $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_tokenizer: tests/test_tokenizer.c tests/tok_common.h $(HDR) tests/t.h | $(1)
