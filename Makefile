@@ -33,7 +33,7 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 B       := build
 HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
-TESTS   := test_grad test_model_f test_model_d test_losses test_pref_ref test_pref_dynamics test_dynamics test_io test_train \
+TESTS   := test_grad test_layers test_model_f test_model_d test_losses test_pref_ref test_pref_dynamics test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
            test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api test_data \
@@ -74,6 +74,8 @@ bench: $(B)/bench
 define TEST_RULES
 $(1)/test_grad: tests/test_grad.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_layers: tests/test_layers.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(OMP) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_model_f: tests/test_model.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_model_d: tests/test_model.c $(HDR) tests/t.h | $(1)

@@ -3469,15 +3469,16 @@ LDDEF void ld_rmsnorm_jvp(ld_float *tout, const ld_float *inp, const ld_float *t
     }
 }
 
-/* Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π): gelu = xΦ, gelu' = Φ + xφ. */
+/* Φ(x) = ½ erfc(−x/√2) (= ½(1 + erf(x/√2)), without its cancellation for
+   x ≪ 0), φ(x) = e^(−x²/2)/√(2π): gelu = xΦ, gelu' = Φ + xφ; in double. */
 #define LD__SQRT1_2 0.70710678118654752440
 #define LD__INV_SQRT_2PI 0.39894228040143267794
 LDDEF void ld_gelu_erf_forward(ld_float *out, const ld_float *inp, size_t n) {
     LD__OMP_FOR((long)n * 16)
-    for (long k = 0; k < (long)n; k++) out[k] = (ld_float)(0.5 * inp[k] * (1 + erf(inp[k] * LD__SQRT1_2)));
+    for (long k = 0; k < (long)n; k++) out[k] = (ld_float)(0.5 * inp[k] * erfc(-inp[k] * LD__SQRT1_2));
 }
 static ld_float ld__gelu_erf_grad(double x) {
-    return (ld_float)(0.5 * (1 + erf(x * LD__SQRT1_2)) + x * LD__INV_SQRT_2PI * exp(-0.5 * x * x));
+    return (ld_float)(0.5 * erfc(-x * LD__SQRT1_2) + x * LD__INV_SQRT_2PI * exp(-0.5 * x * x));
 }
 LDDEF void ld_gelu_erf_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, size_t n) {
     LD__OMP_FOR((long)n * 16)
