@@ -320,12 +320,14 @@ static int run_side(const char *cmd, const char *prefix, const char *key_prefix,
     if (!p) return -1;
     char line[512];
     while (fgets(line, sizeof line, p)) {
-        printf("%s%s", prefix, line);
+        printf("%s%s", line[0] == '#' ? "" : prefix, line);
         fflush(stdout);
         take(line, key_prefix, "params", &f->params);
         take(line, key_prefix, "step_ms", &f->step);
         take(line, key_prefix, "peak_rss_train", &f->rss);
         take(line, key_prefix, "fwd_bwd_one_seq_ms", &f->fwd_bwd);
+        if (strstr(line, "# torch_blas") && strstr(line, "the reference BLAS"))
+            printf("# WARNING: PyTorch's matmuls run on the reference BLAS (install libopenblas0): its times say little\n");
     }
     return pclose(p);
 }
@@ -336,11 +338,11 @@ static int torch_side(const config_t *k, int threads, figures_t *f) {
     const char *fam = c.family == LD_FAMILY_LLAMA ? "llama" : c.family == LD_FAMILY_GPT_NEOX ? "gpt_neox" : "gpt2";
     char cmd[1024], prefix[64], key[64];
     snprintf(cmd, sizeof cmd,
-             "env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=%d /usr/bin/python3 tools/bench_torch.py "
+             "env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d /usr/bin/python3 tools/bench_torch.py "
              "--family %s --layers %d --channels %d --heads %d --kv-heads %d --head-dim %d --intermediate %d "
              "--context %d --vocab %d --batch %d --untied %d --rotary-pct %g --rope-theta %g --eps %g --parallel %d "
              "--iters %d --warmup %d --threads %d 2>/dev/null",
-             threads, fam, c.n_layer, c.n_embd, c.n_head, c.n_kv_head, c.head_dim, c.intermediate, k->T, c.vocab_size,
+             threads, threads, fam, c.n_layer, c.n_embd, c.n_head, c.n_kv_head, c.head_dim, c.intermediate, k->T, c.vocab_size,
              k->B, c.untied_head, ld__rotary_dims(&c) ? c.rotary_pct : 0.0, c.rope_theta, c.ln_eps,
              c.residual == LD_PARALLEL, n_iters(k), n_warm(k), threads);
     snprintf(prefix, sizeof prefix, "%s_", k->name);

@@ -31,16 +31,21 @@ moments.
 
 Prints one line per figure, "name value unit", which tools/bench.c reads.
 Run by tools/bench.c (make bench) when Debian's python3-torch is installed:
-    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_torch.py \\
+    OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_torch.py \\
         --family llama --layers 30 --channels 576 --heads 9 --kv-heads 3 --head-dim 64 \\
         --intermediate 1536 --vocab 49152 --context 256 --batch 4 --rope-theta 100000 \\
         --iters 3 --warmup 1 --threads 2
-PyTorch gets its best setting: torch.set_num_threads(threads), no
-oversubscription (OPENBLAS_NUM_THREADS=1), OPENBLAS_CORETYPE unset: the
-whole step as a user would write it.
+PyTorch gets torch.set_num_threads(threads) and, where OpenBLAS provides
+libblas.so.3, as many OpenBLAS threads (tools/bench.c sets
+OPENBLAS_NUM_THREADS: the matmuls on as many cores as ours), OPENBLAS_CORETYPE
+unset: the whole step as a user would write it. Debian's python3-torch does
+its float matmuls through libblas.so.3; with only the reference BLAS there
+(libblas3, no libopenblas0) they are ~20x slower and the comparison says
+nothing: the library found is printed as "# torch_blas".
 """
 import argparse
 import math
+import os
 import resource
 import statistics
 import time
@@ -211,6 +216,18 @@ class Model(nn.Module):
         return self.head(x) if self.head is not None else x @ self.wte.weight.t()
 
 
+def blas_library():
+    """The BLAS this process loaded (torch's matmuls on Debian: libblas.so.3,
+    the reference BLAS unless OpenBLAS provides it), from /proc/self/maps."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.rsplit("/", 1)[-1]}
+    except OSError:
+        return "unknown"
+    real = sorted({os.path.basename(os.path.realpath(x)) for x in libs})
+    return ",".join(real) if real else "none"
+
+
 def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -261,6 +278,9 @@ def main():
     step = statistics.median(steps) * 1e3
     print(f"torch_version {torch.__version__}")
     print(f"torch_threads {torch.get_num_threads()}")
+    blas = blas_library()
+    kind = "OpenBLAS" if "openblas" in blas.lower() else "the reference BLAS: slow matmuls" if "libblas" in blas else "?"
+    print(f"# torch_blas {blas} ({kind})")
     print(f"torch_params {P}")
     print(f"torch_first_loss {first_loss:.4f}")
     print(f"torch_step_ms {step:.2f} ms")
