@@ -5,7 +5,9 @@
 #   make example      train a tiny model on built-in text (loss, then a sample)
 #   make test         run every test; the last line is "N passed, N failed"
 #   make test-asan    the tests again under AddressSanitizer and UBSan
-#   make bench        speed figures (beside PyTorch and OpenBLAS when installed)
+#   make bench        speed and memory figures (beside PyTorch and OpenBLAS when
+#                     installed); BENCH="--config families" for only SmolLM2's
+#                     and Pythia-160M's shapes (see tools/bench.c)
 #   make cuda         the optional GPU unit (nvcc, cuBLAS), its test and benchmark
 #   make test-cuda    run its test (says it skipped, and why, without a GPU)
 #   make bench-cuda   GPU vs CPU speed figures
@@ -64,10 +66,13 @@ SEED ?= 1
 demo: $(B)/demo
 	./$(B)/demo --seed $(SEED) --out out/demo
 
-# Speed figures, "name value unit" per line; beside PyTorch when Debian's
-# python3-torch is installed, beside OpenBLAS's sgemm when libopenblas is.
+# Speed and memory figures, "name value unit" per line; beside PyTorch when
+# Debian's python3-torch is installed, beside OpenBLAS's sgemm when
+# libopenblas is. Every configuration by default, the large models' shapes
+# (SmolLM2-135M, Pythia-160M and -410M) included: minutes on a few cores.
+BENCH ?=
 bench: $(B)/bench
-	./$(B)/bench
+	./$(B)/bench $(BENCH)
 
 # --- tests -------------------------------------------------------------------
 # $(1): output folder, $(2): extra flags
