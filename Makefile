@@ -5,7 +5,9 @@
 #   make example      train a tiny model on built-in text (loss, then a sample)
 #   make test         run every test; the last line is "N passed, N failed"
 #   make test-asan    the tests again under AddressSanitizer and UBSan
-#   make bench        speed figures (beside PyTorch and OpenBLAS when installed)
+#   make bench        speed and memory figures (beside PyTorch and OpenBLAS when
+#                     installed); BENCH="--config families" for only SmolLM2's
+#                     and Pythia-160M's shapes (see tools/bench.c)
 #   make cuda         the optional GPU unit (nvcc, cuBLAS), its test and benchmark
 #   make test-cuda    run its test (says it skipped, and why, without a GPU)
 #   make bench-cuda   GPU vs CPU speed figures
@@ -33,11 +35,11 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 B       := build
 HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
-TESTS   := test_grad test_model_f test_model_d test_losses test_pref_ref test_pref_dynamics test_dynamics test_io test_train \
+TESTS   := test_grad test_layers test_model_f test_model_d test_losses test_pref_ref test_pref_dynamics test_dynamics test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
            test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api test_data \
-           test_tokenizer test_tokenizer_live test_tokenizer_model test_families_f test_families_d
+           test_tokenizer test_tokenizer_live test_tokenizer_model test_families_f test_families_d test_tiny_gpt2_f test_tiny_gpt2_d
 # the kernels once more for the narrower x86 vector widths (AVX2, SSE2)
 ifeq ($(shell uname -m),x86_64)
 TESTS   += test_kernels_avx2 test_kernels_sse2
@@ -64,16 +66,21 @@ SEED ?= 1
 demo: $(B)/demo
 	./$(B)/demo --seed $(SEED) --out out/demo
 
-# Speed figures, "name value unit" per line; beside PyTorch when Debian's
-# python3-torch is installed, beside OpenBLAS's sgemm when libopenblas is.
+# Speed and memory figures, "name value unit" per line; beside PyTorch when
+# Debian's python3-torch is installed, beside OpenBLAS's sgemm when
+# libopenblas is. Every configuration by default, the large models' shapes
+# (SmolLM2-135M, Pythia-160M and -410M) included: minutes on a few cores.
+BENCH ?=
 bench: $(B)/bench
-	./$(B)/bench
+	./$(B)/bench $(BENCH)
 
 # --- tests -------------------------------------------------------------------
 # $(1): output folder, $(2): extra flags
 define TEST_RULES
 $(1)/test_grad: tests/test_grad.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_layers: tests/test_layers.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(OMP) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_model_f: tests/test_model.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_model_d: tests/test_model.c $(HDR) tests/t.h | $(1)
@@ -100,6 +107,10 @@ $(1)/test_families_f: tests/test_families.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(OMP) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_families_d: tests/test_families.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(OMP) $(2) -DLD_LLM_DOUBLE $$< -o $$@ $$(LDLIBS)
+$(1)/test_tiny_gpt2_f: tests/test_tiny_gpt2.c $(HDR) tests/t.h tests/data/tiny_gpt2_ref.json | $(1)
+	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_tiny_gpt2_d: tests/test_tiny_gpt2.c $(HDR) tests/t.h tests/data/tiny_gpt2_ref.json | $(1)
+	$$(CC) $$(CFLAGS) $(2) -DLD_LLM_DOUBLE $$< -o $$@ $$(LDLIBS)
 $(1)/test_threads: tests/test_threads.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) -pthread $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_tokenizer: tests/test_tokenizer.c tests/tok_common.h $(HDR) tests/t.h | $(1)

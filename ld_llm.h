@@ -1541,7 +1541,7 @@ LDDEF ld_status ld_dataset_seq(const ld_dataset *ds, int i, int field, int T, in
    "transformer.h.0.attn.c_attn.weight" in Conv1D's (in, out), GPT-NeoX's
    fused and per-head interleaved "query_key_value", Llama's and Qwen2's
    separate q/k/v and gate/up projections, "lm_head.weight" /
-   "embed_out.weight" when untied; F32, or F64 in the double build),
+   "embed_out.weight" when untied; F32, or F64 in the double build) and
    dir/config.json (the family's keys), and the model's tokenizer beside
    them (ld_tokenizer_save: tokenizer.json, or vocab.json + merges.txt). A
    model without a tokenizer writes none and leaves dir's tokenizer files
@@ -1559,10 +1559,10 @@ enum { LD_LOAD_NO_TOKENIZER = 0x100 };
    README's "Model families" for the config keys read and the ones
    refused). B, T, flags as in ld_model_init; T = 0 means the model's
    context. The directory's tokenizer (ld_tokenizer_load_dir) becomes
-   m->tokenizer; without one it is NULL (see "a model's text"). A
-   tokenizer file that cannot be read, or one with more ids than V, fails
-   the load, with its reason; flags | LD_LOAD_NO_TOKENIZER skips it. On
-   failure *m is zeroed, nothing stays allocated.                           */
+   m->tokenizer; without one it is NULL (see "a model's text"). A tokenizer
+   file that cannot be read, or one with more ids than V, fails the load,
+   with its reason; flags | LD_LOAD_NO_TOKENIZER skips it. On failure *m is
+   zeroed, nothing stays allocated.                                        */
 LDDEF ld_status ld_load(ld_model *m, const char *dir, int B, int T, int flags);
 
 /* Reads a JSONL file; see ld_dataset_parse_opts (opts may be NULL). */
@@ -3469,15 +3469,16 @@ LDDEF void ld_rmsnorm_jvp(ld_float *tout, const ld_float *inp, const ld_float *t
     }
 }
 
-/* Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(−x²/2)/√(2π): gelu = xΦ, gelu' = Φ + xφ. */
+/* Φ(x) = ½ erfc(−x/√2) (= ½(1 + erf(x/√2)), without its cancellation for
+   x ≪ 0), φ(x) = e^(−x²/2)/√(2π): gelu = xΦ, gelu' = Φ + xφ; in double. */
 #define LD__SQRT1_2 0.70710678118654752440
 #define LD__INV_SQRT_2PI 0.39894228040143267794
 LDDEF void ld_gelu_erf_forward(ld_float *out, const ld_float *inp, size_t n) {
     LD__OMP_FOR((long)n * 16)
-    for (long k = 0; k < (long)n; k++) out[k] = (ld_float)(0.5 * inp[k] * (1 + erf(inp[k] * LD__SQRT1_2)));
+    for (long k = 0; k < (long)n; k++) out[k] = (ld_float)(0.5 * inp[k] * erfc(-inp[k] * LD__SQRT1_2));
 }
 static ld_float ld__gelu_erf_grad(double x) {
-    return (ld_float)(0.5 * (1 + erf(x * LD__SQRT1_2)) + x * LD__INV_SQRT_2PI * exp(-0.5 * x * x));
+    return (ld_float)(0.5 * erfc(-x * LD__SQRT1_2) + x * LD__INV_SQRT_2PI * exp(-0.5 * x * x));
 }
 LDDEF void ld_gelu_erf_backward(ld_float *dinp, const ld_float *inp, const ld_float *dout, size_t n) {
     LD__OMP_FOR((long)n * 16)
