@@ -1667,7 +1667,8 @@ typedef struct {
    with the completion of the example before it in its group of `batch`
    consecutive examples of the file (the last with the first), as TRL's
    KTOTrainer pairs them. Errors: a batch that does not fit in m->B rows,
-   missing columns, a reference of the wrong size, KTO with batch < 2. The
+   missing columns, a reference of the wrong size or whose tokenizer is not
+   m's (the same ids would be other text), KTO with batch < 2. The
    trainer keeps pointers to m, opt, ds and ref: they must outlive it.    */
 LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
                                 const ld_train_config *cfg, ld_model *ref);
@@ -9373,6 +9374,23 @@ LDDEF double ld_trainer_lr(const ld_trainer *tr, long step) {
     }
 }
 
+/* Whether two models' tokenizers read text the same way: of the same size,
+   every token the same bytes and equally special (a checkpoint saved and
+   loaded again agrees with itself). A model without one (a reference made by
+   ld_model_copy_params, say) cannot disagree: its ids are the data's. */
+static int ld__tokenizers_agree(const ld_tokenizer *a, const ld_tokenizer *b) {
+    if (!a || !b) return 1;
+    int V = ld_tokenizer_vocab_size(a);
+    if (V != ld_tokenizer_vocab_size(b)) return 0;
+    for (int id = 0; id < V; id++) {
+        int la = 0, lb = 0;
+        const char *pa = ld_tokenizer_token_bytes(a, id, &la), *pb = ld_tokenizer_token_bytes(b, id, &lb);
+        if (!pa != !pb || la != lb || (pa && memcmp(pa, pb, (size_t)la))) return 0;
+        if (ld_tokenizer_is_special(a, id) != ld_tokenizer_is_special(b, id)) return 0;
+    }
+    return 1;
+}
+
 LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
                                 const ld_train_config *cfg, ld_model *ref) {
     if (!tr) return ld__fail(LD_ERR_ARG, "trainer is NULL");
@@ -9433,6 +9451,8 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
     int need_ref = c.pref && ld_pref_opts_needs_ref(&c.loss);
     if (need_ref && ref && (ref->B < 2 * c.batch || ref->T < m->T || !ld_config_equal(&ref->cfg, &m->cfg)))
         return ld__fail(LD_ERR_ARG, "the reference model must share the policy's config and hold %d rows of %d tokens", 2 * c.batch, m->T);
+    if (need_ref && ref && !ld__tokenizers_agree(ref->tokenizer, m->tokenizer))
+        return ld__fail(LD_ERR_ARG, "the reference model's tokenizer differs from the policy's: the same ids would be different text");
     tr->order = (int *)LD_MALLOC(sizeof(int) * ds->n);
     tr->batch_idx = (int *)LD_MALLOC(sizeof(int) * c.batch);
     tr->rows = (ld_seq *)LD_MALLOC(sizeof(ld_seq) * m->B);
