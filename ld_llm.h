@@ -44,6 +44,7 @@
                     DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
+                    (and ‖A‖, ‖G‖, K·G one by one); hidden states, CHES, entanglement
        >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE);
                     a model's text through its tokenizer
        >>io         safetensors in each family's Hugging Face layout, JSONL data
@@ -128,6 +129,10 @@
                         ld_model_encode / decode / token_string,
                         ld_data_opts.tokenizer, ld_dataset_from_strings_opts;
                         text as bytes only for V = 256 or 257 (ld_text_check)
+                        ld_hidden_states; Razin et al.'s CHES and LN-CHES
+                        (ld_dyn_ches) and gradient entanglement
+                        (ld_dyn_entanglement); the three terms of Prop. 1
+                        one by one (ld_dyn_terms_sft, ld_dyn_terms_pair)
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
