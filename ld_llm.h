@@ -1172,7 +1172,7 @@ typedef struct {
                                               are chosen; rejected = 0)      */
     double KG_norm;     /* (Σ_m ‖(KG)_m‖²)^½, (KG)_m = Σ_l K_{m,l} G_l = J_m(χ_o) ∇θL(χ_u),
                            one JVP of the observed logits along the gradient  */
-    double gain;        /* KG_norm / G_norm: how much the eNTK amplifies G   */
+    double gain;        /* KG_norm / G_norm (0 when G = 0): how much the eNTK amplifies G */
     double pred;        /* −η Σ_m [A_m (KG)_m][y_m]: the first-order Δ log π(y_o|χ_o),
                            the number ld_dyn_predict gives for Δθ = −η∇θL
                            and ld_dyn_step for an SGD step                   */
