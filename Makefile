@@ -7,7 +7,8 @@
 #   make test-asan    the tests again under AddressSanitizer and UBSan
 #   make bench        speed and memory figures (beside PyTorch and OpenBLAS when
 #                     installed); BENCH="--config families" for only SmolLM2's
-#                     and Pythia-160M's shapes (see tools/bench.c)
+#                     and Pythia-160M's shapes, "--config pythia410m" for
+#                     Pythia-410M's (see tools/bench.c)
 #   make cuda         the optional GPU unit (nvcc, cuBLAS), its test and benchmark
 #   make test-cuda    run its test (says it skipped, and why, without a GPU)
 #   make bench-cuda   GPU vs CPU speed figures
