@@ -173,10 +173,15 @@ $(eval $(call TEST_RULES,$(B)/asan,$(SAN)))
 $(B) $(B)/asan $(B)/tmp $(B)/asan/tmp:
 	mkdir -p $@
 
-test: $(addprefix $(B)/,$(TESTS)) | $(B)/tmp
+# make test and make test-asan build their programs JOBS at a time (one per
+# core: compiling is most of their time), then run them one after another.
+JOBS    ?= $(shell nproc 2>/dev/null || echo 1)
+test: | $(B)/tmp
+	@$(MAKE) --no-print-directory -j$(JOBS) $(addprefix $(B)/,$(TESTS))
 	@sh tests/run.sh $(B)/tmp $(addprefix $(B)/,$(TESTS))
 
-test-asan: $(addprefix $(B)/asan/,$(TESTS)) | $(B)/asan/tmp
+test-asan: | $(B)/asan/tmp
+	@$(MAKE) --no-print-directory -j$(JOBS) $(addprefix $(B)/asan/,$(TESTS))
 	@ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh $(B)/asan/tmp $(addprefix $(B)/asan/,$(TESTS))
 
 # libFuzzer harnesses for the file parsers (clang only; not part of make test).
