@@ -7,7 +7,8 @@
 #   make test-asan    the tests again under AddressSanitizer and UBSan
 #   make bench        speed and memory figures (beside PyTorch and OpenBLAS when
 #                     installed); BENCH="--config families" for only SmolLM2's
-#                     and Pythia-160M's shapes (see tools/bench.c)
+#                     and Pythia-160M's shapes, "--config pythia410m" for
+#                     Pythia-410M's (see tools/bench.c)
 #   make cuda         the optional GPU unit (nvcc, cuBLAS), its test and benchmark
 #   make test-cuda    run its test (says it skipped, and why, without a GPU)
 #   make bench-cuda   GPU vs CPU speed figures
@@ -35,7 +36,7 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 B       := build
 HDR     := ld_llm.h
 EXAMPLES := $(B)/01_train_tiny $(B)/02_dynamics
-TESTS   := test_grad test_layers test_model_f test_model_d test_losses test_pref_ref test_pref_dynamics test_dynamics test_io test_train \
+TESTS   := test_grad test_layers test_model_f test_model_d test_losses test_pref_ref test_pref_dynamics test_dynamics test_peers test_peers_f test_io test_train \
            test_determinism test_compile test_compile_cpp test_static test_cli test_svg test_demo \
            test_kernels test_kernels_scalar test_kernels_double test_readme \
            test_cuda_fake test_cuda_fake_double test_badinput test_threads test_api test_data \
@@ -101,6 +102,10 @@ $(1)/test_pref_dynamics: tests/test_pref_dynamics.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_dynamics: tests/test_dynamics.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
+$(1)/test_peers: tests/test_peers.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(OMP) $(2) -DLD_LLM_DOUBLE $$< -o $$@ $$(LDLIBS)
+$(1)/test_peers_f: tests/test_peers.c $(HDR) tests/t.h | $(1)
+	$$(CC) $$(CFLAGS) $(OMP) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_train: tests/test_train.c $(HDR) tests/t.h | $(1)
 	$$(CC) $$(CFLAGS) $(2) $$< -o $$@ $$(LDLIBS)
 $(1)/test_io: tests/test_io.c $(HDR) tests/t.h | $(1)

@@ -44,6 +44,7 @@
                     DPOP, SimPO, ORPO, + RPO's NLL; each writes its residual G
        >>optim      SGD, AdamW, RMSprop; each step exposes Δθ and its preconditioner
        >>dynamics   A, K, G; Δ log π predicted (JVP, one backward) and measured
+                    (and ‖A‖, ‖G‖, K·G one by one); hidden states, CHES, entanglement
        >>tokenizer  bytes, or a Hugging Face tokenizer.json (byte-level BPE);
                     a model's text through its tokenizer
        >>io         safetensors in each family's Hugging Face layout, JSONL data
@@ -128,6 +129,10 @@
                         ld_model_encode / decode / token_string,
                         ld_data_opts.tokenizer, ld_dataset_from_strings_opts;
                         text as bytes only for V = 256 or 257 (ld_text_check)
+                        ld_hidden_states; Razin et al.'s CHES and LN-CHES
+                        (ld_dyn_ches) and gradient entanglement
+                        (ld_dyn_entanglement); the three terms of Prop. 1
+                        one by one (ld_dyn_terms_sft, ld_dyn_terms_pair)
 
    LICENSE: MIT or public domain, your choice; see the end of the file.
 */
@@ -1106,6 +1111,97 @@ LDDEF ld_status ld_dyn_measure(ld_model *m, const ld_seq *s, int n, const ld_flo
    |k| largest losses instead. NULL arrays or V < 1: nothing is written.  */
 LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int k, int *top, double *gain);
 
+/* ---- peers of the decomposition: hidden states, CHES, entanglement, the
+   three terms one by one ----
+   Razin et al., "Unintentional Unalignment" (ICLR 2025), explain DPO's
+   falling chosen log-prob by how alike the last hidden states of y⁺ and y⁻
+   are (CHES) and by the overlap of their gradients (gradient entanglement).
+   Response tokens are those log π(y|χ) sums over: χ[prompt_len..len), i.e.
+   y and the eos that ld_dataset_seq appends to it (χ = [bos; x; y; eos]);
+   the hidden state that predicts response token k = χ[t+1] is h_t, at the
+   positions t = prompt_len−1 .. len−2, |y| = len − prompt_len of them (the
+   official code's choice: from the last prompt token to the one before the
+   final token, whose own hidden state predicts nothing).                  */
+
+/* The last hidden states h_t: the output of the final norm at every
+   position of χ, the input of the LM head, z_t = W h_t (W = wte when tied,
+   lm_head otherwise; the head has no bias). h (s->len, C) row-major. One
+   ld_forward on the sequence (the model's own pass: m->a.lnf holds the
+   same after any forward, row stride m->cur_T); a prompt alone
+   (prompt_len = len) is allowed here. Errors as ld_forward (NULL model,
+   sequence or h; a length outside 1..m->T; a token outside [0, V)), and h
+   is left untouched.                                                     */
+LDDEF ld_status ld_hidden_states(ld_model *m, const ld_seq *s, ld_float *h);
+
+/* CHES of a preference pair (y⁺ in `chosen`, y⁻ in `rejected`, the same
+   prompt x; not checked, since truncation may cut the two prompts
+   differently): with S± = Σ_t h±_t over the positions that predict the
+   response tokens (above),
+       CHES    = ⟨S⁺, S⁻⟩ − ‖S⁺‖²
+       LN-CHES = ⟨S⁺/|y⁺|, S⁻/|y⁻|⟩ − ‖S⁺‖²/|y⁺|²
+   in double. Either output may be NULL. Two forwards. Errors (NULL model
+   or pair, an empty response, a bad length or token) write nothing.      */
+LDDEF ld_status ld_dyn_ches(ld_model *m, const ld_seq *chosen, const ld_seq *rejected, double *ches,
+                            double *ln_ches);
+
+/* Gradient entanglement of a pair: g± = ∇θ log π(y±|χ±) (ld_dyn_seq_grad). */
+typedef struct {
+    double dot;                         /* ⟨g⁺, g⁻⟩                             */
+    double norm_chosen, norm_rejected;  /* ‖g⁺‖, ‖g⁻‖                           */
+    double ratio;                       /* ⟨g⁺, g⁻⟩ / ‖g⁺‖²: to first order, the
+                                           change of log π(y⁻) per unit change
+                                           of log π(y⁺) along g⁺            */
+    double cosine;                      /* ⟨g⁺, g⁻⟩ / (‖g⁺‖ ‖g⁻‖)               */
+    double logp_chosen, logp_rejected;  /* log π(y±|χ±)                         */
+} ld_dyn_entangle;
+
+/* Fills *out for the pair. Two forwards and two backwards; memory for two
+   gradients (2P). Needs LD_TRAIN. Errors write nothing.                  */
+LDDEF ld_status ld_dyn_entanglement(ld_model *m, const ld_seq *chosen, const ld_seq *rejected, ld_dyn_entangle *out);
+
+/* The three terms of Prop. 1 for one plain-SGD update θ' = θ − η ∇θL(χ_u),
+   measured separately on an observed sequence χ_o. Over the observed
+   response positions m (t = prompt_len−1 .. len−2 of χ_o) and the update
+   positions l with a residual (every response position of every update
+   row):                                                                 */
+typedef struct {
+    double A_frob;      /* (Σ_m ‖A_m‖_F²)^½, A_m = I − 1π_mᵀ, ‖A_m‖_F² = V − 2 + V‖π_m‖² */
+    double G_norm;      /* (Σ_l ‖G_l‖²)^½, G_l = ∂L/∂z_l (SFT: c(π_l − e_{y_l}))       */
+    double G_norm_chosen, G_norm_rejected; /* the same over the chosen rows and
+                                              the rejected row (SFT: all rows
+                                              are chosen; rejected = 0)      */
+    double KG_norm;     /* (Σ_m ‖(KG)_m‖²)^½, (KG)_m = Σ_l K_{m,l} G_l = J_m(χ_o) ∇θL(χ_u),
+                           one JVP of the observed logits along the gradient  */
+    double gain;        /* KG_norm / G_norm (0 when G = 0): how much the eNTK amplifies G */
+    double pred;        /* −η Σ_m [A_m (KG)_m][y_m]: the first-order Δ log π(y_o|χ_o),
+                           the number ld_dyn_predict gives for Δθ = −η∇θL
+                           and ld_dyn_step for an SGD step                   */
+    double loss;        /* L(χ_u) before the step                            */
+    int M;              /* observed response positions                       */
+    int n_update;       /* update positions with a residual                  */
+} ld_dyn_terms;
+
+/* For SFT on the batch u (n_u ≤ m->B sequences, normalised as ld_sft_loss
+   with `norm`): one forward and one backward of the batch, one forward and
+   one JVP of χ_o. KG (may be NULL): (o->len − 1, V) the rows (KG)_t at
+   every position t < len − 1 (the prompt's too). θ is not changed.
+   Afterwards m holds the forward of χ_o and its JVP, so that
+   ld_forward_row(m, 0, ...) gives π_t (.probs) and (KG)_t (.jvp) for
+   per-position figures (ld_dyn_A_frob2, ld_dyn_top_tokens). Needs
+   LD_TRAIN | LD_JVP. Errors (NULL, a bad sequence, n_u outside 1..m->B, η
+   not finite) write nothing.                                            */
+LDDEF ld_status ld_dyn_terms_sft(ld_model *m, const ld_seq *o, const ld_seq *u, int n_u, ld_norm norm,
+                                 double eta, ld_dyn_terms *out, double *KG);
+
+/* The same for a preference step on one pair (chosen, rejected) with the
+   loss po (NULL: DPO, β 0.1), as ld_pref_loss computes its G: rows 0 and 1
+   of one forward. ref: the reference model (its log-probs of the pair), or
+   NULL to take m's weights before the step, as ld_dyn_pair_step does;
+   ignored by losses without a reference. Needs room for 2 rows.          */
+LDDEF ld_status ld_dyn_terms_pair(ld_model *m, ld_model *ref, const ld_seq *o, const ld_seq *chosen,
+                                  const ld_seq *rejected, const ld_pref_opts *po, double eta,
+                                  ld_dyn_terms *out, double *KG);
+
 /* ===========================================================================
    >>tokenizer — text ↔ token ids: bytes, or a Hugging Face tokenizer.json
    ======================================================================== */
@@ -1667,7 +1763,8 @@ typedef struct {
    with the completion of the example before it in its group of `batch`
    consecutive examples of the file (the last with the first), as TRL's
    KTOTrainer pairs them. Errors: a batch that does not fit in m->B rows,
-   missing columns, a reference of the wrong size, KTO with batch < 2. The
+   missing columns, a reference of the wrong size or whose tokenizer is not
+   m's (the same ids would be other text), KTO with batch < 2. The
    trainer keeps pointers to m, opt, ds and ref: they must outlive it.    */
 LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
                                 const ld_train_config *cfg, ld_model *ref);
@@ -5083,6 +5180,183 @@ LDDEF void ld_dyn_top_tokens(const ld_float *pi, const double *dlogp, int V, int
         top[i] = best;
         gain[i] = sign * bv;
     }
+}
+
+/* ---- hidden states, CHES, entanglement, the three terms ---- */
+
+LDDEF ld_status ld_hidden_states(ld_model *m, const ld_seq *s, ld_float *h) {
+    if (!h) return ld__fail(LD_ERR_ARG, "hidden-state buffer is NULL");
+    int T;
+    ld_status st = ld__check_seqs(m, s, 1, 0, "sequence", &T);
+    if (st) return st;
+    ld__forward_checked(m, s, 1, T);
+    if ((st = ld__check_logp(m))) return st;
+    /* one row: row stride cur_T = len, so the rows are contiguous */
+    memcpy(h, m->a.lnf, sizeof(ld_float) * (size_t)s->len * m->cfg.n_embd);
+    return LD_OK;
+}
+
+/* S = Σ_t h_t over the positions that predict the response tokens of the
+   last forward's row 0, into S (C) in double. */
+static void ld__hidden_sum(const ld_model *m, double *S) {
+    int C = m->cfg.n_embd;
+    for (int c = 0; c < C; c++) S[c] = 0;
+    for (int t = m->prompt_len[0] - 1; t < m->len[0] - 1; t++) {
+        const ld_float *h = m->a.lnf + (size_t)t * C;
+        for (int c = 0; c < C; c++) S[c] += h[c];
+    }
+}
+
+LDDEF ld_status ld_dyn_ches(ld_model *m, const ld_seq *chosen, const ld_seq *rejected, double *ches, double *ln_ches) {
+    int T;
+    ld_status st = ld__check_seqs(m, chosen, 1, 1, "chosen sequence", &T);
+    if (!st) st = ld__check_seqs(m, rejected, 1, 1, "rejected sequence", &T);
+    if (st) return st;
+    int C = m->cfg.n_embd;
+    double *S = (double *)LD_MALLOC(sizeof(double) * 2 * (size_t)C);
+    if (!S) return ld__fail(LD_ERR_OOM, "two hidden-state sums of %d values", C);
+    st = ld_forward(m, chosen, 1);
+    if (!st) { ld__hidden_sum(m, S); st = ld_forward(m, rejected, 1); }
+    if (!st) {
+        ld__hidden_sum(m, S + C);
+        double pm = 0, pp = 0, Lp = chosen->len - chosen->prompt_len, Lm = rejected->len - rejected->prompt_len;
+        for (int c = 0; c < C; c++) { pm += S[c] * S[C + c]; pp += S[c] * S[c]; }
+        if (ches) *ches = pm - pp;
+        if (ln_ches) *ln_ches = pm / (Lp * Lm) - pp / (Lp * Lp);
+    }
+    LD_FREE(S);
+    return st;
+}
+
+LDDEF ld_status ld_dyn_entanglement(ld_model *m, const ld_seq *chosen, const ld_seq *rejected, ld_dyn_entangle *out) {
+    if (!out) return ld__fail(LD_ERR_ARG, "output is NULL");
+    int T;
+    ld_status st = ld__check_seqs(m, chosen, 1, 1, "chosen sequence", &T);
+    if (!st) st = ld__check_seqs(m, rejected, 1, 1, "rejected sequence", &T);
+    if (st) return st;
+    if (!(m->flags & LD_TRAIN)) return ld__fail(LD_ERR_ARG, "gradient entanglement needs a model made with LD_TRAIN");
+    size_t P = m->P;
+    ld_float *g = (ld_float *)LD_MALLOC(sizeof(ld_float) * 2 * P);
+    if (!g) return ld__fail(LD_ERR_OOM, "two gradients of %zu parameters", P);
+    ld_dyn_entangle e;
+    memset(&e, 0, sizeof e);
+    st = ld_dyn_seq_grad(m, chosen, g, &e.logp_chosen);
+    if (!st) st = ld_dyn_seq_grad(m, rejected, g + P, &e.logp_rejected);
+    if (!st) {
+        e.dot = ld__dot(g, g + P, NULL, P);
+        e.norm_chosen = sqrt(ld__dot(g, g, NULL, P));
+        e.norm_rejected = sqrt(ld__dot(g + P, g + P, NULL, P));
+        e.ratio = e.dot / (e.norm_chosen * e.norm_chosen);
+        e.cosine = e.dot / (e.norm_chosen * e.norm_rejected);
+        *out = e;
+    }
+    LD_FREE(g);
+    return st;
+}
+
+/* The common part of ld_dyn_terms_*: m holds the forward of the update's
+   n_rows rows (rows 0..n_chosen−1 chosen, the rest rejected) with G in
+   m->d.logits. ∇θL by one backward, then the forward and JVP of χ_o. */
+static ld_status ld__dyn_terms_run(ld_model *m, const ld_seq *o, double eta, int n_chosen, double loss,
+                                   ld_dyn_terms *out, double *KG) {
+    int V = m->cfg.vocab_size, Tu = m->cur_T;
+    ld_dyn_terms r;
+    memset(&r, 0, sizeof r);
+    r.loss = loss;
+    double gg[2] = { 0, 0 };
+    for (int b = 0; b < m->cur_B; b++)
+        for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) {
+            const ld_float *G = m->d.logits + ((size_t)b * Tu + t) * V;
+            double s = 0;
+            for (int v = 0; v < V; v++) s += (double)G[v] * G[v];
+            gg[b >= n_chosen] += s;
+            r.n_update++;
+        }
+    r.G_norm = sqrt(gg[0] + gg[1]);
+    r.G_norm_chosen = sqrt(gg[0]);
+    r.G_norm_rejected = sqrt(gg[1]);
+    ld_float *g = (ld_float *)LD_MALLOC(sizeof(ld_float) * m->P);
+    double *dz = (double *)LD_MALLOC(sizeof(double) * 2 * (size_t)V);
+    if (!g || !dz) { LD_FREE(g); LD_FREE(dz); return ld__fail(LD_ERR_OOM, "a gradient of %zu parameters", m->P); }
+    memset(g, 0, sizeof(ld_float) * m->P);
+    ld_status st = ld_backward_into(m, g);
+    if (!st) st = ld_forward(m, o, 1);
+    if (!st) st = ld_jvp(m, g);   /* m->t.logits = J(χ_o) ∇θL = K G */
+    if (!st) {
+        double a2 = 0, kg2 = 0, pred = 0;
+        for (int t = 0; t < o->len - 1; t++) {
+            const ld_float *tz = m->t.logits + (size_t)t * V, *pi = m->a.probs + (size_t)t * V;
+            for (int v = 0; v < V; v++) dz[v] = tz[v];
+            if (KG) memcpy(KG + (size_t)t * V, dz, sizeof(double) * V);
+            if (t < o->prompt_len - 1) continue;
+            double s = 0;
+            for (int v = 0; v < V; v++) s += dz[v] * dz[v];
+            kg2 += s;
+            a2 += ld_dyn_A_frob2(pi, V);
+            ld_dyn_A_apply(pi, dz, dz + V, V);   /* A_t (KG)_t */
+            pred += dz[V + o->tokens[t + 1]];
+            r.M++;
+        }
+        r.A_frob = sqrt(a2);
+        r.KG_norm = sqrt(kg2);
+        r.gain = r.G_norm > 0 ? r.KG_norm / r.G_norm : 0;
+        r.pred = -eta * pred;
+        *out = r;
+    }
+    LD_FREE(g); LD_FREE(dz);
+    return st;
+}
+
+static ld_status ld__dyn_terms_check(ld_model *m, const ld_seq *o, double eta, ld_dyn_terms *out) {
+    if (!out) return ld__fail(LD_ERR_ARG, "output is NULL");
+    int T;
+    ld_status st = ld__check_seqs(m, o, 1, 1, "observed sequence", &T);
+    if (st) return st;
+    if ((m->flags & (LD_TRAIN | LD_JVP)) != (LD_TRAIN | LD_JVP))
+        return ld__fail(LD_ERR_ARG, "the three terms need a model made with LD_TRAIN | LD_JVP");
+    if (!isfinite(eta)) return ld__fail(LD_ERR_NAN, "η is %g", eta);
+    return LD_OK;
+}
+
+LDDEF ld_status ld_dyn_terms_sft(ld_model *m, const ld_seq *o, const ld_seq *u, int n_u, ld_norm norm,
+                                 double eta, ld_dyn_terms *out, double *KG) {
+    ld_status st = ld__dyn_terms_check(m, o, eta, out);
+    if (st) return st;
+    if (n_u < 1 || n_u > m->B) return ld__fail(LD_ERR_ARG, "update batch of %d sequences; this model holds 1..%d", n_u, m->B);
+    if (norm != LD_NORM_SEQ_SUM && norm != LD_NORM_TOKEN_MEAN) return ld__fail(LD_ERR_ARG, "unknown normalisation %d", (int)norm);
+    int T;
+    if ((st = ld__check_seqs(m, u, n_u, 1, "update sequence", &T))) return st;
+    if ((st = ld_forward(m, u, n_u))) return st;
+    double loss = ld_sft_loss(m, norm);
+    if (!isfinite(loss)) return ld__fail(LD_ERR_NAN, "the SFT loss of the update is %g", loss);
+    return ld__dyn_terms_run(m, o, eta, n_u, loss, out, KG);
+}
+
+LDDEF ld_status ld_dyn_terms_pair(ld_model *m, ld_model *ref, const ld_seq *o, const ld_seq *chosen,
+                                  const ld_seq *rejected, const ld_pref_opts *po, double eta,
+                                  ld_dyn_terms *out, double *KG) {
+    ld_status st = ld__dyn_terms_check(m, o, eta, out);
+    if (st) return st;
+    if (m->B < 2) return ld__fail(LD_ERR_ARG, "a pair step needs a model with room for 2 rows (it has %d)", m->B);
+    int T;
+    if ((st = ld__check_seqs(m, chosen, 1, 1, "chosen sequence", &T))) return st;
+    if ((st = ld__check_seqs(m, rejected, 1, 1, "rejected sequence", &T))) return st;
+    ld_pref_opts opt = ld_pref_opts_resolve(po);
+    int need_ref = ld_pref_opts_needs_ref(&opt);
+    ld_seq two[2] = { *chosen, *rejected };
+    double ref_logp[2] = { 0, 0 };
+    if (need_ref) {
+        ld_model *r = ref ? ref : m;
+        if (ref && (!ref->theta || ref->B < 2 || ref->cfg.vocab_size != m->cfg.vocab_size))
+            return ld__fail(LD_ERR_ARG, "the reference model is not initialised, has room for fewer than 2 rows, "
+                                        "or another vocabulary");
+        if ((st = ld_forward(r, two, 2))) return st;
+        if ((st = ld_pref_ref_logps(r, &opt, ref_logp))) return st;
+    }
+    if ((st = ld_forward(m, two, 2))) return st;
+    ld_pref_metrics mt;
+    if ((st = ld_pref_loss(m, &opt, need_ref ? ref_logp : NULL, &mt, NULL))) return st;
+    return ld__dyn_terms_run(m, o, eta, 1, mt.loss, out, KG);
 }
 
 /* ------------------------------------------------------------------ >>json */
@@ -9373,6 +9647,23 @@ LDDEF double ld_trainer_lr(const ld_trainer *tr, long step) {
     }
 }
 
+/* Whether two models' tokenizers read text the same way: of the same size,
+   every token the same bytes and equally special (a checkpoint saved and
+   loaded again agrees with itself). A model without one (a reference made by
+   ld_model_copy_params, say) cannot disagree: its ids are the data's. */
+static int ld__tokenizers_agree(const ld_tokenizer *a, const ld_tokenizer *b) {
+    if (!a || !b) return 1;
+    int V = ld_tokenizer_vocab_size(a);
+    if (V != ld_tokenizer_vocab_size(b)) return 0;
+    for (int id = 0; id < V; id++) {
+        int la = 0, lb = 0;
+        const char *pa = ld_tokenizer_token_bytes(a, id, &la), *pb = ld_tokenizer_token_bytes(b, id, &lb);
+        if (!pa != !pb || la != lb || (pa && memcmp(pa, pb, (size_t)la))) return 0;
+        if (ld_tokenizer_is_special(a, id) != ld_tokenizer_is_special(b, id)) return 0;
+    }
+    return 1;
+}
+
 LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, const ld_dataset *ds,
                                 const ld_train_config *cfg, ld_model *ref) {
     if (!tr) return ld__fail(LD_ERR_ARG, "trainer is NULL");
@@ -9433,6 +9724,8 @@ LDDEF ld_status ld_trainer_init(ld_trainer *tr, ld_model *m, ld_optim *opt, cons
     int need_ref = c.pref && ld_pref_opts_needs_ref(&c.loss);
     if (need_ref && ref && (ref->B < 2 * c.batch || ref->T < m->T || !ld_config_equal(&ref->cfg, &m->cfg)))
         return ld__fail(LD_ERR_ARG, "the reference model must share the policy's config and hold %d rows of %d tokens", 2 * c.batch, m->T);
+    if (need_ref && ref && !ld__tokenizers_agree(ref->tokenizer, m->tokenizer))
+        return ld__fail(LD_ERR_ARG, "the reference model's tokenizer differs from the policy's: the same ids would be different text");
     tr->order = (int *)LD_MALLOC(sizeof(int) * ds->n);
     tr->batch_idx = (int *)LD_MALLOC(sizeof(int) * c.batch);
     tr->rows = (ld_seq *)LD_MALLOC(sizeof(ld_seq) * m->B);

@@ -478,6 +478,52 @@ static void test_gpt2(void) {
     ld_model_free(&m);
 }
 
+/* ---- a reference model must read text as the policy does ---- */
+static void test_ref_tokenizer(void) {
+    ld_model m, r;
+    if (small_model(&m, 640, 4, LD_TRAIN, 594)) { CHECK(0, "init: %s", ld_failure_reason()); return; }
+    if (small_model(&r, 640, 4, 0, 594)) { CHECK(0, "init: %s", ld_failure_reason()); ld_model_free(&m); return; }
+    ld_tokenizer *t = small_tok(), *t2 = small_tok(), *t3 = small_tok();
+    if (!t || !t2 || !t3 || ld_model_set_tokenizer(&m, t)) {
+        ld_tokenizer_free(t); ld_tokenizer_free(t2); ld_tokenizer_free(t3); ld_model_free(&m); ld_model_free(&r); return;
+    }
+    ld_data_opts o;
+    memset(&o, 0, sizeof o);
+    o.tokenizer = m.tokenizer;
+    ld_dataset ds;
+    ld_status st = ld_dataset_load_opts(&ds, "examples/data/pref.jsonl", &m.cfg, LD_DATA_PREF, &o);
+    CHECK(st == LD_OK && ds.n > 0, "examples/data/pref.jsonl through the tokenizer: %s", ld_failure_reason());
+    if (st) { ld_tokenizer_free(t2); ld_tokenizer_free(t3); ld_model_free(&m); ld_model_free(&r); return; }
+    ld_optim opt;
+    ld_optim_init(&opt, &m, NULL);
+    ld_train_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.pref = 1; tc.batch = 2; tc.max_steps = 1;
+    ld_trainer tr;
+    st = ld_trainer_init(&tr, &m, &opt, &ds, &tc, &r);
+    CHECK_V(st == LD_OK, "a reference without a tokenizer (made by ld_model_copy_params, say) is taken: its ids are the data's (%s)",
+            st ? ld_failure_reason() : "ok");
+    if (!st) ld_trainer_free(&tr);
+    /* one token of another copy changed by one bit: not the same text */
+    int id = 300, len = 0;
+    if (ld_tokenizer_token_bytes(t3, id, &len) && len > 0) t3->tok_bytes[t3->tok_off[id]] ^= 1;
+    CHECK(len > 0 && ld_model_set_tokenizer(&r, t3) == LD_OK, "reference tokenizer set");
+    st = ld_trainer_init(&tr, &m, &opt, &ds, &tc, &r);
+    CHECK_V(st == LD_ERR_ARG && strstr(ld_failure_reason(), "tokenizer"), "a reference whose token %d differs is refused: %s", id,
+            ld_failure_reason());
+    CHECK(ld_model_set_tokenizer(&r, t2) == LD_OK, "reference tokenizer set");
+    st = ld_trainer_init(&tr, &m, &opt, &ds, &tc, &r);
+    CHECK_V(st == LD_OK, "a reference with the same tokenizer, loaded again: accepted (%s)", st ? ld_failure_reason() : "ok");
+    if (!st) {
+        CHECK(ld_trainer_step(&tr) == LD_OK, "… and a DPO step runs: %s", ld_failure_reason());
+        ld_trainer_free(&tr);
+    }
+    ld_optim_free(&opt);
+    ld_dataset_free(&ds);
+    ld_model_free(&m);
+    ld_model_free(&r);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) snprintf(dir, sizeof dir, "%s", argv[1]);
     test_rule();
@@ -485,6 +531,7 @@ int main(int argc, char **argv) {
     test_dataset();
     test_save_load();
     test_train();
+    test_ref_tokenizer();
     test_gpt2();
     return t_done();
 }
