@@ -134,7 +134,10 @@ typedef struct {
     ld_model m;
     ld_dataset sft, pref, held, probes;
     ld_float *theta_base, *theta_sft, *theta_ext;
-    FILE *f_probes, *f_win, *f_greedy, *f_decomp, *f_decomp_obs, *f_answers;
+    FILE *f_probes, *f_win, *f_greedy, *f_decomp, *f_decomp_obs, *f_answers, *f_terms;
+    ld_model ref;                  /* the DPO reference, for the per-step terms */
+    int pair_buf[2][256];          /* the first training pair's χ⁺ and χ⁻ (and the first probe's) */
+    ld_seq pair_seq[2];
     char last_greedy[5][3][W_TXT]; /* a few held-out greedy answers at the end of each phase */
 } demo;
 
@@ -347,6 +350,25 @@ static void pretrain(demo *d) {
     free(tok); free(txt);
 }
 
+/* The three terms of Prop. 1, one by one (ld_dyn_terms_sft / _pair), for a
+   plain-SGD step at this step's η on the first training pair (SFT: its y⁺,
+   and under extend its y⁻ too), observed on that pair's y⁺ and y⁻:
+   ‖A‖_F, ‖G‖ (and its parts through y⁺ and y⁻), ‖K·G‖ and their result. */
+static void terms(demo *d, int phase, long step, double eta, int pref, int both) {
+    for (int o = 0; o < 2; o++) {
+        ld_dyn_terms t;
+        if (pref) {
+            ld_pref_opts po = {0};
+            po.kind = LD_DPO; po.beta = d->s.beta;
+            TRY(ld_dyn_terms_pair(&d->m, &d->ref, &d->pair_seq[o], &d->pair_seq[0], &d->pair_seq[1], &po, eta, &t, NULL));
+        } else
+            TRY(ld_dyn_terms_sft(&d->m, &d->pair_seq[o], d->pair_seq, both ? 2 : 1, LD_NORM_TOKEN_MEAN, eta, &t, NULL));
+        fprintf(d->f_terms, "%s,%ld,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", PHASES[phase], step, o ? "rejected" : "chosen", eta,
+                t.A_frob, t.G_norm, t.G_norm_chosen, t.G_norm_rejected, t.KG_norm, t.pred);
+    }
+    fflush(d->f_terms);
+}
+
 /* An SFT run from the current θ on the given columns, with evaluations.
    influence: accumulate (example × observed) shares on these observed (or NULL). */
 static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, const char *f2, int batch,
@@ -363,6 +385,7 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
     ld_trainer tr;
     TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));
     evaluate(d, phase, 0, 1);
+    terms(d, phase, 0, ld_trainer_lr(&tr, 0), 0, f2 != NULL);
     while (!ld_trainer_done(&tr)) {
         if (decomp && (tr.step == 0 || tr.step == s->sft_steps / 3 || tr.step == 2 * s->sft_steps / 3)) decompose(d, &tr, phase, decomp);
         if (inf) {
@@ -376,8 +399,10 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
             TRY(ld_trainer_step(&tr));
         work_done += tr.n_rows;
         /* early steps move the most: evaluate steps 1-4, then every eval_sft */
-        if (tr.step <= 4 || tr.step % s->eval_sft == 0 || ld_trainer_done(&tr))
+        if (tr.step <= 4 || tr.step % s->eval_sft == 0 || ld_trainer_done(&tr)) {
             evaluate(d, phase, tr.step, ld_trainer_done(&tr) || tr.step == s->sft_steps / 2);
+            terms(d, phase, tr.step, ld_trainer_lr(&tr, tr.step < s->sft_steps ? tr.step : s->sft_steps - 1), 0, f2 != NULL);
+        }
     }
     progress(PHASES[phase], "%ld steps, loss %.4f", tr.step, tr.loss);
     ld_trainer_free(&tr);
@@ -395,14 +420,20 @@ static void run_dpo(demo *d, int phase, const ld_dataset *ds, observed *decomp) 
     tc.batch = s->dpo_batch; tc.max_steps = s->dpo_steps; tc.seed = s->seed * 13 + (uint64_t)phase;
     ld_trainer tr;
     TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));   /* reference: the starting model */
+    memcpy(d->ref.theta, d->m.theta, sizeof(ld_float) * d->m.P);   /* the same, for the terms */
+    ld_params_changed(&d->ref);
     evaluate(d, phase, 0, 1);
+    terms(d, phase, 0, s->dpo_lr, 1, 1);
     long at = 4L * ((s->n_train + s->dpo_batch - 1) / s->dpo_batch);   /* 4 epochs, where the paper compares */
     while (!ld_trainer_done(&tr)) {
         if (decomp && (tr.step == 0 || tr.step == s->dpo_steps / 2 || tr.step == s->dpo_steps - 1)) decompose(d, &tr, phase, decomp);
         TRY(ld_trainer_step(&tr));
         work_done += tr.n_rows;
         int ans = tr.step == at || tr.step % s->eval_answers == 0 || ld_trainer_done(&tr);
-        if (tr.step <= 4 || tr.step % s->eval_dpo == 0 || ans) evaluate(d, phase, tr.step, ans);
+        if (tr.step <= 4 || tr.step % s->eval_dpo == 0 || ans) {
+            evaluate(d, phase, tr.step, ans);
+            terms(d, phase, tr.step, s->dpo_lr, 1, 1);
+        }
         if (tr.step % (s->dpo_steps / 3 > 0 ? s->dpo_steps / 3 : 1) == 0 && !ld_trainer_done(&tr))
             progress(PHASES[phase], "step %4ld/%d  loss %.4f  rewards/margins %+.3f  logps/chosen %.2f  logps/rejected %.2f", tr.step,
                      s->dpo_steps, tr.loss, tr.metrics.rewards_margins, tr.metrics.logps_chosen, tr.metrics.logps_rejected);
@@ -617,7 +648,8 @@ int main(int argc, char **argv) {
     if (world_write(&d->w, p, s->reps, s->n_probes)) die("cannot write the world's files into %s", p);
     ld_config cfg = {0};
     cfg.n_layer = s->L; cfg.n_embd = s->C; cfg.n_head = s->NH; cfg.context = s->T;
-    TRY(ld_model_init(&d->m, &cfg, s->B, s->T, LD_TRAIN, seed));
+    TRY(ld_model_init(&d->m, &cfg, s->B, s->T, LD_TRAIN | LD_JVP, seed));
+    TRY(ld_model_init(&d->ref, &cfg, 2, s->T, 0, seed));
     const char *names[4] = { "sft.jsonl", "pref.jsonl", "heldout.jsonl", "probes.jsonl" };
     ld_dataset *sets[4] = { &d->sft, &d->pref, &d->held, &d->probes };
     ld_data_kind kinds[4] = { LD_DATA_SFT, LD_DATA_PREF, LD_DATA_SFT, LD_DATA_PROBES };
@@ -657,6 +689,9 @@ int main(int argc, char **argv) {
     d->f_decomp = open_out(s, "decomposition.csv", "phase,step,type,predicted,measured,via_chosen,via_rejected");
     d->f_decomp_obs = open_out(s, "decomposition_obs.csv", "phase,step,type,example,logp,predicted,measured");
     d->f_answers = open_out(s, "answers.csv", "phase,step,question,right,repetitive,answer");
+    d->f_terms = open_out(s, "terms.csv", "phase,step,observed,eta,A_frob,G_norm,G_norm_chosen,G_norm_rejected,KG_norm,predicted");
+    for (int k = 0; k < 2; k++)   /* the first training pair (the first probe question's) */
+        TRY(ld_dataset_seq(&d->pref, 0, 1 + k, s->T, 0, &d->m.cfg, d->pair_buf[k], &d->pair_seq[k]));
     observed dec, infl;
     observed_probes(d, &dec);
     /* influence: the chosen answers of the probe questions and the held-out answers */
@@ -729,6 +764,8 @@ int main(int argc, char **argv) {
     int n_pairs = d->pref.n;
     double *pair_before = (double *)malloc(sizeof(double) * n_pairs), *pair_rej = (double *)malloc(sizeof(double) * n_pairs);
     double *pair_pred = (double *)malloc(sizeof(double) * n_pairs), *pair_after = (double *)malloc(sizeof(double) * n_pairs);
+    double *pair_ches = (double *)malloc(sizeof(double) * n_pairs), *pair_lnches = (double *)malloc(sizeof(double) * n_pairs);
+    double *pair_ent = (double *)malloc(sizeof(double) * n_pairs);
     seq_logps(d, &d->pref, "chosen", pair_before, NULL);
     seq_logps(d, &d->pref, "rejected", pair_rej, NULL);
     {
@@ -736,6 +773,16 @@ int main(int argc, char **argv) {
         world_train_questions(&d->w, train);
         ld_train_config ptc = {0};
         ptc.loss.kind = LD_DPO; ptc.loss.beta = s->beta; ptc.lr = 1e-3;
+        int fc = ld_dataset_field(&d->pref, "chosen"), fr = ld_dataset_field(&d->pref, "rejected"), bc[256], br[256];
+        for (int i = 0; i < n_pairs; i++) {   /* Razin et al.'s CHES, LN-CHES, and the gradient entanglement */
+            ld_seq sc, sr;
+            ld_dyn_entangle en;
+            TRY(ld_dataset_seq(&d->pref, i, fc, s->T, 0, &d->m.cfg, bc, &sc));
+            TRY(ld_dataset_seq(&d->pref, i, fr, s->T, 0, &d->m.cfg, br, &sr));
+            TRY(ld_dyn_ches(&d->m, &sc, &sr, &pair_ches[i], &pair_lnches[i]));
+            TRY(ld_dyn_entanglement(&d->m, &sc, &sr, &en));
+            pair_ent[i] = en.ratio;
+        }
         for (int i = 0; i < n_pairs; i++) {
             char qt[W_TXT], yc[W_TXT], yr[W_TXT];
             world_question(&d->w, train[i], qt); world_chosen(&d->w, train[i], yc); world_rejected(&d->w, train[i], yr);
@@ -752,14 +799,15 @@ int main(int argc, char **argv) {
     regime(d, freg, "dpo");
     seq_logps(d, &d->pref, "chosen", pair_after, NULL);
     {
-        FILE *f = open_out(s, "pairs.csv", "pair,question,chosen_logp,rejected_logp,predicted_one_step,measured_dpo");
+        FILE *f = open_out(s, "pairs.csv", "pair,question,chosen_logp,rejected_logp,predicted_one_step,measured_dpo,ches,ln_ches,entanglement");
         int train[W_MAX_Q];
         world_train_questions(&d->w, train);
         for (int i = 0; i < n_pairs; i++)
-            fprintf(f, "%d,%d,%.6f,%.6f,%.9g,%.6f\n", i, train[i], pair_before[i], pair_rej[i], pair_pred[i], pair_after[i] - pair_before[i]);
+            fprintf(f, "%d,%d,%.6f,%.6f,%.9g,%.6f,%.9g,%.9g,%.9g\n", i, train[i], pair_before[i], pair_rej[i], pair_pred[i],
+                    pair_after[i] - pair_before[i], pair_ches[i], pair_lnches[i], pair_ent[i]);
         fclose(f);
     }
-    free(pair_before); free(pair_rej); free(pair_pred); free(pair_after);
+    free(pair_before); free(pair_rej); free(pair_pred); free(pair_after); free(pair_ches); free(pair_lnches); free(pair_ent);
 
     /* 5. on-policy DPO: rejected answers sampled from the SFT model */
     set_theta(d, d->theta_sft);
@@ -784,7 +832,7 @@ int main(int argc, char **argv) {
 
     /* 7. the toy */
     toy(d);
-    fclose(d->f_probes); fclose(d->f_win); fclose(d->f_greedy); fclose(d->f_decomp); fclose(d->f_decomp_obs); fclose(d->f_answers);
+    fclose(d->f_probes); fclose(d->f_win); fclose(d->f_greedy); fclose(d->f_decomp); fclose(d->f_decomp_obs); fclose(d->f_answers); fclose(d->f_terms);
     {
         FILE *f = open_out(s, "samples.csv", "phase,question,answer");
         int held[W_MAX_Q], nh = 0;
@@ -808,5 +856,6 @@ int main(int argc, char **argv) {
     free(d->theta_base); free(d->theta_sft); free(d->theta_ext);
     for (int i = 0; i < 4; i++) ld_dataset_free(sets[i]);
     ld_model_free(&d->m);
+    ld_model_free(&d->ref);
     return rc;
 }

@@ -563,17 +563,31 @@ static int report(const settings *s_in) {
         snprintf(q, sizeof q, "%s/pairs.csv", s->out);
         FILE *g = fopen(q, "r");
         if (g && fgets(line, sizeof line, g)) {
-            double pr[W_MAX_Q], me[W_MAX_Q];
+            double pr[W_MAX_Q], fall[W_MAX_Q], ch[W_MAX_Q], ln[W_MAX_Q], en[W_MAX_Q];
             int n = 0;
             while (fgets(line, sizeof line, g) && n < W_MAX_Q) {
                 int i, qq;
-                double lc, lr, a, b;
-                if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf", &i, &qq, &lc, &lr, &a, &b) == 6) { pr[n] = a; me[n] = b; n++; }
+                double lc, lr, a, b, c1, c2, c3;
+                if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &i, &qq, &lc, &lr, &a, &b, &c1, &c2, &c3) == 9) {
+                    pr[n] = -a; fall[n] = -b; ch[n] = c1; ln[n] = c2; en[n] = c3; n++;
+                }
             }
             fclose(g);
-            fprintf(f, "\n## Which pairs lose y⁺\n\nPer training pair, before DPO, the exact one-step prediction of Δ log π(y⁺) from a DPO step "
-                       "on that pair alone (`ld_dyn_pair_step`), against the pair's measured change of log π(y⁺) over the whole "
-                       "off-policy DPO run (`pairs.csv`): Spearman's ρ = %.3f over %d pairs.\n", spearman(pr, me, n), n);
+            double r0 = spearman(pr, fall, n), r1 = spearman(ch, fall, n), r2 = spearman(ln, fall, n), r3 = spearman(en, fall, n);
+            fprintf(f, "\n## Which pairs lose y⁺\n\nPer training pair, before DPO (the SFT model), four predictors of how far log π(y⁺) falls "
+                       "over the whole off-policy DPO run (`pairs.csv`), by Spearman's rank correlation with that fall over %d pairs "
+                       "(positive: the predictor ranks the pairs as they fall):\n\n| predictor | Spearman ρ with the fall of log π(y⁺) |\n|---|---|\n"
+                       "| the exact one-step prediction −Δ log π(y⁺) of a DPO step on the pair alone (`ld_dyn_pair_step`) | %+.3f |\n"
+                       "| CHES = ⟨Σh⁺, Σh⁻⟩ − ‖Σh⁺‖² (Razin et al.; `ld_dyn_ches`) | %+.3f |\n"
+                       "| length-normalised CHES | %+.3f |\n"
+                       "| gradient entanglement ⟨∇log π(y⁺), ∇log π(y⁻)⟩ / ‖∇log π(y⁺)‖² (`ld_dyn_entanglement`) | %+.3f |\n\n"
+                       "The three terms of one step, ‖A‖_F, ‖G‖ and ‖K·G‖ (the eNTK between the update and the observed sequences "
+                       "applied to G), are in `terms.csv` at every evaluated step of every phase, for a plain-SGD step on the first "
+                       "training pair observed on its y⁺ and y⁻.\n", n, r0, r1, r2, r3);
+            char q2[1024];
+            snprintf(q2, sizeof q2, "%s/pairs_summary.csv", s->out);
+            FILE *h = fopen(q2, "w");
+            if (h) { fprintf(h, "predictor,spearman_with_fall\none_step,%.6f\nches,%.6f\nln_ches,%.6f\nentanglement,%.6f\n", r0, r1, r2, r3); fclose(h); }
         }
     }
     fprintf(f, "\n## Figures\n\n");
