@@ -17,7 +17,7 @@ end=$(date +%s)
 echo "     quick demo: $((end - start)) s"
 d=$s/demo1
 for f in probes.csv winrate.csv greedy.csv decomposition.csv influence.csv toy.csv samples.csv report.md \
-         claims.csv answers.csv regime.csv pairs.csv decomposition_obs.csv decomposition_summary.csv influence_total.csv \
+         claims.csv answers.csv regime.csv pairs.csv pairs_summary.csv terms.csv decomposition_obs.csv decomposition_summary.csv influence_total.csv \
          fig_main.svg fig_sft.svg fig_dpo.svg fig_extend.svg toy_squeeze.svg influence.svg influence_by_attribute.svg \
          data/pretrain.txt data/sft.jsonl data/pref.jsonl data/probes.jsonl data/heldout.jsonl data/pref_onpolicy.jsonl \
          base/model.safetensors sft/config.json; do
@@ -44,9 +44,15 @@ check "decomposition_summary.csv: the report's ratio and correlation are those o
 check "regime.csv: base, sft and dpo rows; per-token log π(y*) ≥ log π(y⁺) (y* is the argmax along y⁺)" \
       "[ \"\$(tail -n +2 $d/regime.csv | cut -d, -f1 | tr '\n' ' ')\" = 'base sft dpo ' ] &&
        tail -n +2 $d/regime.csv | awk -F, '{ if (\$5 < \$4 - 1e-9 || \$6 < 0 || \$6 > 1) bad = 1 } END { exit bad }'"
-check "pairs.csv: one row per training pair with finite figures" \
-      "[ \$(tail -n +2 $d/pairs.csv | wc -l) -eq \$(wc -l < $d/data/pref.jsonl) ] &&
-       tail -n +2 $d/pairs.csv | awk -F, '{ for (i = 3; i <= 6; i++) if (\$i != \$i + 0) bad = 1 } END { exit bad }'"
+check "pairs.csv: one row per training pair with finite figures (CHES, LN-CHES, entanglement among them)" \
+      "head -n 1 $d/pairs.csv | grep -qx 'pair,question,chosen_logp,rejected_logp,predicted_one_step,measured_dpo,ches,ln_ches,entanglement' &&
+       [ \$(tail -n +2 $d/pairs.csv | wc -l) -eq \$(wc -l < $d/data/pref.jsonl) ] &&
+       tail -n +2 $d/pairs.csv | awk -F, '{ for (i = 3; i <= 9; i++) if (\$i != \$i + 0) bad = 1 } END { exit bad }'"
+check "terms.csv: every phase; ‖A‖_F > 0, ‖G‖² = ‖G⁺‖² + ‖G⁻‖², ‖K·G‖ ≥ 0" \
+      "head -n 1 $d/terms.csv | grep -qx 'phase,step,observed,eta,A_frob,G_norm,G_norm_chosen,G_norm_rejected,KG_norm,predicted' &&
+       for p in sft dpo onpolicy_dpo extend_sft extend_dpo; do grep -q \"^\$p,\" $d/terms.csv || exit 1; done &&
+       tail -n +2 $d/terms.csv | awk -F, '{ x = \$6 * \$6 - \$7 * \$7 - \$8 * \$8; if (x < 0) x = -x;
+                                              if (\$5 <= 0 || \$9 < 0 || x > 1e-4 * (\$6 * \$6 + 1e-12)) bad = 1 } END { exit bad }'"
 check "answers.csv: the win rates of winrate.csv are the shares of right answers" \
       "awk -F, 'NR == FNR { if (FNR > 1) { k = \$1 \",\" \$2; n[k]++; r[k] += \$4 } next }
                 FNR > 1 { k = \$1 \",\" \$2; x = r[k] / n[k] - \$3; if (!n[k] || x > 1e-6 || x < -1e-6) bad = 1; m++ }
@@ -68,7 +74,7 @@ check "--report-only rebuilds the same report from the CSVs" \
       "cp $d/report.md $s/report.before && $B/demo --report-only --quick --out $d > /dev/null && cmp -s $d/report.md $s/report.before"
 check "a second run with the same seed writes identical files" \
       "$B/demo --quick --seed 3 --out $s/demo2 > /dev/null 2>&1 &&
-       for f in probes.csv winrate.csv greedy.csv decomposition.csv decomposition_obs.csv regime.csv pairs.csv answers.csv claims.csv influence.csv toy.csv samples.csv report.md fig_main.svg data/pretrain.txt base/model.safetensors; do
+       for f in probes.csv winrate.csv greedy.csv decomposition.csv decomposition_obs.csv regime.csv pairs.csv terms.csv answers.csv claims.csv influence.csv toy.csv samples.csv report.md fig_main.svg data/pretrain.txt base/model.safetensors; do
            cmp -s $d/\$f $s/demo2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
 check "a bad argument gives a usage line and exit 2" "$B/demo --bogus > /dev/null 2>&1; [ \$? -eq 2 ]"
 echo "$pass passed, $fail failed"
