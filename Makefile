@@ -63,9 +63,17 @@ $(B)/bench: tools/bench.c tools/timing.h $(HDR) | $(B)
 	$(CC) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS) -ldl
 
 # The main job: the paper's findings in miniature, figures and report.md in out/demo.
+# SEEDS=1-5: one run per seed into out/demo/seed-N, then the claims × seeds
+# table (out/demo/seeds_table.md and .csv).
 SEED ?= 1
+SEEDS ?=
 demo: $(B)/demo
+ifeq ($(SEEDS),)
 	./$(B)/demo --seed $(SEED) --out out/demo
+else
+	set -e; for n in $$(./$(B)/demo --list-seeds $(SEEDS)); do ./$(B)/demo --seed $$n --out out/demo/seed-$$n; done
+	./$(B)/demo --seeds-table out/demo $(SEEDS)
+endif
 
 # Speed and memory figures, "name value unit" per line; beside PyTorch when
 # Debian's python3-torch is installed, beside OpenBLAS's sgemm when

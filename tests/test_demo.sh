@@ -17,6 +17,7 @@ end=$(date +%s)
 echo "     quick demo: $((end - start)) s"
 d=$s/demo1
 for f in probes.csv winrate.csv greedy.csv decomposition.csv influence.csv toy.csv samples.csv report.md \
+         claims.csv answers.csv regime.csv pairs.csv pairs_summary.csv terms.csv decomposition_obs.csv decomposition_summary.csv influence_total.csv \
          fig_main.svg fig_sft.svg fig_dpo.svg fig_extend.svg toy_squeeze.svg influence.svg influence_by_attribute.svg \
          data/pretrain.txt data/sft.jsonl data/pref.jsonl data/probes.jsonl data/heldout.jsonl data/pref_onpolicy.jsonl \
          base/model.safetensors sft/config.json; do
@@ -32,6 +33,38 @@ check "winrate.csv: rates in [0, 1] for every phase" \
       "head -n 1 $d/winrate.csv | grep -qx 'phase,step,winrate' && tail -n +2 $d/winrate.csv | awk -F, '{ if (\$3 < 0 || \$3 > 1) bad = 1 } END { exit bad || NR < 5 }'"
 check "decomposition.csv: predicted and measured for every probe type" \
       "[ \$(tail -n +2 $d/decomposition.csv | wc -l) -ge 11 ]"
+check "decomposition_obs.csv: a finite prediction and measurement per probe response, all five phases" \
+      "head -n 1 $d/decomposition_obs.csv | grep -qx 'phase,step,type,example,logp,predicted,measured' &&
+       for p in sft dpo onpolicy_dpo extend_sft extend_dpo; do grep -q \"^\$p,\" $d/decomposition_obs.csv || exit 1; done &&
+       tail -n +2 $d/decomposition_obs.csv | awk -F, '{ if (\$6 != \$6 + 0 || \$7 != \$7 + 0) bad = 1 } END { exit bad }'"
+check "decomposition_summary.csv: the report's ratio and correlation are those of decomposition_obs.csv" \
+      "awk -F, 'NR == FNR { if (FNR > 1) { sp[\$1] += (\$6 < 0 ? -\$6 : \$6); sm[\$1] += (\$7 < 0 ? -\$7 : \$7) } next }
+                FNR > 1 { r = sm[\$1] / sp[\$1]; x = r - \$3; if (x < 0) x = -x; if (x > 1e-4 * r) bad = 1; n++ }
+                END { exit bad || n != 5 }' $d/decomposition_obs.csv $d/decomposition_summary.csv"
+check "regime.csv: base, sft and dpo rows; per-token log π(y*) ≥ log π(y⁺) (y* is the argmax along y⁺)" \
+      "[ \"\$(tail -n +2 $d/regime.csv | cut -d, -f1 | tr '\n' ' ')\" = 'base sft dpo ' ] &&
+       tail -n +2 $d/regime.csv | awk -F, '{ if (\$5 < \$4 - 1e-9 || \$6 < 0 || \$6 > 1) bad = 1 } END { exit bad }'"
+check "pairs.csv: one row per training pair with finite figures (CHES, LN-CHES, entanglement among them)" \
+      "head -n 1 $d/pairs.csv | grep -qx 'pair,question,chosen_logp,rejected_logp,predicted_one_step,measured_dpo,ches,ln_ches,entanglement' &&
+       [ \$(tail -n +2 $d/pairs.csv | wc -l) -eq \$(wc -l < $d/data/pref.jsonl) ] &&
+       tail -n +2 $d/pairs.csv | awk -F, '{ for (i = 3; i <= 9; i++) if (\$i != \$i + 0) bad = 1 } END { exit bad }'"
+check "terms.csv: every phase; ‖A‖_F > 0, ‖G‖² = ‖G⁺‖² + ‖G⁻‖², ‖K·G‖ ≥ 0" \
+      "head -n 1 $d/terms.csv | grep -qx 'phase,step,observed,eta,A_frob,G_norm,G_norm_chosen,G_norm_rejected,KG_norm,predicted' &&
+       for p in sft dpo onpolicy_dpo extend_sft extend_dpo; do grep -q \"^\$p,\" $d/terms.csv || exit 1; done &&
+       tail -n +2 $d/terms.csv | awk -F, '{ x = \$6 * \$6 - \$7 * \$7 - \$8 * \$8; if (x < 0) x = -x;
+                                              if (\$5 <= 0 || \$9 < 0 || x > 1e-4 * (\$6 * \$6 + 1e-12)) bad = 1 } END { exit bad }'"
+check "answers.csv: the win rates of winrate.csv are the shares of right answers" \
+      "awk -F, 'NR == FNR { if (FNR > 1) { k = \$1 \",\" \$2; n[k]++; r[k] += \$4 } next }
+                FNR > 1 { k = \$1 \",\" \$2; x = r[k] / n[k] - \$3; if (!n[k] || x > 1e-6 || x < -1e-6) bad = 1; m++ }
+                END { exit bad || m < 5 }' $d/answers.csv $d/winrate.csv"
+check "claims.csv: 13 claims with a 0/1 verdict, the same as report.md's" \
+      "[ \$(tail -n +2 $d/claims.csv | cut -d, -f2 | grep -cx '[01]') -eq 13 ] &&
+       [ \$(tail -n +2 $d/claims.csv | cut -d, -f2 | grep -cx 1) -eq \$(grep -cE '^\\| [0-9]+ \\|.*\\| reproduced \\|\$' $d/report.md) ]"
+check "--seeds-table writes claims × seeds from each seed's claims.csv" \
+      "rm -rf $s/seeds && mkdir -p $s/seeds/seed-1 $s/seeds/seed-2 && cp $d/claims.csv $s/seeds/seed-1/ &&
+       sed 's/^1,[01],/1,0,/' $d/claims.csv > $s/seeds/seed-2/claims.csv &&
+       $B/demo --seeds-table $s/seeds 1-2 > /dev/null && [ \$(tail -n +2 $s/seeds/seeds_table.csv | wc -l) -eq 13 ] &&
+       grep -q '^1,[01],0,' $s/seeds/seeds_table.csv && grep -q '^| 1 |' $s/seeds/seeds_table.md"
 check "the toy: predicted Δ log π equals the closed form in every class" \
       "tail -n +2 $d/toy.csv | awk -F, '{ x = \$4 - \$6; if (x < 0) x = -x; if (x > 1e-5) bad = 1 } END { exit bad }'"
 check "report.md: a table of 13 claims, each with a verdict" \
@@ -41,7 +74,7 @@ check "--report-only rebuilds the same report from the CSVs" \
       "cp $d/report.md $s/report.before && $B/demo --report-only --quick --out $d > /dev/null && cmp -s $d/report.md $s/report.before"
 check "a second run with the same seed writes identical files" \
       "$B/demo --quick --seed 3 --out $s/demo2 > /dev/null 2>&1 &&
-       for f in probes.csv winrate.csv greedy.csv decomposition.csv influence.csv toy.csv samples.csv report.md fig_main.svg data/pretrain.txt base/model.safetensors; do
+       for f in probes.csv winrate.csv greedy.csv decomposition.csv decomposition_obs.csv regime.csv pairs.csv terms.csv answers.csv claims.csv influence.csv toy.csv samples.csv report.md fig_main.svg data/pretrain.txt base/model.safetensors; do
            cmp -s $d/\$f $s/demo2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
 check "a bad argument gives a usage line and exit 2" "$B/demo --bogus > /dev/null 2>&1; [ \$? -eq 2 ]"
 echo "$pass passed, $fail failed"

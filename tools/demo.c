@@ -46,7 +46,8 @@ typedef struct {
     double sft_lr;
     int dpo_steps, dpo_batch;                  /* DPO (each of the three runs)     */
     double dpo_lr, beta;
-    int eval_sft, eval_dpo;                    /* evaluate every N steps           */
+    int eval_sft, eval_dpo;                    /* evaluate the probes every N steps */
+    int eval_answers;                          /* the held-out answers every N DPO steps */
     int n_train;                               /* training questions (derived)     */
     int n_influence;                           /* observed responses for influence */
 } settings;
@@ -56,19 +57,19 @@ static settings settings_for(int quick) {
     memset(&s, 0, sizeof s);
     s.quick = quick;
     if (!quick) {
-        s.n_ent = 16; s.holdout_every = 4; s.reps = 4; s.n_probes = 8;
-        s.L = 4; s.C = 128; s.NH = 4; s.T = 64; s.B = 16;
-        s.pre_steps = 800; s.pre_batch = 16; s.pre_lr = 3e-3;
-        s.sft_steps = 36; s.sft_batch = 16; s.sft_lr = 1e-3;
-        s.dpo_steps = 240; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
-        s.eval_sft = 6; s.eval_dpo = 12;
+        s.n_ent = 52; s.holdout_every = 2; s.reps = 3; s.n_probes = 16;
+        s.L = 4; s.C = 128; s.NH = 4; s.T = 80; s.B = 16;
+        s.pre_steps = 900; s.pre_batch = 16; s.pre_lr = 3e-3;
+        s.sft_steps = 40; s.sft_batch = 16; s.sft_lr = 5e-4;
+        s.dpo_steps = 200; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
+        s.eval_sft = 5; s.eval_dpo = 10; s.eval_answers = 50;
     } else {
         s.n_ent = 4; s.holdout_every = 4; s.reps = 2; s.n_probes = 3;
-        s.L = 1; s.C = 32; s.NH = 2; s.T = 64; s.B = 8;
+        s.L = 1; s.C = 32; s.NH = 2; s.T = 80; s.B = 8;
         s.pre_steps = 40; s.pre_batch = 8; s.pre_lr = 3e-3;
         s.sft_steps = 8; s.sft_batch = 8; s.sft_lr = 1e-3;
         s.dpo_steps = 12; s.dpo_batch = 4; s.dpo_lr = 3e-5; s.beta = 0.1;
-        s.eval_sft = 4; s.eval_dpo = 4;
+        s.eval_sft = 4; s.eval_dpo = 4; s.eval_answers = 4;
     }
     return s;
 }
@@ -133,7 +134,10 @@ typedef struct {
     ld_model m;
     ld_dataset sft, pref, held, probes;
     ld_float *theta_base, *theta_sft, *theta_ext;
-    FILE *f_probes, *f_win, *f_greedy, *f_decomp;
+    FILE *f_probes, *f_win, *f_greedy, *f_decomp, *f_decomp_obs, *f_answers, *f_terms;
+    ld_model ref;                  /* the DPO reference, for the per-step terms */
+    int pair_buf[2][256];          /* the first training pair's χ⁺ and χ⁻ (and the first probe's) */
+    ld_seq pair_seq[2];
     char last_greedy[5][3][W_TXT]; /* a few held-out greedy answers at the end of each phase */
 } demo;
 
@@ -165,7 +169,7 @@ static int repetitive(const char *txt, int ended) {
 /* Scores the probes (mean log π per type) and the greedy answers to the
    held-out questions (win rate, repetition), and writes the CSV rows. */
 static double t_eval, t_dyn;
-static void evaluate(demo *d, int phase, long step) {
+static void evaluate(demo *d, int phase, long step, int answers) {
     double t0 = now_s();
     ld_model *m = &d->m;
     ld_probe_result pr;
@@ -173,6 +177,8 @@ static void evaluate(demo *d, int phase, long step) {
     for (int t = 0; t < pr.n_types; t++)
         if (!isnan(pr.mean[t])) fprintf(d->f_probes, "%s,%ld,%s,%.6f\n", PHASES[phase], step, pr.types[t], pr.mean[t]);
     ld_probe_result_free(&pr);
+    fflush(d->f_probes);
+    if (!answers) { t_eval += now_s() - t0; return; }
     /* held-out questions: greedy answers, judged */
     int held[W_MAX_Q], nh = 0, right = 0, rep = 0, B = m->B, T = m->T;
     for (int q = 0; q < d->w.n_q; q++) if (d->w.heldout[q]) held[nh++] = q;
@@ -190,35 +196,39 @@ static void evaluate(demo *d, int phase, long step) {
             const int *o = out + (size_t)b * T;
             int ended = o[olen[b] - 1] == m->cfg.eos_token;
             ld_detokenize(&m->cfg, o + ps[b].len, olen[b] - ps[b].len, txt, sizeof txt);
-            right += world_judge(&d->w, held[i0 + b], txt);
-            rep += repetitive(txt, ended);
+            int ok = world_judge(&d->w, held[i0 + b], txt), rp = repetitive(txt, ended);
+            right += ok;
+            rep += rp;
+            for (char *c = txt; *c; c++) if (*c == '"' || *c == '\n' || *c == '\r') *c = '\'';
+            fprintf(d->f_answers, "%s,%ld,%d,%d,%d,\"%s\"\n", PHASES[phase], step, held[i0 + b], ok, rp, txt);
             if (i0 + b < 3) { memcpy(d->last_greedy[phase][i0 + b], txt, W_TXT - 1); d->last_greedy[phase][i0 + b][W_TXT - 1] = 0; }
         }
     }
     free(pbuf); free(out);
     fprintf(d->f_win, "%s,%ld,%.6f\n", PHASES[phase], step, nh ? (double)right / nh : NAN);
     fprintf(d->f_greedy, "%s,%ld,%.6f\n", PHASES[phase], step, nh ? (double)rep / nh : NAN);
-    fflush(d->f_probes); fflush(d->f_win); fflush(d->f_greedy);
+    fflush(d->f_win); fflush(d->f_greedy); fflush(d->f_answers);
     t_eval += now_s() - t0;
 }
 
 /* The observed sequences of the decomposition: every probe response. */
-typedef struct { int n, *type; ld_seq *seq; int *buf; } observed;
+typedef struct { int n, *type, *example; ld_seq *seq; int *buf; } observed;
 
 static void observed_probes(demo *d, observed *o) {
     const ld_dataset *p = &d->probes;
     int T = d->m.T, cap = p->n * p->n_fields;
     o->seq = (ld_seq *)malloc(sizeof(ld_seq) * cap);
     o->type = (int *)malloc(sizeof(int) * cap);
+    o->example = (int *)malloc(sizeof(int) * cap);
     o->buf = (int *)malloc(sizeof(int) * (size_t)cap * T);
     o->n = 0;
     for (int i = 0; i < p->n; i++)
         for (int f = 1; f < p->n_fields; f++)
             if (ld_dataset_seq(p, i, f, T, 0, &d->m.cfg, o->buf + (size_t)o->n * T, &o->seq[o->n]) == LD_OK)
-                o->type[o->n++] = f;
+                { o->type[o->n] = f; o->example[o->n++] = i; }
 }
 
-static void observed_free(observed *o) { free(o->seq); free(o->type); free(o->buf); }
+static void observed_free(observed *o) { free(o->seq); free(o->type); free(o->example); free(o->buf); }
 
 /* One step analysed and undone: mean predicted and measured Δ log π per probe type. */
 static void decompose(demo *d, ld_trainer *tr, int phase, observed *o) {
@@ -232,8 +242,58 @@ static void decompose(demo *d, ld_trainer *tr, int phase, observed *o) {
         if (c) fprintf(d->f_decomp, "%s,%ld,%s,%.6g,%.6g,%.6g,%.6g\n", PHASES[phase], tr->step, d->probes.fields[f],
                        p / c, me / c, ch / c, rj / c);
     }
-    fflush(d->f_decomp);
+    for (int i = 0; i < o->n; i++)
+        fprintf(d->f_decomp_obs, "%s,%ld,%s,%d,%.6g,%.9g,%.9g\n", PHASES[phase], tr->step, d->probes.fields[o->type[i]], o->example[i],
+                r.logp[i], r.pred[i], r.meas[i]);
+    fflush(d->f_decomp); fflush(d->f_decomp_obs);
     ld_dyn_report_free(&r);
+}
+
+
+/* log π(y|x) of column `field` of every example of ds, into out (ds->n),
+   and, if tok is given, per-response-token figures summed over the
+   examples: tok[0] tokens, tok[1] Σ log π(y⁺_m), tok[2] Σ log max_v π_m
+   (the teacher-forced argmax y*), tok[3] positions where y_m is the argmax. */
+static void seq_logps(demo *d, const ld_dataset *ds, const char *field, double *out, double *tok) {
+    ld_model *m = &d->m;
+    int B = m->B, T = m->T, fi = ld_dataset_field(ds, field), V = m->cfg.vocab_size;
+    int *buf = (int *)malloc(sizeof(int) * (size_t)B * T);
+    ld_seq sq[64];
+    if (tok) tok[0] = tok[1] = tok[2] = tok[3] = 0;
+    for (int i0 = 0; i0 < ds->n; i0 += B) {
+        int nb = ds->n - i0 < B ? ds->n - i0 : B;
+        for (int b = 0; b < nb; b++) TRY(ld_dataset_seq(ds, i0 + b, fi, T, 0, &m->cfg, buf + (size_t)b * T, &sq[b]));
+        TRY(ld_forward(m, sq, nb));
+        for (int b = 0; b < nb; b++) {
+            ld_row r;
+            memset(&r, 0, sizeof r);
+            TRY(ld_forward_row(m, b, &r));
+            out[i0 + b] = r.seq_logp;
+            if (!tok) continue;
+            for (int t = r.prompt_len - 1; t < r.len - 1; t++) {
+                const ld_float *pi = r.probs + (size_t)t * V;
+                int am = 0;
+                for (int v = 1; v < V; v++) if (pi[v] > pi[am]) am = v;
+                tok[0] += 1; tok[1] += r.tok_logp[t]; tok[2] += log((double)pi[am]); tok[3] += am == r.tokens[t + 1];
+            }
+        }
+    }
+    free(buf);
+}
+
+/* The regime: per-token log π of y⁺, of y* and of y⁻ over the training
+   pairs, and the share of y⁺'s positions where y⁺ is the argmax. */
+static void regime(demo *d, FILE *f, const char *model) {
+    int n = d->pref.n;
+    double *lp = (double *)malloc(sizeof(double) * n), tc[4], tr[4], sc = 0, sr = 0;
+    seq_logps(d, &d->pref, "chosen", lp, tc);
+    for (int i = 0; i < n; i++) sc += lp[i];
+    seq_logps(d, &d->pref, "rejected", lp, tr);
+    for (int i = 0; i < n; i++) sr += lp[i];
+    fprintf(f, "%s,%d,%.3f,%.6f,%.6f,%.6f,%.3f,%.6f,%.4f,%.4f,%.4f\n", model, n, tc[0] / n, tc[1] / tc[0], tc[2] / tc[0], tc[3] / tc[0],
+            tr[0] / n, tr[1] / tr[0], sc / n, tc[2] / n, sr / n);
+    fflush(f);
+    free(lp);
 }
 
 /* ------------------------------------------------------------- the runs */
@@ -290,6 +350,25 @@ static void pretrain(demo *d) {
     free(tok); free(txt);
 }
 
+/* The three terms of Prop. 1, one by one (ld_dyn_terms_sft / _pair), for a
+   plain-SGD step at this step's η on the first training pair (SFT: its y⁺,
+   and under extend its y⁻ too), observed on that pair's y⁺ and y⁻:
+   ‖A‖_F, ‖G‖ (and its parts through y⁺ and y⁻), ‖K·G‖ and their result. */
+static void terms(demo *d, int phase, long step, double eta, int pref, int both) {
+    for (int o = 0; o < 2; o++) {
+        ld_dyn_terms t;
+        if (pref) {
+            ld_pref_opts po = {0};
+            po.kind = LD_DPO; po.beta = d->s.beta;
+            TRY(ld_dyn_terms_pair(&d->m, &d->ref, &d->pair_seq[o], &d->pair_seq[0], &d->pair_seq[1], &po, eta, &t, NULL));
+        } else
+            TRY(ld_dyn_terms_sft(&d->m, &d->pair_seq[o], d->pair_seq, both ? 2 : 1, LD_NORM_TOKEN_MEAN, eta, &t, NULL));
+        fprintf(d->f_terms, "%s,%ld,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", PHASES[phase], step, o ? "rejected" : "chosen", eta,
+                t.A_frob, t.G_norm, t.G_norm_chosen, t.G_norm_rejected, t.KG_norm, t.pred);
+    }
+    fflush(d->f_terms);
+}
+
 /* An SFT run from the current θ on the given columns, with evaluations.
    influence: accumulate (example × observed) shares on these observed (or NULL). */
 static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, const char *f2, int batch,
@@ -305,9 +384,10 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
     tc.seed = s->seed * 11 + (uint64_t)phase;
     ld_trainer tr;
     TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));
-    evaluate(d, phase, 0);
+    evaluate(d, phase, 0, 1);
+    terms(d, phase, 0, ld_trainer_lr(&tr, 0), 0, f2 != NULL);
     while (!ld_trainer_done(&tr)) {
-        if (decomp && (tr.step == 0 || tr.step == s->sft_steps / 2)) decompose(d, &tr, phase, decomp);
+        if (decomp && (tr.step == 0 || tr.step == s->sft_steps / 3 || tr.step == 2 * s->sft_steps / 3)) decompose(d, &tr, phase, decomp);
         if (inf) {
             double t0 = now_s();
             ld_dyn_report r;
@@ -319,7 +399,10 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
             TRY(ld_trainer_step(&tr));
         work_done += tr.n_rows;
         /* early steps move the most: evaluate steps 1-4, then every eval_sft */
-        if (tr.step <= 4 || tr.step % s->eval_sft == 0 || ld_trainer_done(&tr)) evaluate(d, phase, tr.step);
+        if (tr.step <= 4 || tr.step % s->eval_sft == 0 || ld_trainer_done(&tr)) {
+            evaluate(d, phase, tr.step, ld_trainer_done(&tr) || tr.step == s->sft_steps / 2);
+            terms(d, phase, tr.step, ld_trainer_lr(&tr, tr.step < s->sft_steps ? tr.step : s->sft_steps - 1), 0, f2 != NULL);
+        }
     }
     progress(PHASES[phase], "%ld steps, loss %.4f", tr.step, tr.loss);
     ld_trainer_free(&tr);
@@ -337,12 +420,20 @@ static void run_dpo(demo *d, int phase, const ld_dataset *ds, observed *decomp) 
     tc.batch = s->dpo_batch; tc.max_steps = s->dpo_steps; tc.seed = s->seed * 13 + (uint64_t)phase;
     ld_trainer tr;
     TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));   /* reference: the starting model */
-    evaluate(d, phase, 0);
+    memcpy(d->ref.theta, d->m.theta, sizeof(ld_float) * d->m.P);   /* the same, for the terms */
+    ld_params_changed(&d->ref);
+    evaluate(d, phase, 0, 1);
+    terms(d, phase, 0, s->dpo_lr, 1, 1);
+    long at = 4L * ((s->n_train + s->dpo_batch - 1) / s->dpo_batch);   /* 4 epochs, where the paper compares */
     while (!ld_trainer_done(&tr)) {
         if (decomp && (tr.step == 0 || tr.step == s->dpo_steps / 2 || tr.step == s->dpo_steps - 1)) decompose(d, &tr, phase, decomp);
         TRY(ld_trainer_step(&tr));
         work_done += tr.n_rows;
-        if (tr.step <= 4 || tr.step % s->eval_dpo == 0 || ld_trainer_done(&tr)) evaluate(d, phase, tr.step);
+        int ans = tr.step == at || tr.step % s->eval_answers == 0 || ld_trainer_done(&tr);
+        if (tr.step <= 4 || tr.step % s->eval_dpo == 0 || ans) {
+            evaluate(d, phase, tr.step, ans);
+            terms(d, phase, tr.step, s->dpo_lr, 1, 1);
+        }
         if (tr.step % (s->dpo_steps / 3 > 0 ? s->dpo_steps / 3 : 1) == 0 && !ld_trainer_done(&tr))
             progress(PHASES[phase], "step %4ld/%d  loss %.4f  rewards/margins %+.3f  logps/chosen %.2f  logps/rejected %.2f", tr.step,
                      s->dpo_steps, tr.loss, tr.metrics.rewards_margins, tr.metrics.logps_chosen, tr.metrics.logps_rejected);
@@ -368,11 +459,11 @@ static char *onpolicy_pairs(demo *d, int *n_sampled) {
     int pbuf[256], gen[256], glen;
     *n_sampled = 0;
     for (int i = 0; i < n; i++) {
-        int q = train[i], e = d->w.q_ent[q], a = d->w.q_attr[q];
+        int q = train[i];
         char qtxt[W_TXT], chosen[W_TXT], rejected[W_TXT + 64];
         world_question(&d->w, q, qtxt);
-        world_say(e, a, d->w.value[e][a], 0, chosen);
-        world_say(e, a, d->w.wrong[q][0], 2, rejected);
+        world_chosen(&d->w, q, chosen);
+        world_rejected(&d->w, q, rejected);
         int np = prompt_tokens(d, q, pbuf);
         ld_seq ps = { pbuf, np, np };
         for (int tries = 0; tries < 8; tries++) {
@@ -421,6 +512,67 @@ static void toy(demo *d) {
 /* -------------------------------------------------------------- the report */
 #include "demo_report.h"
 
+/* The per-seed table: DIR/seed-N/claims.csv for each seed of the list
+   ("1-5" or "1,3,4"), written as DIR/seeds_table.md and .csv. */
+static int parse_seeds(const char *list, int *seeds) {
+    int ns = 0, a, b;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *t = strtok(buf, ","); t && ns < 64; t = strtok(NULL, ","))
+        if (sscanf(t, "%d-%d", &a, &b) == 2) for (int x = a; x <= b && ns < 64; x++) seeds[ns++] = x;
+        else if (sscanf(t, "%d", &a) == 1) seeds[ns++] = a;
+    return ns;
+}
+
+static int seeds_table(const char *dir, const char *list) {
+    int seeds[64], ns = parse_seeds(list, seeds);
+    if (!ns) { fprintf(stderr, "demo: no seeds in \"%s\"\n", list); return 2; }
+    int ok[64][16], nc = 0;
+    char claim[16][64];
+    for (int i = 0; i < ns; i++) {
+        char p[1200], line[1024];
+        snprintf(p, sizeof p, "%s/seed-%d/claims.csv", dir, seeds[i]);
+        FILE *f = fopen(p, "r");
+        for (int k = 0; k < 16; k++) ok[i][k] = -1;
+        if (!f) continue;
+        if (fgets(line, sizeof line, f))
+            while (fgets(line, sizeof line, f)) {
+                int k, v;
+                if (sscanf(line, "%d,%d", &k, &v) == 2 && k >= 1 && k <= 16) { ok[i][k - 1] = v; if (k > nc) nc = k; snprintf(claim[k - 1], 64, "%d", k); }
+            }
+        fclose(f);
+    }
+    char p[1200];
+    snprintf(p, sizeof p, "%s/seeds_table.csv", dir);
+    FILE *c = fopen(p, "w");
+    snprintf(p, sizeof p, "%s/seeds_table.md", dir);
+    FILE *m = fopen(p, "w");
+    if (!c || !m) { fprintf(stderr, "demo: cannot write the seeds table in %s\n", dir); if (c) fclose(c); if (m) fclose(m); return 1; }
+    fprintf(c, "claim");
+    fprintf(m, "| claim |");
+    for (int i = 0; i < ns; i++) { fprintf(c, ",seed_%d", seeds[i]); fprintf(m, " seed %d |", seeds[i]); }
+    fprintf(c, ",reproduced,seeds\n");
+    fprintf(m, " reproduced |\n|---|");
+    for (int i = 0; i <= ns; i++) fprintf(m, "---|");
+    fprintf(m, "\n");
+    for (int k = 0; k < nc; k++) {
+        int y = 0, n = 0;
+        fprintf(c, "%d", k + 1);
+        fprintf(m, "| %d |", k + 1);
+        for (int i = 0; i < ns; i++) {
+            fprintf(c, ",%d", ok[i][k]);
+            fprintf(m, " %s |", ok[i][k] < 0 ? "(no run)" : ok[i][k] ? "yes" : "**no**");
+            y += ok[i][k] == 1; n += ok[i][k] >= 0;
+        }
+        fprintf(c, ",%d,%d\n", y, n);
+        fprintf(m, " %d of %d |\n", y, n);
+    }
+    fclose(c); fclose(m);
+    printf("wrote %s/seeds_table.md and .csv (%d seeds, %d claims)\n", dir, ns, nc);
+    (void)claim;
+    return 0;
+}
+
 /* ----------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
@@ -442,10 +594,16 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--beta") && i + 1 < argc) ov_beta = atof(argv[++i]);
         else if (!strcmp(argv[i], "--base") && i + 1 < argc) base_dir = argv[++i];
         else if (!strcmp(argv[i], "--report-only")) report_only = 1;
+        else if (!strcmp(argv[i], "--seeds-table") && i + 2 < argc) return seeds_table(argv[i + 1], argv[i + 2]);
+        else if (!strcmp(argv[i], "--list-seeds") && i + 1 < argc) {
+            int sd[64], ns = parse_seeds(argv[i + 1], sd);
+            for (int k = 0; k < ns; k++) printf("%d\n", sd[k]);
+            return ns ? 0 : 2;
+        }
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else {
-            fprintf(stderr, "usage: demo [--quick] [--seed N] [--out DIR] [--report-only]\n"
+            fprintf(stderr, "usage: demo [--quick] [--seed N] [--out DIR] [--report-only] | --seeds-table DIR 1-5\n"
                             "            [--pre-steps N --pre-lr X --sft-steps N --sft-lr X --dpo-steps N --dpo-lr X --beta X --base DIR]\n"
                             "  reproduces the findings of Ren & Sutherland in miniature; writes CSVs, SVG figures\n"
                             "  and report.md into DIR (default out/demo; out/demo-quick with --quick)\n");
@@ -479,9 +637,9 @@ int main(int argc, char **argv) {
     {
         FILE *f = open_out(s, "run.csv", "key,value");
         fprintf(f, "seed,%llu\nquick,%d\nlayers,%d\nchannels,%d\npeople,%d\ntrain_questions,%d\nsft_steps,%d\ndpo_steps,%d\n"
-                   "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\n",
+                   "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\nheld_questions,%d\nprobe_questions,%d\n",
                 (unsigned long long)s->seed, s->quick, s->L, s->C, s->n_ent, s->n_train, s->sft_steps, s->dpo_steps,
-                s->dpo_batch, s->dpo_lr, s->beta);
+                s->dpo_batch, s->dpo_lr, s->beta, s->n_ent * W_ATTRS - s->n_train, s->n_probes);
         fclose(f);
     }
 
@@ -490,7 +648,8 @@ int main(int argc, char **argv) {
     if (world_write(&d->w, p, s->reps, s->n_probes)) die("cannot write the world's files into %s", p);
     ld_config cfg = {0};
     cfg.n_layer = s->L; cfg.n_embd = s->C; cfg.n_head = s->NH; cfg.context = s->T;
-    TRY(ld_model_init(&d->m, &cfg, s->B, s->T, LD_TRAIN, seed));
+    TRY(ld_model_init(&d->m, &cfg, s->B, s->T, LD_TRAIN | LD_JVP, seed));
+    TRY(ld_model_init(&d->ref, &cfg, 2, s->T, 0, seed));
     const char *names[4] = { "sft.jsonl", "pref.jsonl", "heldout.jsonl", "probes.jsonl" };
     ld_dataset *sets[4] = { &d->sft, &d->pref, &d->held, &d->probes };
     ld_data_kind kinds[4] = { LD_DATA_SFT, LD_DATA_PREF, LD_DATA_SFT, LD_DATA_PROBES };
@@ -498,7 +657,7 @@ int main(int argc, char **argv) {
         snprintf(p, sizeof p, "%s/data/%s", s->out, names[i]);
         TRY(ld_dataset_load(sets[i], p, &d->m.cfg, kinds[i], 0));
     }
-    int n_train = d->sft.n, n_held = d->held.n;
+    int n_train = d->pref.n, n_held = d->held.n;   /* questions (sft.jsonl holds W_SFT_PHR rows of each) */
     printf("demo%s, seed %llu: a village of %d people, %d facts (%d trained, %d held out); model %d layers × %d channels, %zu parameters; %d thread%s\n",
            quick ? " --quick" : "", (unsigned long long)seed, s->n_ent, d->w.n_q, n_train, n_held, s->L, s->C, d->m.P,
 #ifdef _OPENMP
@@ -528,13 +687,19 @@ int main(int argc, char **argv) {
     d->f_win = open_out(s, "winrate.csv", "phase,step,winrate");
     d->f_greedy = open_out(s, "greedy.csv", "phase,step,repetition");
     d->f_decomp = open_out(s, "decomposition.csv", "phase,step,type,predicted,measured,via_chosen,via_rejected");
+    d->f_decomp_obs = open_out(s, "decomposition_obs.csv", "phase,step,type,example,logp,predicted,measured");
+    d->f_answers = open_out(s, "answers.csv", "phase,step,question,right,repetitive,answer");
+    d->f_terms = open_out(s, "terms.csv", "phase,step,observed,eta,A_frob,G_norm,G_norm_chosen,G_norm_rejected,KG_norm,predicted");
+    for (int k = 0; k < 2; k++)   /* the first training pair (the first probe question's) */
+        TRY(ld_dataset_seq(&d->pref, 0, 1 + k, s->T, 0, &d->m.cfg, d->pair_buf[k], &d->pair_seq[k]));
     observed dec, infl;
     observed_probes(d, &dec);
     /* influence: the chosen answers of the probe questions and the held-out answers */
     {
-        int T = d->m.T, n = 0, cap = d->probes.n + n_held;
+        int T = d->m.T, n = 0, cap = d->probes.n + (n_held < 16 ? n_held : 16);
         infl.seq = (ld_seq *)malloc(sizeof(ld_seq) * cap);
         infl.type = (int *)malloc(sizeof(int) * cap);
+        infl.example = (int *)malloc(sizeof(int) * cap);
         infl.buf = (int *)malloc(sizeof(int) * (size_t)cap * T);
         int fc = ld_dataset_field(&d->probes, "chosen"), fh = ld_dataset_field(&d->held, "completion");
         for (int i = 0; i < d->probes.n; i++, n++) TRY(ld_dataset_seq(&d->probes, i, fc, T, 0, &d->m.cfg, infl.buf + (size_t)n * T, &infl.seq[n]));
@@ -542,7 +707,7 @@ int main(int argc, char **argv) {
         infl.n = n;
     }
     ld_influence inf;
-    TRY(ld_influence_init(&inf, n_train, infl.n));
+    TRY(ld_influence_init(&inf, d->sft.n, infl.n));
 
     /* 3. SFT on the chosen answers */
     run_sft(d, 0, &d->sft, "completion", NULL, s->sft_batch, &dec, &infl, &inf);
@@ -570,17 +735,79 @@ int main(int argc, char **argv) {
                 if (d->w.q_attr[q] != a) continue;
                 for (int oi = 0; oi < no; oi++) {
                     int o = ocol[oi], qo = o < d->w.n_probe_q ? d->w.probe_q[o] : held[o - d->w.n_probe_q];
+                    double sh = 0;   /* the question's SFT rows: one per phrasing */
+                    for (int k = 0; k < d->sft.n / n_train; k++) sh += inf.share[(size_t)(k * n_train + e) * infl.n + o];
                     fprintf(f, "%s/%s,%s/%s %s,%.6g,%.6g,%.6g\n", w_names[d->w.q_ent[q]], w_attr_names[a],
                             w_names[d->w.q_ent[qo]], w_attr_names[d->w.q_attr[qo]], o < d->w.n_probe_q ? "(trained)" : "(held out)",
-                            inf.share[(size_t)e * infl.n + o], inf.pred[o], inf.meas[o]);
+                            sh, inf.pred[o], inf.meas[o]);
                 }
             }
         fclose(f);
     }
+    {
+        FILE *f = open_out(s, "influence_total.csv", "observed,steps,predicted,measured");
+        for (int o = 0; o < infl.n; o++) fprintf(f, "%d,%ld,%.9g,%.9g\n", o, inf.steps, inf.pred[o], inf.meas[o]);
+        fclose(f);
+    }
     ld_influence_free(&inf);
+
+    /* the regime after SFT (and of the base model), and each pair's one-step
+       prediction of Δ log π(y⁺) from a DPO step on that pair alone */
+    FILE *freg = open_out(s, "regime.csv", "model,pairs,chosen_tokens,chosen_logp_per_token,argmax_logp_per_token,argmax_share,"
+                                          "rejected_tokens,rejected_logp_per_token,chosen_logp,argmax_logp,rejected_logp");
+    set_theta(d, d->theta_base);
+    ld_params_changed(&d->m);
+    regime(d, freg, "base");
+    set_theta(d, d->theta_sft);
+    ld_params_changed(&d->m);
+    regime(d, freg, "sft");
+    int n_pairs = d->pref.n;
+    double *pair_before = (double *)malloc(sizeof(double) * n_pairs), *pair_rej = (double *)malloc(sizeof(double) * n_pairs);
+    double *pair_pred = (double *)malloc(sizeof(double) * n_pairs), *pair_after = (double *)malloc(sizeof(double) * n_pairs);
+    double *pair_ches = (double *)malloc(sizeof(double) * n_pairs), *pair_lnches = (double *)malloc(sizeof(double) * n_pairs);
+    double *pair_ent = (double *)malloc(sizeof(double) * n_pairs);
+    seq_logps(d, &d->pref, "chosen", pair_before, NULL);
+    seq_logps(d, &d->pref, "rejected", pair_rej, NULL);
+    {
+        int train[W_MAX_Q];
+        world_train_questions(&d->w, train);
+        ld_train_config ptc = {0};
+        ptc.loss.kind = LD_DPO; ptc.loss.beta = s->beta; ptc.lr = 1e-3;
+        int fc = ld_dataset_field(&d->pref, "chosen"), fr = ld_dataset_field(&d->pref, "rejected"), bc[256], br[256];
+        for (int i = 0; i < n_pairs; i++) {   /* Razin et al.'s CHES, LN-CHES, and the gradient entanglement */
+            ld_seq sc, sr;
+            ld_dyn_entangle en;
+            TRY(ld_dataset_seq(&d->pref, i, fc, s->T, 0, &d->m.cfg, bc, &sc));
+            TRY(ld_dataset_seq(&d->pref, i, fr, s->T, 0, &d->m.cfg, br, &sr));
+            TRY(ld_dyn_ches(&d->m, &sc, &sr, &pair_ches[i], &pair_lnches[i]));
+            TRY(ld_dyn_entanglement(&d->m, &sc, &sr, &en));
+            pair_ent[i] = en.ratio;
+        }
+        for (int i = 0; i < n_pairs; i++) {
+            char qt[W_TXT], yc[W_TXT], yr[W_TXT];
+            world_question(&d->w, train[i], qt); world_chosen(&d->w, train[i], yc); world_rejected(&d->w, train[i], yr);
+            ld_dyn_report r;
+            TRY(ld_dyn_pair_step(&d->m, NULL, qt, yc, yr, &ptc, NULL, NULL, 0, &r));
+            pair_pred[i] = r.pred[0];
+            ld_dyn_report_free(&r);
+        }
+        work_done += 4.0 * n_pairs;
+    }
 
     /* 4. off-policy DPO from the SFT model */
     run_dpo(d, 1, &d->pref, &dec);
+    regime(d, freg, "dpo");
+    seq_logps(d, &d->pref, "chosen", pair_after, NULL);
+    {
+        FILE *f = open_out(s, "pairs.csv", "pair,question,chosen_logp,rejected_logp,predicted_one_step,measured_dpo,ches,ln_ches,entanglement");
+        int train[W_MAX_Q];
+        world_train_questions(&d->w, train);
+        for (int i = 0; i < n_pairs; i++)
+            fprintf(f, "%d,%d,%.6f,%.6f,%.9g,%.6f,%.9g,%.9g,%.9g\n", i, train[i], pair_before[i], pair_rej[i], pair_pred[i],
+                    pair_after[i] - pair_before[i], pair_ches[i], pair_lnches[i], pair_ent[i]);
+        fclose(f);
+    }
+    free(pair_before); free(pair_rej); free(pair_pred); free(pair_after); free(pair_ches); free(pair_lnches); free(pair_ent);
 
     /* 5. on-policy DPO: rejected answers sampled from the SFT model */
     set_theta(d, d->theta_sft);
@@ -593,18 +820,19 @@ int main(int argc, char **argv) {
     if (fo) { fputs(jl, fo); fclose(fo); }
     free(jl);
     progress("onpolicy", "%d of %d rejected answers sampled from the SFT model (judged wrong); the rest off-policy", n_sampled, n_train);
-    run_dpo(d, 2, &onp, NULL);
+    run_dpo(d, 2, &onp, &dec);
     ld_dataset_free(&onp);
 
     /* 6. extend: SFT on chosen and rejected (half the examples per step: the same rows), then DPO */
     set_theta(d, d->theta_base);
-    run_sft(d, 3, &d->pref, "chosen", "rejected", s->sft_batch / 2, NULL, NULL, NULL);
+    run_sft(d, 3, &d->pref, "chosen", "rejected", s->sft_batch / 2, &dec, NULL, NULL);
     d->theta_ext = copy_theta(d);
-    run_dpo(d, 4, &d->pref, NULL);
+    run_dpo(d, 4, &d->pref, &dec);
+    fclose(freg);
 
     /* 7. the toy */
     toy(d);
-    fclose(d->f_probes); fclose(d->f_win); fclose(d->f_greedy); fclose(d->f_decomp);
+    fclose(d->f_probes); fclose(d->f_win); fclose(d->f_greedy); fclose(d->f_decomp); fclose(d->f_decomp_obs); fclose(d->f_answers); fclose(d->f_terms);
     {
         FILE *f = open_out(s, "samples.csv", "phase,question,answer");
         int held[W_MAX_Q], nh = 0;
@@ -628,5 +856,6 @@ int main(int argc, char **argv) {
     free(d->theta_base); free(d->theta_sft); free(d->theta_ext);
     for (int i = 0; i < 4; i++) ld_dataset_free(sets[i]);
     ld_model_free(&d->m);
+    ld_model_free(&d->ref);
     return rc;
 }

@@ -158,11 +158,82 @@ static void fig_main(const settings *s, const table_t *pt, const table_t *wt) {
                titles, "mean log π(y|x)", sp, ns, NULL, NULL, 0);
 }
 
+/* ---- statistics ---- */
+
+/* Wilson's 95% interval of a rate k/n. */
+static void wilson(double rate, int n, double *lo, double *hi) {
+    if (n <= 0 || isnan(rate)) { *lo = *hi = NAN; return; }
+    double z = 1.959963984540054, zz = z * z / n, c = (rate + zz / 2) / (1 + zz);
+    double h = z * sqrt(rate * (1 - rate) / n + zz / (4.0 * n)) / (1 + zz);
+    *lo = c - h; *hi = c + h;
+}
+
+static double pearson(const double *x, const double *y, int n) {
+    double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0;
+    for (int i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
+    mx /= n; my /= n;
+    for (int i = 0; i < n; i++) { sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my); sxy += (x[i] - mx) * (y[i] - my); }
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+/* Ranks (1..n, ties averaged), for Spearman's ρ = Pearson's r of the ranks. */
+static void ranks_of(const double *x, int n, double *r) {
+    for (int i = 0; i < n; i++) {
+        int lt = 0, eq = 0;
+        for (int j = 0; j < n; j++) { lt += x[j] < x[i]; eq += x[j] == x[i]; }
+        r[i] = lt + (eq + 1) / 2.0;
+    }
+}
+static double spearman(const double *x, const double *y, int n) {
+    double *rx = (double *)malloc(sizeof(double) * (n ? n : 1)), *ry = (double *)malloc(sizeof(double) * (n ? n : 1));
+    ranks_of(x, n, rx); ranks_of(y, n, ry);
+    double r = pearson(rx, ry, n);
+    free(rx); free(ry);
+    return r;
+}
+
+/* Per phase, from decomposition_obs.csv: Σ|measured| / Σ|predicted| and the
+   correlation of predicted and measured over every probe response and
+   analysed step. Returns the phases found (≤ 5). */
+typedef struct { char phase[24]; int n; double ratio, corr; } decomp_fit;
+static int decomp_fits(const settings *s, decomp_fit *fit) {
+    static const char *const ph[5] = { "sft", "dpo", "onpolicy_dpo", "extend_sft", "extend_dpo" };
+    char p[1024], line[512];
+    snprintf(p, sizeof p, "%s/decomposition_obs.csv", s->out);
+    int nf = 0;
+    for (int k = 0; k < 5; k++) {
+        FILE *f = fopen(p, "r");
+        if (!f) return 0;
+        int n = 0, cap = 4096;
+        double *x = (double *)malloc(sizeof(double) * cap), *y = (double *)malloc(sizeof(double) * cap), sp = 0, sm = 0;
+        if (fgets(line, sizeof line, f))
+            while (fgets(line, sizeof line, f)) {
+                char a[24], ty[40];
+                long st;
+                int ex;
+                double lp, pr, me;
+                if (sscanf(line, "%23[^,],%ld,%39[^,],%d,%lf,%lf,%lf", a, &st, ty, &ex, &lp, &pr, &me) != 7 || strcmp(a, ph[k])) continue;
+                if (n == cap) { cap *= 2; x = (double *)realloc(x, sizeof(double) * cap); y = (double *)realloc(y, sizeof(double) * cap); }
+                x[n] = pr; y[n] = me; n++;
+                sp += fabs(pr); sm += fabs(me);
+            }
+        fclose(f);
+        if (n) {
+            snprintf(fit[nf].phase, sizeof fit[nf].phase, "%s", ph[k]);
+            fit[nf].n = n; fit[nf].ratio = sp > 0 ? sm / sp : NAN; fit[nf].corr = pearson(x, y, n);
+            nf++;
+        }
+        free(x); free(y);
+    }
+    return nf;
+}
+
 /* ---- the report ---- */
 
 typedef struct { const char *claim; char measured[256]; int ok; } claim_t;
 
 static int report(const settings *s_in) {
+    char q_dummy[1024];
     /* the settings of the run that wrote the CSVs (run.csv), over the defaults */
     settings run = *s_in, *s = &run;
     {
@@ -199,7 +270,7 @@ static int report(const settings *s_in) {
     fig_main(s, &pt, &wt);
 
     claim_t c[16];
-    int nc = 0;
+    int nc = 0, n_held = s->n_ent * W_ATTRS - s->n_train;   /* 95% intervals: Wilson's */
     double d;
     /* SFT */
     d = delta_of(&pt, "sft", "chosen");
@@ -247,9 +318,11 @@ static int report(const settings *s_in) {
     snprintf(c[nc].measured, 256, "Δ log π(y*) = %+.2f", d); c[nc++].ok = d > 0;
     {
         stats_t r = stats_of(&gt, "dpo", NULL);
+        double l0, h0, l1, h1;
+        wilson(r.first, n_held, &l0, &h0); wilson(r.last, n_held, &l1, &h1);
         c[nc].claim = "Long DPO degenerates: greedy answers repeat themselves";
-        snprintf(c[nc].measured, 256, "repetitive greedy answers on held-out questions: %.0f%% at the start of DPO, %.0f%% at the end",
-                 100 * r.first, 100 * r.last);
+        snprintf(c[nc].measured, 256, "repetitive greedy answers on %d held-out questions: %.0f%% [%.0f, %.0f] at the start of DPO, %.0f%% [%.0f, %.0f] at the end",
+                 n_held, 100 * r.first, 100 * l0, 100 * h0, 100 * r.last, 100 * l1, 100 * h1);
         c[nc++].ok = r.last > r.first;
     }
     /* the squeeze, measured the same way for on-policy negatives and for
@@ -279,7 +352,10 @@ static int report(const settings *s_in) {
         for (int i = 0; i < nb; i++) if ((long)xb[i] == at) wb = yb[i];
         for (int i = 0; i < ne; i++) if ((long)xe[i] == at) we = ye[i];
         c[nc].claim = "Extend gives better answers than SFT-on-y⁺-then-DPO at matched compute, after 4 DPO epochs (the paper: win rate 0.69)";
-        snprintf(c[nc].measured, 256, "held-out answers judged right at DPO step %ld: baseline %.0f%%, extend %.0f%%", at, 100 * wb, 100 * we);
+        double l0, h0, l1, h1;
+        wilson(wb, n_held, &l0, &h0); wilson(we, n_held, &l1, &h1);
+        snprintf(c[nc].measured, 256, "%d held-out answers judged right at DPO step %ld: baseline %.0f%% [%.0f, %.0f], extend %.0f%% [%.0f, %.0f]",
+                 n_held, at, 100 * wb, 100 * l0, 100 * h0, 100 * we, 100 * l1, 100 * h1);
         c[nc++].ok = we > wb;
     }
     /* toy */
@@ -416,6 +492,104 @@ static int report(const settings *s_in) {
     fprintf(f, "## The paper's claims, measured here\n\n| # | claim (Ren & Sutherland) | measured here | verdict |\n|---|---|---|---|\n");
     for (int i = 0; i < nc; i++)
         fprintf(f, "| %d | %s | %s | %s |\n", i + 1, c[i].claim, c[i].measured, c[i].ok ? "reproduced" : "**not reproduced**");
+    {
+        char q[1024];
+        snprintf(q, sizeof q, "%s/claims.csv", s->out);
+        FILE *g = fopen(q, "w");
+        if (g) {
+            fprintf(g, "claim,reproduced,measured\n");
+            for (int i = 0; i < nc; i++) fprintf(g, "%d,%d,\"%s\"\n", i + 1, c[i].ok, c[i].measured);
+            fclose(g);
+        }
+    }
+    /* the regime */
+    {
+        char q[1024], line[512];
+        snprintf(q, sizeof q, "%s/regime.csv", s->out);
+        FILE *g = fopen(q, "r");
+        if (g && fgets(line, sizeof line, g)) {
+            fprintf(f, "\n## The regime\n\nOver the %d training pairs (the paper's Pythia-410M after SFT: log π(y⁺) ≈ −92 and log π(y*) ≈ −45 nats): "
+                       "log π per response token of y⁺, of the teacher-forced argmax y* along y⁺ and of y⁻, the share of y⁺'s positions "
+                       "where y⁺ is the argmax, and the means per response (nats).\n\n"
+                       "| model | tokens of y⁺ | log π(y⁺)/token | log π(y*)/token | y⁺ = argmax | log π(y⁻)/token | log π(y⁺) | log π(y*) | log π(y⁻) |\n"
+                       "|---|---|---|---|---|---|---|---|---|\n", s->n_train);
+            while (fgets(line, sizeof line, g)) {
+                char mo[24];
+                int np;
+                double tc, lc, la, sh, tr, lr, sc, sa, sr;
+                if (sscanf(line, "%23[^,],%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", mo, &np, &tc, &lc, &la, &sh, &tr, &lr, &sc, &sa, &sr) == 11)
+                    fprintf(f, "| %s | %.1f | %.3f | %.3f | %.0f%% | %.3f | %.2f | %.2f | %.2f |\n", !strcmp(mo, "sft") ? "after SFT" :
+                            !strcmp(mo, "dpo") ? "after off-policy DPO" : "base", tc, lc, la, 100 * sh, lr, sc, sa, sr);
+            }
+            fclose(g);
+        }
+    }
+    /* the decomposition, fitted */
+    {
+        decomp_fit fit[5];
+        int nf = decomp_fits(s, fit);
+        if (nf) {
+            fprintf(f, "\n## The decomposition explains the run\n\nAt three steps of each phase, each probe response's predicted change "
+                       "⟨∇θ log π, Δθ⟩ (Δθ the step the optimizer actually takes; the paper's −η·A·K·G) against the measured one, "
+                       "per response (`decomposition_obs.csv`). The aim: Σ|measured| / Σ|predicted| in [0.8, 1.25] and correlation ≥ 0.95.\n\n"
+                       "| phase | points | Σ\\|measured\\| / Σ\\|predicted\\| | correlation | holds |\n|---|---|---|---|---|\n");
+            char q[1024];
+            snprintf(q, sizeof q, "%s/decomposition_summary.csv", s->out);
+            FILE *g = fopen(q, "w");
+            if (g) fprintf(g, "phase,points,ratio,correlation,holds\n");
+            for (int i = 0; i < nf; i++) {
+                int ok = fit[i].ratio >= 0.8 && fit[i].ratio <= 1.25 && fit[i].corr >= 0.95;
+                fprintf(f, "| %s | %d | %.3f | %.4f | %s |\n", fit[i].phase, fit[i].n, fit[i].ratio, fit[i].corr, ok ? "yes" : "**no**");
+                if (g) fprintf(g, "%s,%d,%.6f,%.6f,%d\n", fit[i].phase, fit[i].n, fit[i].ratio, fit[i].corr, ok);
+            }
+            if (g) fclose(g);
+        }
+        snprintf(q_dummy, sizeof q_dummy, "%s/influence_total.csv", s->out);
+        FILE *g = fopen(q_dummy, "r");
+        char line[256];
+        if (g && fgets(line, sizeof line, g)) {
+            double sp = 0, sm = 0, pr, me;
+            int o, n = 0;
+            long st;
+            while (fgets(line, sizeof line, g)) if (sscanf(line, "%d,%ld,%lf,%lf", &o, &st, &pr, &me) == 4) { sp += pr; sm += me; n++; }
+            fclose(g);
+            fprintf(f, "\nAccumulated influence over SFT (every step, %d observed responses): predicted total Σ_steps Σ_o ⟨∇θ log π_o, Δθ⟩ = %+.2f "
+                       "against the measured total %+.2f nats (predicted / measured = %.3f; the aim: within 25%%).\n", n, sp, sm, sm != 0 ? sp / sm : NAN);
+        }
+    }
+    /* the pairs */
+    {
+        char q[1024], line[512];
+        snprintf(q, sizeof q, "%s/pairs.csv", s->out);
+        FILE *g = fopen(q, "r");
+        if (g && fgets(line, sizeof line, g)) {
+            double pr[W_MAX_Q], fall[W_MAX_Q], ch[W_MAX_Q], ln[W_MAX_Q], en[W_MAX_Q];
+            int n = 0;
+            while (fgets(line, sizeof line, g) && n < W_MAX_Q) {
+                int i, qq;
+                double lc, lr, a, b, c1, c2, c3;
+                if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &i, &qq, &lc, &lr, &a, &b, &c1, &c2, &c3) == 9) {
+                    pr[n] = -a; fall[n] = -b; ch[n] = c1; ln[n] = c2; en[n] = c3; n++;
+                }
+            }
+            fclose(g);
+            double r0 = spearman(pr, fall, n), r1 = spearman(ch, fall, n), r2 = spearman(ln, fall, n), r3 = spearman(en, fall, n);
+            fprintf(f, "\n## Which pairs lose y⁺\n\nPer training pair, before DPO (the SFT model), four predictors of how far log π(y⁺) falls "
+                       "over the whole off-policy DPO run (`pairs.csv`), by Spearman's rank correlation with that fall over %d pairs "
+                       "(positive: the predictor ranks the pairs as they fall):\n\n| predictor | Spearman ρ with the fall of log π(y⁺) |\n|---|---|\n"
+                       "| the exact one-step prediction −Δ log π(y⁺) of a DPO step on the pair alone (`ld_dyn_pair_step`) | %+.3f |\n"
+                       "| CHES = ⟨Σh⁺, Σh⁻⟩ − ‖Σh⁺‖² (Razin et al.; `ld_dyn_ches`) | %+.3f |\n"
+                       "| length-normalised CHES | %+.3f |\n"
+                       "| gradient entanglement ⟨∇log π(y⁺), ∇log π(y⁻)⟩ / ‖∇log π(y⁺)‖² (`ld_dyn_entanglement`) | %+.3f |\n\n"
+                       "The three terms of one step, ‖A‖_F, ‖G‖ and ‖K·G‖ (the eNTK between the update and the observed sequences "
+                       "applied to G), are in `terms.csv` at every evaluated step of every phase, for a plain-SGD step on the first "
+                       "training pair observed on its y⁺ and y⁻.\n", n, r0, r1, r2, r3);
+            char q2[1024];
+            snprintf(q2, sizeof q2, "%s/pairs_summary.csv", s->out);
+            FILE *h = fopen(q2, "w");
+            if (h) { fprintf(h, "predictor,spearman_with_fall\none_step,%.6f\nches,%.6f\nln_ches,%.6f\nentanglement,%.6f\n", r0, r1, r2, r3); fclose(h); }
+        }
+    }
     fprintf(f, "\n## Figures\n\n");
     fprintf(f, "- `fig_sft.svg`: every probe type during SFT (the paper's Figure 3 in miniature).\n"
                "- `fig_dpo.svg`: every probe type during DPO, off-policy (solid) and on-policy (dashed) negatives (Figures 4 and 5).\n"

@@ -2,27 +2,32 @@
 
    A village of people, each with four attributes (what they eat, the colour
    they like, the town they live in, their pet). Every fact can be said in
-   several ways, so the paper's probe types are all well defined:
+   36 phrasings (an opener, one of three word orders, a closer: the grammar
+   of world_phrase), all valid, so that after SFT the trained answer is
+   likely but not memorised, and the teacher-forced argmax y* along it
+   takes another phrasing at some of its branch points, as in the paper's
+   regime. The paper's probe types are all well defined:
 
      question x_u        "Q: What does Ann eat? A:"
-     chosen      y⁺      " Ann eats figs."              the right answer
-     rejected    y⁻      " Ann eats oats, I think."     a wrong value, hedged
-     chosen_gptsemantic  " Figs are what Ann eats."     y⁺'s meaning, other words
-     chosen_gptformat    " Ann eats pears."             y⁺'s form, another meaning
-     reject_gptsemantic  " I think that Ann eats oats." y⁻'s meaning, other words
-     reject_gptformat    " Ann eats nuts, I think."     y⁻'s form, another meaning
+     chosen      y⁺      " Well, figs are what Ann eats."   a right answer (SFT's first phrasing)
+     rejected    y⁻      " Oh, Bob in lives Ashby, of course." another question's fact, wrong
+                                                             value, two words swapped: off-policy, in a valley
+     chosen_gptsemantic  " Ann likes to eat figs these days." y⁺'s meaning, a phrasing SFT never shows
+     chosen_gptformat    " Well, pears are what Ann eats."  y⁺'s form, another meaning
+     reject_gptsemantic  " Ashby where is Bob lives."       y⁻'s meaning, other words (same swap)
+     reject_gptformat    " Oh, Bob in lives Marlow, of course." y⁻'s form, another meaning
      irr_train           another training question's y⁺
      irr_test            a held-out question's y⁺
      irr_hum             a fluent sentence about the village, unrelated
      random_permute      the words of y⁺ shuffled
      random_nonhum       the words of an unrelated sentence shuffled
 
-   The base model reads every fact, in the canonical, the semantic and the
-   hedged form, in pretrain.txt (never as a question); SFT then teaches the
-   question-answer format on the training questions; the held-out questions
-   measure whether answers generalise. A rule judges an answer: it is right
-   when it names the true value of the attribute and no other value of it
-   (our stand-in for the paper's LLM judge).
+   The base model reads every fact, in phrasings drawn from the grammar, in
+   pretrain.txt (never as a question); SFT then teaches the question-answer
+   format on the training questions, three phrasings of each answer; the
+   held-out questions measure whether answers generalise. A rule judges an
+   answer: it is right when it names the true value of the attribute and no
+   other value of it (our stand-in for the paper's LLM judge).
 
    Plain C99, header-only (static functions), no dependency beyond libc. */
 #ifndef LD_WORLD_H
@@ -34,15 +39,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define W_MAX_ENT 32
+#define W_MAX_ENT 64
 #define W_ATTRS 4
 #define W_VALS 8
 #define W_MAX_Q (W_MAX_ENT * W_ATTRS)
 #define W_TXT 96
+#define W_PHR 36      /* phrasings of a fact (world_phrase) */
+#define W_SFT_PHR 3   /* phrasings of each training answer in sft.jsonl */
 
 static const char *const w_names[W_MAX_ENT] = {
     "Ann", "Bob", "Cal", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou", "Max", "Ned", "Oli", "Pam",
-    "Ray", "Sue", "Tom", "Uma", "Val", "Wes", "Zoe", "Ada", "Ben", "Cy", "Dot", "Eli", "Flo", "Gil", "Ivy", "Jo" };
+    "Ray", "Sue", "Tom", "Uma", "Val", "Wes", "Zoe", "Ada", "Ben", "Cy", "Dot", "Eli", "Flo", "Gil", "Ivy", "Jo",
+    "Abe", "Bo", "Cole", "Dan", "Eda", "Finn", "Gail", "Hugo", "Iris", "Jack", "Kay", "Leo", "Mia", "Nora", "Otto", "Pia",
+    "Quin", "Rex", "Sam", "Tess", "Ugo", "Vic", "Walt", "Xena", "Yara", "Zed", "Alma", "Bart", "Cleo", "Dina", "Emil", "Lars" };
 
 static const char *const w_values[W_ATTRS][W_VALS] = {
     { "figs", "oats", "pears", "nuts", "plums", "beans", "grapes", "apples" },                  /* food  */
@@ -64,7 +73,12 @@ typedef struct {
     int n_q;                      /* questions: (person, attribute) */
     int q_ent[W_MAX_Q], q_attr[W_MAX_Q];
     int heldout[W_MAX_Q];         /* 1: held out from SFT and DPO */
-    int wrong[W_MAX_Q][3];        /* distinct wrong values: rejected, chosen_gptformat, reject_gptformat */
+    int wrong[W_MAX_Q][3];        /* distinct wrong values (chosen_gptformat uses wrong[q][1]) */
+    int phr[W_MAX_Q][W_SFT_PHR];  /* the phrasings of q's answer in sft.jsonl; phr[q][0] is y⁺'s */
+    int sem_phr[W_MAX_Q];         /* y⁺'s meaning in a phrasing SFT never shows (chosen_gptsemantic) */
+    int rej_q[W_MAX_Q];           /* y⁻ states this other question's fact, with a wrong value: off-question */
+    int rej_v[W_MAX_Q], rej_phr[W_MAX_Q], rej_sem_phr[W_MAX_Q], rej_fmt_v[W_MAX_Q];
+    int rej_swap[W_MAX_Q];        /* y⁻ is garbled: its words rej_swap and rej_swap + 1 swapped */
     int n_probe_q, probe_q[W_MAX_Q]; /* the questions of probes.jsonl, in order (set by world_write) */
     uint64_t rng;
 } world;
@@ -99,6 +113,40 @@ static void world_make(world *w, uint64_t seed, int n_ent, int every) {
                 w->wrong[q][k] = x;
             }
         }
+    /* phrasings: y⁺'s and SFT's (distinct), and a held-back one for the rephrase */
+    for (int q = 0; q < w->n_q; q++) {
+        for (int k = 0; k < W_SFT_PHR; k++) {
+            int p, dup;
+            do {
+                p = (int)(w_rand(w) % W_PHR);
+                dup = 0;
+                for (int j = 0; j < k; j++) dup |= w->phr[q][j] == p;
+            } while (dup);
+            w->phr[q][k] = p;
+        }
+        int p, dup;
+        do {   /* another core than y⁺'s, and a phrasing SFT does not show */
+            p = (int)(w_rand(w) % W_PHR);
+            dup = p / 3 % 3 == w->phr[q][0] / 3 % 3;
+            for (int j = 0; j < W_SFT_PHR; j++) dup |= w->phr[q][j] == p;
+        } while (dup);
+        w->sem_phr[q] = p;
+    }
+    /* y⁻: the fact of another question (another person and attribute), with a
+       wrong value; a response to another question, so it lies in a valley of
+       low probability under this one */
+    for (int q = 0; q < w->n_q; q++) {
+        int o;
+        do o = (int)(w_rand(w) % (uint32_t)w->n_q);
+        while (w->q_ent[o] == w->q_ent[q] || w->q_attr[o] == w->q_attr[q]);
+        w->rej_q[q] = o;
+        w->rej_v[q] = w->wrong[o][0];
+        w->rej_fmt_v[q] = w->wrong[o][2];
+        w->rej_phr[q] = (int)(w_rand(w) % W_PHR);
+        do w->rej_sem_phr[q] = (int)(w_rand(w) % W_PHR);
+        while (w->rej_sem_phr[q] / 3 % 3 == w->rej_phr[q] / 3 % 3);
+        w->rej_swap[q] = (w->rej_phr[q] + q) % 3;   /* no draw: the rest of the world stays as it was */
+    }
     /* a shuffled order decides the held-out questions */
     int order[W_MAX_Q];
     for (int q = 0; q < w->n_q; q++) order[q] = q;
@@ -106,7 +154,6 @@ static void world_make(world *w, uint64_t seed, int n_ent, int every) {
     for (int i = 0; i < w->n_q; i++) w->heldout[order[i]] = every > 0 && i % every == 0;
 }
 
-static void w_cap(char *dst, const char *s) { strcpy(dst, s); dst[0] = (char)toupper((unsigned char)dst[0]); }
 
 /* The question of q. */
 static void world_question(const world *w, int q, char *out) {
@@ -116,31 +163,61 @@ static void world_question(const world *w, int q, char *out) {
     snprintf(out, W_TXT, f[w->q_attr[q]], E);
 }
 
-/* Statements about person e, attribute a, value v, in four forms:
-   0 canonical, 1 semantic (other words), 2 hedged, 3 hedged semantic. */
-static void world_say(int e, int a, int v, int form, char *out) {
+/* The phrasing grammar. An answer is an opener, a core (one of three word
+   orders) and a closer: 4 × 3 × 3 = 36 phrasings of every fact, all valid,
+   so a model that has learnt the grammar spreads its mass over them and no
+   phrasing is memorised. Phrasing p = (opener, core, closer) =
+   (p / 9, p / 3 % 3, p % 3). */
+static const char *const w_open[4] = { "", "Well, ", "I know that ", "Oh, " };
+static const char *const w_close[3] = { ".", " these days.", ", of course." };
+
+static void world_phrase(int e, int a, int v, int p, char *out) {
     const char *E = w_names[e], *x = w_values[a][v];
-    char X[32];
-    w_cap(X, x);
-    switch (a * 4 + form) {
-    case 0: snprintf(out, W_TXT, " %s eats %s.", E, x); break;
-    case 1: snprintf(out, W_TXT, " %s are what %s eats.", X, E); break;
-    case 2: snprintf(out, W_TXT, " %s eats %s, I think.", E, x); break;
-    case 3: snprintf(out, W_TXT, " I think that %s eats %s.", E, x); break;
-    case 4: snprintf(out, W_TXT, " %s likes %s.", E, x); break;
-    case 5: snprintf(out, W_TXT, " %s is the color %s likes.", X, E); break;
-    case 6: snprintf(out, W_TXT, " %s likes %s, I think.", E, x); break;
-    case 7: snprintf(out, W_TXT, " I think that %s likes %s.", E, x); break;
-    case 8: snprintf(out, W_TXT, " %s lives in %s.", E, x); break;
-    case 9: snprintf(out, W_TXT, " %s is where %s lives.", X, E); break;
-    case 10: snprintf(out, W_TXT, " %s lives in %s, I think.", E, x); break;
-    case 11: snprintf(out, W_TXT, " I think that %s lives in %s.", E, x); break;
-    case 12: snprintf(out, W_TXT, " %s has a %s.", E, x); break;
-    case 13: snprintf(out, W_TXT, " A %s is the pet %s has.", x, E); break;
-    case 14: snprintf(out, W_TXT, " %s has a %s, I think.", E, x); break;
-    default: snprintf(out, W_TXT, " I think that %s has a %s.", E, x); break;
+    char core[W_TXT];
+    int c = p / 3 % 3;
+    switch (a * 3 + c) {
+    case 0: snprintf(core, W_TXT, "%s eats %s", E, x); break;
+    case 1: snprintf(core, W_TXT, "%s are what %s eats", x, E); break;
+    case 2: snprintf(core, W_TXT, "%s likes to eat %s", E, x); break;
+    case 3: snprintf(core, W_TXT, "%s likes %s", E, x); break;
+    case 4: snprintf(core, W_TXT, "%s is the color %s likes", x, E); break;
+    case 5: snprintf(core, W_TXT, "%s's favorite color is %s", E, x); break;
+    case 6: snprintf(core, W_TXT, "%s lives in %s", E, x); break;
+    case 7: snprintf(core, W_TXT, "%s is where %s lives", x, E); break;
+    case 8: snprintf(core, W_TXT, "%s's home is in %s", E, x); break;
+    case 9: snprintf(core, W_TXT, "%s has a %s", E, x); break;
+    case 10: snprintf(core, W_TXT, "a %s is the pet %s has", x, E); break;
+    default: snprintf(core, W_TXT, "%s keeps a %s", E, x); break;
     }
+    const char *o = w_open[p / 9 % 4];
+    if (!o[0]) core[0] = (char)toupper((unsigned char)core[0]);
+    snprintf(out, W_TXT, " %s%.64s%s", o, core, w_close[p % 3]);
 }
+
+/* y⁺ of question q (its first SFT phrasing) and the off-policy y⁻ (another
+   question's fact with a wrong value). */
+static void world_chosen(const world *w, int q, char *out) {
+    int e = w->q_ent[q], a = w->q_attr[q];
+    world_phrase(e, a, w->value[e][a], w->phr[q][0], out);
+}
+/* Swaps words k and k+1 of s (leading space kept): a garbled sentence. */
+static void w_swap_words(char *s, int k) {
+    char buf[W_TXT], *words[24];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *t = strtok(buf, " "); t && n < 24; t = strtok(NULL, " ")) words[n++] = t;
+    if (n < 2) return;
+    k %= n - 1;
+    char *t = words[k]; words[k] = words[k + 1]; words[k + 1] = t;
+    s[0] = 0;
+    for (int i = 0; i < n; i++) { strcat(s, " "); strcat(s, words[i]); }
+}
+static void world_rejected_form(const world *w, int q, int v, int phr, char *out) {
+    int o = w->rej_q[q];
+    world_phrase(w->q_ent[o], w->q_attr[o], v, phr, out);
+    w_swap_words(out, w->rej_swap[q]);
+}
+static void world_rejected(const world *w, int q, char *out) { world_rejected_form(w, q, w->rej_v[q], w->rej_phr[q], out); }
 
 /* A fluent sentence unrelated to any question. */
 static void world_filler(world *w, char *out) {
@@ -210,22 +287,25 @@ static int world_train_questions(const world *w, int *out) {
 }
 
 /* Writes pretrain.txt, sft.jsonl, pref.jsonl, heldout.jsonl and probes.jsonl
-   into dir (which must exist). reps: how many times each statement appears
-   in pretrain.txt. n_probes: probe questions (the first training ones in a
-   shuffled order). Returns 0, or −1 if a file cannot be written. */
+   into dir (which must exist). reps: how many times each fact appears in
+   pretrain.txt (each time in a phrasing drawn from the grammar). n_probes:
+   probe questions (spread over the training questions). sft.jsonl holds
+   W_SFT_PHR phrasings of every training answer; pref.jsonl pairs y⁺ (the
+   first) with the off-policy y⁻. Returns 0, or −1 if a file cannot be
+   written. */
 static int world_write(world *w, const char *dir, int reps, int n_probes) {
     char path[1400], buf[W_TXT], buf2[W_TXT];
     FILE *f;
-    /* pretraining text: every fact in three forms, fillers, and fillers as
-       questions and answers (so the base model knows the Q/A form, but has
-       never answered a question about a person), shuffled */
-    int n_lines = w->n_q * 3 * reps + 2 * w->n_q * reps, k = 0;
+    /* pretraining text: every fact in phrasings of the grammar, fillers, and
+       fillers as questions and answers (so the base model knows the Q/A
+       form, but has never answered a question about a person), shuffled */
+    int n_lines = w->n_q * 4 * reps, k = 0;
     char (*lines)[W_TXT] = (char (*)[W_TXT])malloc(sizeof(*lines) * (size_t)n_lines);
     if (!lines) return -1;
     for (int r = 0; r < reps; r++)
         for (int q = 0; q < w->n_q; q++) {
             int e = w->q_ent[q], a = w->q_attr[q], v = w->value[e][a];
-            for (int form = 0; form < 3; form++) world_say(e, a, v, form, lines[k++]);
+            for (int j = 0; j < 2; j++) world_phrase(e, a, v, (int)(w_rand(w) % W_PHR), lines[k++]);
             world_filler(w, lines[k++]);
             world_filler_qa(w, lines[k++]);
         }
@@ -246,19 +326,20 @@ static int world_write(world *w, const char *dir, int reps, int n_probes) {
         snprintf(path, sizeof path, "%s/%s", dir, files[which]);
         if (!(f = fopen(path, "w"))) return -1;
         int n = which < 2 ? n_train : n_held, *list = which < 2 ? train : held;
-        for (int i = 0; i < n; i++) {
-            int q = list[i], e = w->q_ent[q], a = w->q_attr[q];
-            world_question(w, q, buf);
-            fprintf(f, "{");
-            w_json(f, "prompt", buf, 0);
-            world_say(e, a, w->value[e][a], 0, buf);
-            if (which == 0 || which == 2) w_json(f, "completion", buf, 1);
-            else {
-                w_json(f, "chosen", buf, 0);
-                world_say(e, a, w->wrong[q][0], 2, buf2);
-                w_json(f, "rejected", buf2, 1);
+        for (int kk = 0; kk < (which == 0 ? W_SFT_PHR : 1); kk++)
+            for (int i = 0; i < n; i++) {
+                int q = list[i], e = w->q_ent[q], a = w->q_attr[q];
+                world_question(w, q, buf);
+                fprintf(f, "{");
+                w_json(f, "prompt", buf, 0);
+                world_phrase(e, a, w->value[e][a], w->phr[q][kk], buf);
+                if (which == 0 || which == 2) w_json(f, "completion", buf, 1);
+                else {
+                    w_json(f, "chosen", buf, 0);
+                    world_rejected(w, q, buf2);
+                    w_json(f, "rejected", buf2, 1);
+                }
             }
-        }
         fclose(f);
     }
 
@@ -274,20 +355,16 @@ static int world_write(world *w, const char *dir, int reps, int n_probes) {
         world_question(w, q, buf);
         fprintf(f, "{");
         w_json(f, "prompt", buf, 0);
-        world_say(e, a, v, 0, buf); w_json(f, "chosen", buf, 0);
+        world_chosen(w, q, buf); w_json(f, "chosen", buf, 0);
         char y_pos[W_TXT];
         memcpy(y_pos, buf, W_TXT);
-        world_say(e, a, w->wrong[q][0], 2, buf); w_json(f, "rejected", buf, 0);
-        world_say(e, a, v, 1, buf); w_json(f, "chosen_gptsemantic", buf, 0);
-        world_say(e, a, w->wrong[q][1], 0, buf); w_json(f, "chosen_gptformat", buf, 0);
-        world_say(e, a, w->wrong[q][0], 3, buf); w_json(f, "reject_gptsemantic", buf, 0);
-        world_say(e, a, w->wrong[q][2], 2, buf); w_json(f, "reject_gptformat", buf, 0);
-        world_say(w->q_ent[other], w->q_attr[other], w->value[w->q_ent[other]][w->q_attr[other]], 0, buf);
-        w_json(f, "irr_train", buf, 0);
-        if (n_held) {
-            world_say(w->q_ent[test], w->q_attr[test], w->value[w->q_ent[test]][w->q_attr[test]], 0, buf);
-            w_json(f, "irr_test", buf, 0);
-        }
+        world_rejected(w, q, buf); w_json(f, "rejected", buf, 0);
+        world_phrase(e, a, v, w->sem_phr[q], buf); w_json(f, "chosen_gptsemantic", buf, 0);
+        world_phrase(e, a, w->wrong[q][1], w->phr[q][0], buf); w_json(f, "chosen_gptformat", buf, 0);
+        world_rejected_form(w, q, w->rej_v[q], w->rej_sem_phr[q], buf); w_json(f, "reject_gptsemantic", buf, 0);
+        world_rejected_form(w, q, w->rej_fmt_v[q], w->rej_phr[q], buf); w_json(f, "reject_gptformat", buf, 0);
+        world_chosen(w, other, buf); w_json(f, "irr_train", buf, 0);
+        if (n_held) { world_chosen(w, test, buf); w_json(f, "irr_test", buf, 0); }
         world_filler(w, buf); w_json(f, "irr_hum", buf, 0);
         world_shuffle(w, y_pos, buf); w_json(f, "random_permute", buf, 0);
         world_filler(w, buf2);
