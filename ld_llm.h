@@ -1806,6 +1806,12 @@ LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
                    the tail's tokens weighted as the loss weighs them
      drift[o]  = pred − Σ_r share                 momentum and weight decay
      meas[o]   = log π_o after the step − before
+     pred_end[o] = ⟨∇θ log π_o at θ + Δθ, Δθ⟩     the slope at the step's end
+                   (a JVP along Δθ; NaN for a model without LD_JVP):
+                   ½ (pred + pred_end) is the trapezoid rule along the
+                   step, exact when log π_o is quadratic in θ there, so
+                   meas − ½ (pred + pred_end) is third order in Δθ where
+                   meas − pred is second order (the curvature of log π)
    Why share is −η Σ_m e_{y_m}ᵀ A_m Σ_l K_{m,l} G_l (the sum over o's
    response positions m and r's positions l, with η and K through P):
      row r's gradient g_r = Σ_l J_lᵀ G_l = −c_r ∇θ log π_r, as G_l = c_r (π_l − e_{y_l});
@@ -1820,7 +1826,8 @@ LDDEF double ld_trainer_lr(const ld_trainer *tr, long step);
    wte is also the tied head), 1..L the blocks, L+1 the final LayerNorm
    and an untied head.
    Cost: one forward and one backward per observed response and per row,
-   one forward per observed response after the step, and dot products.    */
+   one forward and one JVP per observed response after the step (batched
+   m->B at a time), and dot products.                                      */
 typedef struct {
     int n_obs, n_rows, n_groups;
     double *logp;          /* (n_obs) log π(y|χ) before the step              */
@@ -1829,6 +1836,7 @@ typedef struct {
     double *pred_chosen;   /* (n_obs) through the chosen (SFT: all) rows       */
     double *pred_rejected; /* (n_obs) through the rejected rows                */
     double *drift;         /* (n_obs)                                          */
+    double *pred_end;      /* (n_obs) the slope at θ + Δθ (NaN without LD_JVP)  */
     double *pred_layer;    /* (n_obs, n_groups) n_groups = L + 2               */
     double *share;         /* (n_rows, n_obs)                                  */
     ld_row_coef *row_coef; /* (n_rows) c_r (and c_tail, role, weight)          */
@@ -1871,6 +1879,8 @@ typedef struct {
     double *pred;          /* (n_probes) Σ pred                               */
     double *meas;          /* (n_probes) Σ meas                               */
     double *drift;         /* (n_probes) Σ drift                              */
+    double *pred_trap;     /* (n_probes) Σ ½ (pred + pred_end): the trapezoid
+                              rule along each step (NaN without LD_JVP)       */
     long steps;            /* steps accounted                                 */
 } ld_influence;
 
@@ -9849,7 +9859,7 @@ LDDEF ld_status ld_trainer_run(ld_trainer *tr, int every, ld_train_callback cb, 
 LDDEF void ld_dyn_report_free(ld_dyn_report *r) {
     if (!r) return;
     LD_FREE(r->logp); LD_FREE(r->pred); LD_FREE(r->meas); LD_FREE(r->pred_chosen); LD_FREE(r->pred_rejected);
-    LD_FREE(r->drift); LD_FREE(r->pred_layer); LD_FREE(r->share); LD_FREE(r->row_coef); LD_FREE(r->row_example);
+    LD_FREE(r->drift); LD_FREE(r->pred_end); LD_FREE(r->pred_layer); LD_FREE(r->share); LD_FREE(r->row_coef); LD_FREE(r->row_example);
     LD_FREE(r->row_rejected); LD_FREE(r->dtheta);
     memset(r, 0, sizeof *r);
 }
@@ -9884,6 +9894,7 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
     r->pred_chosen = (double *)LD_MALLOC(sizeof(double) * no);
     r->pred_rejected = (double *)LD_MALLOC(sizeof(double) * no);
     r->drift = (double *)LD_MALLOC(sizeof(double) * no);
+    r->pred_end = (double *)LD_MALLOC(sizeof(double) * no);
     r->pred_layer = (double *)LD_MALLOC(sizeof(double) * no * ng);
     r->share = (double *)LD_MALLOC(sizeof(double) * no * nr);
     r->row_coef = (ld_row_coef *)LD_MALLOC(sizeof(ld_row_coef) * nr);
@@ -9903,7 +9914,7 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
         }
     /* gradients: observed, rows, LD-DPO's tails; the preconditioner; a snapshot to undo */
     ld_float *g = role ? (ld_float *)LD_MALLOC(sizeof(ld_float) * P * ((size_t)n_obs + nr + n_tail + 1 + (apply ? 0 : 4))) : NULL;
-    if (!r->logp || !r->pred || !r->meas || !r->pred_chosen || !r->pred_rejected || !r->drift || !r->pred_layer ||
+    if (!r->logp || !r->pred || !r->meas || !r->pred_chosen || !r->pred_rejected || !r->drift || !r->pred_end || !r->pred_layer ||
         !r->share || !r->row_coef || !r->row_example || !r->row_rejected || !r->dtheta || !role || !g) {
         LD_FREE(g); LD_FREE(role);
         ld_dyn_report_free(r);
@@ -9977,10 +9988,24 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
             r->pred_rejected[i] = rj;
             r->drift[i] = pred - sum;
         }
-        /* measured: log π after the step */
+        /* measured: log π after the step; and there the slope along Δθ,
+           Σ_m (A_m J_m Δθ)[y_m] = Σ_m (Δz_m[y_m] − Σ_v π_m[v] Δz_m[v]) */
+        int jvp = (m->flags & LD_JVP) != 0, V = m->cfg.vocab_size;
         for (int i = 0; i < n_obs && !st; i += m->B) {
             int k = LD__MIN(m->B, n_obs - i);
             if (!(st = ld_forward(m, obs + i, k))) for (int b = 0; b < k; b++) r->meas[i + b] = m->seq_logp[b] - r->logp[i + b];
+            if (!st && jvp) st = ld_jvp(m, r->dtheta);
+            for (int b = 0; b < k && !st; b++) {
+                double slope = 0;
+                for (int t = m->prompt_len[b] - 1; jvp && t < m->len[b] - 1; t++) {
+                    size_t row = ((size_t)b * m->cur_T + t) * V;
+                    const ld_float *dz = m->t.logits + row, *pi = m->a.probs + row;
+                    double mean = 0;
+                    for (int v = 0; v < V; v++) mean += (double)pi[v] * dz[v];
+                    slope += dz[m->tokens[(size_t)b * m->cur_T + t + 1]] - mean;
+                }
+                r->pred_end[i + b] = jvp ? slope : NAN;
+            }
         }
     }
     if (!apply) {
@@ -10049,12 +10074,13 @@ LDDEF ld_status ld_influence_init(ld_influence *inf, int n_examples, int n_probe
     memset(inf, 0, sizeof *inf);
     if (n_examples < 1 || n_probes < 1) return ld__fail(LD_ERR_ARG, "%d examples, %d probes", n_examples, n_probes);
     inf->share = (double *)LD_MALLOC(sizeof(double) * (size_t)n_examples * n_probes);
-    inf->pred = (double *)LD_MALLOC(sizeof(double) * 3 * (size_t)n_probes);
+    inf->pred = (double *)LD_MALLOC(sizeof(double) * 4 * (size_t)n_probes);
     if (!inf->share || !inf->pred) { LD_FREE(inf->share); LD_FREE(inf->pred); memset(inf, 0, sizeof *inf); return ld__fail(LD_ERR_OOM, "influence"); }
     memset(inf->share, 0, sizeof(double) * (size_t)n_examples * n_probes);
-    memset(inf->pred, 0, sizeof(double) * 3 * (size_t)n_probes);
+    memset(inf->pred, 0, sizeof(double) * 4 * (size_t)n_probes);
     inf->meas = inf->pred + n_probes;
     inf->drift = inf->pred + 2 * n_probes;
+    inf->pred_trap = inf->pred + 3 * n_probes;
     inf->n_examples = n_examples;
     inf->n_probes = n_probes;
     return LD_OK;
@@ -10073,6 +10099,7 @@ LDDEF ld_status ld_influence_add(ld_influence *inf, const ld_dyn_report *r) {
         inf->pred[i] += r->pred[i];
         inf->meas[i] += r->meas[i];
         inf->drift[i] += r->drift[i];
+        inf->pred_trap[i] += r->pred_end ? 0.5 * (r->pred[i] + r->pred_end[i]) : NAN;
     }
     inf->steps++;
     return LD_OK;

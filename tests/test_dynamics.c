@@ -11,6 +11,8 @@
    - the squeezing effect: DESIGN.md's closed form on a softmax with an
      identity kernel, and on a one-position transformer a negative gradient
      on a low-probability token raises the argmax;
+   - the slope at the step's end (pred_end) = a central difference, and the
+     trapezoid ½ (pred + pred_end) nearer the measured change than pred;
    - influence accumulates; probes score every type, argmax and greedy. */
 #define LD_LLM_DOUBLE
 #define LD_LLM_IMPLEMENTATION
@@ -233,6 +235,25 @@ static void test_step(void) {
             }
             CHECK(ld_dyn_step(&tr, obs, no, 1, &r) == LD_OK, "dyn step: %s", ld_failure_reason());
             same = same && !memcmp(r.pred, r0.pred, sizeof(double) * no) && !memcmp(r.meas, r0.meas, sizeof(double) * no);
+            {   /* the slope at the step's end (a JVP) against a central difference of
+                   log π along Δθ at θ + Δθ; the trapezoid ½ (pred + pred_end) nearer
+                   the measured change than the first-order pred */
+                double *up = (double *)malloc(sizeof(double) * m.P), *dn = (double *)malloc(sizeof(double) * m.P);
+                double fu[8], fd[8], eps = 1e-4, fd_worst = 0, sc = 0, e1 = 0, e2 = 0;
+                for (size_t j = 0; j < m.P; j++) { up[j] = eps * r.dtheta[j]; dn[j] = -eps * r.dtheta[j]; }
+                CHECK(ld_dyn_measure(&m, obs, no, up, fu) == LD_OK && ld_dyn_measure(&m, obs, no, dn, fd) == LD_OK, "measure: %s", ld_failure_reason());
+                for (int i = 0; i < no; i++) {
+                    fd_worst = fmax(fd_worst, fabs((fu[i] - fd[i]) / (2 * eps) - r.pred_end[i]));
+                    sc = fmax(sc, fabs(r.pred_end[i]));
+                    e1 += fabs(r.meas[i] - r.pred[i]);
+                    e2 += fabs(r.meas[i] - 0.5 * (r.pred[i] + r.pred_end[i]));
+                }
+                free(up); free(dn);
+                CHECK(fd_worst < 1e-6 * sc, "%s step %d: slope at the end vs central difference: %.1e", opts[k].name, step, fd_worst / sc);
+                if (step == 0)
+                    CHECK_V(e2 < 0.5 * e1, "%s: ⟨∇log π at θ+Δθ, Δθ⟩ = central difference (%.1e of max); Σ|meas − trapezoid| = %.2e < ½ Σ|meas − pred| = %.2e",
+                            opts[k].name, fd_worst / sc, e2, 0.5 * e1);
+            }
             ld_dyn_report_free(&r0);
             if (step == 1) CHECK_V(same, "%s: a step analysed with apply = 0 leaves θ, optimizer and position as they were; applied, it reports the same", opts[k].name);
             else CHECK(same, "%s step %d: undo", opts[k].name, step);
@@ -255,6 +276,11 @@ static void test_step(void) {
             sc = fmax(sc, fabs(inf.pred[i]));
         }
         CHECK_V(inf.steps == 3 && w < 1e-12 * sc, "%s influence over 3 steps: Σ_examples share + drift = Σ pred", opts[k].name);
+        {   /* the trapezoid total is nearer the measured total than the first-order one */
+            double e1 = 0, e2 = 0;
+            for (int i = 0; i < no; i++) { e1 += fabs(inf.meas[i] - inf.pred[i]); e2 += fabs(inf.meas[i] - inf.pred_trap[i]); }
+            CHECK_V(e2 < e1, "%s influence over 3 steps: Σ|meas − Σ trapezoid| = %.2e < Σ|meas − Σ pred| = %.2e", opts[k].name, e2, e1);
+        }
         if (k == 0) {
             printf("     3 SGD steps of DPO: probe   pred      meas\n");
             for (int i = 0; i < no; i++) printf("                         %d     %+.5f  %+.5f\n", i, inf.pred[i], inf.meas[i]);
