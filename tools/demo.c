@@ -62,7 +62,7 @@ static settings settings_for(int quick) {
         s.pre_steps = 900; s.pre_batch = 16; s.pre_lr = 3e-3;
         s.sft_steps = 40; s.sft_batch = 16; s.sft_lr = 5e-4;
         s.dpo_steps = 200; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
-        s.eval_sft = 5; s.eval_dpo = 10; s.eval_answers = 50;
+        s.eval_sft = 5; s.eval_dpo = 20; s.eval_answers = 100;
     } else {
         s.n_ent = 4; s.holdout_every = 4; s.reps = 2; s.n_probes = 3;
         s.L = 1; s.C = 32; s.NH = 2; s.T = 80; s.B = 8;
@@ -128,6 +128,21 @@ static void progress(const char *phase, const char *fmt, ...) {
 
 /* ---------------------------------------------------------------- state */
 
+/* One evaluation's rows, without their phase and step: the probe means
+   ("type,value" lines) and, when the held-out answers were judged, their
+   rows ("question,right,repetitive,answer" lines) and rates. Kept so that a
+   θ evaluated once is not evaluated again: DPO starts from the model an SFT
+   phase ended with, and extend starts from the base model SFT started from;
+   the same θ gives the same rows bit for bit, so they are written again. */
+typedef struct {
+    char probes[2048];
+    char *answers;                 /* (W_MAX_Q lines) */
+    size_t answers_len;
+    int has_answers;
+    double win, rep;
+    char first[3][W_TXT];          /* the first three answers, for samples.csv */
+} eval_rec;
+
 typedef struct {
     settings s;
     world w;
@@ -139,6 +154,7 @@ typedef struct {
     int pair_buf[2][256];          /* the first training pair's χ⁺ and χ⁻ (and the first probe's) */
     ld_seq pair_seq[2];
     char last_greedy[5][3][W_TXT]; /* a few held-out greedy answers at the end of each phase */
+    eval_rec last, at_base, at_sft_end, at_ext_end;   /* evaluations kept for the same θ later */
 } demo;
 
 static const char *const PHASES[5] = { "sft", "dpo", "onpolicy_dpo", "extend_sft", "extend_dpo" };
@@ -166,49 +182,84 @@ static int repetitive(const char *txt, int ended) {
     return 0;
 }
 
-/* Scores the probes (mean log π per type) and the greedy answers to the
-   held-out questions (win rate, repetition), and writes the CSV rows. */
-static double t_eval, t_dyn;
+static void eval_rec_copy(eval_rec *dst, const eval_rec *src) {
+    char *a = dst->answers;
+    *dst = *src;
+    dst->answers = a ? a : (char *)malloc((size_t)W_MAX_Q * (W_TXT + 80));
+    memcpy(dst->answers, src->answers, src->answers_len + 1);
+}
+
+/* Writes an evaluation's rows under (phase, step). */
+static void emit(demo *d, int phase, long step, const eval_rec *e) {
+    for (const char *l = e->probes; *l;) {
+        const char *nl = strchr(l, '\n');
+        fprintf(d->f_probes, "%s,%ld,%.*s\n", PHASES[phase], step, (int)(nl - l), l);
+        l = nl + 1;
+    }
+    fflush(d->f_probes);
+    if (!e->has_answers) return;
+    for (const char *l = e->answers; *l;) {
+        const char *nl = strchr(l, '\n');
+        fprintf(d->f_answers, "%s,%ld,%.*s\n", PHASES[phase], step, (int)(nl - l), l);
+        l = nl + 1;
+    }
+    fprintf(d->f_win, "%s,%ld,%.6f\n", PHASES[phase], step, e->win);
+    fprintf(d->f_greedy, "%s,%ld,%.6f\n", PHASES[phase], step, e->rep);
+    fflush(d->f_win); fflush(d->f_greedy); fflush(d->f_answers);
+    memcpy(d->last_greedy[phase], e->first, sizeof e->first);
+}
+
+/* Scores the probes (mean log π per type) and, if answers, the greedy
+   answers to the held-out questions (win rate, repetition), into d->last,
+   and writes the CSV rows. */
+static double t_probes, t_answers, t_dyn, t_terms, t_decomp, t_pairs;   /* seconds spent, for the closing line */
 static void evaluate(demo *d, int phase, long step, int answers) {
     double t0 = now_s();
     ld_model *m = &d->m;
+    eval_rec *e = &d->last;
+    if (!e->answers) e->answers = (char *)malloc((size_t)W_MAX_Q * (W_TXT + 80));
+    e->answers[0] = 0; e->answers_len = 0; e->has_answers = answers;
     ld_probe_result pr;
     TRY(ld_probe_eval(m, &d->probes, 0, &pr));
+    size_t n = 0;
     for (int t = 0; t < pr.n_types; t++)
-        if (!isnan(pr.mean[t])) fprintf(d->f_probes, "%s,%ld,%s,%.6f\n", PHASES[phase], step, pr.types[t], pr.mean[t]);
+        if (!isnan(pr.mean[t])) n += (size_t)snprintf(e->probes + n, sizeof e->probes - n, "%s,%.6f\n", pr.types[t], pr.mean[t]);
     ld_probe_result_free(&pr);
-    fflush(d->f_probes);
-    if (!answers) { t_eval += now_s() - t0; return; }
-    /* held-out questions: greedy answers, judged */
-    int held[W_MAX_Q], nh = 0, right = 0, rep = 0, B = m->B, T = m->T;
-    for (int q = 0; q < d->w.n_q; q++) if (d->w.heldout[q]) held[nh++] = q;
-    int *pbuf = (int *)malloc(sizeof(int) * (size_t)B * T), *out = (int *)malloc(sizeof(int) * (size_t)B * T), olen[64];
-    ld_seq ps[64];
-    for (int i0 = 0; i0 < nh; i0 += B) {
-        int nb = nh - i0 < B ? nh - i0 : B;
-        for (int b = 0; b < nb; b++) {
-            int n = prompt_tokens(d, held[i0 + b], pbuf + (size_t)b * T);
-            ps[b].tokens = pbuf + (size_t)b * T; ps[b].len = n; ps[b].prompt_len = n;
+    t_probes += now_s() - t0;
+    if (answers) {
+        /* held-out questions: greedy answers, judged */
+        t0 = now_s();
+        int held[W_MAX_Q], nh = 0, right = 0, rep = 0, B = m->B, T = m->T;
+        for (int q = 0; q < d->w.n_q; q++) if (d->w.heldout[q]) held[nh++] = q;
+        int *pbuf = (int *)malloc(sizeof(int) * (size_t)B * T), *out = (int *)malloc(sizeof(int) * (size_t)B * T), olen[64];
+        ld_seq ps[64];
+        memset(e->first, 0, sizeof e->first);
+        for (int i0 = 0; i0 < nh; i0 += B) {
+            int nb = nh - i0 < B ? nh - i0 : B;
+            for (int b = 0; b < nb; b++) {
+                int k = prompt_tokens(d, held[i0 + b], pbuf + (size_t)b * T);
+                ps[b].tokens = pbuf + (size_t)b * T; ps[b].len = k; ps[b].prompt_len = k;
+            }
+            TRY(ld_generate(m, ps, nb, T, NULL, NULL, out, olen));
+            for (int b = 0; b < nb; b++) {
+                char txt[W_TXT + 64];
+                const int *o = out + (size_t)b * T;
+                int ended = o[olen[b] - 1] == m->cfg.eos_token;
+                ld_detokenize(&m->cfg, o + ps[b].len, olen[b] - ps[b].len, txt, sizeof txt);
+                int ok = world_judge(&d->w, held[i0 + b], txt), rp = repetitive(txt, ended);
+                right += ok;
+                rep += rp;
+                for (char *c = txt; *c; c++) if (*c == '"' || *c == '\n' || *c == '\r') *c = '\'';
+                e->answers_len += (size_t)sprintf(e->answers + e->answers_len, "%d,%d,%d,\"%s\"\n", held[i0 + b], ok, rp, txt);
+                if (i0 + b < 3) { memcpy(e->first[i0 + b], txt, W_TXT - 1); e->first[i0 + b][W_TXT - 1] = 0; }
+            }
         }
-        TRY(ld_generate(m, ps, nb, T, NULL, NULL, out, olen));
-        for (int b = 0; b < nb; b++) {
-            char txt[W_TXT + 64];
-            const int *o = out + (size_t)b * T;
-            int ended = o[olen[b] - 1] == m->cfg.eos_token;
-            ld_detokenize(&m->cfg, o + ps[b].len, olen[b] - ps[b].len, txt, sizeof txt);
-            int ok = world_judge(&d->w, held[i0 + b], txt), rp = repetitive(txt, ended);
-            right += ok;
-            rep += rp;
-            for (char *c = txt; *c; c++) if (*c == '"' || *c == '\n' || *c == '\r') *c = '\'';
-            fprintf(d->f_answers, "%s,%ld,%d,%d,%d,\"%s\"\n", PHASES[phase], step, held[i0 + b], ok, rp, txt);
-            if (i0 + b < 3) { memcpy(d->last_greedy[phase][i0 + b], txt, W_TXT - 1); d->last_greedy[phase][i0 + b][W_TXT - 1] = 0; }
-        }
+        free(pbuf); free(out);
+        e->win = nh ? (double)right / nh : NAN;
+        e->rep = nh ? (double)rep / nh : NAN;
+        t_answers += now_s() - t0;
     }
-    free(pbuf); free(out);
-    fprintf(d->f_win, "%s,%ld,%.6f\n", PHASES[phase], step, nh ? (double)right / nh : NAN);
-    fprintf(d->f_greedy, "%s,%ld,%.6f\n", PHASES[phase], step, nh ? (double)rep / nh : NAN);
-    fflush(d->f_win); fflush(d->f_greedy); fflush(d->f_answers);
-    t_eval += now_s() - t0;
+    emit(d, phase, step, e);
 }
 
 /* The observed sequences of the decomposition: every probe response. */
@@ -232,6 +283,7 @@ static void observed_free(observed *o) { free(o->seq); free(o->type); free(o->ex
 
 /* One step analysed and undone: mean predicted and measured Δ log π per probe type. */
 static void decompose(demo *d, ld_trainer *tr, int phase, observed *o) {
+    double t0 = now_s();
     ld_dyn_report r;
     TRY(ld_dyn_step(tr, o->seq, o->n, 0, &r));
     for (int f = 1; f < d->probes.n_fields; f++) {
@@ -247,6 +299,7 @@ static void decompose(demo *d, ld_trainer *tr, int phase, observed *o) {
                 r.logp[i], r.pred[i], r.meas[i]);
     fflush(d->f_decomp); fflush(d->f_decomp_obs);
     ld_dyn_report_free(&r);
+    t_decomp += now_s() - t0;
 }
 
 
@@ -355,6 +408,7 @@ static void pretrain(demo *d) {
    and under extend its y⁻ too), observed on that pair's y⁺ and y⁻:
    ‖A‖_F, ‖G‖ (and its parts through y⁺ and y⁻), ‖K·G‖ and their result. */
 static void terms(demo *d, int phase, long step, double eta, int pref, int both) {
+    double t0 = now_s();
     for (int o = 0; o < 2; o++) {
         ld_dyn_terms t;
         if (pref) {
@@ -367,6 +421,7 @@ static void terms(demo *d, int phase, long step, double eta, int pref, int both)
                 t.A_frob, t.G_norm, t.G_norm_chosen, t.G_norm_rejected, t.KG_norm, t.pred);
     }
     fflush(d->f_terms);
+    t_terms += now_s() - t0;
 }
 
 /* An SFT run from the current θ on the given columns, with evaluations.
@@ -384,7 +439,8 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
     tc.seed = s->seed * 11 + (uint64_t)phase;
     ld_trainer tr;
     TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));
-    evaluate(d, phase, 0, 1);
+    if (phase == 0) { evaluate(d, phase, 0, 1); eval_rec_copy(&d->at_base, &d->last); }
+    else emit(d, phase, 0, &d->at_base);   /* extend starts from the base model too */
     terms(d, phase, 0, ld_trainer_lr(&tr, 0), 0, f2 != NULL);
     while (!ld_trainer_done(&tr)) {
         if (decomp && (tr.step == 0 || tr.step == s->sft_steps / 3 || tr.step == 2 * s->sft_steps / 3)) decompose(d, &tr, phase, decomp);
@@ -400,11 +456,12 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
         work_done += tr.n_rows;
         /* early steps move the most: evaluate steps 1-4, then every eval_sft */
         if (tr.step <= 4 || tr.step % s->eval_sft == 0 || ld_trainer_done(&tr)) {
-            evaluate(d, phase, tr.step, ld_trainer_done(&tr) || tr.step == s->sft_steps / 2);
+            evaluate(d, phase, tr.step, ld_trainer_done(&tr));
             terms(d, phase, tr.step, ld_trainer_lr(&tr, tr.step < s->sft_steps ? tr.step : s->sft_steps - 1), 0, f2 != NULL);
         }
     }
     progress(PHASES[phase], "%ld steps, loss %.4f", tr.step, tr.loss);
+    eval_rec_copy(phase == 0 ? &d->at_sft_end : &d->at_ext_end, &d->last);
     ld_trainer_free(&tr);
     ld_optim_free(&o);
 }
@@ -422,7 +479,7 @@ static void run_dpo(demo *d, int phase, const ld_dataset *ds, observed *decomp) 
     TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));   /* reference: the starting model */
     memcpy(d->ref.theta, d->m.theta, sizeof(ld_float) * d->m.P);   /* the same, for the terms */
     ld_params_changed(&d->ref);
-    evaluate(d, phase, 0, 1);
+    emit(d, phase, 0, phase == 4 ? &d->at_ext_end : &d->at_sft_end);   /* the θ the SFT phase ended with */
     terms(d, phase, 0, s->dpo_lr, 1, 1);
     long at = 4L * ((s->n_train + s->dpo_batch - 1) / s->dpo_batch);   /* 4 epochs, where the paper compares */
     while (!ld_trainer_done(&tr)) {
@@ -745,8 +802,8 @@ int main(int argc, char **argv) {
         fclose(f);
     }
     {
-        FILE *f = open_out(s, "influence_total.csv", "observed,steps,predicted,measured");
-        for (int o = 0; o < infl.n; o++) fprintf(f, "%d,%ld,%.9g,%.9g\n", o, inf.steps, inf.pred[o], inf.meas[o]);
+        FILE *f = open_out(s, "influence_total.csv", "observed,steps,predicted,measured,predicted_trapezoid");
+        for (int o = 0; o < infl.n; o++) fprintf(f, "%d,%ld,%.9g,%.9g,%.9g\n", o, inf.steps, inf.pred[o], inf.meas[o], inf.pred_trap[o]);
         fclose(f);
     }
     ld_influence_free(&inf);
@@ -766,6 +823,7 @@ int main(int argc, char **argv) {
     double *pair_pred = (double *)malloc(sizeof(double) * n_pairs), *pair_after = (double *)malloc(sizeof(double) * n_pairs);
     double *pair_ches = (double *)malloc(sizeof(double) * n_pairs), *pair_lnches = (double *)malloc(sizeof(double) * n_pairs);
     double *pair_ent = (double *)malloc(sizeof(double) * n_pairs);
+    double t_pairs0 = now_s();
     seq_logps(d, &d->pref, "chosen", pair_before, NULL);
     seq_logps(d, &d->pref, "rejected", pair_rej, NULL);
     {
@@ -793,6 +851,7 @@ int main(int argc, char **argv) {
         }
         work_done += 4.0 * n_pairs;
     }
+    t_pairs = now_s() - t_pairs0;
 
     /* 4. off-policy DPO from the SFT model */
     run_dpo(d, 1, &d->pref, &dec);
@@ -851,8 +910,9 @@ int main(int argc, char **argv) {
 
     /* 8. the report, from the CSVs */
     int rc = report(s);
-    printf("wrote %s: report.md, figures (fig_*.svg), CSVs; %.0f s in all (evaluations %.0f s, influence %.0f s)\n", s->out,
-           now_s() - t_start, t_eval, t_dyn);
+    printf("wrote %s: report.md, figures (fig_*.svg), CSVs; %.0f s in all (probe evaluations %.0f s, held-out answers %.0f s, "
+           "influence %.0f s, terms %.0f s, decompositions %.0f s, pair predictors %.0f s)\n", s->out,
+           now_s() - t_start, t_probes, t_answers, t_dyn, t_terms, t_decomp, t_pairs);
     free(d->theta_base); free(d->theta_sft); free(d->theta_ext);
     for (int i = 0; i < 4; i++) ld_dataset_free(sets[i]);
     ld_model_free(&d->m);
