@@ -1906,6 +1906,9 @@ typedef struct {
 } ld_probe_result;
 
 LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *probes, int max_prompt, ld_probe_result *out);
+/* The same without the greedy decodes (their type is NaN, greedy_len 0):
+   the teacher-forced scores alone, several times cheaper to take often.  */
+LDDEF ld_status ld_probe_score(ld_model *m, const ld_dataset *probes, int max_prompt, ld_probe_result *out);
 LDDEF void ld_probe_result_free(ld_probe_result *r);
 
 #ifndef LD_NO_STDIO
@@ -3375,7 +3378,8 @@ LDDEF void ld_attention_forward(ld_float *out, ld_float *att, const ld_float *qk
 
 /* One query of ld_attention_forward: position t of batch row b, every head,
    with the same arithmetic (so incremental decoding matches a full forward
-   bit for bit). Positions 0..t of qkv must be filled. */
+   bit for bit). Positions 0..t of qkv (B,T,S) must be filled. out (AO):
+   the query's output, heads side by side; att (NH, T): its probabilities. */
 static void ld__attention_query(ld_float *out, ld_float *att, const ld_float *qkv, int b, int t, int T,
                                 int NH, int NKV, int HS) {
     long S = (long)(NH + 2 * NKV) * HS, AO = (long)NH * HS;
@@ -3385,10 +3389,11 @@ static void ld__attention_query(ld_float *out, ld_float *att, const ld_float *qk
         const ld_float *row = qkv + (size_t)b * T * S;
         const ld_float *k = row + AO + (h / G) * HS, *v = row + AO + (long)(NKV + h / G) * HS;
         const ld_float *q = qkv + ((size_t)b * T + t) * S + h * HS;
-        ld_float *P = att + (((size_t)b * NH + h) * T + t) * T;
-        ld__gemm(1, T, HS, q, S, 1, k, 1, S, P, T, 0);                                      /* s = q Kᵀ */
+        ld_float *P = att + (size_t)h * T;
+        /* keys 0..t only: the full forward's later ones add exact zeros */
+        ld__gemm(1, t + 1, HS, q, S, 1, k, 1, S, P, T, 0);             /* s = q Kᵀ */
         ld__att_softmax_row(P, t, T, scale);
-        ld__gemm(1, HS, T, P, T, 1, v, S, 1, out + ((size_t)b * T + t) * AO + h * HS, AO, 0); /* o = p V  */
+        ld__gemm(1, HS, t + 1, P, T, 1, v, S, 1, out + h * HS, AO, 0); /* o = p V  */
     }
 }
 
@@ -3741,11 +3746,13 @@ static ld_status ld__check_batch(const ld_model *m, const ld_seq *seqs, int B, i
     return ld__check_seqs(m, seqs, B, need_response, "row", Tb);
 }
 
-/* Which rows a block runs on: the whole batch (B rows of T positions, row
-   stride T), or, with b ≥ 0, the one position t of row b (incremental
-   decoding: the earlier positions' keys and values are read back from the
-   activation buffers, which act as the cache).                            */
-typedef struct { int B, T, b, t; } ld__span;
+/* Which rows a block runs on: the whole batch (n = 0: B rows of T
+   positions, row stride T, in the model's activation buffers), or n single
+   positions, position t[i] of batch row b[i] (incremental decoding: the
+   rows' activations live in the n-row buffers of *rows, one layer's worth
+   reused by every layer, and only their keys and values go to the model's
+   buffers, which act as the cache the earlier positions are read from).  */
+typedef struct { int B, T, n; const int *b, *t; const ld_acts *rows; } ld__span;
 
 /* The family's norm, activation: LayerNorm or RMSNorm (mean unused),
    GELU (tanh or erf) or SwiGLU (its input FC = 2I wide).                  */
@@ -3795,34 +3802,38 @@ static void ld__act_jvp(int act, ld_float *tout, const ld_float *inp, const ld_f
 static void ld__block_forward(ld_model *m, int l, ld__span sp) {
     const ld_config *c = &m->cfg;
     ld__dims d = ld__dims_of(c);
-    int C = d.C, QKV = d.QKV, AO = d.AO, I = d.I, FC = d.FC;
-    size_t n0 = sp.b < 0 ? 0 : (size_t)sp.b * sp.T + sp.t;  /* first row, and how many */
-    int N = sp.b < 0 ? sp.B * sp.T : 1;
-    ld_acts A = ld__acts_at(m, l);
+    int C = d.C, QKV = d.QKV, AO = d.AO, I = d.I, FC = d.FC, NH = d.NH, T = sp.T;
+    int N = sp.n ? sp.n : sp.B * sp.T;
+    ld_acts cache = ld__acts_at(m, l), A = sp.n ? *sp.rows : cache;   /* where this block's rows live */
     ld__layer w = ld__layer_at(&m->w, &d, l);
-    const ld_float *x = (l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3) + n0 * C;
-    ld_float *ln1 = A.ln1 + n0 * C, *res2 = A.residual2 + n0 * C, *ln2 = A.ln2 + n0 * C;
-    ld_float *fch = A.fch + n0 * FC, *fchg = A.fch_gelu + n0 * I, *res3 = A.residual3 + n0 * C;
-    ld_float *scratch = m->a.scratch;
+    /* x: the embeddings or the previous block's output (decoding: the rows'
+       residual3, which this block overwrites only at its end) */
+    const ld_float *x = sp.n ? (l == 0 ? A.encoded : A.residual3) : l == 0 ? m->a.encoded : ld__acts_at(m, l - 1).residual3;
     /* a = x + attn(N1(x)) */
-    ld__norm_forward(c, ln1, A.ln1_mean + n0, A.ln1_rstd + n0, x, w.ln1w, w.ln1b, N, C);
-    ld__matmul_forward(m->accel, A.qkv + n0 * QKV, ln1, w.qkvw, w.qkvb, N, C, QKV);
-    const ld_float *q = A.qkv;   /* q | k | v as attention reads them */
+    ld__norm_forward(c, A.ln1, A.ln1_mean, A.ln1_rstd, x, w.ln1w, w.ln1b, N, C);
+    ld__matmul_forward(m->accel, A.qkv, A.ln1, w.qkvw, w.qkvb, N, C, QKV);
+    const ld_float *q = d.R ? A.qkvr : A.qkv;   /* q | k | v as attention reads them */
     if (d.R) {
-        if (sp.b < 0) ld_rope_forward(A.qkvr, A.qkv, m->rope_cos, m->rope_sin, sp.B, sp.T, 0, d.NH, d.NKV, d.HS, d.R);
-        else ld_rope_forward(A.qkvr + n0 * QKV, A.qkv + n0 * QKV, m->rope_cos, m->rope_sin, 1, 1, sp.t, d.NH, d.NKV, d.HS, d.R);
-        q = A.qkvr;
+        if (!sp.n) ld_rope_forward(A.qkvr, A.qkv, m->rope_cos, m->rope_sin, sp.B, T, 0, NH, d.NKV, d.HS, d.R);
+        else for (int i = 0; i < N; i++)
+            ld_rope_forward(A.qkvr + (size_t)i * QKV, A.qkv + (size_t)i * QKV, m->rope_cos, m->rope_sin, 1, 1, sp.t[i], NH, d.NKV, d.HS, d.R);
     }
-    if (sp.b < 0) ld_attention_forward(A.atty, A.att, q, sp.B, sp.T, d.NH, d.NKV, d.HS);
-    else ld__attention_query(A.atty, A.att, q, sp.b, sp.t, sp.T, d.NH, d.NKV, d.HS);
-    ld__matmul_forward(m->accel, scratch, A.atty + n0 * AO, w.attprojw, w.attprojb, N, AO, C);
-    ld_residual_forward(res2, x, scratch, (size_t)N * C);
+    if (!sp.n) ld_attention_forward(A.atty, A.att, q, sp.B, T, NH, d.NKV, d.HS);
+    else {
+        /* each row's q | k | v into the cache at its position, then its query */
+        ld_float *kv = d.R ? cache.qkvr : cache.qkv;
+        for (int i = 0; i < N; i++) memcpy(kv + ((size_t)sp.b[i] * T + sp.t[i]) * QKV, q + (size_t)i * QKV, sizeof(ld_float) * QKV);
+        for (int i = 0; i < N; i++)
+            ld__attention_query(A.atty + (size_t)i * AO, A.att + (size_t)i * NH * T, kv, sp.b[i], sp.t[i], T, NH, d.NKV, d.HS);
+    }
+    ld__matmul_forward(m->accel, A.scratch, A.atty, w.attprojw, w.attprojb, N, AO, C);
+    ld_residual_forward(A.residual2, x, A.scratch, (size_t)N * C);
     /* x' = a + mlp(N2(a)), or a + mlp(N2(x)) */
-    ld__norm_forward(c, ln2, A.ln2_mean + n0, A.ln2_rstd + n0, d.par ? x : res2, w.ln2w, w.ln2b, N, C);
-    ld__matmul_forward(m->accel, fch, ln2, w.fcw, w.fcb, N, C, FC);
-    ld__act_forward(c->act, fchg, fch, N, I);
-    ld__matmul_forward(m->accel, scratch, fchg, w.fcprojw, w.fcprojb, N, I, C);
-    ld_residual_forward(res3, res2, scratch, (size_t)N * C);
+    ld__norm_forward(c, A.ln2, A.ln2_mean, A.ln2_rstd, d.par ? x : A.residual2, w.ln2w, w.ln2b, N, C);
+    ld__matmul_forward(m->accel, A.fch, A.ln2, w.fcw, w.fcb, N, C, FC);
+    ld__act_forward(c->act, A.fch_gelu, A.fch, N, I);
+    ld__matmul_forward(m->accel, A.scratch, A.fch_gelu, w.fcprojw, w.fcprojb, N, I, C);
+    ld_residual_forward(A.residual3, A.residual2, A.scratch, (size_t)N * C);
 }
 
 /* Layer l of the backward, the block's steps in reverse: on entry
@@ -3913,7 +3924,7 @@ static void ld__forward_checked(ld_model *m, const ld_seq *seqs, int B, int T) {
         for (int t = 0; t < T; t++) m->tokens[b * T + t] = t < seqs[b].len ? seqs[b].tokens[t] : ld_pad_token(c);
     }
     ld_encoder_forward(a->encoded, m->tokens, w->wte, w->wpe, B, T, C);
-    ld__span all = { B, T, -1, -1 };
+    ld__span all = { B, T, 0, NULL, NULL, NULL };
     for (int l = 0; l < L; l++) ld__block_forward(m, l, all);
     ld__norm_forward(c, a->lnf, a->lnf_mean, a->lnf_rstd, ld__acts_at(m, L - 1).residual3, w->lnfw, w->lnfb, N, C);
     ld__matmul_forward(m->accel, a->logits, a->lnf, ld__head(c, w), NULL, N, C, V);
@@ -4063,24 +4074,47 @@ static int ld__sample(const ld_float *z, int V, const ld_sample_opts *o, ld_rng 
     return idx[n - 1];
 }
 
-/* The forward pass at one position t of batch row b only, after a forward
-   laid out with row stride cur_T: the blocks run on that one row (earlier
-   positions' keys and values are read back from the buffers), with the
-   same arithmetic as the full forward, so the logits at (b, t) are bit for
-   bit those of a full forward on the sequence. Writes the logits at (b, t),
-   not π. */
-static void ld__forward_pos(ld_model *m, int b, int t) {
+/* The activations of n rows, contiguous, one layer's worth (incremental
+   decoding reuses them for every layer): *rows points into the block this
+   returns (free it with LD_FREE), or NULL when out of memory.             */
+static void *ld__rows_acts(const ld_model *m, int n, ld_acts *rows) {
+    ld__dims d = ld__dims_of(&m->cfg);
+    LD__LETTERS(d, m->T);
+    ld__carver cv = { NULL, 0 };
+    void *mem = NULL;
+    for (int pass = 0; pass < 2; pass++) {   /* measure, then carve */
+#define LD__X(name, per, layered) rows->name = LD__TAKE(&cv, ld_float, (size_t)n * (size_t)(per));
+        LD__ACT_LIST(LD__X)
+#undef LD__X
+        if (pass == 0) {
+            if (!(mem = LD_MALLOC(cv.off + 64))) return NULL;
+            cv.base = (char *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+            cv.off = 0;
+        }
+    }
+    return mem;
+}
+
+/* The forward pass at n positions only, position t[i] of batch row b[i]
+   (distinct rows), after a forward laid out with row stride cur_T: the
+   blocks run on those n rows together (earlier positions' keys and values
+   are read back from the model's buffers), with the same arithmetic as the
+   full forward, row by row, so the logits at (b[i], t[i]) are bit for bit
+   those of a full forward on the sequence. Writes the logits at (b[i], t[i])
+   in m->a.logits, not π; rows: n-row buffers from ld__rows_acts.          */
+static void ld__forward_rows(ld_model *m, int n, const int *b, const int *t, const ld_acts *rows) {
     const ld_config *c = &m->cfg;
     int T = m->cur_T, C = c->n_embd, L = c->n_layer, V = c->vocab_size;
-    size_t n = (size_t)b * T + t;
-    ld_acts *a = &m->a;
     ld_params *w = &m->w;
-    ld_encoder_forward(a->encoded + n * C, m->tokens + n, w->wte, w->wpe ? w->wpe + (size_t)t * C : NULL, 1, 1, C);
-    ld__span one = { m->cur_B, T, b, t };
-    for (int l = 0; l < L; l++) ld__block_forward(m, l, one);
-    ld__norm_forward(c, a->lnf + n * C, a->lnf_mean + n, a->lnf_rstd + n, ld__acts_at(m, L - 1).residual3 + n * C,
-                     w->lnfw, w->lnfb, 1, C);
-    ld__matmul_forward(m->accel, a->logits + n * V, a->lnf + n * C, ld__head(c, w), NULL, 1, C, V);
+    for (int i = 0; i < n; i++)
+        ld_encoder_forward(rows->encoded + (size_t)i * C, m->tokens + (size_t)b[i] * T + t[i], w->wte,
+                           w->wpe ? w->wpe + (size_t)t[i] * C : NULL, 1, 1, C);
+    ld__span sp = { m->cur_B, T, n, b, t, rows };
+    for (int l = 0; l < L; l++) ld__block_forward(m, l, sp);
+    ld__norm_forward(c, rows->lnf, rows->lnf_mean, rows->lnf_rstd, L ? rows->residual3 : rows->encoded, w->lnfw, w->lnfb, n, C);
+    ld__matmul_forward(m->accel, rows->logits, rows->lnf, ld__head(c, w), NULL, n, C, V);
+    for (int i = 0; i < n; i++)
+        memcpy(m->a.logits + ((size_t)b[i] * T + t[i]) * V, rows->logits + (size_t)i * V, sizeof(ld_float) * V);
 }
 
 LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_new,
@@ -4096,20 +4130,24 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
     if (opts && opts->temperature > 0 && !rng) return ld__fail(LD_ERR_ARG, "sampling needs an rng");
     int V = m->cfg.vocab_size, Tcap = m->T, eos = m->cfg.eos_token;
     double *pw = (double *)LD_MALLOC(sizeof(double) * V);
-    int *idx = (int *)LD_MALLOC(sizeof(int) * V), *done = (int *)LD_MALLOC(sizeof(int) * B);
-    if (!pw || !idx || !done) {
-        LD_FREE(pw); LD_FREE(idx); LD_FREE(done);
+    int *idx = (int *)LD_MALLOC(sizeof(int) * V), *done = (int *)LD_MALLOC(sizeof(int) * 3 * (size_t)B);
+    ld_acts rows;
+    void *rows_mem = ld__rows_acts(m, B, &rows);
+    if (!pw || !idx || !done || !rows_mem) {
+        LD_FREE(pw); LD_FREE(idx); LD_FREE(done); LD_FREE(rows_mem);
         return ld__fail(LD_ERR_OOM, "generation scratch");
     }
+    int *rb = done + B, *rt = done + 2 * B;   /* the rows that go on, and their new positions */
     /* one forward over the prompts, laid out for the full capacity, then one
-       position at a time: each new token costs one position, not a whole pass */
+       position per row at a time, the rows together: each new token costs
+       one position, not a whole pass */
     ld__forward_checked(m, prompts, B, Tcap);
     for (int b = 0; b < B && max_new > 0; b++) {
         if (prompts[b].len >= Tcap) continue; /* full: it samples nothing */
         const ld_float *z = m->a.logits + ((size_t)b * Tcap + prompts[b].len - 1) * V;
         for (int v = 0; v < V; v++)
             if (!isfinite(z[v])) {
-                LD_FREE(pw); LD_FREE(idx); LD_FREE(done);
+                LD_FREE(pw); LD_FREE(idx); LD_FREE(done); LD_FREE(rows_mem);
                 m->cur_B = 0;
                 return ld__fail(LD_ERR_NAN, "the logits after prompt %d are not finite: θ holds a NaN or infinity", b);
             }
@@ -4121,20 +4159,20 @@ LDDEF ld_status ld_generate(ld_model *m, const ld_seq *prompts, int B, int max_n
     }
     for (int step = 0; step < max_new; step++) {
         int active = 0;
-        for (int b = 0; b < B; b++) {
+        for (int b = 0; b < B; b++) {   /* the draws in row order, as one row at a time would take them */
             if (done[b]) continue;
             int pos = out_len[b] - 1;
             int tok = ld__sample(m->a.logits + ((size_t)b * Tcap + pos) * V, V, opts, rng, pw, idx);
             out[(size_t)b * Tcap + out_len[b]++] = tok;
             if (out_len[b] >= Tcap || (tok == eos && !(opts && opts->no_stop))) { done[b] = 1; continue; }
             m->tokens[(size_t)b * Tcap + pos + 1] = tok;
-            ld__forward_pos(m, b, pos + 1);
-            active++;
+            rb[active] = b; rt[active++] = pos + 1;
         }
         if (!active) break;
+        ld__forward_rows(m, active, rb, rt, &rows);
     }
     m->cur_B = 0; /* the buffers hold no teacher-forced forward now: losses and backward refuse */
-    LD_FREE(pw); LD_FREE(idx); LD_FREE(done);
+    LD_FREE(pw); LD_FREE(idx); LD_FREE(done); LD_FREE(rows_mem);
     return LD_OK;
 }
 
@@ -10138,7 +10176,7 @@ static ld_status ld__probe_flush(ld_model *m, const ld_seq *rows, int k, const i
     return st;
 }
 
-LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt, ld_probe_result *out) {
+static ld_status ld__probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt, int greedy, ld_probe_result *out) {
     if (!out) return ld__fail(LD_ERR_ARG, "NULL result");
     memset(out, 0, sizeof *out);
     if (!m || !m->theta || !ds || ds->n < 1) return ld__fail(LD_ERR_ARG, "model or probes missing");
@@ -10174,7 +10212,11 @@ LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt,
         }
     if (k && !st) st = ld__probe_flush(m, rows, k, who, out, f_chosen);
     /* greedy decodes from the prompts (the prompt as cut for the first probe column) */
-    for (int i0 = 0; i0 < n && !st; i0 += B) {
+    if (!greedy) {
+        memset(out->greedy_len, 0, sizeof(int) * n);
+        memset(out->prompt_len, 0, sizeof(int) * n);
+    }
+    for (int i0 = 0; i0 < n && !st && greedy; i0 += B) {
         int nb = LD__MIN(B, n - i0);
         for (int b = 0; b < nb && !st; b++) {
             int f = 1;
@@ -10217,6 +10259,14 @@ LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt,
     LD_FREE(buf); LD_FREE(rows); LD_FREE(who);
     if (st) ld_probe_result_free(out);
     return st;
+}
+
+LDDEF ld_status ld_probe_eval(ld_model *m, const ld_dataset *ds, int max_prompt, ld_probe_result *out) {
+    return ld__probe_eval(m, ds, max_prompt, 1, out);
+}
+
+LDDEF ld_status ld_probe_score(ld_model *m, const ld_dataset *ds, int max_prompt, ld_probe_result *out) {
+    return ld__probe_eval(m, ds, max_prompt, 0, out);
 }
 
 #ifndef LD_NO_STDIO

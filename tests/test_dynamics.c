@@ -312,6 +312,15 @@ static void test_step(void) {
             "teacher-forced argmax y* ≥ the chosen response, for every example");
     CHECK_V(pres.greedy_len[0] > pres.prompt_len[0] && !isnan(pres.logp[pres.n_types - 1]) && pres.logp[pres.n_types - 1] <= 0,
             "greedy decode and its log-prob (%d tokens, %.3f)", pres.greedy_len[0] - pres.prompt_len[0], pres.logp[pres.n_types - 1]);
+    {   /* the scores alone: the same numbers, the greedy type NaN */
+        ld_probe_result ps;
+        CHECK(ld_probe_score(&m, &pr, 0, &ps) == LD_OK, "probe score: %s", ld_failure_reason());
+        int same = ps.n == pres.n && ps.n_types == pres.n_types && isnan(ps.logp[ps.n_types - 1]) && ps.greedy_len[0] == 0;
+        for (int i = 0; i < ps.n * ps.n_types && same; i++)
+            if (i % ps.n_types != ps.n_types - 1) same = ps.logp[i] == pres.logp[i] || (isnan(ps.logp[i]) && isnan(pres.logp[i]));
+        CHECK_V(same, "ld_probe_score: the probe scores of ld_probe_eval bit for bit, without the greedy decode");
+        ld_probe_result_free(&ps);
+    }
     ld_probe_result_free(&pres);
     ld_model_free(&m);
     ld_dataset_free(&ds);

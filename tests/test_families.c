@@ -160,6 +160,19 @@ static void test_math(const variant *v, const char *scratch) {
         same = best == out[t];
     }
     CHECK_V(same, "%s %s: greedy decoding, one position at a time, picks the full forward's argmax at all 8 steps", prec, v->name);
+    {   /* rows decoded together (prompts of different lengths, so each row at
+           its own position) = each row decoded alone */
+        ld_seq ps[NB];
+        int outs[NB * 16], lens[NB], one[16], one_len = 0;
+        for (int b = 0; b < NB; b++) { ps[b].tokens = toks[b]; ps[b].len = ps[b].prompt_len = 2 + b % 4; }
+        st = ld_generate(&m, ps, NB, 6, &so, NULL, outs, lens);
+        same = st == LD_OK;
+        for (int b = 0; b < NB && same; b++) {
+            same = ld_generate(&m, &ps[b], 1, 6, &so, NULL, one, &one_len) == LD_OK && one_len == lens[b] &&
+                   !memcmp(one, outs + (size_t)b * m.T, sizeof(int) * one_len);
+        }
+        CHECK_V(same, "%s %s: greedy decoding of %d rows together (prompts of 2 to %d tokens) = each row alone", prec, v->name, NB, 1 + NB);
+    }
     /* save → load */
     char sdir[512];
     snprintf(sdir, sizeof sdir, "%s/fam_%s_%s", scratch, v->name, prec);
