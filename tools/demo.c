@@ -48,6 +48,7 @@ typedef struct {
     double dpo_lr, beta;
     int eval_sft, eval_dpo;                    /* evaluate the probes every N steps */
     int eval_answers;                          /* the held-out answers every N DPO steps */
+    int n_decomp;                              /* probe questions the decomposition observes */
     int n_train;                               /* training questions (derived)     */
     int n_influence;                           /* observed responses for influence */
 } settings;
@@ -63,6 +64,7 @@ static settings settings_for(int quick) {
         s.sft_steps = 40; s.sft_batch = 16; s.sft_lr = 5e-4;
         s.dpo_steps = 200; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
         s.eval_sft = 5; s.eval_dpo = 20; s.eval_answers = 100;
+        s.n_decomp = 8;
     } else {
         s.n_ent = 4; s.holdout_every = 4; s.reps = 2; s.n_probes = 3;
         s.L = 1; s.C = 32; s.NH = 2; s.T = 80; s.B = 8;
@@ -70,6 +72,7 @@ static settings settings_for(int quick) {
         s.sft_steps = 8; s.sft_batch = 8; s.sft_lr = 1e-3;
         s.dpo_steps = 12; s.dpo_batch = 4; s.dpo_lr = 3e-5; s.beta = 0.1;
         s.eval_sft = 4; s.eval_dpo = 4; s.eval_answers = 4;
+        s.n_decomp = 3;
     }
     return s;
 }
@@ -220,7 +223,8 @@ static void evaluate(demo *d, int phase, long step, int answers) {
     if (!e->answers) e->answers = (char *)malloc((size_t)W_MAX_Q * (W_TXT + 80));
     e->answers[0] = 0; e->answers_len = 0; e->has_answers = answers;
     ld_probe_result pr;
-    TRY(ld_probe_eval(m, &d->probes, 0, &pr));
+    /* the probes' free greedy decodes (type "greedy") where the held-out answers are judged; the scores everywhere */
+    TRY(answers ? ld_probe_eval(m, &d->probes, 0, &pr) : ld_probe_score(m, &d->probes, 0, &pr));
     size_t n = 0;
     for (int t = 0; t < pr.n_types; t++)
         if (!isnan(pr.mean[t])) n += (size_t)snprintf(e->probes + n, sizeof e->probes - n, "%s,%.6f\n", pr.types[t], pr.mean[t]);
@@ -262,18 +266,19 @@ static void evaluate(demo *d, int phase, long step, int answers) {
     emit(d, phase, step, e);
 }
 
-/* The observed sequences of the decomposition: every probe response. */
+/* The observed sequences of the decomposition: every probe response of the
+   first n_decomp probe questions (each costs a gradient per analysed step). */
 typedef struct { int n, *type, *example; ld_seq *seq; int *buf; } observed;
 
 static void observed_probes(demo *d, observed *o) {
     const ld_dataset *p = &d->probes;
-    int T = d->m.T, cap = p->n * p->n_fields;
+    int T = d->m.T, n = p->n < d->s.n_decomp ? p->n : d->s.n_decomp, cap = n * p->n_fields;
     o->seq = (ld_seq *)malloc(sizeof(ld_seq) * cap);
     o->type = (int *)malloc(sizeof(int) * cap);
     o->example = (int *)malloc(sizeof(int) * cap);
     o->buf = (int *)malloc(sizeof(int) * (size_t)cap * T);
     o->n = 0;
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; i < n; i++)
         for (int f = 1; f < p->n_fields; f++)
             if (ld_dataset_seq(p, i, f, T, 0, &d->m.cfg, o->buf + (size_t)o->n * T, &o->seq[o->n]) == LD_OK)
                 { o->type[o->n] = f; o->example[o->n++] = i; }

@@ -529,10 +529,11 @@ static int report(const settings *s_in) {
         decomp_fit fit[5];
         int nf = decomp_fits(s, fit);
         if (nf) {
-            fprintf(f, "\n## The decomposition explains the run\n\nAt three steps of each phase, each probe response's predicted change "
-                       "⟨∇θ log π, Δθ⟩ (Δθ the step the optimizer actually takes; the paper's −η·A·K·G) against the measured one, "
-                       "per response (`decomposition_obs.csv`). The aim: Σ|measured| / Σ|predicted| in [0.8, 1.25] and correlation ≥ 0.95.\n\n"
-                       "| phase | points | Σ\\|measured\\| / Σ\\|predicted\\| | correlation | holds |\n|---|---|---|---|---|\n");
+            fprintf(f, "\n## The decomposition explains the run\n\nAt three steps of each phase, the predicted change ⟨∇θ log π, Δθ⟩ of "
+                       "every probe response of the first %d probe questions (Δθ the step the optimizer actually takes; the paper's −η·A·K·G) "
+                       "against the measured one, per response (`decomposition_obs.csv`). The aim: Σ|measured| / Σ|predicted| in [0.8, 1.25] "
+                       "and correlation ≥ 0.95.\n\n"
+                       "| phase | points | Σ\\|measured\\| / Σ\\|predicted\\| | correlation | holds |\n|---|---|---|---|---|\n", s->n_decomp);
             char q[1024];
             snprintf(q, sizeof q, "%s/decomposition_summary.csv", s->out);
             FILE *g = fopen(q, "w");
