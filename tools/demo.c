@@ -60,9 +60,9 @@ static settings settings_for(int quick) {
     if (!quick) {
         s.n_ent = 52; s.holdout_every = 2; s.reps = 3; s.n_probes = 16;
         s.L = 4; s.C = 128; s.NH = 4; s.T = 80; s.B = 16;
-        s.pre_steps = 900; s.pre_batch = 16; s.pre_lr = 3e-3;
+        s.pre_steps = 700; s.pre_batch = 16; s.pre_lr = 3e-3;
         s.sft_steps = 40; s.sft_batch = 16; s.sft_lr = 5e-4;
-        s.dpo_steps = 200; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
+        s.dpo_steps = 160; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
         s.eval_sft = 5; s.eval_dpo = 20; s.eval_answers = 100;
         s.n_decomp = 8;
     } else {
