@@ -9962,7 +9962,13 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
     for (int i = 0; i < n_obs && !st; i++) st = ld_dyn_seq_grad(m, &obs[i], gobs + P * i, &r->logp[i]);
     for (int i = 0; i < nr && !st; i++) {
         if (role[i] == LD_ROW_NONE) { memset(grow + P * i, 0, sizeof(ld_float) * P); continue; }
-        st = ld_dyn_seq_grad(m, &tr->rows[i], grow + P * i, NULL);
+        /* a row that is also observed (a pair's own responses) has its gradient already */
+        int same = -1;
+        for (int j = 0; j < n_obs && same < 0; j++)
+            if (obs[j].len == tr->rows[i].len && obs[j].prompt_len == tr->rows[i].prompt_len &&
+                !memcmp(obs[j].tokens, tr->rows[i].tokens, sizeof(int) * (size_t)obs[j].len)) same = j;
+        if (same >= 0) memcpy(grow + P * i, gobs + P * same, sizeof(ld_float) * P);
+        else st = ld_dyn_seq_grad(m, &tr->rows[i], grow + P * i, NULL);
         if (!st && tail_at[i] >= 0) {
             /* ∇θ of the log-probs of the tokens from head[i] on */
             ld_float *gt = gtail + P * tail_at[i];
