@@ -49,6 +49,7 @@ typedef struct {
     int eval_sft, eval_dpo;                    /* evaluate the probes every N steps */
     int eval_answers;                          /* the held-out answers every N DPO steps */
     int n_decomp;                              /* probe questions the decomposition observes */
+    int n_infl_held;                           /* held-out answers the influence observes */
     int n_train;                               /* training questions (derived)     */
     int n_influence;                           /* observed responses for influence */
 } settings;
@@ -60,11 +61,11 @@ static settings settings_for(int quick) {
     if (!quick) {
         s.n_ent = 52; s.holdout_every = 2; s.reps = 3; s.n_probes = 16;
         s.L = 4; s.C = 128; s.NH = 4; s.T = 80; s.B = 16;
-        s.pre_steps = 700; s.pre_batch = 16; s.pre_lr = 3e-3;
+        s.pre_steps = 900; s.pre_batch = 16; s.pre_lr = 3e-3;
         s.sft_steps = 40; s.sft_batch = 16; s.sft_lr = 5e-4;
         s.dpo_steps = 160; s.dpo_batch = 8; s.dpo_lr = 3e-5; s.beta = 0.1;
-        s.eval_sft = 5; s.eval_dpo = 20; s.eval_answers = 100;
-        s.n_decomp = 8;
+        s.eval_sft = 10; s.eval_dpo = 20; s.eval_answers = 100;
+        s.n_decomp = 4; s.n_infl_held = 8;
     } else {
         s.n_ent = 4; s.holdout_every = 4; s.reps = 2; s.n_probes = 3;
         s.L = 1; s.C = 32; s.NH = 2; s.T = 80; s.B = 8;
@@ -72,7 +73,7 @@ static settings settings_for(int quick) {
         s.sft_steps = 8; s.sft_batch = 8; s.sft_lr = 1e-3;
         s.dpo_steps = 12; s.dpo_batch = 4; s.dpo_lr = 3e-5; s.beta = 0.1;
         s.eval_sft = 4; s.eval_dpo = 4; s.eval_answers = 4;
-        s.n_decomp = 3;
+        s.n_decomp = 3; s.n_infl_held = 16;
     }
     return s;
 }
@@ -758,7 +759,7 @@ int main(int argc, char **argv) {
     observed_probes(d, &dec);
     /* influence: the chosen answers of the probe questions and the held-out answers */
     {
-        int T = d->m.T, n = 0, cap = d->probes.n + (n_held < 16 ? n_held : 16);
+        int T = d->m.T, n = 0, cap = d->probes.n + (n_held < s->n_infl_held ? n_held : s->n_infl_held);
         infl.seq = (ld_seq *)malloc(sizeof(ld_seq) * cap);
         infl.type = (int *)malloc(sizeof(int) * cap);
         infl.example = (int *)malloc(sizeof(int) * cap);
