@@ -517,10 +517,10 @@ static int report(const settings *s_in) {
     for (int i = 0; i < nc; i++) n_ok += c[i].ok;
     fprintf(f, "# Learning dynamics of LLM finetuning, in miniature\n\n");
     fprintf(f, "A run of `tools/demo`%s (seed %llu): a byte-level GPT-2 of %d layers × %d channels learns a synthetic village "
-               "(%d people, %d facts; a quarter of the questions held out), then goes through SFT, DPO, on-policy DPO and "
+               "(%d people, %d facts; the questions of %d of them held out), then goes through SFT, DPO, on-policy DPO and "
                "\"extend\". Every number below is computed from the CSVs in this folder. %d of %d claims reproduced.\n\n",
             s->quick ? " --quick (a tiny setting: the findings are not expected to hold)" : "", (unsigned long long)s->seed, s->L, s->C,
-            s->n_ent, s->n_ent * W_ATTRS, n_ok, nc);
+            s->n_ent, s->n_ent * W_ATTRS, s->n_ent * W_ATTRS - s->n_train, n_ok, nc);
     fprintf(f, "![main figure](fig_main.svg)\n\n");
     fprintf(f, "## The paper's claims, measured here\n\n| # | claim (Ren & Sutherland) | measured here | verdict |\n|---|---|---|---|\n");
     for (int i = 0; i < nc; i++)
