@@ -304,11 +304,12 @@ static void test_query(int NH, int NKV, int HS) {
     int ok = 1;
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
-            ld__attention_query(o2, a2, qkv, b, t, T, NH, NKV, HS);
+            /* the query writes its output row and its (NH, T) probabilities where it is told */
+            ld__attention_query(o2 + ((size_t)b * T + t) * OC, a2, qkv, b, t, T, NH, NKV, HS);
             ok &= same(o1 + ((size_t)b * T + t) * OC, o2 + ((size_t)b * T + t) * OC, (size_t)OC);
             for (int h = 0; h < NH; h++) {
                 size_t r = (((size_t)b * NH + h) * T + t) * T;
-                ok &= same(a1 + r, a2 + r, (size_t)T);
+                ok &= same(a1 + r, a2 + (size_t)h * T, (size_t)T);
             }
         }
     CHECK_V(ok, "attention NH %d, NKV %d, HS %d: ld__attention_query at every (b, t) = that row of the forward (out, att), "
