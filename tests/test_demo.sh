@@ -34,12 +34,13 @@ check "winrate.csv: rates in [0, 1] for every phase" \
 check "decomposition.csv: predicted and measured for every probe type" \
       "[ \$(tail -n +2 $d/decomposition.csv | wc -l) -ge 11 ]"
 check "decomposition_obs.csv: a finite prediction and measurement per probe response, all five phases" \
-      "head -n 1 $d/decomposition_obs.csv | grep -qx 'phase,step,type,example,logp,predicted,measured' &&
+      "head -n 1 $d/decomposition_obs.csv | grep -qx 'phase,step,type,example,logp,predicted,measured,predicted_trapezoid' &&
        for p in sft dpo onpolicy_dpo extend_sft extend_dpo; do grep -q \"^\$p,\" $d/decomposition_obs.csv || exit 1; done &&
-       tail -n +2 $d/decomposition_obs.csv | awk -F, '{ if (\$6 != \$6 + 0 || \$7 != \$7 + 0) bad = 1 } END { exit bad }'"
-check "decomposition_summary.csv: the report's ratio and correlation are those of decomposition_obs.csv" \
-      "awk -F, 'NR == FNR { if (FNR > 1) { sp[\$1] += (\$6 < 0 ? -\$6 : \$6); sm[\$1] += (\$7 < 0 ? -\$7 : \$7) } next }
-                FNR > 1 { r = sm[\$1] / sp[\$1]; x = r - \$3; if (x < 0) x = -x; if (x > 1e-4 * r) bad = 1; n++ }
+       tail -n +2 $d/decomposition_obs.csv | awk -F, '{ if (\$6 != \$6 + 0 || \$7 != \$7 + 0 || \$8 != \$8 + 0) bad = 1 } END { exit bad }'"
+check "decomposition_summary.csv: the report's ratios (first order, trapezoid) are those of decomposition_obs.csv" \
+      "awk -F, 'NR == FNR { if (FNR > 1) { sp[\$1] += (\$6 < 0 ? -\$6 : \$6); sm[\$1] += (\$7 < 0 ? -\$7 : \$7); sq[\$1] += (\$8 < 0 ? -\$8 : \$8) } next }
+                FNR > 1 { r = sm[\$1] / sp[\$1]; x = r - \$3; if (x < 0) x = -x; if (x > 1e-4 * r) bad = 1;
+                          r = sm[\$1] / sq[\$1]; x = r - \$6; if (x < 0) x = -x; if (x > 1e-4 * r) bad = 1; n++ }
                 END { exit bad || n != 5 }' $d/decomposition_obs.csv $d/decomposition_summary.csv"
 check "regime.csv: base, sft and dpo rows; per-token log π(y*) ≥ log π(y⁺) (y* is the argmax along y⁺)" \
       "[ \"\$(tail -n +2 $d/regime.csv | cut -d, -f1 | tr '\n' ' ')\" = 'base sft dpo ' ] &&

@@ -301,8 +301,8 @@ static void decompose(demo *d, ld_trainer *tr, int phase, observed *o) {
                        p / c, me / c, ch / c, rj / c);
     }
     for (int i = 0; i < o->n; i++)
-        fprintf(d->f_decomp_obs, "%s,%ld,%s,%d,%.6g,%.9g,%.9g\n", PHASES[phase], tr->step, d->probes.fields[o->type[i]], o->example[i],
-                r.logp[i], r.pred[i], r.meas[i]);
+        fprintf(d->f_decomp_obs, "%s,%ld,%s,%d,%.6g,%.9g,%.9g,%.9g\n", PHASES[phase], tr->step, d->probes.fields[o->type[i]], o->example[i],
+                r.logp[i], r.pred[i], r.meas[i], 0.5 * (r.pred[i] + r.pred_end[i]));
     fflush(d->f_decomp); fflush(d->f_decomp_obs);
     ld_dyn_report_free(&r);
     t_decomp += now_s() - t0;
@@ -750,7 +750,7 @@ int main(int argc, char **argv) {
     d->f_win = open_out(s, "winrate.csv", "phase,step,winrate");
     d->f_greedy = open_out(s, "greedy.csv", "phase,step,repetition");
     d->f_decomp = open_out(s, "decomposition.csv", "phase,step,type,predicted,measured,via_chosen,via_rejected");
-    d->f_decomp_obs = open_out(s, "decomposition_obs.csv", "phase,step,type,example,logp,predicted,measured");
+    d->f_decomp_obs = open_out(s, "decomposition_obs.csv", "phase,step,type,example,logp,predicted,measured,predicted_trapezoid");
     d->f_answers = open_out(s, "answers.csv", "phase,step,question,right,repetitive,answer");
     d->f_terms = open_out(s, "terms.csv", "phase,step,observed,eta,A_frob,G_norm,G_norm_chosen,G_norm_rejected,KG_norm,predicted");
     for (int k = 0; k < 2; k++)   /* the first training pair (the first probe question's) */
