@@ -4,7 +4,8 @@
    achieved GFLOP/s, memory (what the model and the optimizer allocate, and
    the peak RSS), the dynamics of one probe (ld_dyn_seq_grad's ∇θ log π,
    ld_jvp, ld_dyn_predict) beside a forward + backward of the same sequence,
-   then the matmuls at the model's shapes (ours, the naive reference, and
+   for the small models greedy decoding (B rows in one ld_generate beside
+   one row per call), then the matmuls at the model's shapes (ours, the naive reference, and
    OpenBLAS's sgemm when libopenblas is installed: loaded at run time, never
    linked). Medians of --iters runs after 3 warm-ups (the large models: at
    most 3 after 1); CLOCK_MONOTONIC.
@@ -248,6 +249,40 @@ static int bench_model(const config_t *k) {
         printf("%s_fits_%dgb %s  (training at B=%d T=%d: peak RSS %.2f GB, allocated %.2f GB)\n", k->name, k->fit_gb,
                rss_train * 1024 * 1024 <= k->fit_gb * 1e9 && model_bytes + opt_bytes <= k->fit_gb * 1e9 ? "yes" : "no",
                B, T, rss_train * 1024 * 1024 / 1e9, (model_bytes + opt_bytes) / 1e9);
+
+    /* greedy decoding (the small models): B prompts of T/8 to T/8 + 3 tokens,
+       T/2 new tokens each, the B rows together in one ld_generate and, side
+       by side, one row per call */
+    if (!k->large) {
+        if (ld_model_init(&m, &cfg, B, T, 0, 1)) { printf("# %s: %s\n", k->name, ld_failure_reason()); bad = 1; }
+        int *out = (int *)malloc(sizeof(int) * B * T), *olen = (int *)malloc(sizeof(int) * B), nt = 0;
+        ld_seq *ps = (ld_seq *)malloc(sizeof(ld_seq) * B);
+        ld_sample_opts so = {0};
+        so.no_stop = 1;
+        for (int b = 0; b < B; b++) { ps[b].tokens = tok + b * T; ps[b].len = ps[b].prompt_len = T / 8 + b % 4; }
+        int ng = n < 5 ? n : 5;   /* a decode of every row one at a time is slow: at most 5 runs after 1 */
+        double *tg = (double *)malloc(sizeof(double) * ng), *t1 = (double *)malloc(sizeof(double) * ng);
+        for (int i = 0; i < ng + 1 && !bad; i++) {
+            double t0 = now_ms();
+            bad |= ld_generate(&m, ps, B, T / 2, &so, NULL, out, olen) != LD_OK;
+            double ta = now_ms();
+            nt = 0;
+            for (int b = 0; b < B; b++) nt += olen[b] - ps[b].len;
+            for (int b = 0; b < B && !bad; b++) bad |= ld_generate(&m, &ps[b], 1, T / 2, &so, NULL, out, olen) != LD_OK;
+            double tb2 = now_ms();
+            if (i >= 1) { tg[i - 1] = ta - t0; t1[i - 1] = tb2 - ta; }
+        }
+        if (bad) printf("# %s: %s\n", k->name, ld_failure_reason());
+        else {
+            double together = median(tg, ng), alone = median(t1, ng);
+            printf("%s_generate_us_per_token %.1f us  (greedy, %d rows together, %d new tokens each; median of %d)\n", k->name,
+                   1e3 * together / nt, B, T / 2, ng);
+            printf("%s_generate_one_row_us_per_token %.1f us  (the same rows, one per ld_generate call)\n", k->name, 1e3 * alone / nt);
+            printf("%s_generate_rows_together_speedup %.2f x\n", k->name, alone / together);
+        }
+        free(out); free(olen); free(ps); free(tg); free(t1);
+        ld_model_free(&m);
+    }
 
     /* the dynamics per probe: one sequence of length T */
     if (ld_model_init(&m, &cfg, 1, T, LD_TRAIN | LD_JVP, 1)) { printf("# %s: %s\n", k->name, ld_failure_reason()); bad = 1; }
