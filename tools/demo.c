@@ -140,7 +140,7 @@ static void progress(const char *phase, const char *fmt, ...) {
    the same θ gives the same rows bit for bit, so they are written again. */
 typedef struct {
     char probes[2048];
-    char *answers;                 /* (W_MAX_Q lines) */
+    char answers[W_MAX_Q * (W_TXT + 80)];   /* a line per held-out question */
     size_t answers_len;
     int has_answers;
     double win, rep;
@@ -186,13 +186,6 @@ static int repetitive(const char *txt, int ended) {
     return 0;
 }
 
-static void eval_rec_copy(eval_rec *dst, const eval_rec *src) {
-    char *a = dst->answers;
-    *dst = *src;
-    dst->answers = a ? a : (char *)malloc((size_t)W_MAX_Q * (W_TXT + 80));
-    memcpy(dst->answers, src->answers, src->answers_len + 1);
-}
-
 /* Writes an evaluation's rows under (phase, step). */
 static void emit(demo *d, int phase, long step, const eval_rec *e) {
     for (const char *l = e->probes; *l;) {
@@ -221,7 +214,6 @@ static void evaluate(demo *d, int phase, long step, int answers) {
     double t0 = now_s();
     ld_model *m = &d->m;
     eval_rec *e = &d->last;
-    if (!e->answers) e->answers = (char *)malloc((size_t)W_MAX_Q * (W_TXT + 80));
     e->answers[0] = 0; e->answers_len = 0; e->has_answers = answers;
     ld_probe_result pr;
     /* the probes' free greedy decodes (type "greedy") where the held-out answers are judged; the scores everywhere */
@@ -445,7 +437,7 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
     tc.seed = s->seed * 11 + (uint64_t)phase;
     ld_trainer tr;
     TRY(ld_trainer_init(&tr, &d->m, &o, ds, &tc, NULL));
-    if (phase == 0) { evaluate(d, phase, 0, 1); eval_rec_copy(&d->at_base, &d->last); }
+    if (phase == 0) { evaluate(d, phase, 0, 1); d->at_base = d->last; }
     else emit(d, phase, 0, &d->at_base);   /* extend starts from the base model too */
     terms(d, phase, 0, ld_trainer_lr(&tr, 0), 0, f2 != NULL);
     while (!ld_trainer_done(&tr)) {
@@ -467,7 +459,7 @@ static void run_sft(demo *d, int phase, const ld_dataset *ds, const char *f1, co
         }
     }
     progress(PHASES[phase], "%ld steps, loss %.4f", tr.step, tr.loss);
-    eval_rec_copy(phase == 0 ? &d->at_sft_end : &d->at_ext_end, &d->last);
+    *(phase == 0 ? &d->at_sft_end : &d->at_ext_end) = d->last;
     ld_trainer_free(&tr);
     ld_optim_free(&o);
 }
