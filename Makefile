@@ -64,15 +64,18 @@ $(B)/bench: tools/bench.c tools/timing.h $(HDR) | $(B)
 
 # The main job: the paper's findings in miniature, figures and report.md in out/demo.
 # SEEDS=1-5: one run per seed into out/demo/seed-N, then the claims × seeds
-# table (out/demo/seeds_table.md and .csv).
+# table (out/demo/seeds_table.md and .csv). DEMO_FLAGS=--words: the world's
+# word-level tokenizer instead of bytes (then DEMO_OUT=out/demo-words, say).
 SEED ?= 1
 SEEDS ?=
+DEMO_FLAGS ?=
+DEMO_OUT ?= out/demo
 demo: $(B)/demo
 ifeq ($(SEEDS),)
-	./$(B)/demo --seed $(SEED) --out out/demo
+	./$(B)/demo $(DEMO_FLAGS) --seed $(SEED) --out $(DEMO_OUT)
 else
-	set -e; for n in $$(./$(B)/demo --list-seeds $(SEEDS)); do ./$(B)/demo --seed $$n --out out/demo/seed-$$n; done
-	./$(B)/demo --seeds-table out/demo $(SEEDS)
+	set -e; for n in $$(./$(B)/demo --list-seeds $(SEEDS)); do ./$(B)/demo $(DEMO_FLAGS) --seed $$n --out $(DEMO_OUT)/seed-$$n; done
+	./$(B)/demo --seeds-table $(DEMO_OUT) $(SEEDS)
 endif
 
 # Speed and memory figures, "name value unit" per line; beside PyTorch when

@@ -77,6 +77,24 @@ check "a second run with the same seed writes identical files" \
       "$B/demo --quick --seed 3 --out $s/demo2 > /dev/null 2>&1 &&
        for f in probes.csv winrate.csv greedy.csv decomposition.csv decomposition_obs.csv regime.csv pairs.csv terms.csv answers.csv claims.csv influence.csv toy.csv samples.csv report.md fig_main.svg data/pretrain.txt base/model.safetensors; do
            cmp -s $d/\$f $s/demo2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
+# --words: the world's own BPE tokenizer, every word of the village one token
+w=$s/demo_words
+rm -rf "$w" "$s/demo_words2"
+check "demo --quick --words runs (exit 0)" "$B/demo --quick --words --seed 3 --out $w > $s/demo_words.log 2>&1"
+check "--words: the tokenizer's files and the model's vocabulary (> 257 ids, as many as vocab.json's)" \
+      "[ -s $w/data/vocab.json ] && [ -s $w/data/merges.txt ] && [ -s $w/base/vocab.json ] &&
+       v=\$(grep -o '\"vocab_size\": *[0-9]*' $w/base/config.json | grep -o '[0-9]*\$') && [ \"\$v\" -gt 257 ] &&
+       [ \$(grep -o '\": [0-9]*' $w/data/vocab.json | wc -l) -eq \"\$v\" ]"
+check "--words: pretrain.txt becomes one token per word (and newline), as the tokenizer was trained to give" \
+      "line=\$(grep \"the world's tokenizer\" $s/demo_words.log) && n1=\$(echo \"\$line\" | sed 's/.* is \\([0-9]*\\) words.*/\\1/') &&
+       n2=\$(echo \"\$line\" | sed 's/.*newlines, \\([0-9]*\\) tokens.*/\\1/') && [ \"\$n1\" -gt 0 ] && [ \"\$n1\" = \"\$n2\" ]"
+check "--words: the report says so, and 13 claims with verdicts" \
+      "grep -q 'demo\` --quick (a tiny setting: the findings are not expected to hold) --words' $w/report.md &&
+       [ \$(tail -n +2 $w/claims.csv | cut -d, -f2 | grep -cx '[01]') -eq 13 ]"
+check "--words: a second run with the same seed writes identical files" \
+      "$B/demo --quick --words --seed 3 --out $s/demo_words2 > /dev/null 2>&1 &&
+       for f in probes.csv answers.csv claims.csv data/vocab.json data/merges.txt base/model.safetensors; do
+           cmp -s $w/\$f $s/demo_words2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
 check "a bad argument gives a usage line and exit 2" "$B/demo --bogus > /dev/null 2>&1; [ \$? -eq 2 ]"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

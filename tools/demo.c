@@ -4,7 +4,7 @@
 
      1. world      a village generated from the seed (tools/world.h): pretrain.txt,
                    sft.jsonl, pref.jsonl, heldout.jsonl, probes.jsonl
-     2. pretrain   a byte-level GPT-2 reads the village's facts: the base model
+     2. pretrain   a byte-level GPT-2 (word-level with --words) reads the village's facts: the base model
      3. sft        SFT on the chosen answers; probes, accumulated influence and
                    one-step decompositions along the way
      4. dpo        off-policy DPO from the SFT model, long enough for the late phase
@@ -14,7 +14,10 @@
      8. report     CSVs → figures (SVG) and report.md, whose verdicts are computed
                    from the CSVs
 
-   Usage: demo [--quick] [--seed N] [--out DIR]
+   Usage: demo [--quick] [--words] [--seed N] [--out DIR]
+   --words: the model reads the village through the world's own tokenizer
+   (byte-level BPE trained on the world's text until each of its words is one
+   token, world_tokenizer_write), as Pythia reads English, instead of bytes.
    Writes into DIR (default out/demo): probes.csv, winrate.csv, greedy.csv,
    decomposition.csv, influence.csv, toy.csv, the figures, report.md, data/,
    and the base and SFT checkpoints. */
@@ -36,6 +39,7 @@
 
 typedef struct {
     int quick;
+    int words;                                 /* 1: the world's word-level tokenizer, else bytes */
     uint64_t seed;
     const char *out;
     int n_ent, holdout_every, reps, n_probes;  /* the world                        */
@@ -54,10 +58,11 @@ typedef struct {
     int n_influence;                           /* observed responses for influence */
 } settings;
 
-static settings settings_for(int quick) {
+static settings settings_for(int quick, int words) {
     settings s;
     memset(&s, 0, sizeof s);
     s.quick = quick;
+    s.words = words;
     if (!quick) {
         s.n_ent = 52; s.holdout_every = 2; s.reps = 3; s.n_probes = 16;
         s.L = 4; s.C = 128; s.NH = 4; s.T = 80; s.B = 16;
@@ -75,6 +80,7 @@ static settings settings_for(int quick) {
         s.eval_sft = 4; s.eval_dpo = 4; s.eval_answers = 4;
         s.n_decomp = 3; s.n_infl_held = 16;
     }
+    if (words) s.T = 32;   /* the longest question and answer are 25 tokens */
     return s;
 }
 
@@ -163,13 +169,13 @@ typedef struct {
 
 static const char *const PHASES[5] = { "sft", "dpo", "onpolicy_dpo", "extend_sft", "extend_dpo" };
 
-/* The prompt of question q as tokens [bos; question] (the demo's byte-level model has one). */
+/* The prompt of question q as tokens [bos; question] (the world's tokenizer). */
 static int prompt_tokens(demo *d, int q, int *buf) {
     char txt[W_TXT];
     int n;
     world_question(&d->w, q, txt);
     buf[0] = d->m.cfg.bos_token;
-    TRY(ld_tokenize(&d->m.cfg, txt, -1, buf + 1, d->s.T - 1, &n));
+    TRY(ld_model_encode(&d->m, txt, -1, 0, buf + 1, d->s.T - 1, &n));
     return n + 1;
 }
 
@@ -178,7 +184,7 @@ static int repetitive(const char *txt, int ended) {
     if (!ended) return 1;
     char buf[256], *words[64];
     int n = 0;
-    snprintf(buf, sizeof buf, "%s", txt);
+    snprintf(buf, sizeof buf, "%.255s", txt);
     for (char *t = strtok(buf, " .,"); t && n < 64; t = strtok(NULL, " .,")) words[n++] = t;
     for (int i = 0; i + 1 < n; i++)
         for (int j = i + 1; j + 1 < n; j++)
@@ -239,10 +245,12 @@ static void evaluate(demo *d, int phase, long step, int answers) {
             }
             TRY(ld_generate(m, ps, nb, T, NULL, NULL, out, olen));
             for (int b = 0; b < nb; b++) {
-                char txt[W_TXT + 64];
+                char txt[1024];
                 const int *o = out + (size_t)b * T;
                 int ended = o[olen[b] - 1] == m->cfg.eos_token;
-                ld_detokenize(&m->cfg, o + ps[b].len, olen[b] - ps[b].len, txt, sizeof txt);
+                size_t nt;
+                TRY(ld_model_decode(m, o + ps[b].len, olen[b] - ps[b].len, LD_TOK_SKIP_SPECIAL, txt, sizeof txt, &nt));
+                txt[W_TXT + 63] = 0;   /* what answers.csv keeps of a long answer */
                 int ok = world_judge(&d->w, held[i0 + b], txt), rp = repetitive(txt, ended);
                 right += ok;
                 rep += rp;
@@ -367,9 +375,22 @@ static void pretrain(demo *d) {
     rewind(f);
     char *txt = (char *)malloc(n + 1);
     if (fread(txt, 1, n, f) != (size_t)n) die("short read of %s", p);
+    txt[n] = 0;
     fclose(f);
     int *tok = (int *)malloc(sizeof(int) * n), nt;
-    TRY(ld_tokenize(&d->m.cfg, txt, n, tok, (int)n, &nt));
+    TRY(ld_model_encode(&d->m, txt, n, 0, tok, (int)n, &nt));
+    if (s->words) {   /* the tokenizer's promise: every word (a piece of GPT-2's split) one token */
+        long pieces = 0;
+        for (char *l = txt, *e; *l; l = e + (*e != 0)) {
+            e = strchr(l, '\n');
+            if (!e) e = l + strlen(l);
+            char c = *e;
+            *e = 0;
+            pieces += wt_split(NULL, l) + (c == '\n');   /* the line and its newline */
+            *e = c;
+        }
+        progress("pretrain", "the world's tokenizer: %d ids; pretrain.txt is %ld words and newlines, %d tokens", d->m.cfg.vocab_size, pieces, nt);
+    }
     for (int i = 0; i < nt; i++) if (tok[i] == '\n') tok[i] = d->m.cfg.eos_token;   /* one statement per document */
     ld_optim o;
     ld_optim_config oc = {0};
@@ -395,7 +416,7 @@ static void pretrain(demo *d) {
         work_done += s->pre_batch;
         /* a line after the first step (a newcomer sees it run within seconds), then every eighth */
         if (st == 0 || (st + 1) % (s->pre_steps / 8 > 0 ? s->pre_steps / 8 : 1) == 0)
-            progress("pretrain", "step %4d/%d  loss %.3f nats/byte  (%d bytes of village text)", st + 1, s->pre_steps, loss, nt);
+            progress("pretrain", "step %4d/%d  loss %.3f nats/token  (%d tokens of village text)", st + 1, s->pre_steps, loss, nt);
     }
     ld_optim_free(&o);
     free(tok); free(txt);
@@ -523,8 +544,9 @@ static char *onpolicy_pairs(demo *d, int *n_sampled) {
         ld_seq ps = { pbuf, np, np };
         for (int tries = 0; tries < 8; tries++) {
             TRY(ld_generate(m, &ps, 1, T - np, &so, &r, gen, &glen));
-            char txt[W_TXT + 64], clean[W_TXT + 64];
-            ld_detokenize(&m->cfg, gen + np, glen - np, txt, sizeof txt);
+            char txt[1024], clean[W_TXT + 64];
+            size_t nt;
+            TRY(ld_model_decode(m, gen + np, glen - np, LD_TOK_SKIP_SPECIAL, txt, sizeof txt, &nt));
             int k = 0;  /* keep printable ASCII; the JSONL needs no escapes then */
             for (const char *c = txt; *c && k < W_TXT; c++) if (*c >= 32 && *c < 127 && *c != '"' && *c != '\\') clean[k++] = *c;
             clean[k] = 0;
@@ -631,7 +653,7 @@ static int seeds_table(const char *dir, const char *list) {
 /* ----------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
-    int quick = 0, report_only = 0;
+    int quick = 0, report_only = 0, words = 0;
     uint64_t seed = 1;
     const char *out = NULL;
     settings ov;   /* overrides: negative = keep the default */
@@ -640,6 +662,7 @@ int main(int argc, char **argv) {
     const char *base_dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--words")) words = 1;
         else if (!strcmp(argv[i], "--pre-steps") && i + 1 < argc) ov.pre_steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--pre-lr") && i + 1 < argc) ov_pre_lr = atof(argv[++i]);
         else if (!strcmp(argv[i], "--sft-steps") && i + 1 < argc) ov.sft_steps = atoi(argv[++i]);
@@ -658,7 +681,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else {
-            fprintf(stderr, "usage: demo [--quick] [--seed N] [--out DIR] [--report-only] | --seeds-table DIR 1-5\n"
+            fprintf(stderr, "usage: demo [--quick] [--words] [--seed N] [--out DIR] [--report-only] | --seeds-table DIR 1-5\n"
                             "            [--pre-steps N --pre-lr X --sft-steps N --sft-lr X --dpo-steps N --dpo-lr X --beta X --base DIR]\n"
                             "  reproduces the findings of Ren & Sutherland in miniature; writes CSVs, SVG figures\n"
                             "  and report.md into DIR (default out/demo; out/demo-quick with --quick)\n");
@@ -667,7 +690,7 @@ int main(int argc, char **argv) {
     }
     static demo D;
     demo *d = &D;
-    d->s = settings_for(quick);
+    d->s = settings_for(quick, words);
     settings *s = &d->s;
     if (ov.pre_steps >= 0) s->pre_steps = ov.pre_steps;
     if (ov.sft_steps > 0) s->sft_steps = ov.sft_steps;
@@ -691,26 +714,39 @@ int main(int argc, char **argv) {
     /* the run's settings, for the report (and for --report-only later) */
     {
         FILE *f = open_out(s, "run.csv", "key,value");
-        fprintf(f, "seed,%llu\nquick,%d\nlayers,%d\nchannels,%d\npeople,%d\ntrain_questions,%d\nsft_steps,%d\ndpo_steps,%d\n"
+        fprintf(f, "seed,%llu\nquick,%d\nwords,%d\nlayers,%d\nchannels,%d\npeople,%d\ntrain_questions,%d\nsft_steps,%d\ndpo_steps,%d\n"
                    "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\nheld_questions,%d\nprobe_questions,%d\n",
-                (unsigned long long)s->seed, s->quick, s->L, s->C, s->n_ent, s->n_train, s->sft_steps, s->dpo_steps,
+                (unsigned long long)s->seed, s->quick, s->words, s->L, s->C, s->n_ent, s->n_train, s->sft_steps, s->dpo_steps,
                 s->dpo_batch, s->dpo_lr, s->beta, s->n_ent * W_ATTRS - s->n_train, s->n_probes);
         fclose(f);
     }
 
     /* 1. the world */
     world_make(&d->w, seed, s->n_ent, s->holdout_every);
-    if (world_write(&d->w, p, s->reps, s->n_probes)) die("cannot write the world's files into %s", p);
+    if (world_write(&d->w, p, s->reps, s->n_probes, s->words)) die("cannot write the world's files into %s", p);
     ld_config cfg = {0};
     cfg.n_layer = s->L; cfg.n_embd = s->C; cfg.n_head = s->NH; cfg.context = s->T;
+    ld_tokenizer *tok = NULL;
+    if (s->words) {
+        /* the world's tokenizer: byte-level BPE whose merges make every word of the world one token */
+        int V = world_tokenizer_write(p);
+        if (V < 0) die("cannot write the world's tokenizer into %s", p);
+        char vp[1300], mp[1300];
+        snprintf(vp, sizeof vp, "%s/vocab.json", p); snprintf(mp, sizeof mp, "%s/merges.txt", p);
+        TRY(ld_tokenizer_load_gpt2(&tok, vp, mp));
+        cfg.vocab_size = V;   /* <|endoftext|>, the last id, is bos and eos */
+    }
     TRY(ld_model_init(&d->m, &cfg, s->B, s->T, LD_TRAIN | LD_JVP, seed));
+    if (tok) TRY(ld_model_set_tokenizer(&d->m, tok));
     TRY(ld_model_init(&d->ref, &cfg, 2, s->T, 0, seed));
+    ld_data_opts dopt = {0};
+    dopt.tokenizer = d->m.tokenizer;
     const char *names[4] = { "sft.jsonl", "pref.jsonl", "heldout.jsonl", "probes.jsonl" };
     ld_dataset *sets[4] = { &d->sft, &d->pref, &d->held, &d->probes };
     ld_data_kind kinds[4] = { LD_DATA_SFT, LD_DATA_PREF, LD_DATA_SFT, LD_DATA_PROBES };
     for (int i = 0; i < 4; i++) {
         snprintf(p, sizeof p, "%s/data/%s", s->out, names[i]);
-        TRY(ld_dataset_load(sets[i], p, &d->m.cfg, kinds[i], 0));
+        TRY(ld_dataset_load_opts(sets[i], p, &d->m.cfg, kinds[i], &dopt));
     }
     int n_train = d->pref.n, n_held = d->held.n;   /* questions (sft.jsonl holds W_SFT_PHR rows of each) */
     printf("demo%s, seed %llu: a village of %d people, %d facts (%d trained, %d held out); model %d layers × %d channels, %zu parameters; %d thread%s\n",
@@ -871,7 +907,7 @@ int main(int argc, char **argv) {
     int n_sampled;
     char *jl = onpolicy_pairs(d, &n_sampled);
     ld_dataset onp;
-    TRY(ld_dataset_parse(&onp, jl, strlen(jl), &d->m.cfg, LD_DATA_PREF, 0));
+    TRY(ld_dataset_parse_opts(&onp, jl, strlen(jl), &d->m.cfg, LD_DATA_PREF, &dopt));
     snprintf(p, sizeof p, "%s/data/pref_onpolicy.jsonl", s->out);
     FILE *fo = fopen(p, "w");
     if (fo) { fputs(jl, fo); fclose(fo); }

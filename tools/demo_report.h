@@ -288,6 +288,7 @@ static int report(const settings *s_in) {
                 if (sscanf(line, "%31[^,],%lf", k, &v) == 2) {
                     if (!strcmp(k, "seed")) run.seed = (uint64_t)v;
                     else if (!strcmp(k, "quick")) run.quick = (int)v;
+                    else if (!strcmp(k, "words")) run.words = (int)v;
                     else if (!strcmp(k, "layers")) run.L = (int)v;
                     else if (!strcmp(k, "channels")) run.C = (int)v;
                     else if (!strcmp(k, "people")) run.n_ent = (int)v;
@@ -522,10 +523,13 @@ static int report(const settings *s_in) {
     int n_ok = 0;
     for (int i = 0; i < nc; i++) n_ok += c[i].ok;
     fprintf(f, "# Learning dynamics of LLM finetuning, in miniature\n\n");
-    fprintf(f, "A run of `tools/demo`%s (seed %llu): a byte-level GPT-2 of %d layers × %d channels learns a synthetic village "
+    fprintf(f, "A run of `tools/demo`%s%s (seed %llu): a %s GPT-2 of %d layers × %d channels learns a synthetic village "
                "(%d people, %d facts; the questions of %d of them held out), then goes through SFT, DPO, on-policy DPO and "
                "\"extend\". Every number below is computed from the CSVs in this folder. %d of %d claims reproduced.\n\n",
-            s->quick ? " --quick (a tiny setting: the findings are not expected to hold)" : "", (unsigned long long)s->seed, s->L, s->C,
+            s->quick ? " --quick (a tiny setting: the findings are not expected to hold)" : "", s->words ? " --words" : "",
+            (unsigned long long)s->seed,
+            s->words ? "word-level (the world's own BPE tokenizer, data/vocab.json + merges.txt: every word of the village one token)" : "byte-level",
+            s->L, s->C,
             s->n_ent, s->n_ent * W_ATTRS, s->n_ent * W_ATTRS - s->n_train, n_ok, nc);
     fprintf(f, "![main figure](fig_main.svg)\n\n");
     fprintf(f, "## The paper's claims, measured here\n\n| # | claim (Ren & Sutherland) | measured here | verdict |\n|---|---|---|---|\n");

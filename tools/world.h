@@ -291,9 +291,11 @@ static int world_train_questions(const world *w, int *out) {
    pretrain.txt (each time in a phrasing drawn from the grammar). n_probes:
    probe questions (spread over the training questions). sft.jsonl holds
    W_SFT_PHR phrasings of every training answer; pref.jsonl pairs y⁺ (the
-   first) with the off-policy y⁻. Returns 0, or −1 if a file cannot be
-   written. */
-static int world_write(world *w, const char *dir, int reps, int n_probes) {
+   first) with the off-policy y⁻. space: 1 keeps the leading space of
+   pretrain.txt's statements (for a word-level tokenizer, so that a word
+   is the same token there as in an answer). Returns 0, or −1 if a file
+   cannot be written. */
+static int world_write(world *w, const char *dir, int reps, int n_probes, int space) {
     char path[1400], buf[W_TXT], buf2[W_TXT];
     FILE *f;
     /* pretraining text: every fact in phrasings of the grammar, fillers, and
@@ -315,7 +317,7 @@ static int world_write(world *w, const char *dir, int reps, int n_probes) {
     }
     snprintf(path, sizeof path, "%s/pretrain.txt", dir);
     if (!(f = fopen(path, "w"))) { free(lines); return -1; }
-    for (int i = 0; i < n_lines; i++) fprintf(f, "%s\n", lines[i] + 1);
+    for (int i = 0; i < n_lines; i++) fprintf(f, "%s\n", lines[i] + (space ? 0 : 1));
     fclose(f);
     free(lines);
 
@@ -372,6 +374,204 @@ static int world_write(world *w, const char *dir, int reps, int n_probes) {
     }
     fclose(f);
     return 0;
+}
+
+/* ------------------------------------------------------------ tokenizer */
+
+/* The world's tokenizer: byte-level BPE (GPT-2's kind), trained on the
+   world's own text until every word of it is one token, as the words of
+   everyday English are in GPT-2's or Pythia's vocabulary. A model then reads
+   "figs" as one token, not four bytes: a shuffled answer is as surprising at
+   each token as in the paper, and a token is a word, as there. Ids 0..255
+   are the bytes (GPT-2's byte-to-unicode symbols), then the merges, in
+   order, then <|endoftext|> (the last id: bos and eos).
+
+   The text is split as GPT-2's pattern splits ASCII: 's 't 're 've 'm 'll
+   'd, an optional space and letters, an optional space and digits, an
+   optional space and other marks, spaces. */
+
+#define WT_MAX_TYPES 4096
+#define WT_MAX_SYM 64
+#define WT_MAX_MERGES 4000
+
+typedef struct {
+    int n_types;
+    char *type[WT_MAX_TYPES];      /* distinct pieces of the text            */
+    long count[WT_MAX_TYPES];      /* how often each occurs                  */
+    int sym[WT_MAX_TYPES][WT_MAX_SYM], n_sym[WT_MAX_TYPES];   /* its symbols now */
+    int n_merges, merge_a[WT_MAX_MERGES], merge_b[WT_MAX_MERGES];
+    char *text[256 + WT_MAX_MERGES];   /* a symbol's bytes                   */
+} wt_trainer;
+
+static void wt_add(wt_trainer *t, const char *s, size_t n) {
+    if (n == 0 || n >= WT_MAX_SYM) return;   /* a longer piece stays in smaller tokens */
+    for (int i = 0; i < t->n_types; i++)
+        if (strlen(t->type[i]) == n && !memcmp(t->type[i], s, n)) { t->count[i]++; return; }
+    if (t->n_types == WT_MAX_TYPES) return;
+    char *c = (char *)malloc(n + 1);
+    if (!c) return;
+    memcpy(c, s, n); c[n] = 0;
+    int k = t->n_types++;
+    t->type[k] = c; t->count[k] = 1; t->n_sym[k] = (int)n;
+    for (size_t j = 0; j < n; j++) t->sym[k][j] = (unsigned char)s[j];
+}
+
+/* Splits a line of ASCII text as GPT-2's pattern does; counts the pieces
+   into t (if not NULL) and returns how many there are. */
+static int wt_split(wt_trainer *t, const char *s) {
+    static const char *const contr[7] = { "'s", "'t", "'re", "'ve", "'m", "'ll", "'d" };
+    size_t i = 0, n = strlen(s);
+    int pieces = 0;
+    while (i < n) {
+        pieces++;
+        size_t j = i;
+        int done = 0;
+        for (int k = 0; k < 7 && !done; k++) {
+            size_t l = strlen(contr[k]);
+            if (!strncmp(s + i, contr[k], l)) { if (t) wt_add(t, s + i, l); i += l; done = 1; }
+        }
+        if (done) continue;
+        if (s[j] == ' ' && j + 1 < n && s[j + 1] != ' ') j++;
+        unsigned char c = (unsigned char)s[j];
+        if (isalpha(c)) while (j < n && isalpha((unsigned char)s[j])) j++;
+        else if (isdigit(c)) while (j < n && isdigit((unsigned char)s[j])) j++;
+        else if (!isspace(c)) while (j < n && !isspace((unsigned char)s[j]) && !isalnum((unsigned char)s[j])) j++;
+        else while (j < n && isspace((unsigned char)s[j])) j++;
+        if (t) wt_add(t, s + i, j - i);
+        i = j;
+    }
+    return pieces;
+}
+
+/* The pieces of every text in the world's files: pretrain.txt's lines and
+   the string values of the JSONL files. */
+static int wt_read(wt_trainer *t, const char *dir) {
+    static const char *const files[5] = { "pretrain.txt", "sft.jsonl", "pref.jsonl", "heldout.jsonl", "probes.jsonl" };
+    char path[1400], line[8192];
+    for (int k = 0; k < 5; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[k]);
+        FILE *f = fopen(path, "r");
+        if (!f) return -1;
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = 0;
+            if (k == 0) { wt_split(t, line); continue; }
+            for (char *p = strstr(line, "\": \""); p; p = strstr(p, "\": \"")) {   /* "key": "value" */
+                char *v = p + 4, *e = v;
+                while (*e && *e != '"') e += e[0] == '\\' && e[1] ? 2 : 1;
+                char c = *e;
+                *e = 0;
+                wt_split(t, v);
+                *e = c;
+                p = *e ? e + 1 : e;
+            }
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
+/* GPT-2's bytes_to_unicode: the printable symbol of byte b, as UTF-8. */
+static int wt_byte_symbol(int b, char *out) {
+    int cp = b, n = 0;
+    if (!((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255))) {
+        for (int x = 0; x < b; x++) n += !((x >= 33 && x <= 126) || (x >= 161 && x <= 172) || (x >= 174 && x <= 255));
+        cp = 256 + n;
+    }
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 63));
+    return 2;
+}
+
+/* A symbol's bytes as byte-level text; JSON-escaped when json. */
+static void wt_put(FILE *f, const char *bytes, int json) {
+    for (const unsigned char *c = (const unsigned char *)bytes; *c; c++) {
+        char u[4];
+        int n = wt_byte_symbol(*c, u);
+        if (json && (*c == '"' || *c == '\\')) fputc('\\', f);
+        fwrite(u, 1, (size_t)n, f);
+    }
+}
+
+static int wt_cmp_long(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Trains the merges on the world's files in dir and writes dir/vocab.json
+   and dir/merges.txt (GPT-2's pair of files). Returns the vocabulary size,
+   or −1 if a file cannot be read or written. */
+static int world_tokenizer_write(const char *dir) {
+    wt_trainer *t = (wt_trainer *)calloc(1, sizeof *t);
+    if (!t) return -1;
+    int V = -1;
+    char path[1400];
+    for (int b = 0; b < 256; b++) { t->text[b] = (char *)calloc(2, 1); if (t->text[b]) t->text[b][0] = (char)b; }
+    if (wt_read(t, dir)) goto done;
+    /* merges: the most frequent adjacent pair (the lowest ids on ties), until every piece is one symbol */
+    long *pairs = (long *)malloc(sizeof(long) * 2 * WT_MAX_TYPES * WT_MAX_SYM);
+    if (!pairs) goto done;
+    while (t->n_merges < WT_MAX_MERGES) {
+        int np = 0;
+        for (int i = 0; i < t->n_types; i++)
+            for (int j = 0; j + 1 < t->n_sym[i]; j++) {
+                pairs[2 * np] = (long)t->sym[i][j] << 16 | t->sym[i][j + 1];
+                pairs[2 * np + 1] = t->count[i];
+                np++;
+            }
+        if (!np) break;
+        qsort(pairs, (size_t)np, 2 * sizeof(long), wt_cmp_long);
+        long best = -1, best_n = 0;
+        for (int i = 0; i < np;) {
+            long key = pairs[2 * i], n = 0;
+            for (; i < np && pairs[2 * i] == key; i++) n += pairs[2 * i + 1];
+            if (n > best_n) { best_n = n; best = key; }
+        }
+        int a = (int)(best >> 16), b = (int)(best & 0xFFFF), id = 256 + t->n_merges;
+        size_t la = strlen(t->text[a]), lb = strlen(t->text[b]);
+        t->text[id] = (char *)malloc(la + lb + 1);
+        if (!t->text[id]) break;
+        memcpy(t->text[id], t->text[a], la); memcpy(t->text[id] + la, t->text[b], lb + 1);
+        t->merge_a[t->n_merges] = a; t->merge_b[t->n_merges] = b; t->n_merges++;
+        for (int i = 0; i < t->n_types; i++) {   /* apply it, left to right */
+            int k = 0;
+            for (int j = 0; j < t->n_sym[i]; j++) {
+                if (j + 1 < t->n_sym[i] && t->sym[i][j] == a && t->sym[i][j + 1] == b) { t->sym[i][k++] = id; j++; }
+                else t->sym[i][k++] = t->sym[i][j];
+            }
+            t->n_sym[i] = k;
+        }
+    }
+    free(pairs);
+    snprintf(path, sizeof path, "%s/vocab.json", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) goto done;
+    fprintf(f, "{");
+    for (int id = 0; id < 256 + t->n_merges; id++) {
+        fprintf(f, "%s\"", id ? ", " : "");
+        if (id < 256) { char u[4]; int n = wt_byte_symbol(id, u); if (u[0] == '"' || u[0] == '\\') fputc('\\', f); fwrite(u, 1, (size_t)n, f); }
+        else wt_put(f, t->text[id], 1);
+        fprintf(f, "\": %d", id);
+    }
+    fprintf(f, ", \"<|endoftext|>\": %d}\n", 256 + t->n_merges);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/merges.txt", dir);
+    if (!(f = fopen(path, "w"))) goto done;
+    fprintf(f, "#version: 0.2\n");
+    for (int k = 0; k < t->n_merges; k++) {
+        if (t->merge_a[k] < 256) { char u[4]; int n = wt_byte_symbol(t->merge_a[k], u); fwrite(u, 1, (size_t)n, f); }
+        else wt_put(f, t->text[t->merge_a[k]], 0);
+        fputc(' ', f);
+        if (t->merge_b[k] < 256) { char u[4]; int n = wt_byte_symbol(t->merge_b[k], u); fwrite(u, 1, (size_t)n, f); }
+        else wt_put(f, t->text[t->merge_b[k]], 0);
+        fputc('\n', f);
+    }
+    fclose(f);
+    V = 256 + t->n_merges + 1;
+done:
+    for (int i = 0; i < t->n_types; i++) free(t->type[i]);
+    for (int i = 0; i < 256 + WT_MAX_MERGES; i++) free(t->text[i]);
+    free(t);
+    return V;
 }
 
 #endif /* LD_WORLD_H */
