@@ -17,7 +17,7 @@ end=$(date +%s)
 echo "     quick demo: $((end - start)) s"
 d=$s/demo1
 for f in probes.csv winrate.csv greedy.csv decomposition.csv influence.csv toy.csv samples.csv report.md \
-         claims.csv answers.csv regime.csv pairs.csv pairs_summary.csv terms.csv decomposition_obs.csv decomposition_summary.csv influence_total.csv \
+         claims.csv answers.csv regime.csv probe_words.csv pairs.csv pairs_summary.csv terms.csv decomposition_obs.csv decomposition_summary.csv influence_total.csv \
          fig_main.svg fig_sft.svg fig_dpo.svg fig_extend.svg toy_squeeze.svg influence.svg influence_by_attribute.svg \
          data/pretrain.txt data/sft.jsonl data/pref.jsonl data/probes.jsonl data/heldout.jsonl data/pref_onpolicy.jsonl \
          base/model.safetensors sft/config.json; do
@@ -77,6 +77,10 @@ check "a second run with the same seed writes identical files" \
       "$B/demo --quick --seed 3 --out $s/demo2 > /dev/null 2>&1 &&
        for f in probes.csv winrate.csv greedy.csv decomposition.csv decomposition_obs.csv regime.csv pairs.csv terms.csv answers.csv claims.csv influence.csv toy.csv samples.csv report.md fig_main.svg data/pretrain.txt base/model.safetensors; do
            cmp -s $d/\$f $s/demo2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
+check "probe_words.csv: first word + rest = the probe's mean log π of probes.csv (base = SFT step 0)" \
+      "awk -F, 'NR == FNR { if (FNR > 1 && \$1 == \"sft\" && \$2 == 0) lp[\$3] = \$4; next }
+                FNR > 1 && \$1 == \"base\" { x = \$4 + \$5 - lp[\$2]; if (x < 0) x = -x; if (!(\$2 in lp) || x > 1e-4 * (1 - lp[\$2])) bad = 1; n++ }
+                END { exit bad || n != 11 }' $d/probes.csv $d/probe_words.csv"
 # --words: the world's own BPE tokenizer, every word of the village one token
 w=$s/demo_words
 rm -rf "$w" "$s/demo_words2"
@@ -93,7 +97,7 @@ check "--words: the report says so, and 13 claims with verdicts" \
        [ \$(tail -n +2 $w/claims.csv | cut -d, -f2 | grep -cx '[01]') -eq 13 ]"
 check "--words: a second run with the same seed writes identical files" \
       "$B/demo --quick --words --seed 3 --out $s/demo_words2 > /dev/null 2>&1 &&
-       for f in probes.csv answers.csv claims.csv data/vocab.json data/merges.txt base/model.safetensors; do
+       for f in probes.csv answers.csv claims.csv probe_words.csv data/vocab.json data/merges.txt base/model.safetensors; do
            cmp -s $w/\$f $s/demo_words2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
 check "a bad argument gives a usage line and exit 2" "$B/demo --bogus > /dev/null 2>&1; [ \$? -eq 2 ]"
 echo "$pass passed, $fail failed"

@@ -355,6 +355,52 @@ static void regime(demo *d, FILE *f, const char *model) {
     free(lp);
 }
 
+/* Where a probe response's log π sits: its first word (the response's first
+   token and those after it up to the next one that starts with a space) and
+   the rest (the later words and eos), mean over the probe questions, for
+   every probe type, into probe_words.csv under `model`. A change of a
+   shuffled response under SFT splits so into the word that opens the
+   answer and the ungrammatical body. */
+static void probe_words(demo *d, FILE *f, const char *model) {
+    static const char *const types[11] = { "chosen", "rejected", "chosen_gptsemantic", "chosen_gptformat", "reject_gptsemantic",
+                                           "reject_gptformat", "irr_train", "irr_test", "irr_hum", "random_permute", "random_nonhum" };
+    ld_model *m = &d->m;
+    const ld_dataset *ds = &d->probes;
+    int B = m->B, T = m->T;
+    int *buf = (int *)malloc(sizeof(int) * (size_t)B * T);
+    ld_seq sq[64];
+    for (int k = 0; k < 11; k++) {
+        int fi = ld_dataset_field(ds, types[k]), n = 0;
+        if (fi < 0) continue;
+        double first = 0, rest = 0;
+        for (int i0 = 0; i0 < ds->n; i0 += B) {
+            int nb = 0;
+            for (int i = i0; i < ds->n && i < i0 + B; i++)
+                if (!ld_dataset_seq(ds, i, fi, T, 0, &m->cfg, buf + (size_t)nb * T, &sq[nb])) nb++;   /* else an empty field */
+            if (!nb) continue;
+            TRY(ld_forward(m, sq, nb));
+            for (int b = 0; b < nb; b++) {
+                ld_row r;
+                memset(&r, 0, sizeof r);
+                TRY(ld_forward_row(m, b, &r));
+                int in_first = 1;
+                for (int t = r.prompt_len; t < r.len; t++) {   /* token t, scored at position t − 1 */
+                    char tx[64];
+                    size_t nt = 0;
+                    if (t > r.prompt_len && ld_model_decode(m, &r.tokens[t], 1, LD_TOK_SKIP_SPECIAL, tx, sizeof tx, &nt) == LD_OK &&
+                        (nt == 0 || tx[0] == ' '))
+                        in_first = 0;   /* a word that starts with a space, or eos, ends the first word */
+                    if (in_first) first += r.tok_logp[t - 1]; else rest += r.tok_logp[t - 1];
+                }
+                n++;
+            }
+        }
+        if (n) fprintf(f, "%s,%s,%d,%.6f,%.6f\n", model, types[k], n, first / n, rest / n);
+    }
+    fflush(f);
+    free(buf);
+}
+
 /* ------------------------------------------------------------- the runs */
 
 static void set_theta(demo *d, const ld_float *th) { memcpy(d->m.theta, th, sizeof(ld_float) * d->m.P); }
@@ -846,12 +892,16 @@ int main(int argc, char **argv) {
        prediction of Δ log π(y⁺) from a DPO step on that pair alone */
     FILE *freg = open_out(s, "regime.csv", "model,pairs,chosen_tokens,chosen_logp_per_token,argmax_logp_per_token,argmax_share,"
                                           "rejected_tokens,rejected_logp_per_token,chosen_logp,argmax_logp,rejected_logp");
+    FILE *fwords = open_out(s, "probe_words.csv", "model,type,examples,first_word,rest");
     set_theta(d, d->theta_base);
     ld_params_changed(&d->m);
     regime(d, freg, "base");
+    probe_words(d, fwords, "base");
     set_theta(d, d->theta_sft);
     ld_params_changed(&d->m);
     regime(d, freg, "sft");
+    probe_words(d, fwords, "sft");
+    fclose(fwords);
     int n_pairs = d->pref.n;
     double *pair_before = (double *)malloc(sizeof(double) * n_pairs), *pair_rej = (double *)malloc(sizeof(double) * n_pairs);
     double *pair_pred = (double *)malloc(sizeof(double) * n_pairs), *pair_after = (double *)malloc(sizeof(double) * n_pairs);

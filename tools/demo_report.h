@@ -269,6 +269,28 @@ static int decomp_fits(const settings *s, decomp_fit *fit) {
     return nf;
 }
 
+/* probe_words.csv: the change over SFT (base → sft) of a probe type's mean
+   log π at its first word and over the rest. 0, or −1 if it is not there. */
+static int probe_word_delta(const settings *s, const char *type, double *first, double *rest) {
+    char p[1200], line[256], mo[24], ty[32];
+    snprintf(p, sizeof p, "%s/probe_words.csv", s->out);
+    FILE *f = fopen(p, "r");
+    if (!f) return -1;
+    double v[2][2];
+    int got = 0, n;
+    while (fgets(line, sizeof line, f)) {
+        double a, b;
+        if (sscanf(line, "%23[^,],%31[^,],%d,%lf,%lf", mo, ty, &n, &a, &b) != 5 || strcmp(ty, type)) continue;
+        int k = !strcmp(mo, "base") ? 0 : !strcmp(mo, "sft") ? 1 : -1;
+        if (k < 0) continue;
+        v[k][0] = a; v[k][1] = b; got |= 1 << k;
+    }
+    fclose(f);
+    if (got != 3) return -1;
+    *first = v[1][0] - v[0][0]; *rest = v[1][1] - v[0][1];
+    return 0;
+}
+
 /* ---- the report ---- */
 
 typedef struct { const char *claim; char measured[256]; int ok; } claim_t;
@@ -330,7 +352,10 @@ static int report(const settings *s_in) {
     {
         double a = delta_of(&pt, "sft", "irr_hum"), b = delta_of(&pt, "sft", "random_permute"), e = delta_of(&pt, "sft", "random_nonhum");
         c[nc].claim = "SFT lowers a fluent but unrelated sentence (irr_hum) and shuffled responses";
-        snprintf(c[nc].measured, 256, "Δ irr_hum %+.2f, Δ random_permute %+.2f, Δ random_nonhum %+.2f", a, b, e);
+        int k = snprintf(c[nc].measured, 256, "Δ irr_hum %+.2f, Δ random_permute %+.2f, Δ random_nonhum %+.2f", a, b, e);
+        double w1, wr;
+        if (probe_word_delta(s, "random_permute", &w1, &wr) == 0)
+            snprintf(c[nc].measured + k, 256 - (size_t)k, "; of random_permute's, the first word %+.2f, the rest %+.2f", w1, wr);
         c[nc++].ok = a < 0 && b < 0 && e < 0;
     }
     /* DPO */
@@ -565,6 +590,20 @@ static int report(const settings *s_in) {
                             !strcmp(mo, "dpo") ? "after off-policy DPO" : "base", tc, lc, la, 100 * sh, lr, sc, sa, sr);
             }
             fclose(g);
+        }
+    }
+    /* where the SFT change of the unrelated and shuffled responses sits */
+    {
+        static const char *const ty[4] = { "chosen", "irr_hum", "random_permute", "random_nonhum" };
+        double w1, wr;
+        if (probe_word_delta(s, ty[0], &w1, &wr) == 0) {
+            fprintf(f, "\n## Where SFT moves the unrelated and the shuffled responses\n\n"
+                       "Δ log π over SFT (base → SFT model) of each probe response, split into its first word (the tokens up to the next "
+                       "one that starts with a space) and the rest, mean over the probe questions (probe_words.csv). The paper's responses "
+                       "are long, so their first word weighs little; here a response is one sentence.\n\n"
+                       "| probe | Δ first word | Δ rest | Δ total |\n|---|---|---|---|\n");
+            for (int i = 0; i < 4; i++)
+                if (probe_word_delta(s, ty[i], &w1, &wr) == 0) fprintf(f, "| %s | %+.2f | %+.2f | %+.2f |\n", ty[i], w1, wr, w1 + wr);
         }
     }
     /* the decomposition, fitted */
