@@ -81,6 +81,10 @@ check "probe_words.csv: first word + rest = the probe's mean log π of probes.cs
       "awk -F, 'NR == FNR { if (FNR > 1 && \$1 == \"sft\" && \$2 == 0) lp[\$3] = \$4; next }
                 FNR > 1 && \$1 == \"base\" { x = \$4 + \$5 - lp[\$2]; if (x < 0) x = -x; if (!(\$2 in lp) || x > 1e-4 * (1 - lp[\$2])) bad = 1; n++ }
                 END { exit bad || n != 11 }' $d/probes.csv $d/probe_words.csv"
+check "probe_words.csv: the rest = its names and values + its other words, and y⁺'s rest names a fact (< 0)" \
+      "head -n 1 $d/probe_words.csv | grep -qx 'model,type,examples,first_word,rest,rest_fact,rest_other' &&
+       awk -F, 'FNR > 1 { x = \$5 - \$6 - \$7; if (x < 0) x = -x; if (NF != 7 || x > 1e-4 * (1 - \$5)) bad = 1;
+                          if (\$2 == \"chosen\" && !(\$6 < 0)) bad = 1; n++ } END { exit bad || n != 22 }' $d/probe_words.csv"
 # --words: the world's own BPE tokenizer, every word of the village one token
 w=$s/demo_words
 rm -rf "$w" "$s/demo_words2"

@@ -357,10 +357,12 @@ static void regime(demo *d, FILE *f, const char *model) {
 
 /* Where a probe response's log π sits: its first word (the response's first
    token and those after it up to the next one that starts with a space) and
-   the rest (the later words and eos), mean over the probe questions, for
-   every probe type, into probe_words.csv under `model`. A change of a
-   shuffled response under SFT splits so into the word that opens the
-   answer and the ungrammatical body. */
+   the rest (the later words and eos), and the rest split again into its fact
+   words (names and values, world_is_fact_word) and the others (the
+   grammar's words and eos); mean over the probe questions, for every probe
+   type, into probe_words.csv under `model`. A change of a shuffled response
+   under SFT splits so into the word that opens the answer, the facts it
+   names and the ungrammatical body. */
 static void probe_words(demo *d, FILE *f, const char *model) {
     static const char *const types[11] = { "chosen", "rejected", "chosen_gptsemantic", "chosen_gptformat", "reject_gptsemantic",
                                            "reject_gptformat", "irr_train", "irr_test", "irr_hum", "random_permute", "random_nonhum" };
@@ -372,7 +374,7 @@ static void probe_words(demo *d, FILE *f, const char *model) {
     for (int k = 0; k < 11; k++) {
         int fi = ld_dataset_field(ds, types[k]), n = 0;
         if (fi < 0) continue;
-        double first = 0, rest = 0;
+        double first = 0, fact = 0, other = 0;
         for (int i0 = 0; i0 < ds->n; i0 += B) {
             int nb = 0;
             for (int i = i0; i < ds->n && i < i0 + B; i++)
@@ -383,19 +385,32 @@ static void probe_words(demo *d, FILE *f, const char *model) {
                 ld_row r;
                 memset(&r, 0, sizeof r);
                 TRY(ld_forward_row(m, b, &r));
-                int in_first = 1;
-                for (int t = r.prompt_len; t < r.len; t++) {   /* token t, scored at position t − 1 */
+                char word[64];   /* the word being read: its text, its tokens' log π, how many */
+                size_t wl = 0;
+                double wlp = 0;
+                int wt = 0, n_word = 0;
+                for (int t = r.prompt_len; t <= r.len; t++) {   /* token t, scored at position t − 1; t = len ends the last word */
                     char tx[64];
                     size_t nt = 0;
-                    if (t > r.prompt_len && ld_model_decode(m, &r.tokens[t], 1, LD_TOK_SKIP_SPECIAL, tx, sizeof tx, &nt) == LD_OK &&
-                        (nt == 0 || tx[0] == ' '))
-                        in_first = 0;   /* a word that starts with a space, or eos, ends the first word */
-                    if (in_first) first += r.tok_logp[t - 1]; else rest += r.tok_logp[t - 1];
+                    int ok = t < r.len && ld_model_decode(m, &r.tokens[t], 1, LD_TOK_SKIP_SPECIAL, tx, sizeof tx, &nt) == LD_OK;
+                    int eos = ok && nt == 0;   /* a special token: eos */
+                    if (wt && (t == r.len || eos || (ok && tx[0] == ' '))) {   /* the word before ends */
+                        word[wl] = 0;
+                        if (n_word++ == 0) first += wlp;
+                        else if (world_is_fact_word(word)) fact += wlp;
+                        else other += wlp;
+                        wl = 0; wlp = 0; wt = 0;
+                    }
+                    if (t == r.len) break;
+                    if (eos) { if (n_word++ == 0) first += r.tok_logp[t - 1]; else other += r.tok_logp[t - 1]; continue; }
+                    for (size_t j = 0; ok && j < nt && wl < sizeof word - 1; j++) word[wl++] = tx[j];
+                    wlp += r.tok_logp[t - 1];
+                    wt++;
                 }
                 n++;
             }
         }
-        if (n) fprintf(f, "%s,%s,%d,%.6f,%.6f\n", model, types[k], n, first / n, rest / n);
+        if (n) fprintf(f, "%s,%s,%d,%.6f,%.6f,%.6f,%.6f\n", model, types[k], n, first / n, (fact + other) / n, fact / n, other / n);
     }
     fflush(f);
     free(buf);
@@ -892,7 +907,7 @@ int main(int argc, char **argv) {
        prediction of Δ log π(y⁺) from a DPO step on that pair alone */
     FILE *freg = open_out(s, "regime.csv", "model,pairs,chosen_tokens,chosen_logp_per_token,argmax_logp_per_token,argmax_share,"
                                           "rejected_tokens,rejected_logp_per_token,chosen_logp,argmax_logp,rejected_logp");
-    FILE *fwords = open_out(s, "probe_words.csv", "model,type,examples,first_word,rest");
+    FILE *fwords = open_out(s, "probe_words.csv", "model,type,examples,first_word,rest,rest_fact,rest_other");
     set_theta(d, d->theta_base);
     ld_params_changed(&d->m);
     regime(d, freg, "base");

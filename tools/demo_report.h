@@ -174,7 +174,14 @@ static void wilson(double rate, int n, double *lo, double *hi) {
    right (2) > wrong but well-formed (1) > repetitive (0), the judge a
    reader of these answers would be; a tie counts half. Returns the number
    of questions compared (0 when either phase lacks that step).            */
-static int head_to_head(const settings *s, const char *pa, const char *pb, long step, int *win, int *tie, int *loss) {
+/* The head to head of runs pa and pb at one step over the held-out
+   questions, each answer scored right (2) > wrong (1) > repetitive (0):
+   wins, ties and losses of pa; in tier[run][score], how many answers of
+   each run are right, wrong and repetitive; in by_right[0] and [1], the
+   wins and the losses where the winner's answer is right (the others are
+   won by a wrong answer over a repetitive one). */
+static int head_to_head(const settings *s, const char *pa, const char *pb, long step, int *win, int *tie, int *loss, int tier[2][3],
+                        int by_right[2]) {
     char p[1024], line[512];
     snprintf(p, sizeof p, "%s/answers.csv", s->out);
     *win = *tie = *loss = 0;
@@ -193,12 +200,15 @@ static int head_to_head(const settings *s, const char *pa, const char *pb, long 
         }
     fclose(f);
     int n = 0;
+    memset(tier, 0, sizeof(int) * 6);
+    by_right[0] = by_right[1] = 0;
     for (int q = 0; q < W_MAX_Q; q++) {
         if (score[0][q] < 0 || score[1][q] < 0) continue;
         n++;
-        if (score[0][q] > score[1][q]) (*win)++;
+        tier[0][score[0][q]]++; tier[1][score[1][q]]++;
+        if (score[0][q] > score[1][q]) { (*win)++; by_right[0] += score[0][q] == 2; }
         else if (score[0][q] == score[1][q]) (*tie)++;
-        else (*loss)++;
+        else { (*loss)++; by_right[1] += score[1][q] == 2; }
     }
     return n;
 }
@@ -270,30 +280,34 @@ static int decomp_fits(const settings *s, decomp_fit *fit) {
 }
 
 /* probe_words.csv: the change over SFT (base → sft) of a probe type's mean
-   log π at its first word and over the rest. 0, or −1 if it is not there. */
-static int probe_word_delta(const settings *s, const char *type, double *first, double *rest) {
+   log π at its first word, over the rest, and the rest's fact words and
+   other words (rest_fact, rest_other; NAN where the file is older than
+   them). 0, or −1 if it is not there. */
+static int probe_word_delta(const settings *s, const char *type, double *first, double *rest, double *fact, double *other) {
     char p[1200], line[256], mo[24], ty[32];
     snprintf(p, sizeof p, "%s/probe_words.csv", s->out);
     FILE *f = fopen(p, "r");
     if (!f) return -1;
-    double v[2][2];
+    double v[2][4];
     int got = 0, n;
     while (fgets(line, sizeof line, f)) {
-        double a, b;
-        if (sscanf(line, "%23[^,],%31[^,],%d,%lf,%lf", mo, ty, &n, &a, &b) != 5 || strcmp(ty, type)) continue;
+        double a, b, c = NAN, e = NAN;
+        if (sscanf(line, "%23[^,],%31[^,],%d,%lf,%lf,%lf,%lf", mo, ty, &n, &a, &b, &c, &e) < 5 || strcmp(ty, type)) continue;
         int k = !strcmp(mo, "base") ? 0 : !strcmp(mo, "sft") ? 1 : -1;
         if (k < 0) continue;
-        v[k][0] = a; v[k][1] = b; got |= 1 << k;
+        v[k][0] = a; v[k][1] = b; v[k][2] = c; v[k][3] = e; got |= 1 << k;
     }
     fclose(f);
     if (got != 3) return -1;
     *first = v[1][0] - v[0][0]; *rest = v[1][1] - v[0][1];
+    if (fact) *fact = v[1][2] - v[0][2];
+    if (other) *other = v[1][3] - v[0][3];
     return 0;
 }
 
 /* ---- the report ---- */
 
-typedef struct { const char *claim; char measured[256]; int ok; } claim_t;
+typedef struct { const char *claim; char measured[448]; int ok; } claim_t;
 
 static int report(const settings *s_in) {
     char q_dummy[1024];
@@ -334,28 +348,32 @@ static int report(const settings *s_in) {
     fig_main(s, &pt, &wt);
 
     claim_t c[16];
+    long h2h_at = 0;   /* claim 12's head to head, for the section that says what decides it */
+    int h2h_n = 0, h2h_w = 0, h2h_l = 0, h2h_tier[2][3] = { { 0 } }, h2h_by_right[2] = { 0, 0 };
     int nc = 0, n_held = s->n_ent * W_ATTRS - s->n_train;   /* 95% intervals: Wilson's */
     double d;
     /* SFT */
     d = delta_of(&pt, "sft", "chosen");
     c[nc].claim = "SFT raises the trained response y⁺";
-    snprintf(c[nc].measured, 256, "Δ log π(y⁺) over SFT = %+.2f", d); c[nc++].ok = d > 0;
+    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ log π(y⁺) over SFT = %+.2f", d); c[nc++].ok = d > 0;
     d = delta_of(&pt, "sft", "irr_train");
     c[nc].claim = "SFT raises other training questions' answers (irr_train): answers start to cross over, the paper's hallucination mechanism";
-    snprintf(c[nc].measured, 256, "Δ irr_train = %+.2f", d); c[nc++].ok = d > 0;
+    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ irr_train = %+.2f", d); c[nc++].ok = d > 0;
     {
         stats_t g = stats_of(&pt, "sft", "chosen_gptsemantic");
         c[nc].claim = "Rephrases of y⁺ rise (and may fall later)";
-        snprintf(c[nc].measured, 256, "gptsemantic: start %.2f, highest %.2f, end %.2f", g.first, g.max, g.last);
+        snprintf(c[nc].measured, sizeof c[nc].measured, "gptsemantic: start %.2f, highest %.2f, end %.2f", g.first, g.max, g.last);
         c[nc++].ok = g.max > g.first;
     }
     {
         double a = delta_of(&pt, "sft", "irr_hum"), b = delta_of(&pt, "sft", "random_permute"), e = delta_of(&pt, "sft", "random_nonhum");
         c[nc].claim = "SFT lowers a fluent but unrelated sentence (irr_hum) and shuffled responses";
-        int k = snprintf(c[nc].measured, 256, "Δ irr_hum %+.2f, Δ random_permute %+.2f, Δ random_nonhum %+.2f", a, b, e);
-        double w1, wr;
-        if (probe_word_delta(s, "random_permute", &w1, &wr) == 0)
-            snprintf(c[nc].measured + k, 256 - (size_t)k, "; of random_permute's, the first word %+.2f, the rest %+.2f", w1, wr);
+        int k = snprintf(c[nc].measured, sizeof c[nc].measured, "Δ irr_hum %+.2f, Δ random_permute %+.2f, Δ random_nonhum %+.2f", a, b, e);
+        double w1, wr, wf, wo;
+        if (probe_word_delta(s, "random_permute", &w1, &wr, &wf, &wo) == 0)
+            snprintf(c[nc].measured + k, sizeof c[nc].measured - (size_t)k,
+                     "; of random_permute's, the first word %+.2f, the rest %+.2f (its names and values %+.2f, its other words %+.2f)",
+                     w1, wr, wf, wo);
         c[nc++].ok = a < 0 && b < 0 && e < 0;
     }
     /* DPO */
@@ -364,31 +382,31 @@ static int report(const settings *s_in) {
         const char *who = "";
         for (int i = 0; i < 11; i++) { double x = delta_of(&pt, "dpo", TYPES[i]); if (x < worst) { worst = x; who = TYPES[i]; } }
         c[nc].claim = "Off-policy DPO lowers y⁻ fastest";
-        snprintf(c[nc].measured, 256, "Δ y⁻ = %+.2f; the largest fall is %s (%+.2f)", drej, who, worst);
+        snprintf(c[nc].measured, sizeof c[nc].measured, "Δ y⁻ = %+.2f; the largest fall is %s (%+.2f)", drej, who, worst);
         c[nc++].ok = !strcmp(who, "rejected");
     }
     {
         stats_t ch = stats_of(&pt, "dpo", "chosen");
         c[nc].claim = "y⁺ eventually falls too under DPO";
-        snprintf(c[nc].measured, 256, "y⁺: start %.2f, highest %.2f, end %.2f", ch.first, ch.max, ch.last);
+        snprintf(c[nc].measured, sizeof c[nc].measured, "y⁺: start %.2f, highest %.2f, end %.2f", ch.first, ch.max, ch.last);
         c[nc++].ok = ch.last < ch.first;
     }
     {
         int falls = 0;
         for (int i = 0; i < 11; i++) falls += delta_of(&pt, "dpo", TYPES[i]) < 0;
         c[nc].claim = "Almost every probe response falls under DPO: the mass goes elsewhere";
-        snprintf(c[nc].measured, 256, "%d of 11 probe types fall", falls);
+        snprintf(c[nc].measured, sizeof c[nc].measured, "%d of 11 probe types fall", falls);
         c[nc++].ok = falls >= 10;
     }
     d = delta_of(&pt, "dpo", "argmax");
     c[nc].claim = "The most likely response y* (teacher-forced argmax) rises under DPO: the squeezing effect";
-    snprintf(c[nc].measured, 256, "Δ log π(y*) = %+.2f", d); c[nc++].ok = d > 0;
+    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ log π(y*) = %+.2f", d); c[nc++].ok = d > 0;
     {
         stats_t r = stats_of(&gt, "dpo", NULL);
         double l0, h0, l1, h1;
         wilson(r.first, n_held, &l0, &h0); wilson(r.last, n_held, &l1, &h1);
         c[nc].claim = "Long DPO degenerates: greedy answers repeat themselves";
-        snprintf(c[nc].measured, 256, "repetitive greedy answers on %d held-out questions: %.0f%% [%.0f, %.0f] at the start of DPO, %.0f%% [%.0f, %.0f] at the end",
+        snprintf(c[nc].measured, sizeof c[nc].measured, "repetitive greedy answers on %d held-out questions: %.0f%% [%.0f, %.0f] at the start of DPO, %.0f%% [%.0f, %.0f] at the end",
                  n_held, 100 * r.first, 100 * l0, 100 * h0, 100 * r.last, 100 * l1, 100 * h1);
         c[nc++].ok = r.last > r.first;
     }
@@ -404,23 +422,25 @@ static int report(const settings *s_in) {
             bext += delta_of(&pt, "extend_dpo", TYPES[i]) / 9;
         }
         c[nc].claim = "On-policy negatives (sampled from the model) squeeze far less: y⁺ and the bystander responses fall less";
-        snprintf(c[nc].measured, 256, "Δ y⁺: off-policy %+.2f, on-policy %+.2f; mean Δ of the 9 bystanders: %+.2f vs %+.2f", off, on, boff, bon);
+        snprintf(c[nc].measured, sizeof c[nc].measured, "Δ y⁺: off-policy %+.2f, on-policy %+.2f; mean Δ of the 9 bystanders: %+.2f vs %+.2f", off, on, boff, bon);
         c[nc++].ok = on > off && bon > boff;
         double ext = delta_of(&pt, "extend_dpo", "chosen");
         c[nc].claim = "Extend: SFT on both y⁺ and y⁻ before DPO weakens the squeeze: y⁺ and the bystanders fall less";
-        snprintf(c[nc].measured, 256, "Δ y⁺ during DPO: baseline %+.2f, extend %+.2f; mean Δ of the bystanders: %+.2f vs %+.2f", off, ext, boff, bext);
+        snprintf(c[nc].measured, sizeof c[nc].measured, "Δ y⁺ during DPO: baseline %+.2f, extend %+.2f; mean Δ of the bystanders: %+.2f vs %+.2f", off, ext, boff, bext);
         c[nc++].ok = ext > off && bext > boff;
     }
     {
         /* the paper compares after 4 epochs of DPO, head to head */
         long at = 4L * ((s->n_train + s->dpo_batch - 1) / s->dpo_batch);
-        int w, t, l, n = head_to_head(s, "extend_dpo", "dpo", at, &w, &t, &l);
+        int w, t, l, tier[2][3], n = head_to_head(s, "extend_dpo", "dpo", at, &w, &t, &l, tier, h2h_by_right);
+        h2h_at = at; h2h_n = n; h2h_w = w; h2h_l = l; memcpy(h2h_tier, tier, sizeof tier);
         double rate = n ? (w + 0.5 * t) / n : NAN, lo, hi;
         wilson(w + l ? (double)w / (w + l) : NAN, w + l, &lo, &hi);
         c[nc].claim = "Extend gives better answers than SFT-on-y⁺-then-DPO at matched compute, after 4 DPO epochs (the paper: win rate 0.69)";
-        snprintf(c[nc].measured, 256, "head to head on %d held-out questions at DPO step %ld (right > wrong > repetitive): extend wins %d, "
-                 "ties %d, loses %d; win rate %.2f; of the decided, %.0f%% [%.0f, %.0f]", n, at, w, t, l, rate, 100.0 * w / (w + l ? w + l : 1),
-                 100 * lo, 100 * hi);
+        snprintf(c[nc].measured, sizeof c[nc].measured, "head to head on %d held-out questions at DPO step %ld (right > wrong > repetitive): extend wins %d, "
+                 "ties %d, loses %d; win rate %.2f; of the decided, %.0f%% [%.0f, %.0f]; right / wrong / repetitive: extend %d / %d / %d, "
+                 "baseline %d / %d / %d", n, at, w, t, l, rate, 100.0 * w / (w + l ? w + l : 1), 100 * lo, 100 * hi,
+                 tier[0][2], tier[0][1], tier[0][0], tier[1][2], tier[1][1], tier[1][0]);
         c[nc++].ok = n > 0 && w > l;
     }
     /* toy */
@@ -447,7 +467,7 @@ static int report(const settings *s_in) {
             for (int v = 1; v < V; v++) top_spread += pred[1][v] > 0;
             (void)pi;
             c[nc].claim = "Toy: a negative gradient on a low-probability class raises only the top class(es); on the top class it spreads the mass";
-            snprintf(c[nc].measured, 256, "rare class pushed down: %d of %d classes rise, the top one included; top class pushed down: %d of %d others rise",
+            snprintf(c[nc].measured, sizeof c[nc].measured, "rare class pushed down: %d of %d classes rise, the top one included; top class pushed down: %d of %d others rise",
                      risers, V, top_spread, V - 1);
             c[nc++].ok = ok_rare && pred[1][0] < 0 && top_spread >= (V - 1) / 2;
         }
@@ -592,18 +612,33 @@ static int report(const settings *s_in) {
             fclose(g);
         }
     }
+    /* what decides claim 12 */
+    if (h2h_n > 0) {
+        stats_t sf = stats_of(&wt, "sft", NULL);
+        fprintf(f, "\n## What decides extend's head to head\n\nAfter SFT, the greedy answers to %d held-out questions are right on %.0f%% "
+                   "of them (winrate.csv); naming a random value of the asked attribute would be right 1 time in %d. At DPO step %ld, "
+                   "right / wrong / repetitive: extend %d / %d / %d, the baseline %d / %d / %d. Extend's %d wins: %d by a right answer, "
+                   "%d by a wrong one against a repetitive one; its %d losses: %d to a right answer, %d to a wrong one against its "
+                   "repetitive one. Where few answers are right, the head to head says which run repeats itself less, not which knows "
+                   "more.\n",
+                h2h_n, 100 * sf.last, W_VALS, h2h_at, h2h_tier[0][2], h2h_tier[0][1], h2h_tier[0][0], h2h_tier[1][2], h2h_tier[1][1],
+                h2h_tier[1][0], h2h_w, h2h_by_right[0], h2h_w - h2h_by_right[0], h2h_l, h2h_by_right[1], h2h_l - h2h_by_right[1]);
+    }
     /* where the SFT change of the unrelated and shuffled responses sits */
     {
         static const char *const ty[4] = { "chosen", "irr_hum", "random_permute", "random_nonhum" };
-        double w1, wr;
-        if (probe_word_delta(s, ty[0], &w1, &wr) == 0) {
+        double w1, wr, wf, wo;
+        if (probe_word_delta(s, ty[0], &w1, &wr, &wf, &wo) == 0) {
             fprintf(f, "\n## Where SFT moves the unrelated and the shuffled responses\n\n"
                        "Δ log π over SFT (base → SFT model) of each probe response, split into its first word (the tokens up to the next "
-                       "one that starts with a space) and the rest, mean over the probe questions (probe_words.csv). The paper's responses "
-                       "are long, so their first word weighs little; here a response is one sentence.\n\n"
-                       "| probe | Δ first word | Δ rest | Δ total |\n|---|---|---|---|\n");
+                       "one that starts with a space) and the rest, and the rest again into its fact words (the names of people and the "
+                       "values of attributes: what SFT ties to a question) and its other words (the grammar's, and eos); mean over the "
+                       "probe questions (probe_words.csv). The paper's responses are long, so their first word weighs little; here a "
+                       "response is one sentence, and a shuffled answer is made of the very words SFT makes likely under its question.\n\n"
+                       "| probe | Δ first word | Δ rest | of which names and values | other words | Δ total |\n|---|---|---|---|---|---|\n");
             for (int i = 0; i < 4; i++)
-                if (probe_word_delta(s, ty[i], &w1, &wr) == 0) fprintf(f, "| %s | %+.2f | %+.2f | %+.2f |\n", ty[i], w1, wr, w1 + wr);
+                if (probe_word_delta(s, ty[i], &w1, &wr, &wf, &wo) == 0)
+                    fprintf(f, "| %s | %+.2f | %+.2f | %+.2f | %+.2f | %+.2f |\n", ty[i], w1, wr, wf, wo, w1 + wr);
         }
     }
     /* the decomposition, fitted */

@@ -245,6 +245,25 @@ static void world_shuffle(world *w, const char *s, char *out) {
     }
 }
 
+/* 1 if word (a response's word, punctuation and a possessive 's included)
+   is a fact word: a person's name or a value of an attribute, the words
+   that SFT ties to a question. The others are the grammar's. */
+static int world_is_fact_word(const char *word) {
+    char w[32];
+    size_t n = 0;
+    while (*word == ' ') word++;
+    for (; *word && n < sizeof w - 1 && (isalpha((unsigned char)*word) || (*word == '\'' && word[1] != 's')); word++) w[n++] = *word;
+    w[n] = 0;
+    if (!n) return 0;
+    for (int e = 0; e < W_MAX_ENT; e++) if (!strcmp(w, w_names[e])) return 1;
+    for (int a = 0; a < W_ATTRS; a++)
+        for (int v = 0; v < W_VALS; v++) {
+            const char *x = w_values[a][v];
+            if (strlen(x) == n && tolower((unsigned char)w[0]) == tolower((unsigned char)x[0]) && !strcmp(w + 1, x + 1)) return 1;
+        }
+    return 0;
+}
+
 /* strncasecmp is POSIX, not C99 */
 static int w_ncaseeq(const char *a, const char *b, size_t n) {
     for (size_t i = 0; i < n; i++)
