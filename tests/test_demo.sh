@@ -66,6 +66,13 @@ check "--seeds-table writes claims × seeds from each seed's claims.csv" \
        sed 's/^1,[01],/1,0,/' $d/claims.csv > $s/seeds/seed-2/claims.csv &&
        $B/demo --seeds-table $s/seeds 1-2 > /dev/null && [ \$(tail -n +2 $s/seeds/seeds_table.csv | wc -l) -eq 13 ] &&
        grep -q '^1,[01],0,' $s/seeds/seeds_table.csv && grep -q '^| 1 |' $s/seeds/seeds_table.md"
+check "claims.csv: each claim's deciding figure (key) agrees with its verdict and its measured text; the seeds table shows it" \
+      "head -n 1 $d/claims.csv | grep -qx 'claim,reproduced,key,rule,measured' &&
+       awk -F, 'FNR > 1 && \$1 != 4 && \$1 != 7 && \$1 != 13 { if ((\$2 == 1 && \$3 + 0 < 0) || (\$2 == 0 && \$3 + 0 > 0)) bad = 1; n++ }
+                FNR > 1 && \$1 == 4 { if ((\$2 == 1 && \$3 + 0 > 0) || (\$2 == 0 && \$3 + 0 < 0)) bad = 1; n++ }
+                END { exit bad || n != 11 }' $d/claims.csv &&
+       k=\$(sed -n 2p $d/claims.csv | cut -d, -f3) && sed -n 2p $d/claims.csv | grep -qF \"over SFT = \$k\" &&
+       grep -qF \"| 1 | Δ y⁺ > 0 | \" $s/seeds/seeds_table.md && grep '^| 1 |' $s/seeds/seeds_table.md | grep -qF \"(\$k)\""
 check "the toy: predicted Δ log π equals the closed form in every class" \
       "tail -n +2 $d/toy.csv | awk -F, '{ x = \$4 - \$6; if (x < 0) x = -x; if (x > 1e-5) bad = 1 } END { exit bad }'"
 check "report.md: a table of 13 claims, each with a verdict" \

@@ -662,21 +662,34 @@ static int parse_seeds(const char *list, int *seeds) {
     return ns;
 }
 
+/* The claims × seeds table from each seed's claims.csv: the verdict and
+   the figure that decides it (claims.csv's key), and the test it must pass
+   (its rule). */
 static int seeds_table(const char *dir, const char *list) {
     int seeds[64], ns = parse_seeds(list, seeds);
     if (!ns) { fprintf(stderr, "demo: no seeds in \"%s\"\n", list); return 2; }
     int ok[64][16], nc = 0;
-    char claim[16][64];
+    static char key[64][16][32], rule[16][128];
+    memset(rule, 0, sizeof rule);
     for (int i = 0; i < ns; i++) {
         char p[1200], line[1024];
         snprintf(p, sizeof p, "%s/seed-%d/claims.csv", dir, seeds[i]);
         FILE *f = fopen(p, "r");
-        for (int k = 0; k < 16; k++) ok[i][k] = -1;
+        for (int k = 0; k < 16; k++) { ok[i][k] = -1; key[i][k][0] = 0; }
         if (!f) continue;
-        if (fgets(line, sizeof line, f))
+        int has_header = fgets(line, sizeof line, f) != NULL;
+        int has_key = has_header && strstr(line, ",key,rule,");   /* an older claims.csv has neither */
+        if (has_header)
             while (fgets(line, sizeof line, f)) {
-                int k, v;
-                if (sscanf(line, "%d,%d", &k, &v) == 2 && k >= 1 && k <= 16) { ok[i][k - 1] = v; if (k > nc) nc = k; snprintf(claim[k - 1], 64, "%d", k); }
+                int k, v, at = 0;
+                char ky[32] = "", ru[128] = "";
+                if (sscanf(line, "%d,%d,%n", &k, &v, &at) < 2 || k < 1 || k > 16) continue;
+                ok[i][k - 1] = v;
+                if (k > nc) nc = k;
+                if (has_key && at && sscanf(line + at, "%31[^,],\"%127[^\"]\"", ky, ru) == 2) {
+                    snprintf(key[i][k - 1], 32, "%s", ky);
+                    if (!rule[k - 1][0]) snprintf(rule[k - 1], 128, "%s", ru);
+                }
             }
         fclose(f);
     }
@@ -687,27 +700,29 @@ static int seeds_table(const char *dir, const char *list) {
     FILE *m = fopen(p, "w");
     if (!c || !m) { fprintf(stderr, "demo: cannot write the seeds table in %s\n", dir); if (c) fclose(c); if (m) fclose(m); return 1; }
     fprintf(c, "claim");
-    fprintf(m, "| claim |");
+    fprintf(m, "| claim | holds when |");
     for (int i = 0; i < ns; i++) { fprintf(c, ",seed_%d", seeds[i]); fprintf(m, " seed %d |", seeds[i]); }
+    for (int i = 0; i < ns; i++) fprintf(c, ",key_%d", seeds[i]);
     fprintf(c, ",reproduced,seeds\n");
-    fprintf(m, " reproduced |\n|---|");
+    fprintf(m, " reproduced |\n|---|---|");
     for (int i = 0; i <= ns; i++) fprintf(m, "---|");
     fprintf(m, "\n");
     for (int k = 0; k < nc; k++) {
         int y = 0, n = 0;
         fprintf(c, "%d", k + 1);
-        fprintf(m, "| %d |", k + 1);
+        fprintf(m, "| %d | %s |", k + 1, rule[k]);
         for (int i = 0; i < ns; i++) {
             fprintf(c, ",%d", ok[i][k]);
-            fprintf(m, " %s |", ok[i][k] < 0 ? "(no run)" : ok[i][k] ? "yes" : "**no**");
+            if (ok[i][k] < 0) fprintf(m, " (no run) |");
+            else fprintf(m, key[i][k][0] ? " %s (%s) |" : " %s |", ok[i][k] ? "yes" : "**no**", key[i][k]);
             y += ok[i][k] == 1; n += ok[i][k] >= 0;
         }
+        for (int i = 0; i < ns; i++) fprintf(c, ",%s", key[i][k]);
         fprintf(c, ",%d,%d\n", y, n);
         fprintf(m, " %d of %d |\n", y, n);
     }
     fclose(c); fclose(m);
     printf("wrote %s/seeds_table.md and .csv (%d seeds, %d claims)\n", dir, ns, nc);
-    (void)claim;
     return 0;
 }
 

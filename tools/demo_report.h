@@ -307,7 +307,9 @@ static int probe_word_delta(const settings *s, const char *type, double *first, 
 
 /* ---- the report ---- */
 
-typedef struct { const char *claim; char measured[448]; int ok; } claim_t;
+/* A claim, what was measured, the verdict, and the figure that decides it
+   (key) with the test it must pass (rule), for the seeds table. */
+typedef struct { const char *claim, *rule; char measured[448], key[32]; int ok; } claim_t;
 
 static int report(const settings *s_in) {
     char q_dummy[1024];
@@ -355,14 +357,22 @@ static int report(const settings *s_in) {
     /* SFT */
     d = delta_of(&pt, "sft", "chosen");
     c[nc].claim = "SFT raises the trained response y⁺";
-    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ log π(y⁺) over SFT = %+.2f", d); c[nc++].ok = d > 0;
+    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ log π(y⁺) over SFT = %+.2f", d);
+    c[nc].rule = "Δ y⁺ > 0";
+    snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", d);
+    c[nc++].ok = d > 0;
     d = delta_of(&pt, "sft", "irr_train");
     c[nc].claim = "SFT raises other training questions' answers (irr_train): answers start to cross over, the paper's hallucination mechanism";
-    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ irr_train = %+.2f", d); c[nc++].ok = d > 0;
+    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ irr_train = %+.2f", d);
+    c[nc].rule = "Δ irr_train > 0";
+    snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", d);
+    c[nc++].ok = d > 0;
     {
         stats_t g = stats_of(&pt, "sft", "chosen_gptsemantic");
         c[nc].claim = "Rephrases of y⁺ rise (and may fall later)";
         snprintf(c[nc].measured, sizeof c[nc].measured, "gptsemantic: start %.2f, highest %.2f, end %.2f", g.first, g.max, g.last);
+        c[nc].rule = "gptsemantic: highest − start > 0";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", g.max - g.first);
         c[nc++].ok = g.max > g.first;
     }
     {
@@ -374,21 +384,32 @@ static int report(const settings *s_in) {
             snprintf(c[nc].measured + k, sizeof c[nc].measured - (size_t)k,
                      "; of random_permute's, the first word %+.2f, the rest %+.2f (its names and values %+.2f, its other words %+.2f)",
                      w1, wr, wf, wo);
+        c[nc].rule = "the largest of the three Δ < 0";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", fmax(a, fmax(b, e)));
         c[nc++].ok = a < 0 && b < 0 && e < 0;
     }
     /* DPO */
     {
         double drej = delta_of(&pt, "dpo", "rejected"), worst = 0;
         const char *who = "";
-        for (int i = 0; i < 11; i++) { double x = delta_of(&pt, "dpo", TYPES[i]); if (x < worst) { worst = x; who = TYPES[i]; } }
+        double next = INFINITY;   /* the largest fall of the others */
+        for (int i = 0; i < 11; i++) {
+            double x = delta_of(&pt, "dpo", TYPES[i]);
+            if (x < worst) { worst = x; who = TYPES[i]; }
+            if (i != 3 && x < next) next = x;
+        }
         c[nc].claim = "Off-policy DPO lowers y⁻ fastest";
         snprintf(c[nc].measured, sizeof c[nc].measured, "Δ y⁻ = %+.2f; the largest fall is %s (%+.2f)", drej, who, worst);
+        c[nc].rule = "y⁻'s fall − the next largest fall > 0";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", fmin(next - drej, -drej));   /* > 0 only where y⁻ falls, and most */
         c[nc++].ok = !strcmp(who, "rejected");
     }
     {
         stats_t ch = stats_of(&pt, "dpo", "chosen");
         c[nc].claim = "y⁺ eventually falls too under DPO";
         snprintf(c[nc].measured, sizeof c[nc].measured, "y⁺: start %.2f, highest %.2f, end %.2f", ch.first, ch.max, ch.last);
+        c[nc].rule = "y⁺: start − end > 0";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", ch.first - ch.last);
         c[nc++].ok = ch.last < ch.first;
     }
     {
@@ -396,11 +417,16 @@ static int report(const settings *s_in) {
         for (int i = 0; i < 11; i++) falls += delta_of(&pt, "dpo", TYPES[i]) < 0;
         c[nc].claim = "Almost every probe response falls under DPO: the mass goes elsewhere";
         snprintf(c[nc].measured, sizeof c[nc].measured, "%d of 11 probe types fall", falls);
+        c[nc].rule = "probe types that fall ≥ 10";
+        snprintf(c[nc].key, sizeof c[nc].key, "%d", falls);
         c[nc++].ok = falls >= 10;
     }
     d = delta_of(&pt, "dpo", "argmax");
     c[nc].claim = "The most likely response y* (teacher-forced argmax) rises under DPO: the squeezing effect";
-    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ log π(y*) = %+.2f", d); c[nc++].ok = d > 0;
+    snprintf(c[nc].measured, sizeof c[nc].measured, "Δ log π(y*) = %+.2f", d);
+    c[nc].rule = "Δ y* > 0";
+    snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", d);
+    c[nc++].ok = d > 0;
     {
         stats_t r = stats_of(&gt, "dpo", NULL);
         double l0, h0, l1, h1;
@@ -408,6 +434,8 @@ static int report(const settings *s_in) {
         c[nc].claim = "Long DPO degenerates: greedy answers repeat themselves";
         snprintf(c[nc].measured, sizeof c[nc].measured, "repetitive greedy answers on %d held-out questions: %.0f%% [%.0f, %.0f] at the start of DPO, %.0f%% [%.0f, %.0f] at the end",
                  n_held, 100 * r.first, 100 * l0, 100 * h0, 100 * r.last, 100 * l1, 100 * h1);
+        c[nc].rule = "repetitive at the end − at the start > 0 (points)";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+.0f", 100 * (r.last - r.first));
         c[nc++].ok = r.last > r.first;
     }
     /* the squeeze, measured the same way for on-policy negatives and for
@@ -423,10 +451,14 @@ static int report(const settings *s_in) {
         }
         c[nc].claim = "On-policy negatives (sampled from the model) squeeze far less: y⁺ and the bystander responses fall less";
         snprintf(c[nc].measured, sizeof c[nc].measured, "Δ y⁺: off-policy %+.2f, on-policy %+.2f; mean Δ of the 9 bystanders: %+.2f vs %+.2f", off, on, boff, bon);
+        c[nc].rule = "the smaller of the two gaps (y⁺, bystanders) > 0";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", fmin(on - off, bon - boff));
         c[nc++].ok = on > off && bon > boff;
         double ext = delta_of(&pt, "extend_dpo", "chosen");
         c[nc].claim = "Extend: SFT on both y⁺ and y⁻ before DPO weakens the squeeze: y⁺ and the bystanders fall less";
         snprintf(c[nc].measured, sizeof c[nc].measured, "Δ y⁺ during DPO: baseline %+.2f, extend %+.2f; mean Δ of the bystanders: %+.2f vs %+.2f", off, ext, boff, bext);
+        c[nc].rule = "the smaller of the two gaps (y⁺, bystanders) > 0";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+.2f", fmin(ext - off, bext - boff));
         c[nc++].ok = ext > off && bext > boff;
     }
     {
@@ -441,6 +473,8 @@ static int report(const settings *s_in) {
                  "ties %d, loses %d; win rate %.2f; of the decided, %.0f%% [%.0f, %.0f]; right / wrong / repetitive: extend %d / %d / %d, "
                  "baseline %d / %d / %d", n, at, w, t, l, rate, 100.0 * w / (w + l ? w + l : 1), 100 * lo, 100 * hi,
                  tier[0][2], tier[0][1], tier[0][0], tier[1][2], tier[1][1], tier[1][0]);
+        c[nc].rule = "wins − losses > 0";
+        snprintf(c[nc].key, sizeof c[nc].key, "%+d", w - l);
         c[nc++].ok = n > 0 && w > l;
     }
     /* toy */
@@ -469,6 +503,8 @@ static int report(const settings *s_in) {
             c[nc].claim = "Toy: a negative gradient on a low-probability class raises only the top class(es); on the top class it spreads the mass";
             snprintf(c[nc].measured, sizeof c[nc].measured, "rare class pushed down: %d of %d classes rise, the top one included; top class pushed down: %d of %d others rise",
                      risers, V, top_spread, V - 1);
+            c[nc].rule = "classes that rise: rare pushed down ≤ 2, top pushed down ≥ half";
+            snprintf(c[nc].key, sizeof c[nc].key, "%d / %d", risers, top_spread);
             c[nc++].ok = ok_rare && pred[1][0] < 0 && top_spread >= (V - 1) / 2;
         }
     }
@@ -585,8 +621,8 @@ static int report(const settings *s_in) {
         snprintf(q, sizeof q, "%s/claims.csv", s->out);
         FILE *g = fopen(q, "w");
         if (g) {
-            fprintf(g, "claim,reproduced,measured\n");
-            for (int i = 0; i < nc; i++) fprintf(g, "%d,%d,\"%s\"\n", i + 1, c[i].ok, c[i].measured);
+            fprintf(g, "claim,reproduced,key,rule,measured\n");
+            for (int i = 0; i < nc; i++) fprintf(g, "%d,%d,%s,\"%s\",\"%s\"\n", i + 1, c[i].ok, c[i].key, c[i].rule, c[i].measured);
             fclose(g);
         }
     }
