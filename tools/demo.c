@@ -650,8 +650,7 @@ static void toy(demo *d) {
 /* -------------------------------------------------------------- the report */
 #include "demo_report.h"
 
-/* The per-seed table: DIR/seed-N/claims.csv for each seed of the list
-   ("1-5" or "1,3,4"), written as DIR/seeds_table.md and .csv. */
+/* The seeds of a list ("1-5" or "1,3,4"), at most 64, into seeds. */
 static int parse_seeds(const char *list, int *seeds) {
     int ns = 0, a, b;
     char buf[256];
@@ -662,8 +661,9 @@ static int parse_seeds(const char *list, int *seeds) {
     return ns;
 }
 
-/* The claims × seeds table from each seed's claims.csv: the verdict and
-   the figure that decides it (claims.csv's key), and the test it must pass
+/* The claims × seeds table, DIR/seeds_table.md and .csv, from
+   DIR/seed-N/claims.csv for each seed of the list: the verdict and the
+   figure that decides it (claims.csv's key), and the test it must pass
    (its rule). */
 static int seeds_table(const char *dir, const char *list) {
     int seeds[64], ns = parse_seeds(list, seeds);
