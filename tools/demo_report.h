@@ -812,10 +812,22 @@ static int report(const settings *s_in) {
             fprintf(f, "\n");
         }
     }
-    fprintf(f, "## Files\n\n`probes.csv` (phase,step,type,mean_logprob), `winrate.csv` (phase,step,winrate), `greedy.csv` "
-               "(phase,step,repetition: the share of repetitive greedy answers), `decomposition.csv`, `influence.csv`, `toy.csv`, "
-               "`samples.csv`; the data in `data/`; the base and SFT models in `base/` and `sft/` (safetensors, Hugging Face GPT-2 "
-               "names). Regenerate this report from the CSVs with `demo --report-only --out DIR`.\n");
+    fprintf(f, "## Files\n\n"
+               "- `probes.csv` (phase,step,type,mean_logprob): every probe type's mean log π during each phase.\n"
+               "- `winrate.csv` (phase,step,winrate): the share of held-out questions whose greedy answer is right (claim 12's "
+               "head to head is computed from `answers.csv`, not from this).\n"
+               "- `answers.csv` (phase,step,question,right,repetitive,answer): every judged held-out answer; `greedy.csv` "
+               "(phase,step,repetition): the share of them that repeat themselves.\n"
+               "- `claims.csv` (claim,reproduced,key,rule,measured): each verdict, the figure that decides it and the test it must "
+               "pass.\n"
+               "- `regime.csv`, `probe_words.csv` (model,type,examples,first_word,rest,rest_fact,rest_other): where log π sits, "
+               "before and after SFT.\n"
+               "- `decomposition.csv`, `decomposition_obs.csv`, `decomposition_summary.csv`, `influence.csv`, `influence_total.csv`, "
+               "`influence_summary.csv`, `terms.csv`, `pairs.csv`, `pairs_summary.csv`, `toy.csv`, `samples.csv`: the sections "
+               "above.\n"
+               "- `run.csv`: the run's settings (seed, sizes, steps); `data/`: the world's files; `base/` and `sft/`: the base and "
+               "SFT models (safetensors, Hugging Face GPT-2 names).\n\n"
+               "Regenerate this report from the CSVs with `demo --report-only --out DIR`.\n");
     fclose(f);
     printf("report: %d of %d claims reproduced (%s/report.md)\n", n_ok, nc, s->out);
     for (int i = 0; i < nc; i++) printf("  %-16s %s — %s\n", c[i].ok ? "reproduced" : "NOT REPRODUCED", c[i].claim, c[i].measured);
