@@ -402,8 +402,7 @@ static void probe_words(demo *d, FILE *f, const char *model) {
                         wl = 0; wlp = 0; wt = 0;
                     }
                     if (t == r.len) break;
-                    if (eos) { if (n_word++ == 0) first += r.tok_logp[t - 1]; else other += r.tok_logp[t - 1]; continue; }
-                    for (size_t j = 0; ok && j < nt && wl < sizeof word - 1; j++) word[wl++] = tx[j];
+                    for (size_t j = 0; ok && j < nt && wl < sizeof word - 1; j++) word[wl++] = tx[j];   /* eos: a word of no text */
                     wlp += r.tok_logp[t - 1];
                     wt++;
                 }

@@ -172,21 +172,19 @@ static void wilson(double rate, int n, double *lo, double *hi) {
    judge compares the two models' responses. Here, from answers.csv, for
    each held-out question the answers of phases pa and pb at `step`, ranked
    right (2) > wrong but well-formed (1) > repetitive (0), the judge a
-   reader of these answers would be; a tie counts half. Returns the number
-   of questions compared (0 when either phase lacks that step).            */
-/* The head to head of runs pa and pb at one step over the held-out
-   questions, each answer scored right (2) > wrong (1) > repetitive (0):
-   wins, ties and losses of pa; in tier[run][score], how many answers of
-   each run are right, wrong and repetitive; in by_right[0] and [1], the
-   wins and the losses where the winner's answer is right (the others are
-   won by a wrong answer over a repetitive one). */
-static int head_to_head(const settings *s, const char *pa, const char *pb, long step, int *win, int *tie, int *loss, int tier[2][3],
-                        int by_right[2]) {
+   reader of these answers would be; a tie counts half. Fills h: pa's wins,
+   ties and losses; tier[run][score], how many answers of each run are
+   right, wrong and repetitive; by_right[0] and [1], the wins and the losses
+   where the winner's answer is right (the others are won by a wrong answer
+   over a repetitive one). h->n: the questions compared (0 when either phase
+   lacks that step). */
+typedef struct { int n, win, tie, loss, tier[2][3], by_right[2]; } h2h_t;
+static void head_to_head(const settings *s, const char *pa, const char *pb, long step, h2h_t *h) {
     char p[1024], line[512];
     snprintf(p, sizeof p, "%s/answers.csv", s->out);
-    *win = *tie = *loss = 0;
+    memset(h, 0, sizeof *h);
     FILE *f = fopen(p, "r");
-    if (!f) return 0;
+    if (!f) return;
     static int score[2][W_MAX_Q];
     for (int k = 0; k < 2; k++) for (int q = 0; q < W_MAX_Q; q++) score[k][q] = -1;
     if (fgets(line, sizeof line, f))
@@ -199,18 +197,14 @@ static int head_to_head(const settings *s, const char *pa, const char *pb, long 
             if (k >= 0) score[k][q] = right ? 2 : rep ? 0 : 1;
         }
     fclose(f);
-    int n = 0;
-    memset(tier, 0, sizeof(int) * 6);
-    by_right[0] = by_right[1] = 0;
     for (int q = 0; q < W_MAX_Q; q++) {
         if (score[0][q] < 0 || score[1][q] < 0) continue;
-        n++;
-        tier[0][score[0][q]]++; tier[1][score[1][q]]++;
-        if (score[0][q] > score[1][q]) { (*win)++; by_right[0] += score[0][q] == 2; }
-        else if (score[0][q] == score[1][q]) (*tie)++;
-        else { (*loss)++; by_right[1] += score[1][q] == 2; }
+        h->n++;
+        h->tier[0][score[0][q]]++; h->tier[1][score[1][q]]++;
+        if (score[0][q] > score[1][q]) { h->win++; h->by_right[0] += score[0][q] == 2; }
+        else if (score[0][q] == score[1][q]) h->tie++;
+        else { h->loss++; h->by_right[1] += score[1][q] == 2; }
     }
-    return n;
 }
 
 static double pearson(const double *x, const double *y, int n) {
@@ -300,8 +294,7 @@ static int probe_word_delta(const settings *s, const char *type, double *first, 
     fclose(f);
     if (got != 3) return -1;
     *first = v[1][0] - v[0][0]; *rest = v[1][1] - v[0][1];
-    if (fact) *fact = v[1][2] - v[0][2];
-    if (other) *other = v[1][3] - v[0][3];
+    *fact = v[1][2] - v[0][2]; *other = v[1][3] - v[0][3];
     return 0;
 }
 
@@ -350,8 +343,10 @@ static int report(const settings *s_in) {
     fig_main(s, &pt, &wt);
 
     claim_t c[16];
-    long h2h_at = 0;   /* claim 12's head to head, for the section that says what decides it */
-    int h2h_n = 0, h2h_w = 0, h2h_l = 0, h2h_tier[2][3] = { { 0 } }, h2h_by_right[2] = { 0, 0 };
+    /* claim 12's head to head, after 4 epochs of DPO as the paper compares */
+    long h2h_at = 4L * ((s->n_train + s->dpo_batch - 1) / s->dpo_batch);
+    h2h_t h2h;
+    head_to_head(s, "extend_dpo", "dpo", h2h_at, &h2h);
     int nc = 0, n_held = s->n_ent * W_ATTRS - s->n_train;   /* 95% intervals: Wilson's */
     double d;
     /* SFT */
@@ -462,16 +457,14 @@ static int report(const settings *s_in) {
         c[nc++].ok = ext > off && bext > boff;
     }
     {
-        /* the paper compares after 4 epochs of DPO, head to head */
-        long at = 4L * ((s->n_train + s->dpo_batch - 1) / s->dpo_batch);
-        int w, t, l, tier[2][3], n = head_to_head(s, "extend_dpo", "dpo", at, &w, &t, &l, tier, h2h_by_right);
-        h2h_at = at; h2h_n = n; h2h_w = w; h2h_l = l; memcpy(h2h_tier, tier, sizeof tier);
+        int w = h2h.win, t = h2h.tie, l = h2h.loss, n = h2h.n;
+        const int (*tier)[3] = h2h.tier;
         double rate = n ? (w + 0.5 * t) / n : NAN, lo, hi;
         wilson(w + l ? (double)w / (w + l) : NAN, w + l, &lo, &hi);
         c[nc].claim = "Extend gives better answers than SFT-on-y⁺-then-DPO at matched compute, after 4 DPO epochs (the paper: win rate 0.69)";
         snprintf(c[nc].measured, sizeof c[nc].measured, "head to head on %d held-out questions at DPO step %ld (right > wrong > repetitive): extend wins %d, "
                  "ties %d, loses %d; win rate %.2f; of the decided, %.0f%% [%.0f, %.0f]; right / wrong / repetitive: extend %d / %d / %d, "
-                 "baseline %d / %d / %d", n, at, w, t, l, rate, 100.0 * w / (w + l ? w + l : 1), 100 * lo, 100 * hi,
+                 "baseline %d / %d / %d", n, h2h_at, w, t, l, rate, 100.0 * w / (w + l ? w + l : 1), 100 * lo, 100 * hi,
                  tier[0][2], tier[0][1], tier[0][0], tier[1][2], tier[1][1], tier[1][0]);
         c[nc].rule = "wins − losses > 0";
         snprintf(c[nc].key, sizeof c[nc].key, "%+d", w - l);
@@ -649,7 +642,7 @@ static int report(const settings *s_in) {
         }
     }
     /* what decides claim 12 */
-    if (h2h_n > 0) {
+    if (h2h.n > 0) {
         stats_t sf = stats_of(&wt, "sft", NULL);
         fprintf(f, "\n## What decides extend's head to head\n\nAfter SFT, the greedy answers to %d held-out questions are right on %.0f%% "
                    "of them (winrate.csv); naming a random value of the asked attribute would be right 1 time in %d. At DPO step %ld, "
@@ -657,8 +650,9 @@ static int report(const settings *s_in) {
                    "%d by a wrong one against a repetitive one; its %d losses: %d to a right answer, %d to a wrong one against its "
                    "repetitive one. Where few answers are right, the head to head says which run repeats itself less, not which knows "
                    "more.\n",
-                h2h_n, 100 * sf.last, W_VALS, h2h_at, h2h_tier[0][2], h2h_tier[0][1], h2h_tier[0][0], h2h_tier[1][2], h2h_tier[1][1],
-                h2h_tier[1][0], h2h_w, h2h_by_right[0], h2h_w - h2h_by_right[0], h2h_l, h2h_by_right[1], h2h_l - h2h_by_right[1]);
+                h2h.n, 100 * sf.last, W_VALS, h2h_at, h2h.tier[0][2], h2h.tier[0][1], h2h.tier[0][0], h2h.tier[1][2], h2h.tier[1][1],
+                h2h.tier[1][0], h2h.win, h2h.by_right[0], h2h.win - h2h.by_right[0], h2h.loss, h2h.by_right[1],
+                h2h.loss - h2h.by_right[1]);
     }
     /* where the SFT change of the unrelated and shuffled responses sits */
     {
