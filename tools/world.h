@@ -245,14 +245,15 @@ static void world_shuffle(world *w, const char *s, char *out) {
     }
 }
 
-/* 1 if word (a response's word, punctuation and a possessive 's included)
-   is a fact word: a person's name or a value of an attribute, the words
-   that SFT ties to a question. The others are the grammar's. */
+/* 1 if word (a response's word: its letters up to the first other
+   character count, so "Lou's" is Lou and "days." is days) is a fact word:
+   a person's name or a value of an attribute, the words that SFT ties to
+   a question. The others are the grammar's. */
 static int world_is_fact_word(const char *word) {
     char w[32];
     size_t n = 0;
     while (*word == ' ') word++;
-    for (; *word && n < sizeof w - 1 && (isalpha((unsigned char)*word) || (*word == '\'' && word[1] != 's')); word++) w[n++] = *word;
+    for (; isalpha((unsigned char)*word) && n < sizeof w - 1; word++) w[n++] = *word;
     w[n] = 0;
     if (!n) return 0;
     for (int e = 0; e < W_MAX_ENT; e++) if (!strcmp(w, w_names[e])) return 1;
