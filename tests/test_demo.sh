@@ -17,7 +17,7 @@ end=$(date +%s)
 echo "     quick demo: $((end - start)) s"
 d=$s/demo1
 for f in probes.csv winrate.csv greedy.csv decomposition.csv influence.csv toy.csv samples.csv report.md \
-         claims.csv answers.csv regime.csv probe_words.csv pairs.csv pairs_summary.csv terms.csv decomposition_obs.csv decomposition_summary.csv influence_total.csv \
+         claims.csv answers.csv regime.csv probe_words.csv reads.csv pairs.csv pairs_summary.csv terms.csv decomposition_obs.csv decomposition_summary.csv influence_total.csv \
          fig_main.svg fig_sft.svg fig_dpo.svg fig_extend.svg toy_squeeze.svg influence.svg influence_by_attribute.svg \
          data/pretrain.txt data/sft.jsonl data/pref.jsonl data/probes.jsonl data/heldout.jsonl data/pref_onpolicy.jsonl \
          base/model.safetensors sft/config.json; do
@@ -84,6 +84,11 @@ check "a second run with the same seed writes identical files" \
       "$B/demo --quick --seed 3 --out $s/demo2 > /dev/null 2>&1 &&
        for f in probes.csv winrate.csv greedy.csv decomposition.csv decomposition_obs.csv regime.csv pairs.csv terms.csv answers.csv claims.csv influence.csv toy.csv samples.csv report.md fig_main.svg data/pretrain.txt base/model.safetensors; do
            cmp -s $d/\$f $s/demo2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
+check "reads.csv: base and sft rows; facts known within [0, facts]; a name's log π no higher than its answer's (log π ≤ 0)" \
+      "head -n 1 $d/reads.csv | grep -qx 'model,facts,known,known_by_chance,questions,own_logp,other_logp,name_own_logp,name_other_logp,names_in_chosen,uniform_name_logp' &&
+       [ \"\$(tail -n +2 $d/reads.csv | cut -d, -f1 | tr '\n' ' ')\" = 'base sft ' ] &&
+       tail -n +2 $d/reads.csv | awk -F, '{ if (NF != 11 || \$3 < 0 || \$3 > \$2 || \$6 > 0 || \$7 > 0 || \$8 < \$6 - 1e-6 || \$9 < \$7 - 1e-6 || \$8 > 0 || \$10 != \$5) bad = 1 } END { exit bad }'"
+check "report.md: says whether the model reads the question, from reads.csv" "grep -q '^## Does the model read the question?' $d/report.md"
 check "probe_words.csv: first word + rest = the probe's mean log π of probes.csv (base = SFT step 0)" \
       "awk -F, 'NR == FNR { if (FNR > 1 && \$1 == \"sft\" && \$2 == 0) lp[\$3] = \$4; next }
                 FNR > 1 && \$1 == \"base\" { x = \$4 + \$5 - lp[\$2]; if (x < 0) x = -x; if (!(\$2 in lp) || x > 1e-4 * (1 - lp[\$2])) bad = 1; n++ }

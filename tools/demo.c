@@ -415,6 +415,112 @@ static void probe_words(demo *d, FILE *f, const char *model) {
     free(buf);
 }
 
+/* log π of a span of a response: jobs[i].lp = Σ log π of the response
+   tokens [k0, k1) (k1 < 0: to its end) of χ = [bos; prompt; response], the
+   two texts tokenised apart as ld_dataset_seq does (no eos is scored). */
+typedef struct { char prompt[W_TXT], resp[W_TXT]; int k0, k1; double lp; } span_job;
+static void span_logps(demo *d, span_job *jobs, int n) {
+    ld_model *m = &d->m;
+    int B = m->B, T = m->T;
+    int *buf = (int *)malloc(sizeof(int) * (size_t)B * T), np[64];
+    ld_seq sq[64];
+    for (int i0 = 0; i0 < n; i0 += B) {
+        int nb = n - i0 < B ? n - i0 : B;
+        for (int b = 0; b < nb; b++) {
+            int *t = buf + (size_t)b * T, x[W_TXT * 2], y[W_TXT * 2], nx, ny;
+            TRY(ld_model_encode(m, jobs[i0 + b].prompt, -1, 0, x, W_TXT * 2, &nx));
+            TRY(ld_model_encode(m, jobs[i0 + b].resp, -1, 0, y, W_TXT * 2, &ny));
+            if (ny > T - 2) die("a response of %d tokens does not fit in %d", ny, T);
+            int keep = nx < T - 1 - ny ? nx : T - 1 - ny;   /* a prompt too long keeps its end, as ld_dataset_seq does */
+            t[0] = d->m.cfg.bos_token;
+            memcpy(t + 1, x + nx - keep, sizeof(int) * (size_t)keep);
+            memcpy(t + 1 + keep, y, sizeof(int) * (size_t)ny);
+            nx = keep;
+            sq[b].tokens = t; sq[b].len = 1 + nx + ny; sq[b].prompt_len = 1 + nx;
+            np[b] = ny;
+        }
+        TRY(ld_forward(m, sq, nb));
+        for (int b = 0; b < nb; b++) {
+            ld_row r;
+            memset(&r, 0, sizeof r);
+            TRY(ld_forward_row(m, b, &r));
+            span_job *j = &jobs[i0 + b];
+            int k1 = j->k1 < 0 || j->k1 > np[b] ? np[b] : j->k1;
+            j->lp = 0;
+            for (int k = j->k0; k < k1; k++) j->lp += r.tok_logp[r.prompt_len - 1 + k];   /* response token k */
+        }
+    }
+    free(buf);
+}
+
+/* Tokens of the first n bytes of text. */
+static int n_tokens(demo *d, const char *text, int n) {
+    int ids[W_TXT * 2], k = 0;
+    if (n > 0) TRY(ld_model_encode(&d->m, text, n, 0, ids, W_TXT * 2, &k));
+    return k;
+}
+
+/* Does the model read the question? Two measurements, into reads.csv under
+   `model`:
+   - what it knows: for every fact, the cue that opens a line of
+     pretrain.txt ("Ann eats") and each of the attribute's W_VALS values
+     after it; the fact is known when its true value is the most likely;
+   - whether the question moves its answer: log π(y⁺) of every training
+     question under its own question and under another person's question,
+     and the same for the asked person's name inside y⁺ (the name word, its
+     leading space included). A model that reads the question scores both
+     far higher under its own; equal figures mean it answers without it. */
+static void reads_question(demo *d, FILE *f, const char *model) {
+    world *w = &d->w;
+    int nq = w->n_q, train[W_MAX_Q], n = world_train_questions(w, train), known = 0;
+    span_job *jobs = (span_job *)calloc((size_t)(nq * W_VALS > 4 * n ? nq * W_VALS : 4 * n), sizeof *jobs);
+    if (!jobs) die("out of memory");
+    const char *sp = d->s.words ? " " : "";   /* pretrain.txt's lines begin so */
+    for (int q = 0; q < nq; q++)
+        for (int v = 0; v < W_VALS; v++) {
+            span_job *j = &jobs[q * W_VALS + v];
+            char cue[W_TXT];
+            world_fact_cue(w->q_ent[q], w->q_attr[q], cue);
+            snprintf(j->prompt, W_TXT, "%s%.80s", sp, cue);
+            snprintf(j->resp, W_TXT, " %s", w_values[w->q_attr[q]][v]);
+            j->k1 = -1;
+        }
+    span_logps(d, jobs, nq * W_VALS);
+    for (int q = 0; q < nq; q++) {
+        int best = 0;
+        for (int v = 1; v < W_VALS; v++) if (jobs[q * W_VALS + v].lp > jobs[q * W_VALS + best].lp) best = v;
+        known += best == w->value[w->q_ent[q]][w->q_attr[q]];
+    }
+    /* per training question i: own / another question × all of y⁺ / its name */
+    int n_name = 0;
+    for (int i = 0; i < n; i++) {
+        int q = train[i], o = train[(i + n / 2) % n];
+        for (int k = 1; k < n && w->q_ent[o] == w->q_ent[q]; k++) o = train[(i + n / 2 + k) % n];
+        char y[W_TXT];
+        world_chosen(w, q, y);
+        int at = world_name_at(y, w->q_ent[q]);
+        for (int k = 0; k < 4; k++) {
+            span_job *j = &jobs[4 * i + k];
+            world_question(w, k % 2 ? o : q, j->prompt);
+            snprintf(j->resp, W_TXT, "%s", y);
+            j->k0 = 0; j->k1 = -1;
+            if (k >= 2 && at > 0) {   /* the name word: from before its space to its end */
+                j->k0 = n_tokens(d, y, at - 1);
+                j->k1 = n_tokens(d, y, at + (int)strlen(w_names[w->q_ent[q]]));
+            } else if (k >= 2) j->k1 = 0;
+        }
+        n_name += at > 0;
+    }
+    span_logps(d, jobs, 4 * n);
+    double s[4] = { 0, 0, 0, 0 };
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < 4; k++) s[k] += jobs[4 * i + k].lp;
+    fprintf(f, "%s,%d,%d,%.4f,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f\n", model, nq, known, (double)nq / W_VALS, n, s[0] / n, s[1] / n,
+            n_name ? s[2] / n_name : 0.0, n_name ? s[3] / n_name : 0.0, n_name, -log((double)w->n_ent));
+    fflush(f);
+    free(jobs);
+}
+
 /* ------------------------------------------------------------- the runs */
 
 static void set_theta(demo *d, const ld_float *th) { memcpy(d->m.theta, th, sizeof(ld_float) * d->m.P); }
@@ -922,15 +1028,19 @@ int main(int argc, char **argv) {
     FILE *freg = open_out(s, "regime.csv", "model,pairs,chosen_tokens,chosen_logp_per_token,argmax_logp_per_token,argmax_share,"
                                           "rejected_tokens,rejected_logp_per_token,chosen_logp,argmax_logp,rejected_logp");
     FILE *fwords = open_out(s, "probe_words.csv", "model,type,examples,first_word,rest,rest_fact,rest_other");
+    FILE *freads = open_out(s, "reads.csv", "model,facts,known,known_by_chance,questions,own_logp,other_logp,"
+                                            "name_own_logp,name_other_logp,names_in_chosen,uniform_name_logp");
     set_theta(d, d->theta_base);
     ld_params_changed(&d->m);
     regime(d, freg, "base");
     probe_words(d, fwords, "base");
+    reads_question(d, freads, "base");
     set_theta(d, d->theta_sft);
     ld_params_changed(&d->m);
     regime(d, freg, "sft");
     probe_words(d, fwords, "sft");
-    fclose(fwords);
+    reads_question(d, freads, "sft");
+    fclose(fwords); fclose(freads);
     int n_pairs = d->pref.n;
     double *pair_before = (double *)malloc(sizeof(double) * n_pairs), *pair_rej = (double *)malloc(sizeof(double) * n_pairs);
     double *pair_pred = (double *)malloc(sizeof(double) * n_pairs), *pair_after = (double *)malloc(sizeof(double) * n_pairs);

@@ -654,6 +654,34 @@ static int report(const settings *s_in) {
                 h2h.tier[1][0], h2h.win, h2h.by_right[0], h2h.win - h2h.by_right[0], h2h.loss, h2h.by_right[1],
                 h2h.loss - h2h.by_right[1]);
     }
+    /* does the model read the question? (reads.csv) */
+    {
+        char q[1024], line[512];
+        snprintf(q, sizeof q, "%s/reads.csv", s->out);
+        FILE *g = fopen(q, "r");
+        if (g && fgets(line, sizeof line, g)) {
+            int head = 0;
+            while (fgets(line, sizeof line, g)) {
+                char mo[24];
+                int nf, kn, nq, nn;
+                double ch, own, oth, nown, noth, uni;
+                if (sscanf(line, "%23[^,],%d,%d,%lf,%d,%lf,%lf,%lf,%lf,%d,%lf", mo, &nf, &kn, &ch, &nq, &own, &oth, &nown, &noth, &nn, &uni) != 11)
+                    continue;
+                if (!head++)
+                    fprintf(f, "\n## Does the model read the question?\n\nA greedy answer is right only where the model knows the fact and "
+                               "reads the question. Known: of the %d facts, those whose true value is the most likely of the attribute's %d "
+                               "after the cue that opens a pretraining line (\"Ann eats\"); %.0f by chance. Read: log π(y⁺) of the %d training "
+                               "questions under their own question and under another person's, and log π of the asked person's name inside "
+                               "y⁺ (the name word; a name drawn uniformly from the %d: %.2f). A model that reads the question scores both far "
+                               "higher under its own; equal figures mean it answers without reading it (reads.csv).\n\n"
+                               "| model | facts known | log π(y⁺): own question | another's | gap | log π(name): own question | another's | gap |\n"
+                               "|---|---|---|---|---|---|---|---|\n", nf, W_VALS, ch, nq, s->n_ent, uni);
+                fprintf(f, "| %s | %d (%.0f%%) | %.2f | %.2f | %+.2f | %.2f | %.2f | %+.2f |\n", !strcmp(mo, "sft") ? "after SFT" : "base",
+                        kn, 100.0 * kn / (nf ? nf : 1), own, oth, own - oth, nown, noth, nown - noth);
+            }
+        }
+        if (g) fclose(g);
+    }
     /* where the SFT change of the unrelated and shuffled responses sits */
     {
         static const char *const ty[4] = { "chosen", "irr_hum", "random_permute", "random_nonhum" };
@@ -816,6 +844,8 @@ static int report(const settings *s_in) {
                "pass.\n"
                "- `regime.csv`, `probe_words.csv` (model,type,examples,first_word,rest,rest_fact,rest_other): where log π sits, "
                "before and after SFT.\n"
+               "- `reads.csv` (model,facts,known,known_by_chance,questions,own_logp,other_logp,name_own_logp,name_other_logp,"
+               "names_in_chosen,uniform_name_logp): what the model knows and whether it reads the question, before and after SFT.\n"
                "- `decomposition.csv`, `decomposition_obs.csv`, `decomposition_summary.csv`, `influence.csv`, `influence_total.csv`, "
                "`influence_summary.csv`, `terms.csv`, `pairs.csv`, `pairs_summary.csv`, `toy.csv`, `samples.csv`: the sections "
                "above.\n"

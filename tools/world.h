@@ -194,6 +194,24 @@ static void world_phrase(int e, int a, int v, int p, char *out) {
     snprintf(out, W_TXT, " %s%.64s%s", o, core, w_close[p % 3]);
 }
 
+/* The words of the name-first core of attribute a up to its value, as a
+   line of pretrain.txt begins ("Ann eats", "Ann likes", "Ann lives in",
+   "Ann has a"): the base model's cue to recall person e's value. */
+static void world_fact_cue(int e, int a, char *out) {
+    static const char *const f[W_ATTRS] = { "%s eats", "%s likes", "%s lives in", "%s has a" };
+    snprintf(out, W_TXT, f[a], w_names[e]);
+}
+
+/* Where person e's name first stands in s as a word (not inside another
+   word; "Ann's" counts): its byte offset, or −1. */
+static int world_name_at(const char *s, int e) {
+    const char *E = w_names[e];
+    size_t n = strlen(E);
+    for (const char *p = strstr(s, E); p; p = strstr(p + 1, E))
+        if ((p == s || !isalpha((unsigned char)p[-1])) && !isalpha((unsigned char)p[n])) return (int)(p - s);
+    return -1;
+}
+
 /* y⁺ of question q (its first SFT phrasing) and the off-policy y⁻ (another
    question's fact with a wrong value). */
 static void world_chosen(const world *w, int q, char *out) {
