@@ -2616,13 +2616,14 @@ static ld__layer ld__layer_at(const ld_params *p, const ld__dims *d, int l) {
 static ld_float *ld__head(const ld_config *c, const ld_params *p) { return c->untied_head ? p->lmhead : p->wte; }
 
 /* Layer l's slice of every layered activation (the others as they are):
-   the rows of the (B,T) layout at capacity, each slice m->B·m->T rows.    */
+   the rows of the (B,T) layout at capacity, each slice m->B·m->T rows;
+   an activation this model does not hold stays NULL.                      */
 static ld_acts ld__acts_at(const ld_model *m, int l) {
     ld__dims d = ld__dims_of(&m->cfg);
     LD__LETTERS(d, m->T);
     size_t rows = (size_t)m->B * m->T;
     ld_acts a = m->a;
-#define LD__X(name, per, layered) if (layered) a.name += (size_t)l * rows * (size_t)(per);
+#define LD__X(name, per, layered) if (layered && a.name) a.name += (size_t)l * rows * (size_t)(per);
     LD__ACT_LIST(LD__X)
 #undef LD__X
     return a;
