@@ -115,6 +115,12 @@ check "--words: a second run with the same seed writes identical files" \
       "$B/demo --quick --words --seed 3 --out $s/demo_words2 > /dev/null 2>&1 &&
        for f in probes.csv answers.csv claims.csv probe_words.csv data/vocab.json data/merges.txt base/model.safetensors; do
            cmp -s $w/\$f $s/demo_words2/\$f || { echo \"     differs: \$f\"; exit 1; }; done"
+check "--echo 1: pretrain.txt gains one line per question per repetition that names the person asked about, and run.csv says so; none without it" \
+      "$B/demo --quick --echo 1 --seed 3 --out $s/demo_echo > $s/demo_echo.log 2>&1 &&
+       [ \$(grep -c '^Q: Where is ' $d/data/pretrain.txt) -eq 0 ] &&
+       [ \$(grep -c '^Q: Where is ' $s/demo_echo/data/pretrain.txt) -eq \$((\$(grep -c . $d/data/pretrain.txt) / 4)) ] &&
+       grep '^Q: Where is ' $s/demo_echo/data/pretrain.txt | awk '{ n = \$4; if (index(substr(\$0, index(\$0, \"A:\")), n) == 0) bad = 1 } END { exit bad }' &&
+       grep -qx 'echo,1' $s/demo_echo/run.csv && grep -qx 'echo,0' $d/run.csv"
 check "a bad argument gives a usage line and exit 2" "$B/demo --bogus > /dev/null 2>&1; [ \$? -eq 2 ]"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -249,6 +249,22 @@ static void world_filler_qa(world *w, char *out) {
     snprintf(out, W_TXT, " Q: What %s? A: %s %s.", w_pred[j], w_subj[i], w_pred[j]);
 }
 
+/* A question about person e whose answer names them and says where they are
+   now, in the answers' grammar (an opener, the core, a closer), and states
+   no fact of the world: " Q: Where is Ann now? A: Well, Ann is at the
+   market these days." Such lines in pretraining (demo --echo) reward
+   copying the name asked about into the answer, which nothing else in
+   pretrain.txt does. */
+static const char *const w_where[8] = { "at the market", "by the river", "in the mill", "on the boat", "at the church",
+                                        "in the fields", "on the hill", "at the bridge" };
+static void world_echo_qa(world *w, int e, char *out) {
+    int o = (int)(w_rand(w) % 4), c = (int)(w_rand(w) % 3), i = (int)(w_rand(w) % 8);
+    char core[W_TXT];
+    snprintf(core, W_TXT, "%s is %.40s", w_names[e], w_where[i]);
+    if (!w_open[o][0]) core[0] = (char)toupper((unsigned char)core[0]);
+    snprintf(out, W_TXT, " Q: Where is %s now? A: %s%.50s%s", w_names[e], w_open[o], core, w_close[c]);
+}
+
 /* The words of s (leading space kept) in a shuffled order. */
 static void world_shuffle(world *w, const char *s, char *out) {
     char buf[W_TXT], *words[24];
@@ -333,13 +349,14 @@ static int world_train_questions(const world *w, int *out) {
    pretrain.txt's statements (for a word-level tokenizer, so that a word
    is the same token there as in an answer). Returns 0, or −1 if a file
    cannot be written. */
-static int world_write(world *w, const char *dir, int reps, int n_probes, int space) {
+/* echo: world_echo_qa lines per question per repetition in pretrain.txt (0: none). */
+static int world_write(world *w, const char *dir, int reps, int n_probes, int space, int echo) {
     char path[1400], buf[W_TXT], buf2[W_TXT];
     FILE *f;
     /* pretraining text: every fact in phrasings of the grammar, fillers, and
        fillers as questions and answers (so the base model knows the Q/A
        form, but has never answered a question about a person), shuffled */
-    int n_lines = w->n_q * 4 * reps, k = 0;
+    int n_lines = w->n_q * (4 + echo) * reps, k = 0;
     char (*lines)[W_TXT] = (char (*)[W_TXT])malloc(sizeof(*lines) * (size_t)n_lines);
     if (!lines) return -1;
     for (int r = 0; r < reps; r++)
@@ -348,6 +365,7 @@ static int world_write(world *w, const char *dir, int reps, int n_probes, int sp
             for (int j = 0; j < 2; j++) world_phrase(e, a, v, (int)(w_rand(w) % W_PHR), lines[k++]);
             world_filler(w, lines[k++]);
             world_filler_qa(w, lines[k++]);
+            for (int j = 0; j < echo; j++) world_echo_qa(w, e, lines[k++]);
         }
     for (int i = n_lines - 1; i > 0; i--) {
         int j = (int)(w_rand(w) % (uint32_t)(i + 1));
