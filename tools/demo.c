@@ -476,16 +476,16 @@ static void reads_question(demo *d, FILE *f, const char *model) {
     int nq = w->n_q, train[W_MAX_Q], n = world_train_questions(w, train), known = 0;
     span_job *jobs = (span_job *)calloc((size_t)(nq * W_VALS > 4 * n ? nq * W_VALS : 4 * n), sizeof *jobs);
     if (!jobs) die("out of memory");
-    const char *sp = d->s.words ? " " : "";   /* pretrain.txt's lines begin so */
-    for (int q = 0; q < nq; q++)
+    for (int q = 0; q < nq; q++) {
+        char cue[W_TXT];
+        world_fact_cue(w->q_ent[q], w->q_attr[q], cue);
         for (int v = 0; v < W_VALS; v++) {
             span_job *j = &jobs[q * W_VALS + v];
-            char cue[W_TXT];
-            world_fact_cue(w->q_ent[q], w->q_attr[q], cue);
-            snprintf(j->prompt, W_TXT, "%s%.80s", sp, cue);
+            snprintf(j->prompt, W_TXT, "%s", cue + (d->s.words ? 0 : 1));   /* as pretrain.txt's lines begin */
             snprintf(j->resp, W_TXT, " %s", w_values[w->q_attr[q]][v]);
             j->k1 = -1;
         }
+    }
     span_logps(d, jobs, nq * W_VALS);
     for (int q = 0; q < nq; q++) {
         int best = 0;

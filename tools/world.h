@@ -194,12 +194,15 @@ static void world_phrase(int e, int a, int v, int p, char *out) {
     snprintf(out, W_TXT, " %s%.64s%s", o, core, w_close[p % 3]);
 }
 
-/* The words of the name-first core of attribute a up to its value, as a
-   line of pretrain.txt begins ("Ann eats", "Ann likes", "Ann lives in",
-   "Ann has a"): the base model's cue to recall person e's value. */
+/* Phrasing 0 of person e's attribute a (no opener, the first core, as a
+   line of pretrain.txt begins) up to its value, leading space kept:
+   " Ann eats", " Ann likes", " Ann lives in", " Ann has a": the base
+   model's cue to recall person e's value. */
 static void world_fact_cue(int e, int a, char *out) {
-    static const char *const f[W_ATTRS] = { "%s eats", "%s likes", "%s lives in", "%s has a" };
-    snprintf(out, W_TXT, f[a], w_names[e]);
+    const char *x = w_values[a][0];
+    world_phrase(e, a, 0, 0, out);
+    char *at = strstr(out + 1 + strlen(w_names[e]), x);   /* the value, after the name */
+    if (at && at > out) at[-1] = 0;                        /* cut at the space before it */
 }
 
 /* Where person e's name first stands in s as a word (not inside another
@@ -347,9 +350,9 @@ static int world_train_questions(const world *w, int *out) {
    W_SFT_PHR phrasings of every training answer; pref.jsonl pairs y⁺ (the
    first) with the off-policy y⁻. space: 1 keeps the leading space of
    pretrain.txt's statements (for a word-level tokenizer, so that a word
-   is the same token there as in an answer). Returns 0, or −1 if a file
-   cannot be written. */
-/* echo: world_echo_qa lines per question per repetition in pretrain.txt (0: none). */
+   is the same token there as in an answer). echo: world_echo_qa lines per
+   question per repetition in pretrain.txt (0: none). Returns 0, or −1 if a
+   file cannot be written. */
 static int world_write(world *w, const char *dir, int reps, int n_probes, int space, int echo) {
     char path[1400], buf[W_TXT], buf2[W_TXT];
     FILE *f;
