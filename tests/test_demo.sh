@@ -121,6 +121,11 @@ check "--echo 1: pretrain.txt gains one line per question per repetition that na
        [ \$(grep -c '^Q: Where is ' $s/demo_echo/data/pretrain.txt) -eq \$((\$(grep -c . $d/data/pretrain.txt) / 4)) ] &&
        grep '^Q: Where is ' $s/demo_echo/data/pretrain.txt | awk '{ n = \$4; if (index(substr(\$0, index(\$0, \"A:\")), n) == 0) bad = 1 } END { exit bad }' &&
        grep -qx 'echo,1' $s/demo_echo/run.csv && grep -qx 'echo,0' $d/run.csv"
+check "--noise 2: pretrain.txt gains two garbled lines per question per repetition (some begin with a lowercase word, as no grammatical line does), and run.csv says so" \
+      "$B/demo --quick --noise 2 --seed 3 --out $s/demo_noise > $s/demo_noise.log 2>&1 &&
+       [ \$(grep -c '^[a-z]' $d/data/pretrain.txt) -eq 0 ] && [ \$(grep -c '^[a-z]' $s/demo_noise/data/pretrain.txt) -gt 0 ] &&
+       [ \$(grep -c . $s/demo_noise/data/pretrain.txt) -eq \$((\$(grep -c . $d/data/pretrain.txt) * 6 / 4)) ] &&
+       grep -qx 'noise,2' $s/demo_noise/run.csv && grep -qx 'noise,0' $d/run.csv"
 check "a bad argument gives a usage line and exit 2" "$B/demo --bogus > /dev/null 2>&1; [ \$? -eq 2 ]"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

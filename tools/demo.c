@@ -41,6 +41,7 @@ typedef struct {
     int quick;
     int words;                                 /* 1: the world's word-level tokenizer, else bytes */
     int echo;                                  /* world_echo_qa lines per question per repetition */
+    int noise;                                 /* garbled lines per question per repetition */
     uint64_t seed;
     const char *out;
     int n_ent, holdout_every, reps, n_probes;  /* the world                        */
@@ -854,6 +855,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--beta") && i + 1 < argc) ov_beta = atof(argv[++i]);
         else if (!strcmp(argv[i], "--base") && i + 1 < argc) base_dir = argv[++i];
         else if (!strcmp(argv[i], "--echo") && i + 1 < argc) ov.echo = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--noise") && i + 1 < argc) ov.noise = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--report-only")) report_only = 1;
         else if (!strcmp(argv[i], "--seeds-table") && i + 2 < argc) return seeds_table(argv[i + 1], argv[i + 2]);
         else if (!strcmp(argv[i], "--list-seeds") && i + 1 < argc) {
@@ -868,6 +870,7 @@ int main(int argc, char **argv) {
                             "            [--pre-steps N --pre-lr X --sft-steps N --sft-lr X --dpo-steps N --dpo-lr X --beta X --base DIR]\n"
                             "            [--echo N: N lines per question per repetition in pretraining that answer\n"
                             "             \"Where is Ann now?\" by naming Ann, a trial of teaching the model to read the question]\n"
+                            "            [--noise N: N garbled lines (shuffled words) per question per repetition in pretraining]\n"
                             "  reproduces the findings of Ren & Sutherland in miniature; writes CSVs, SVG figures\n"
                             "  and report.md into DIR (default out/demo; out/demo-quick with --quick)\n");
             return 2;
@@ -879,6 +882,7 @@ int main(int argc, char **argv) {
     settings *s = &d->s;
     if (ov.pre_steps >= 0) s->pre_steps = ov.pre_steps;
     if (ov.echo >= 0) s->echo = ov.echo < 8 ? ov.echo : 8;
+    if (ov.noise >= 0) s->noise = ov.noise < 8 ? ov.noise : 8;
     if (ov.sft_steps > 0) s->sft_steps = ov.sft_steps;
     if (ov.dpo_steps > 0) s->dpo_steps = ov.dpo_steps;
     if (ov_pre_lr > 0) s->pre_lr = ov_pre_lr;
@@ -901,15 +905,15 @@ int main(int argc, char **argv) {
     {
         FILE *f = open_out(s, "run.csv", "key,value");
         fprintf(f, "seed,%llu\nquick,%d\nwords,%d\nlayers,%d\nchannels,%d\npeople,%d\ntrain_questions,%d\nsft_steps,%d\ndpo_steps,%d\n"
-                   "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\nheld_questions,%d\nprobe_questions,%d\npre_steps,%d\necho,%d\n",
+                   "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\nheld_questions,%d\nprobe_questions,%d\npre_steps,%d\necho,%d\nnoise,%d\n",
                 (unsigned long long)s->seed, s->quick, s->words, s->L, s->C, s->n_ent, s->n_train, s->sft_steps, s->dpo_steps,
-                s->dpo_batch, s->dpo_lr, s->beta, s->n_ent * W_ATTRS - s->n_train, s->n_probes, s->pre_steps, s->echo);
+                s->dpo_batch, s->dpo_lr, s->beta, s->n_ent * W_ATTRS - s->n_train, s->n_probes, s->pre_steps, s->echo, s->noise);
         fclose(f);
     }
 
     /* 1. the world */
     world_make(&d->w, seed, s->n_ent, s->holdout_every);
-    if (world_write(&d->w, p, s->reps, s->n_probes, s->words, s->echo)) die("cannot write the world's files into %s", p);
+    if (world_write(&d->w, p, s->reps, s->n_probes, s->words, s->echo, s->noise)) die("cannot write the world's files into %s", p);
     ld_config cfg = {0};
     cfg.n_layer = s->L; cfg.n_embd = s->C; cfg.n_head = s->NH; cfg.context = s->T;
     ld_tokenizer *tok = NULL;

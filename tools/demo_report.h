@@ -327,6 +327,8 @@ static int report(const settings *s_in) {
                     else if (!strcmp(k, "sft_steps")) run.sft_steps = (int)v;
                     else if (!strcmp(k, "dpo_steps")) run.dpo_steps = (int)v;
                     else if (!strcmp(k, "dpo_batch")) run.dpo_batch = (int)v;
+                    else if (!strcmp(k, "echo")) run.echo = (int)v;
+                    else if (!strcmp(k, "noise")) run.noise = (int)v;
                 }
             fclose(f);
         }
@@ -597,10 +599,13 @@ static int report(const settings *s_in) {
     int n_ok = 0;
     for (int i = 0; i < nc; i++) n_ok += c[i].ok;
     fprintf(f, "# Learning dynamics of LLM finetuning, in miniature\n\n");
-    fprintf(f, "A run of `tools/demo`%s%s (seed %llu): a %s GPT-2 of %d layers × %d channels learns a synthetic village "
+    char extra[64] = "";
+    if (s->echo) snprintf(extra, sizeof extra, " --echo %d", s->echo);
+    if (s->noise) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " --noise %d", s->noise);
+    fprintf(f, "A run of `tools/demo`%s%s%s (seed %llu): a %s GPT-2 of %d layers × %d channels learns a synthetic village "
                "(%d people, %d facts; the questions of %d of them held out), then goes through SFT, DPO, on-policy DPO and "
                "\"extend\". Every number below is computed from the CSVs in this folder. %d of %d claims reproduced.\n\n",
-            s->quick ? " --quick (a tiny setting: the findings are not expected to hold)" : "", s->words ? " --words" : "",
+            s->quick ? " --quick (a tiny setting: the findings are not expected to hold)" : "", s->words ? " --words" : "", extra,
             (unsigned long long)s->seed,
             s->words ? "word-level (the world's own BPE tokenizer, data/vocab.json + merges.txt: every word of the village one token)" : "byte-level",
             s->L, s->C,

@@ -351,15 +351,18 @@ static int world_train_questions(const world *w, int *out) {
    first) with the off-policy y⁻. space: 1 keeps the leading space of
    pretrain.txt's statements (for a word-level tokenizer, so that a word
    is the same token there as in an answer). echo: world_echo_qa lines per
-   question per repetition in pretrain.txt (0: none). Returns 0, or −1 if a
+   question per repetition in pretrain.txt (0: none). noise: garbled lines
+   per question per repetition (world_shuffle of a fact's phrasing, then of
+   a filler, in turn; 0: none), as a web corpus holds garbled text, so that
+   the base model has seen shuffled words before. Returns 0, or −1 if a
    file cannot be written. */
-static int world_write(world *w, const char *dir, int reps, int n_probes, int space, int echo) {
+static int world_write(world *w, const char *dir, int reps, int n_probes, int space, int echo, int noise) {
     char path[1400], buf[W_TXT], buf2[W_TXT];
     FILE *f;
     /* pretraining text: every fact in phrasings of the grammar, fillers, and
        fillers as questions and answers (so the base model knows the Q/A
        form, but has never answered a question about a person), shuffled */
-    int n_lines = w->n_q * (4 + echo) * reps, k = 0;
+    int n_lines = w->n_q * (4 + echo + noise) * reps, k = 0;
     char (*lines)[W_TXT] = (char (*)[W_TXT])malloc(sizeof(*lines) * (size_t)n_lines);
     if (!lines) return -1;
     for (int r = 0; r < reps; r++)
@@ -369,6 +372,11 @@ static int world_write(world *w, const char *dir, int reps, int n_probes, int sp
             world_filler(w, lines[k++]);
             world_filler_qa(w, lines[k++]);
             for (int j = 0; j < echo; j++) world_echo_qa(w, e, lines[k++]);
+            for (int j = 0; j < noise; j++) {
+                if (j % 2 == 0) world_phrase(e, a, v, (int)(w_rand(w) % W_PHR), buf2);
+                else world_filler(w, buf2);
+                world_shuffle(w, buf2, lines[k++]);
+            }
         }
     for (int i = n_lines - 1; i > 0; i--) {
         int j = (int)(w_rand(w) % (uint32_t)(i + 1));
