@@ -126,6 +126,9 @@ check "--noise 2: pretrain.txt gains two garbled lines per question per repetiti
        [ \$(grep -c '^[a-z]' $d/data/pretrain.txt) -eq 0 ] && [ \$(grep -c '^[a-z]' $s/demo_noise/data/pretrain.txt) -gt 0 ] &&
        [ \$(grep -c . $s/demo_noise/data/pretrain.txt) -eq \$((\$(grep -c . $d/data/pretrain.txt) * 6 / 4)) ] &&
        grep -qx 'noise,2' $s/demo_noise/run.csv && grep -qx 'noise,0' $d/run.csv"
+check "--echo 9: said to be more than the 8 lines allowed, and run with 8" \
+      "$B/demo --quick --echo 9 --seed 3 --out $s/demo_echo9 2> $s/demo_echo9.err > /dev/null &&
+       grep -q 'at most 8 lines' $s/demo_echo9.err && grep -qx 'echo,8' $s/demo_echo9/run.csv"
 check "a bad argument gives a usage line and exit 2" "$B/demo --bogus > /dev/null 2>&1; [ \$? -eq 2 ]"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -881,6 +881,7 @@ int main(int argc, char **argv) {
     d->s = settings_for(quick, words);
     settings *s = &d->s;
     if (ov.pre_steps >= 0) s->pre_steps = ov.pre_steps;
+    if (ov.echo > 8 || ov.noise > 8) fprintf(stderr, "demo: --echo and --noise take at most 8 lines per question and repetition; using 8\n");
     if (ov.echo >= 0) s->echo = ov.echo < 8 ? ov.echo : 8;
     if (ov.noise >= 0) s->noise = ov.noise < 8 ? ov.noise : 8;
     if (ov.sft_steps > 0) s->sft_steps = ov.sft_steps;
