@@ -5082,6 +5082,23 @@ LDDEF void ld_dyn_A_apply(const ld_float *pi, const double *dz, double *out, int
     for (int v = 0; v < V; v++) out[v] = dz[v] - s;
 }
 
+/* After ld_forward and ld_jvp(Δθ): the first-order change of row b's
+   log π(y|χ) along Δθ, Σ over its response positions m of
+   (A_m Δz_m)[y_m] = Δz_m[y_m] − Σ_v π_m[v] Δz_m[v], Δz_m = J_m Δθ the
+   tangent of the logits (m->t.logits, (cur_B, cur_T, V)). */
+static double ld__response_slope(const ld_model *m, int b) {
+    int V = m->cfg.vocab_size;
+    double total = 0;
+    for (int t = m->prompt_len[b] - 1; t < m->len[b] - 1; t++) {
+        size_t row = ((size_t)b * m->cur_T + t) * V;
+        const ld_float *dz = m->t.logits + row, *pi = m->a.probs + row;
+        double mean = 0;
+        for (int v = 0; v < V; v++) mean += (double)pi[v] * dz[v];
+        total += dz[m->tokens[(size_t)b * m->cur_T + t + 1]] - mean;
+    }
+    return total;
+}
+
 LDDEF double ld_dyn_A_frob2(const ld_float *pi, int V) {
     double s = 0;
     for (int v = 0; v < V; v++) s += (double)pi[v] * pi[v];
@@ -5168,18 +5185,17 @@ LDDEF ld_status ld_dyn_predict(ld_model *m, const ld_seq *s, const ld_float *dth
     if (!st) st = ld_jvp(m, dtheta);
     if (st) return st;
     int V = m->cfg.vocab_size;
-    double *dz = (double *)LD_MALLOC(sizeof(double) * 2 * V);
-    if (!dz) return ld__fail(LD_ERR_OOM, "prediction scratch");
-    double total = 0;
-    for (int t = 0; t < s->len - 1; t++) {
-        const ld_float *tz = m->t.logits + (size_t)t * V;
-        for (int v = 0; v < V; v++) dz[v] = tz[v];
-        ld_dyn_A_apply(m->a.probs + (size_t)t * V, dz, dz + V, V);   /* Δ log π_t = A_t Δz_t */
-        if (dlogp) memcpy(dlogp + (size_t)t * V, dz + V, sizeof(double) * V);
-        if (t >= s->prompt_len - 1) total += dz[V + s->tokens[t + 1]];
+    if (dlogp) {
+        double *dz = (double *)LD_MALLOC(sizeof(double) * V);
+        if (!dz) return ld__fail(LD_ERR_OOM, "prediction scratch");
+        for (int t = 0; t < s->len - 1; t++) {
+            const ld_float *tz = m->t.logits + (size_t)t * V;
+            for (int v = 0; v < V; v++) dz[v] = tz[v];
+            ld_dyn_A_apply(m->a.probs + (size_t)t * V, dz, dlogp + (size_t)t * V, V);   /* Δ log π_t = A_t Δz_t */
+        }
+        LD_FREE(dz);
     }
-    if (dseq) *dseq = total;
-    LD_FREE(dz);
+    if (dseq) *dseq = ld__response_slope(m, 0);
     return LD_OK;
 }
 
@@ -10033,24 +10049,14 @@ LDDEF ld_status ld_dyn_step(ld_trainer *tr, const ld_seq *obs, int n_obs, int ap
             r->pred_rejected[i] = rj;
             r->drift[i] = pred - sum;
         }
-        /* measured: log π after the step; and there the slope along Δθ,
-           Σ_m (A_m J_m Δθ)[y_m] = Σ_m (Δz_m[y_m] − Σ_v π_m[v] Δz_m[v]) */
-        int jvp = (m->flags & LD_JVP) != 0, V = m->cfg.vocab_size;
+        /* measured: log π after the step; and there the slope along Δθ
+           (ld__response_slope) */
+        int jvp = (m->flags & LD_JVP) != 0;
         for (int i = 0; i < n_obs && !st; i += m->B) {
             int k = LD__MIN(m->B, n_obs - i);
             if (!(st = ld_forward(m, obs + i, k))) for (int b = 0; b < k; b++) r->meas[i + b] = m->seq_logp[b] - r->logp[i + b];
             if (!st && jvp) st = ld_jvp(m, r->dtheta);
-            for (int b = 0; b < k && !st; b++) {
-                double slope = 0;
-                for (int t = m->prompt_len[b] - 1; jvp && t < m->len[b] - 1; t++) {
-                    size_t row = ((size_t)b * m->cur_T + t) * V;
-                    const ld_float *dz = m->t.logits + row, *pi = m->a.probs + row;
-                    double mean = 0;
-                    for (int v = 0; v < V; v++) mean += (double)pi[v] * dz[v];
-                    slope += dz[m->tokens[(size_t)b * m->cur_T + t + 1]] - mean;
-                }
-                r->pred_end[i + b] = jvp ? slope : NAN;
-            }
+            for (int b = 0; b < k && !st; b++) r->pred_end[i + b] = jvp ? ld__response_slope(m, b) : NAN;
         }
     }
     if (!apply) {

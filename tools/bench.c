@@ -287,6 +287,8 @@ static int bench_model(const config_t *k) {
     /* the dynamics per probe: one sequence of length T */
     if (ld_model_init(&m, &cfg, 1, T, LD_TRAIN | LD_JVP, 1)) { printf("# %s: %s\n", k->name, ld_failure_reason()); bad = 1; }
     ld_float *g = bad ? NULL : (ld_float *)malloc(sizeof(ld_float) * P);
+    double *dl = (double *)malloc(sizeof(double) * (size_t)T * cfg.vocab_size);   /* (T, V) Δ log π of every token */
+    bad |= !dl;
     double *tp = (double *)malloc(sizeof(double) * n), *tj = (double *)malloc(sizeof(double) * n);
     double *t1s = (double *)malloc(sizeof(double) * n), *tq = (double *)malloc(sizeof(double) * n);
     for (int i = 0; i < n + w && !bad; i++) {
@@ -302,7 +304,7 @@ static int bench_model(const config_t *k) {
         double t3 = now_ms();
         bad |= ld_jvp(&m, g) != LD_OK;                              /* J·v, v = that gradient */
         double t4 = now_ms();
-        bad |= ld_dyn_predict(&m, s, g, NULL, NULL) != LD_OK;       /* forward + JVP: Δ log π of every token */
+        bad |= ld_dyn_predict(&m, s, g, dl, NULL) != LD_OK;         /* forward + JVP: Δ log π of every token */
         double t5 = now_ms();
         if (i >= w) { t1s[i - w] = t1 - t0; tp[i - w] = t2 - t1; tj[i - w] = t4 - t3; tq[i - w] = t5 - t4; }
     }
@@ -319,7 +321,7 @@ static int bench_model(const config_t *k) {
         printf("%s_dyn_predict_over_fwd_bwd %.2f x\n", k->name, pq / one);
         printf("%s_peak_rss %.1f MB  (max RSS of this process: training, then the dynamics)\n", k->name, peak_rss_mb());
     }
-    free(g); free(tp); free(tj); free(t1s); free(tq);
+    free(g); free(dl); free(tp); free(tj); free(t1s); free(tq);
     free(tok); free(s); free(ts); free(tf); free(tb); free(to);
     ld_model_free(&m);
     return bad;
