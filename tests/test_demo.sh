@@ -126,6 +126,16 @@ check "--noise 2: pretrain.txt gains two garbled lines per question per repetiti
        [ \$(grep -c '^[a-z]' $d/data/pretrain.txt) -eq 0 ] && [ \$(grep -c '^[a-z]' $s/demo_noise/data/pretrain.txt) -gt 0 ] &&
        [ \$(grep -c . $s/demo_noise/data/pretrain.txt) -eq \$((\$(grep -c . $d/data/pretrain.txt) * 6 / 4)) ] &&
        grep -qx 'noise,2' $s/demo_noise/run.csv && grep -qx 'noise,0' $d/run.csv"
+check "--long: every answer of sft.jsonl ends in a long closer, none without it, and run.csv says so" \
+      "$B/demo --quick --long --seed 3 --out $s/demo_long > /dev/null 2>&1 &&
+       n=\$(grep -c . $s/demo_long/data/sft.jsonl) && [ \$n -gt 0 ] &&
+       [ \$(grep -cE '(seen|by now|many years)\\.\"\\}\$' $s/demo_long/data/sft.jsonl) -eq \$n ] &&
+       [ \$(grep -cE '(seen|by now|many years)\\.\"\\}\$' $d/data/sft.jsonl) -eq 0 ] &&
+       grep -qx 'long,1' $s/demo_long/run.csv && grep -qx 'long,0' $d/run.csv"
+check "--reps 4: pretrain.txt holds twice the lines of the quick setting's 2 repetitions, and run.csv says so" \
+      "$B/demo --quick --reps 4 --seed 3 --out $s/demo_reps > /dev/null 2>&1 &&
+       [ \$(grep -c . $s/demo_reps/data/pretrain.txt) -eq \$((\$(grep -c . $d/data/pretrain.txt) * 2)) ] &&
+       grep -qx 'reps,4' $s/demo_reps/run.csv && grep -qx 'reps,2' $d/run.csv"
 check "--echo 9: said to be more than the 8 lines allowed, and run with 8" \
       "$B/demo --quick --echo 9 --seed 3 --out $s/demo_echo9 2> $s/demo_echo9.err > /dev/null &&
        grep -q 'at most 8 lines' $s/demo_echo9.err && grep -qx 'echo,8' $s/demo_echo9/run.csv"

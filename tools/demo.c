@@ -42,6 +42,7 @@ typedef struct {
     int words;                                 /* 1: the world's word-level tokenizer, else bytes */
     int echo;                                  /* world_echo_qa lines per question per repetition */
     int noise;                                 /* garbled lines per question per repetition */
+    int long_answers;                          /* 1: world_long_answers (about 20 words an answer) */
     uint64_t seed;
     const char *out;
     int n_ent, holdout_every, reps, n_probes;  /* the world                        */
@@ -84,6 +85,11 @@ static settings settings_for(int quick, int words) {
     }
     if (words) s.T = 32;   /* the longest question and answer are 25 tokens */
     return s;
+}
+
+/* The context for long answers (world_long_answers): the longest question
+   and answer are 35 words, 121 bytes. */
+static int long_answers_T(int words) { return words ? 48 : 128;
 }
 
 /* --------------------------------------------------------------- helpers */
@@ -856,6 +862,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--base") && i + 1 < argc) base_dir = argv[++i];
         else if (!strcmp(argv[i], "--echo") && i + 1 < argc) ov.echo = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--noise") && i + 1 < argc) ov.noise = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--long")) ov.long_answers = 1;
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) ov.reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--report-only")) report_only = 1;
         else if (!strcmp(argv[i], "--seeds-table") && i + 2 < argc) return seeds_table(argv[i + 1], argv[i + 2]);
         else if (!strcmp(argv[i], "--list-seeds") && i + 1 < argc) {
@@ -871,6 +879,8 @@ int main(int argc, char **argv) {
                             "            [--echo N: N lines per question per repetition in pretraining that answer\n"
                             "             \"Where is Ann now?\" by naming Ann, a trial of teaching the model to read the question]\n"
                             "            [--noise N: N garbled lines (shuffled words) per question per repetition in pretraining]\n"
+                            "            [--long: answers of about 20 words (long closers); --reps N: each fact N times in pretrain.txt\n"
+                            "             instead of 3, in phrasings drawn afresh]\n"
                             "  reproduces the findings of Ren & Sutherland in miniature; writes CSVs, SVG figures\n"
                             "  and report.md into DIR (default out/demo; out/demo-quick with --quick)\n");
             return 2;
@@ -884,6 +894,9 @@ int main(int argc, char **argv) {
     if (ov.echo > 8 || ov.noise > 8) fprintf(stderr, "demo: --echo and --noise take at most 8 lines per question and repetition; using 8\n");
     if (ov.echo >= 0) s->echo = ov.echo < 8 ? ov.echo : 8;
     if (ov.noise >= 0) s->noise = ov.noise < 8 ? ov.noise : 8;
+    if (ov.long_answers == 1) { s->long_answers = 1; s->T = long_answers_T(s->words); }
+    if (ov.reps > 0) s->reps = ov.reps < 64 ? ov.reps : 64;
+    world_long_answers(s->long_answers);
     if (ov.sft_steps > 0) s->sft_steps = ov.sft_steps;
     if (ov.dpo_steps > 0) s->dpo_steps = ov.dpo_steps;
     if (ov_pre_lr > 0) s->pre_lr = ov_pre_lr;
@@ -906,9 +919,9 @@ int main(int argc, char **argv) {
     {
         FILE *f = open_out(s, "run.csv", "key,value");
         fprintf(f, "seed,%llu\nquick,%d\nwords,%d\nlayers,%d\nchannels,%d\npeople,%d\ntrain_questions,%d\nsft_steps,%d\ndpo_steps,%d\n"
-                   "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\nheld_questions,%d\nprobe_questions,%d\npre_steps,%d\necho,%d\nnoise,%d\n",
+                   "dpo_batch,%d\ndpo_lr,%g\nbeta,%g\nheld_questions,%d\nprobe_questions,%d\npre_steps,%d\necho,%d\nnoise,%d\nlong,%d\nreps,%d\n",
                 (unsigned long long)s->seed, s->quick, s->words, s->L, s->C, s->n_ent, s->n_train, s->sft_steps, s->dpo_steps,
-                s->dpo_batch, s->dpo_lr, s->beta, s->n_ent * W_ATTRS - s->n_train, s->n_probes, s->pre_steps, s->echo, s->noise);
+                s->dpo_batch, s->dpo_lr, s->beta, s->n_ent * W_ATTRS - s->n_train, s->n_probes, s->pre_steps, s->echo, s->noise, s->long_answers, s->reps);
         fclose(f);
     }
 

@@ -329,6 +329,8 @@ static int report(const settings *s_in) {
                     else if (!strcmp(k, "dpo_batch")) run.dpo_batch = (int)v;
                     else if (!strcmp(k, "echo")) run.echo = (int)v;
                     else if (!strcmp(k, "noise")) run.noise = (int)v;
+                    else if (!strcmp(k, "long")) run.long_answers = (int)v;
+                    else if (!strcmp(k, "reps")) run.reps = (int)v;
                 }
             fclose(f);
         }
@@ -599,9 +601,12 @@ static int report(const settings *s_in) {
     int n_ok = 0;
     for (int i = 0; i < nc; i++) n_ok += c[i].ok;
     fprintf(f, "# Learning dynamics of LLM finetuning, in miniature\n\n");
-    char extra[64] = "";
+    char extra[96] = "";
     if (s->echo) snprintf(extra, sizeof extra, " --echo %d", s->echo);
     if (s->noise) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " --noise %d", s->noise);
+    if (s->long_answers) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " --long");
+    if (s->reps != settings_for(s->quick, s->words).reps)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " --reps %d", s->reps);
     fprintf(f, "A run of `tools/demo`%s%s%s (seed %llu): a %s GPT-2 of %d layers × %d channels learns a synthetic village "
                "(%d people, %d facts; the questions of %d of them held out), then goes through SFT, DPO, on-policy DPO and "
                "\"extend\". Every number below is computed from the CSVs in this folder. %d of %d claims reproduced.\n\n",

@@ -44,6 +44,7 @@
 #define W_VALS 8
 #define W_MAX_Q (W_MAX_ENT * W_ATTRS)
 #define W_TXT 96
+#define W_LINE 160    /* a line of pretrain.txt (an echo line with a long closer) */
 #define W_PHR 36      /* phrasings of a fact (world_phrase) */
 #define W_SFT_PHR 3   /* phrasings of each training answer in sft.jsonl */
 
@@ -169,7 +170,17 @@ static void world_question(const world *w, int q, char *out) {
    phrasing is memorised. Phrasing p = (opener, core, closer) =
    (p / 9, p / 3 % 3, p % 3). */
 static const char *const w_open[4] = { "", "Well, ", "I know that ", "Oh, " };
-static const char *const w_close[3] = { ".", " these days.", ", of course." };
+static const char *const w_closers[2][3] = {
+    { ".", " these days.", ", of course." },
+    /* long answers (world_long_answers): 5 to 9 more words of grammar, none a fact */
+    { ", as far as I can tell from what I have seen.", " these days, as the whole village knows by now.",
+      ", of course, and it has been so for many years." } };
+static const char *const *w_close = w_closers[0];
+
+/* 1: every answer (and echo line) ends in one of the long closers, so that
+   an answer is about 20 words, not 10, with no more facts in it; 0: the
+   short ones (the default). Set before world_write. */
+static void world_long_answers(int on) { w_close = w_closers[on ? 1 : 0]; }
 
 static void world_phrase(int e, int a, int v, int p, char *out) {
     const char *E = w_names[e], *x = w_values[a][v];
@@ -265,7 +276,7 @@ static void world_echo_qa(world *w, int e, char *out) {
     char core[W_TXT];
     snprintf(core, W_TXT, "%s is %.40s", w_names[e], w_where[i]);
     if (!w_open[o][0]) core[0] = (char)toupper((unsigned char)core[0]);
-    snprintf(out, W_TXT, " Q: Where is %s now? A: %s%.50s%s", w_names[e], w_open[o], core, w_close[c]);
+    snprintf(out, W_LINE, " Q: Where is %s now? A: %s%.50s%s", w_names[e], w_open[o], core, w_close[c]);
 }
 
 /* The words of s (leading space kept) in a shuffled order. */
@@ -363,7 +374,7 @@ static int world_write(world *w, const char *dir, int reps, int n_probes, int sp
        fillers as questions and answers (so the base model knows the Q/A
        form, but has never answered a question about a person), shuffled */
     int n_lines = w->n_q * (4 + echo + noise) * reps, k = 0;
-    char (*lines)[W_TXT] = (char (*)[W_TXT])malloc(sizeof(*lines) * (size_t)n_lines);
+    char (*lines)[W_LINE] = (char (*)[W_LINE])malloc(sizeof(*lines) * (size_t)n_lines);
     if (!lines) return -1;
     for (int r = 0; r < reps; r++)
         for (int q = 0; q < w->n_q; q++) {
@@ -380,7 +391,8 @@ static int world_write(world *w, const char *dir, int reps, int n_probes, int sp
         }
     for (int i = n_lines - 1; i > 0; i--) {
         int j = (int)(w_rand(w) % (uint32_t)(i + 1));
-        memcpy(buf, lines[i], W_TXT); memcpy(lines[i], lines[j], W_TXT); memcpy(lines[j], buf, W_TXT);
+        char t[W_LINE];
+        memcpy(t, lines[i], W_LINE); memcpy(lines[i], lines[j], W_LINE); memcpy(lines[j], t, W_LINE);
     }
     snprintf(path, sizeof path, "%s/pretrain.txt", dir);
     if (!(f = fopen(path, "w"))) { free(lines); return -1; }
