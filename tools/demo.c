@@ -879,8 +879,8 @@ int main(int argc, char **argv) {
                             "            [--echo N: N lines per question per repetition in pretraining that answer\n"
                             "             \"Where is Ann now?\" by naming Ann, a trial of teaching the model to read the question]\n"
                             "            [--noise N: N garbled lines (shuffled words) per question per repetition in pretraining]\n"
-                            "            [--long: answers of about 20 words (long closers); --reps N: each fact N times in pretrain.txt\n"
-                            "             instead of 3, in phrasings drawn afresh]\n"
+                            "            [--long: answers of about 20 words (long closers); --reps N: N repetitions of pretrain.txt's\n"
+                            "             draw instead of 3 (each states every fact twice, in phrasings drawn afresh)]\n"
                             "  reproduces the findings of Ren & Sutherland in miniature; writes CSVs, SVG figures\n"
                             "  and report.md into DIR (default out/demo; out/demo-quick with --quick)\n");
             return 2;

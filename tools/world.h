@@ -355,8 +355,9 @@ static int world_train_questions(const world *w, int *out) {
 }
 
 /* Writes pretrain.txt, sft.jsonl, pref.jsonl, heldout.jsonl and probes.jsonl
-   into dir (which must exist). reps: how many times each fact appears in
-   pretrain.txt (each time in a phrasing drawn from the grammar). n_probes:
+   into dir (which must exist). reps: repetitions of pretrain.txt's draw,
+   each of which states every fact twice, in phrasings drawn from the
+   grammar. n_probes:
    probe questions (spread over the training questions). sft.jsonl holds
    W_SFT_PHR phrasings of every training answer; pref.jsonl pairs y⁺ (the
    first) with the off-policy y⁻. space: 1 keeps the leading space of
