@@ -88,9 +88,8 @@ static settings settings_for(int quick, int words) {
 }
 
 /* The context for long answers (world_long_answers): the longest question
-   and answer are 35 words, 121 bytes. */
-static int long_answers_T(int words) { return words ? 48 : 128;
-}
+   and answer are about 35 tokens of the world's tokenizer, 121 bytes. */
+static int long_answers_T(int words) { return words ? 48 : 128; }
 
 /* --------------------------------------------------------------- helpers */
 
